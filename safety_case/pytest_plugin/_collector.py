@@ -1,0 +1,98 @@
+"""The evidence collector: one per pytest run, on the controller process only."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safety_case.errors import SafetyCaseError
+from safety_case.evidence import EvidenceRecord, Method, ToolInfo, record_from_test, write_record
+from safety_case.policy import find_policy, load_policy
+from safety_case.snapshot import Snapshot, take_snapshot
+
+_USER_PROPERTY = "safety_case_verifies"
+
+
+@dataclass
+class _Outcome:
+    """Worst outcome seen over a test's setup, call and teardown phases."""
+
+    outcome: str = "passed"
+    duration_s: float = 0.0
+
+
+@dataclass
+class EvidenceCollector:
+    """Turns test reports into evidence records and writes them at the end."""
+
+    folder: Path
+    snapshot: Snapshot
+    started_at: datetime
+    outcomes: dict[str, tuple[_Outcome, tuple[str, ...], str]] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, config: pytest.Config, folder: str) -> EvidenceCollector:
+        """Load the policy and snapshot the sources before any test runs."""
+        policy_path = find_policy(Path(config.rootpath))
+        if policy_path is None:
+            raise pytest.UsageError(
+                f"--safety-evidence needs a safety_case.toml in {config.rootpath} or above"
+            )
+        try:
+            snapshot = take_snapshot(load_policy(policy_path))
+        except SafetyCaseError as error:
+            raise pytest.UsageError(str(error)) from None
+        return cls(Path(folder).resolve(), snapshot, datetime.now(UTC))
+
+    @property
+    def known_ids(self) -> frozenset[str]:
+        """Ids of every requirement in the snapshot."""
+        return frozenset(self.snapshot.needs)
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold each phase's report into the test's outcome."""
+        traced: Any = dict(report.user_properties).get(_USER_PROPERTY)
+        if traced is None:
+            return
+        ids: tuple[str, ...] = tuple(traced[0])
+        method: str = traced[1]
+        outcome, _, _ = self.outcomes.setdefault(report.nodeid, (_Outcome(), ids, method))
+        outcome.duration_s += report.duration
+        if report.failed:
+            outcome.outcome = "failed"
+        elif report.skipped and outcome.outcome != "failed":
+            outcome.outcome = "skipped"
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write one record per traced test."""
+        del session
+        tool = ToolInfo(name="pytest", version=importlib.metadata.version("pytest"))
+        finished_at = datetime.now(UTC)
+        for test_id, (outcome, ids, method) in sorted(self.outcomes.items()):
+            record: EvidenceRecord = record_from_test(
+                test_id=test_id,
+                outcome=outcome.outcome,
+                requirement_ids=ids,
+                method=Method(method),
+                snapshot=self.snapshot,
+                tool=tool,
+                started_at=self.started_at,
+                finished_at=finished_at,
+                duration_s=outcome.duration_s,
+            )
+            self.written.append(write_record(self.folder, record))
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """One line saying where the evidence went."""
+        terminalreporter.write_sep(
+            "-", f"safety-case: {len(self.written)} evidence records written to {self.folder}"
+        )

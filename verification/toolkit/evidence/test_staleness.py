@@ -1,0 +1,119 @@
+"""Tests of safety_case/evidence/_staleness.py on a real requirement export.
+
+Covers the foundation slice's promise: evidence written for a requirement
+goes stale when the function that implements it changes or when the
+requirement's text changes, and stays fresh when an unrelated function or
+only a comment changes.
+"""
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from safety_case.evidence import (
+    EvidenceRecord,
+    Method,
+    ToolInfo,
+    record_from_test,
+    stale_reasons,
+)
+from safety_case.needs import export_needs
+from safety_case.policy import load_policy
+from safety_case.snapshot import take_snapshot
+
+from ..conftest import write_project
+
+REQUIREMENTS = {
+    "reqs/index.rst": """
+        Requirements
+        ============
+
+        .. swr:: Limit the thing
+           :id: SWR_LIMIT_001
+           :asil: D
+
+           The thing shall stay below 4.25 V.
+    """,
+}
+CODE = '''
+def limit(value):
+    """Implements: SWR_LIMIT_001"""
+    return min(value, 4.25)
+
+
+def unrelated():
+    return 1
+'''
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, EvidenceRecord]:
+    """A project, its needs export and a record against it (built once: exports are slow)."""
+    root = tmp_path_factory.mktemp("baseline")
+    write_project(root, {**REQUIREMENTS, "pkg/__init__.py": "", "pkg/mod.py": CODE})
+    policy = load_policy(root / "safety_case.toml")
+    needs_json = export_needs(root / "reqs", root / "build")
+    now = datetime.now(UTC)
+    record = record_from_test(
+        test_id="tests/test_mod.py::test_limit",
+        outcome="passed",
+        requirement_ids=["SWR_LIMIT_001"],
+        method=Method.REQUIREMENTS_BASED_TEST,
+        snapshot=take_snapshot(policy, needs_json),
+        tool=ToolInfo(name="pytest", version="x"),
+        started_at=now,
+        finished_at=now,
+        duration_s=0.0,
+    )
+    assert [s.qualified_name for s in record.subjects] == ["pkg.mod.limit"]
+    assert record.requirement_fingerprints.keys() == {"SWR_LIMIT_001"}
+    return root, needs_json, record
+
+
+def _stale_after_edit(
+    baseline: tuple[Path, Path, EvidenceRecord], tmp_path: Path, relative: str, old: str, new: str
+) -> list[str]:
+    original, needs_json, record = baseline
+    project = tmp_path / "project"
+    shutil.copytree(original, project, ignore=shutil.ignore_patterns("build"))
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    policy = load_policy(project / "safety_case.toml")
+    requirements_edited = relative.endswith(".rst")
+    after = take_snapshot(policy, None if requirements_edited else needs_json)
+    return stale_reasons(record, after.code_fingerprints, after.requirement_fingerprints)
+
+
+Baseline = tuple[Path, Path, EvidenceRecord]
+
+
+def test_editing_the_implementing_function_makes_evidence_stale(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline, tmp_path, "pkg/mod.py", "min(value, 4.25)", "min(value, 4.3)"
+    )
+    assert reasons == ["code unit pkg.mod.limit changed since the run"]
+
+
+def test_editing_the_requirement_makes_evidence_stale(baseline: Baseline, tmp_path: Path) -> None:
+    reasons = _stale_after_edit(baseline, tmp_path, "reqs/index.rst", "below 4.25 V", "below 4.3 V")
+    assert reasons == ["requirement SWR_LIMIT_001 changed since the run"]
+
+
+def test_removing_the_function_makes_evidence_stale(baseline: Baseline, tmp_path: Path) -> None:
+    reasons = _stale_after_edit(baseline, tmp_path, "pkg/mod.py", "def limit(", "def renamed(")
+    assert reasons == ["code unit pkg.mod.limit no longer exists"]
+
+
+def test_unrelated_edit_and_comments_keep_evidence_fresh(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline, tmp_path, "pkg/mod.py", "    return 1\n", "    # a comment\n    return 2\n"
+    )
+    assert reasons == []

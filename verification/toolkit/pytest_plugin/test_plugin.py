@@ -1,0 +1,143 @@
+"""Tests of safety_case/pytest_plugin: the verifies marker and evidence records.
+
+Covers: one record per traced test with the verdict of its run (pass and
+fail), subjects and requirement fingerprints filled in; untraced tests
+write nothing; an unknown requirement id and a malformed id stop the run
+with a usage error naming the test; the terminal summary line.
+"""
+
+import json
+
+import pytest
+
+from safety_case.evidence import EvidenceRecord, Verdict
+
+REQUIREMENT = """
+Requirements
+============
+
+.. swr:: Limit
+   :id: SWR_LIMIT_001
+   :asil: D
+
+   Stay below 4.25 V.
+"""
+POLICY = """
+[safety_case]
+requirements = "reqs"
+code = ["pkg"]
+tests = ["."]
+"""
+CODE = '''
+def limit(value):
+    """Implements: SWR_LIMIT_001"""
+    return min(value, 4.25)
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".toml", safety_case=POLICY)
+    (pytester.path / "reqs").mkdir()
+    (pytester.path / "reqs" / "index.rst").write_text(REQUIREMENT, encoding="utf-8")
+    (pytester.path / "pkg").mkdir()
+    (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
+    return pytester
+
+
+def test_records_carry_verdicts_and_fingerprints(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_limit="""
+        import pytest
+        from pkg.mod import limit
+
+        @pytest.mark.verifies("SWR_LIMIT_001")
+        def test_pass():
+            assert limit(5.0) == 4.25
+
+        @pytest.mark.verifies("SWR_LIMIT_001")
+        def test_fail():
+            assert limit(5.0) == 5.0
+
+        def test_untraced():
+            pass
+        """
+    )
+    result = project.runpytest("--safety-evidence=evidence", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*safety-case: 2 evidence records written to*"])
+    records = {
+        r.id.split("::")[-1]: r
+        for r in (
+            EvidenceRecord.model_validate(json.loads(p.read_text()))
+            for p in (project.path / "evidence").glob("*.json")
+        )
+    }
+    assert set(records) == {"test_pass", "test_fail"}
+    assert records["test_pass"].verdict is Verdict.PASS
+    assert records["test_fail"].verdict is Verdict.FAIL
+    assert records["test_pass"].subjects[0].qualified_name == "pkg.mod.limit"
+    assert len(records["test_pass"].requirement_fingerprints["SWR_LIMIT_001"]) == 64
+
+
+def test_unknown_requirement_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.verifies("SWR_NOT_THERE")
+        def test_x():
+            pass
+        """
+    )
+    result = project.runpytest("--safety-evidence=evidence", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_x*SWR_NOT_THERE*names no known requirement*"])
+
+
+def test_malformed_id_is_a_usage_error_even_without_evidence(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.verifies("swr-lower")
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*swr-lower*is not a requirement id*"])
+
+
+def test_unknown_requirement_is_caught_under_xdist(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.verifies("SWR_NOT_THERE")
+        def test_x():
+            pass
+        """
+    )
+    result = project.runpytest_subprocess(
+        "--safety-evidence=evidence", "-p", "no:cacheprovider", "-n", "1"
+    )
+    assert result.ret != pytest.ExitCode.OK
+    assert "names no known requirement" in result.stdout.str() + result.stderr.str()
+
+
+def test_unknown_method_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.verifies("SWR_LIMIT_001", method="vibes")
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*method='vibes'*is not an ISO 26262-6 method*"])
