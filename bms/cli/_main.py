@@ -1,20 +1,14 @@
-"""The ``bms`` command's parser and dispatch.
-
-Exit codes are those of :class:`bms.cli.ExitCode`. Expected failures print
-one clear message and no traceback.
-"""
+"""The ``bms`` command's parser and dispatch."""
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from bms import _version
-from bms import config as _config
-from bms import errors as _errors
-from bms.cli import _impl
+from bms._version import __version__
+from bms.cli._commands import COMMANDS
 from bms.cli._exit import ExitCode
+from bms.config import default_pack_path
+from bms.errors import BmsError, ConfigError
 
 __all__ = ["main"]
 
@@ -23,17 +17,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bms",
         description="A verified Battery Management System. Every command runs with the "
-        f"shipped default pack ({_config.default_pack_path().name}) unless --config names another.",
+        f"shipped default pack ({default_pack_path().name}) unless --config names another.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version.__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    config = commands.add_parser("config", help="show or check pack configuration files")
-    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION")
-    show = config_commands.add_parser("show", help="print the headline figures of a pack")
-    show.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
-    show.add_argument("--json", action="store_true", help="print the whole configuration as JSON")
-    check = config_commands.add_parser("check", help="validate pack files, one message a problem")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    for command in COMMANDS:
+        command.add_arguments(commands.add_parser(command.NAME, help=command.HELP))
     return parser
 
 
@@ -41,28 +30,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bms`` console script; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    by_name = {command.NAME: command for command in COMMANDS}
+    if args.command not in by_name:
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
     try:
-        return int(_dispatch(parser, args))
-    except _errors.ConfigError as error:
+        return int(by_name[args.command].run(args))
+    except ConfigError as error:
         print(error.render(), file=sys.stderr)
         return ExitCode.CONFIG
+    except BmsError as error:
+        print(f"bms: {error}", file=sys.stderr)
+        return ExitCode.FAILED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
-
-
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ExitCode:
-    if args.command == "config" and args.config_command == "show":
-        config = _config.load_config(args.config)
-        if args.json:
-            print(config.model_dump_json(indent=2))
-        else:
-            for key, value in _impl.config_summary(config).items():
-                print(f"{key}: {json.dumps(value)}")
-        return ExitCode.OK
-    if args.command == "config" and args.config_command == "check":
-        problems = _impl.check_configs(args.files)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        return ExitCode.CONFIG if problems else ExitCode.OK
-    parser.print_help(sys.stderr)
-    return ExitCode.USAGE

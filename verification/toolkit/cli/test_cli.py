@@ -48,8 +48,7 @@ FILES = {
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--version"])
+    assert main(["--version"]) == ExitCode.OK
     assert __version__ in capsys.readouterr().out
 
 

@@ -1,0 +1,17 @@
+"""The table of ``safety-case`` subcommands: one module per command, one line each here.
+
+A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args, policy) -> ExitCode``.
+"""
+
+from types import ModuleType
+
+from safety_case.cli import _cmd_evidence, _cmd_trace
+
+__all__ = ["COMMANDS"]
+
+COMMANDS: tuple[ModuleType, ...] = (
+    _cmd_trace,
+    _cmd_evidence,
+)
+"""Every subcommand, in the order ``safety-case --help`` lists them."""
