@@ -1,0 +1,234 @@
+"""The chemistry file: equivalent-circuit tables of one cell type, fitted to a physics model.
+
+ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001.
+
+A chemistry file is JSON written by ``bms calibrate`` (PyBaMM's DFN model fitted
+to a two-RC equivalent circuit) and shipped in ``bms/cell/chemistries/``. This
+module holds its pydantic model, :class:`Chemistry`: frozen, strict, no unknown
+keys, with every cross-field rule of the contract checked at load time so that
+the equivalent-circuit code never sees a malformed table:
+
+* ``soc_breakpoints`` strictly increasing inside [0, 1], at least two;
+* ``temperature_breakpoints_degc`` strictly increasing, at least one;
+* every table (``ocv_v``, ``r0_ohm``, ``r1_ohm``, ``tau1_s``, ``r2_ohm``,
+  ``tau2_s``) of shape (temperatures, SoC breakpoints) and finite;
+* ``ocv_v`` non-decreasing in SoC at every temperature;
+* resistances and time constants strictly positive, ``tau1_s < tau2_s``
+  everywhere (the fast pair is pair 1);
+* ``capacity_ah_by_temperature`` one positive value per temperature;
+* ``min_voltage_v < max_voltage_v``.
+"""
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Chemistry", "ChemistrySource", "FitReport", "ThermalParameters"]
+
+_TABLE_FIELDS = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+_POSITIVE_TABLE_FIELDS = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Table = tuple[tuple[FiniteFloat, ...], ...]
+
+
+class _ChemistryModel(BaseModel):
+    """Frozen, strict, no unknown keys; field docstrings reach the docs."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+    )
+
+
+class ChemistrySource(_ChemistryModel):
+    """Where the tables came from, so that a file can be regenerated."""
+
+    parameter_set: Annotated[str, Field(min_length=1)]
+    """PyBaMM parameter set the physics model ran with, such as ``Chen2020``."""
+    pybamm_version: Annotated[str, Field(min_length=1)]
+    """PyBaMM version used for the fit."""
+    model: Annotated[str, Field(min_length=1)]
+    """The physics model, such as ``DFN, lumped thermal``."""
+    generated_by: Annotated[str, Field(min_length=1)]
+    """The command that wrote the file, such as ``bms calibrate``."""
+    notes: str = ""
+    """Free text: completed parameters and their sources, caveats."""
+
+
+class ThermalParameters(_ChemistryModel):
+    """Lumped thermal model of one cell: one heat capacity, one conductance to ambient."""
+
+    mass_kg: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    """Mass of one cell."""
+    specific_heat_j_per_kg_k: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    """Specific heat capacity of the cell."""
+    heat_transfer_w_per_k: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    """Heat conductance from the cell to ambient (h times area)."""
+    entropic_coefficient_v_per_k: FiniteFloat = 0.0
+    """dOCV/dT used for the reversible heat; 0 neglects it."""
+
+
+class FitReport(_ChemistryModel):
+    """Residuals of the fit against the physics model, in volts."""
+
+    ocv_rmse_v: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    """RMS error of the OCV table against the physics model's OCV test."""
+    pulse_rmse_v_by_temperature: dict[str, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]
+    """RMS terminal-voltage error of the pulse tests, keyed by temperature in degC."""
+    max_abs_error_v: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    """Largest absolute terminal-voltage error over every fitted test."""
+
+
+class Chemistry(_ChemistryModel):
+    """Equivalent-circuit tables of one cell type (OCV, R0, two RC pairs) and its thermal data.
+
+    Tables have shape (len(temperature_breakpoints_degc), len(soc_breakpoints))
+    and are interpolated bilinearly in (temperature, SoC), clamped at the edges.
+
+    Implements: SWR_CELL_001
+    """
+
+    format_version: Literal[1]
+    """Version of the chemistry file format; only version 1 exists."""
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    """Registry name; equal to the file stem of a shipped file."""
+    chemistry: Annotated[str, Field(min_length=1)]
+    """Chemistry label: ``NMC``, ``LFP`` or another."""
+    source: ChemistrySource
+    """Provenance of the tables."""
+    nominal_capacity_ah: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)]
+    """Capacity at 25 degC (or the nearest temperature) in a C/20 discharge."""
+    min_voltage_v: Annotated[float, Field(gt=0.0, lt=10.0, allow_inf_nan=False)]
+    """Lower cut-off voltage of the fitted range."""
+    max_voltage_v: Annotated[float, Field(gt=0.0, lt=10.0, allow_inf_nan=False)]
+    """Upper cut-off voltage of the fitted range."""
+    soc_breakpoints: Annotated[tuple[FiniteFloat, ...], Field(min_length=2)]
+    """SoC grid of the tables, strictly increasing, inside [0, 1]."""
+    temperature_breakpoints_degc: Annotated[tuple[FiniteFloat, ...], Field(min_length=1)]
+    """Temperature grid of the tables, strictly increasing."""
+    ocv_v: Table
+    """Open-circuit voltage; non-decreasing in SoC."""
+    r0_ohm: Table
+    """Series (ohmic) resistance; > 0."""
+    r1_ohm: Table
+    """Resistance of the fast RC pair; > 0."""
+    tau1_s: Table
+    """Time constant of the fast RC pair; > 0 and < ``tau2_s``."""
+    r2_ohm: Table
+    """Resistance of the slow RC pair; > 0."""
+    tau2_s: Table
+    """Time constant of the slow RC pair; > 0."""
+    capacity_ah_by_temperature: tuple[Annotated[float, Field(gt=0.0, allow_inf_nan=False)], ...]
+    """Discharge capacity at each temperature breakpoint."""
+    thermal: ThermalParameters
+    """Lumped thermal model."""
+    fit: FitReport
+    """Residuals of the fit."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Chemistry":
+        problems = self._grid_problems() + self._table_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _grid_problems(self) -> list[str]:
+        problems = []
+        if not self.min_voltage_v < self.max_voltage_v:
+            problems.append(
+                f"min_voltage_v={self.min_voltage_v} must be < max_voltage_v={self.max_voltage_v}"
+            )
+        soc = self.soc_breakpoints
+        if soc[0] < 0.0 or soc[-1] > 1.0:
+            problems.append(f"soc_breakpoints=[{soc[0]}, ..., {soc[-1]}] must lie in [0, 1]")
+        for axis_name, axis in (
+            ("soc_breakpoints", soc),
+            ("temperature_breakpoints_degc", self.temperature_breakpoints_degc),
+        ):
+            index = _first_not_increasing(axis)
+            if index is not None:
+                problems.append(
+                    f"{axis_name}: element {index + 1} ({axis[index + 1]}) must be > "
+                    f"element {index} ({axis[index]}) (strictly increasing)"
+                )
+        count = len(self.temperature_breakpoints_degc)
+        if len(self.capacity_ah_by_temperature) != count:
+            problems.append(
+                f"capacity_ah_by_temperature has {len(self.capacity_ah_by_temperature)} "
+                f"values, must have one per temperature breakpoint ({count})"
+            )
+        return problems
+
+    def _table_problems(self) -> list[str]:
+        shape = (len(self.temperature_breakpoints_degc), len(self.soc_breakpoints))
+        problems = []
+        for name in _TABLE_FIELDS:
+            table: tuple[tuple[float, ...], ...] = getattr(self, name)
+            if len(table) != shape[0] or any(len(row) != shape[1] for row in table):
+                got = f"{len(table)} rows of lengths {sorted({len(row) for row in table})}"
+                problems.append(
+                    f"{name} must have shape {shape} (temperatures, SoC breakpoints), got {got}"
+                )
+        return problems or self._value_problems()
+
+    def _value_problems(self) -> list[str]:
+        problems = []
+        for name in _POSITIVE_TABLE_FIELDS:
+            table = getattr(self, name)
+            bad = _first_where(table, lambda value: not value > 0.0)
+            if bad is not None:
+                problems.append(f"{name}[{bad[0]}][{bad[1]}]={table[bad[0]][bad[1]]} must be > 0")
+        for row_index, row in enumerate(self.ocv_v):
+            index = _first_decreasing(row)
+            if index is not None:
+                problems.append(
+                    f"ocv_v[{row_index}][{index + 1}]={row[index + 1]} must be >= "
+                    f"ocv_v[{row_index}][{index}]={row[index]} (non-decreasing in SoC)"
+                )
+                break
+        fast_not_faster = [
+            (t_index, s_index, tau1, tau2)
+            for t_index, (fast, slow) in enumerate(zip(self.tau1_s, self.tau2_s, strict=True))
+            for s_index, (tau1, tau2) in enumerate(zip(fast, slow, strict=True))
+            if not tau1 < tau2
+        ]
+        if fast_not_faster:
+            t_index, s_index, tau1, tau2 = fast_not_faster[0]
+            problems.append(
+                f"tau1_s[{t_index}][{s_index}]={tau1} must be < "
+                f"tau2_s[{t_index}][{s_index}]={tau2} (pair 1 is the fast pair)"
+            )
+        return problems
+
+
+def _first_not_increasing(values: tuple[float, ...]) -> int | None:
+    """Index ``i`` of the first pair with ``values[i + 1] <= values[i]``, if any."""
+    for index in range(len(values) - 1):
+        if not values[index + 1] > values[index]:
+            return index
+    return None
+
+
+def _first_decreasing(values: tuple[float, ...]) -> int | None:
+    """Index ``i`` of the first pair with ``values[i + 1] < values[i]``, if any."""
+    for index in range(len(values) - 1):
+        if values[index + 1] < values[index]:
+            return index
+    return None
+
+
+def _first_where(
+    table: tuple[tuple[float, ...], ...], predicate: Callable[[float], bool]
+) -> tuple[int, int] | None:
+    """(row, column) of the first element of ``table`` for which ``predicate`` holds."""
+    for row_index, row in enumerate(table):
+        for column_index, value in enumerate(row):
+            if predicate(value) or not math.isfinite(value):
+                return row_index, column_index
+    return None

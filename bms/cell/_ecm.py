@@ -1,0 +1,157 @@
+"""Two-RC equivalent-circuit model of many cells at once: pure functions, state in, state out.
+
+ASIL: QM(D) (estimation channel and test plant). Requirements: SWR_CELL_003, SWR_CELL_004.
+
+Terminal voltage (current positive on discharge)::
+
+    v = OCV(SoC, T) - R0 I - v1 - v2
+
+Over a step of ``dt`` with the current held, the RC pairs are discretised
+exactly (``a = exp(-dt / tau)``, ``v' = a v + R (1 - a) I``), SoC is counted
+in coulombs against the capacity at the cell's temperature
+(``SoC' = SoC - I dt / (3600 C(T))``, clamped to [0, 1]) and the temperature
+follows the lumped thermal model, heated by the Joule heat of the three
+resistors plus the reversible heat ``-I T dOCV/dT`` (Bernardi, discharge
+positive). Parameters are read at the state at the start of the step. Every
+function works on arrays of shape (cells,); a :class:`CellModel`'s per-cell
+``capacity_scale`` and ``resistance_scale`` express spread and ageing
+(``resistance_scale`` multiplies R0, R1 and R2; time constants are kept).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bms.cell._chemistry import Chemistry, ThermalParameters
+from bms.cell._tables import CellParameters, CellTables, FloatArray, cell_tables, lookup
+from bms.cell._thermal import thermal_step
+
+__all__ = [
+    "CellModel",
+    "EcmState",
+    "cell_model",
+    "ecm_step",
+    "heat_generation_w",
+    "terminal_voltage",
+]
+
+_SECONDS_PER_HOUR = 3600.0
+_KELVIN_OFFSET = 273.15
+
+
+@dataclass(frozen=True)
+class CellModel:
+    """Structure plus parameters: a chemistry's tables and each cell's deviation from them."""
+
+    tables: CellTables
+    """The chemistry's arrays."""
+    thermal: ThermalParameters
+    """The chemistry's lumped thermal parameters."""
+    capacity_scale: FloatArray | float = 1.0
+    """Each cell's capacity relative to the chemistry's (ageing, spread)."""
+    resistance_scale: FloatArray | float = 1.0
+    """Each cell's R0, R1 and R2 relative to the chemistry's (ageing, spread)."""
+
+
+def cell_model(
+    chemistry: Chemistry,
+    capacity_scale: FloatArray | float = 1.0,
+    resistance_scale: FloatArray | float = 1.0,
+) -> CellModel:
+    """The equivalent-circuit model of cells of ``chemistry``, scaled per cell.
+
+    Implements: SWR_CELL_003
+    """
+    return CellModel(
+        tables=cell_tables(chemistry),
+        thermal=chemistry.thermal,
+        capacity_scale=capacity_scale,
+        resistance_scale=resistance_scale,
+    )
+
+
+@dataclass(frozen=True)
+class EcmState:
+    """State of every cell of the equivalent circuit, each array of shape (cells,)."""
+
+    soc: FloatArray
+    """State of charge, in [0, 1]."""
+    v_rc1_v: FloatArray
+    """Voltage across the fast RC pair (positive on discharge)."""
+    v_rc2_v: FloatArray
+    """Voltage across the slow RC pair."""
+    temperature_degc: FloatArray
+    """Cell temperature."""
+
+
+def terminal_voltage(
+    model: CellModel, state: EcmState, current_a: FloatArray | float
+) -> FloatArray:
+    """Terminal voltage of each cell at ``state`` while ``current_a`` flows.
+
+    Implements: SWR_CELL_003
+    """
+    parameters = lookup(model.tables, state.temperature_degc, state.soc)
+    result: FloatArray = (
+        parameters.ocv_v
+        - parameters.r0_ohm * model.resistance_scale * current_a
+        - state.v_rc1_v
+        - state.v_rc2_v
+    )
+    return result
+
+
+def heat_generation_w(
+    model: CellModel,
+    parameters: CellParameters,
+    state: EcmState,
+    current_a: FloatArray | float,
+) -> FloatArray:
+    """Heat generated in each cell: Joule heat in R0, R1, R2 plus the reversible heat.
+
+    Implements: SWR_CELL_004
+    """
+    scale = model.resistance_scale
+    joule = (
+        np.square(current_a) * parameters.r0_ohm * scale
+        + np.square(state.v_rc1_v) / (parameters.r1_ohm * scale)
+        + np.square(state.v_rc2_v) / (parameters.r2_ohm * scale)
+    )
+    kelvin = state.temperature_degc + _KELVIN_OFFSET
+    reversible = -np.multiply(current_a, kelvin) * model.thermal.entropic_coefficient_v_per_k
+    result: FloatArray = joule + reversible
+    return result
+
+
+def ecm_step(
+    model: CellModel,
+    state: EcmState,
+    current_a: FloatArray | float,
+    dt_s: float,
+    ambient_degc: FloatArray | float,
+) -> EcmState:
+    """State after ``dt_s`` seconds of ``current_a`` (held constant over the step).
+
+    Implements: SWR_CELL_003, SWR_CELL_004
+
+    Args:
+        model: the chemistry's tables and the cells' scales.
+        state: the state at the start of the step.
+        current_a: cell current, positive on discharge, scalar or shape (cells,).
+        dt_s: step length, > 0.
+        ambient_degc: temperature the cells exchange heat with.
+
+    Returns:
+        The new state; SoC clamped to [0, 1].
+    """
+    parameters = lookup(model.tables, state.temperature_degc, state.soc)
+    scale = model.resistance_scale
+    decay1 = np.exp(-dt_s / parameters.tau1_s)
+    decay2 = np.exp(-dt_s / parameters.tau2_s)
+    v_rc1 = decay1 * state.v_rc1_v + parameters.r1_ohm * scale * (1.0 - decay1) * current_a
+    v_rc2 = decay2 * state.v_rc2_v + parameters.r2_ohm * scale * (1.0 - decay2) * current_a
+    capacity_ah = parameters.capacity_ah * model.capacity_scale
+    soc = np.clip(state.soc - current_a * dt_s / (_SECONDS_PER_HOUR * capacity_ah), 0.0, 1.0)
+    heat = heat_generation_w(model, parameters, state, current_a)
+    temperature = thermal_step(model.thermal, state.temperature_degc, heat, ambient_degc, dt_s)
+    return EcmState(soc=soc, v_rc1_v=v_rc1, v_rc2_v=v_rc2, temperature_degc=temperature)

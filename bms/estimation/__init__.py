@@ -1,0 +1,69 @@
+"""Estimation: State of Charge, State of Health and State of Function of the pack.
+
+ASIL: QM(D) (the estimation channel; the D(D) voltage monitor is independent of it).
+
+* SoC: :class:`SocEstimator` (or the pure :func:`ekf_step`), a vectorised
+  extended Kalman filter per cell with an honest bound;
+* pack SoC: :func:`pack_soc` gives ``for_charge`` (highest cell),
+  ``for_discharge`` (lowest cell) and ``displayed``
+  (``z_min / (1 - z_max + z_min)``);
+* SoH: :func:`awtls_update` (capacity, approximate weighted total least
+  squares) and :func:`resistance_update` (recursive least squares at current
+  steps), each with its standard deviation;
+* SoF: :func:`state_of_function`, charge and discharge current and power
+  limits over a horizon, with :func:`sof_limits` reading the maxima from
+  :class:`bms.config.BmsConfig`.
+"""
+
+from bms.estimation._capacity import (
+    CapacityEstimate,
+    CapacityState,
+    awtls_update,
+    initial_capacity_state,
+)
+from bms.estimation._pack_soc import PackSoc, pack_soc
+from bms.estimation._resistance import (
+    ResistanceState,
+    initial_resistance_state,
+    resistance_update,
+    step_resistance_ohm,
+)
+from bms.estimation._soc_ekf import (
+    EkfState,
+    SocEstimate,
+    SocEstimator,
+    SocFilterTuning,
+    ekf_step,
+    initial_ekf_state,
+)
+from bms.estimation._sof import (
+    PowerLimits,
+    SofLimits,
+    sof_limits,
+    state_of_function,
+    temperature_derating,
+)
+
+__all__ = [
+    "CapacityEstimate",
+    "CapacityState",
+    "EkfState",
+    "PackSoc",
+    "PowerLimits",
+    "ResistanceState",
+    "SocEstimate",
+    "SocEstimator",
+    "SocFilterTuning",
+    "SofLimits",
+    "awtls_update",
+    "ekf_step",
+    "initial_capacity_state",
+    "initial_ekf_state",
+    "initial_resistance_state",
+    "pack_soc",
+    "resistance_update",
+    "sof_limits",
+    "state_of_function",
+    "step_resistance_ohm",
+    "temperature_derating",
+]

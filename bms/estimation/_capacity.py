@@ -1,0 +1,202 @@
+"""State of Health, capacity: Plett's approximate weighted total least squares (AWTLS).
+
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_001, SWR_SOH_002.
+
+Each update is one pair per cell: ``x`` the SoC change over a segment (from
+the SoC filter, noisy) and ``y`` the charge that flowed (from the current
+sensor, noisy), with ``y = Q x``. Ordinary or weighted least squares treat
+``x`` as exact and are biased and over-confident; AWTLS weighs the noise of
+both (G. L. Plett, "Recursive approximate weighted total least squares
+estimation of battery cell total capacity", J. Power Sources 196 (2011)
+2319-2331). It keeps six running sums per cell, faded by a forgetting factor
+``gamma < 1`` so that it tracks fade, and finds ``Q`` as the positive real root
+of a quartic that minimises the approximate cost; the bound is from the cost's
+second derivative (``sigma_Q^2 = 2 / H``). Variables are pre-scaled by
+``K = sqrt(var_x / var_y)`` as in the paper. The approximation is good
+when the ratio ``var_x / var_y`` of the updates stays near ``K^2``; give the
+charge a variance floor (for example the offset over a typical segment)
+rather than a near-zero variance for a short segment.
+
+No library implements AWTLS; this is a transcription of the paper's
+equations, vectorised over the cells (the quartic roots of every cell come
+from one batched eigenvalue call on the companion matrices).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["CapacityEstimate", "CapacityState", "awtls_update", "initial_capacity_state"]
+
+FloatArray = npt.NDArray[np.float64]
+"""A float64 numpy array; per-cell arrays have shape (cells,)."""
+
+
+@dataclass(frozen=True)
+class CapacityState:
+    """Running sums and estimate of every cell, each array of shape (cells,)."""
+
+    c: FloatArray
+    """The six faded sums c1..c6 of the paper, shape (6, cells)."""
+    k: float
+    """Pre-scaling constant ``sqrt(var_x / var_y)``."""
+    gamma: float
+    """Forgetting factor in (0, 1]."""
+    capacity_ah: FloatArray
+    """Current estimate of each cell's capacity."""
+    capacity_sigma_ah: FloatArray
+    """Its standard deviation."""
+
+
+@dataclass(frozen=True)
+class CapacityEstimate:
+    """Capacity estimates with their bounds."""
+
+    capacity_ah: FloatArray
+    """Capacity estimate of each cell."""
+    capacity_sigma_ah: FloatArray
+    """Standard deviation of each estimate."""
+
+
+def initial_capacity_state(  # noqa: PLR0913 - the paper's initialisation needs each
+    series_count: int,
+    *,
+    nominal_capacity_ah: float,
+    initial_sigma_ah: float,
+    soc_sigma: float,
+    ah_sigma: float,
+    gamma: float = 0.99,
+) -> CapacityState:
+    """Prior: the nominal capacity, as one pseudo-measurement ``x = 1``, ``y = Q_nom``.
+
+    Implements: SWR_SOH_001
+
+    Args:
+        series_count: cells.
+        nominal_capacity_ah: prior capacity.
+        initial_sigma_ah: prior standard deviation of the capacity.
+        soc_sigma: typical standard deviation of ``x`` (sets the pre-scaling).
+        ah_sigma: typical standard deviation of ``y`` (sets the pre-scaling).
+        gamma: forgetting factor in (0, 1].
+
+    Raises:
+        ValueError: on non-positive capacity or sigmas, or gamma outside (0, 1].
+    """
+    if not (nominal_capacity_ah > 0.0 and initial_sigma_ah > 0.0):
+        raise ValueError(
+            f"nominal_capacity_ah={nominal_capacity_ah} and initial_sigma_ah={initial_sigma_ah} "
+            "must be > 0"
+        )
+    if not (soc_sigma > 0.0 and ah_sigma > 0.0):
+        raise ValueError(f"soc_sigma={soc_sigma} and ah_sigma={ah_sigma} must be > 0")
+    if not 0.0 < gamma <= 1.0:
+        raise ValueError(f"gamma={gamma} must be in (0, 1]")
+    k = soc_sigma / ah_sigma
+    prior_var = initial_sigma_ah**2
+    base = 1.0 / (k * k * prior_var)
+    sums = np.array(
+        [
+            base,
+            k * nominal_capacity_ah * base,
+            k * k * nominal_capacity_ah**2 * base,
+            base,
+            k * nominal_capacity_ah * base,
+            k * k * nominal_capacity_ah**2 * base,
+        ]
+    )
+    return CapacityState(
+        c=np.repeat(sums[:, None], series_count, axis=1),
+        k=k,
+        gamma=gamma,
+        capacity_ah=np.full(series_count, nominal_capacity_ah),
+        capacity_sigma_ah=np.full(series_count, initial_sigma_ah),
+    )
+
+
+def awtls_update(
+    state: CapacityState,
+    soc_change: FloatArray,
+    charge_ah: FloatArray | float,
+    soc_change_var: FloatArray | float,
+    charge_var_ah2: FloatArray | float,
+) -> CapacityState:
+    """Add one (SoC change, charge) pair per cell and re-solve.
+
+    Implements: SWR_SOH_001, SWR_SOH_002
+
+    Args:
+        state: the state after the previous update.
+        soc_change: SoC at the start minus SoC at the end of the segment (x).
+        charge_ah: charge drawn over the segment, discharge positive (y).
+        soc_change_var: variance of ``soc_change``.
+        charge_var_ah2: variance of ``charge_ah``.
+
+    Returns:
+        The new state. A cell whose inputs are not finite, whose variances are
+        not positive, or whose quartic has no positive real root keeps its
+        previous sums and estimate.
+    """
+    x = np.asarray(soc_change, dtype=np.float64)
+    y = np.broadcast_to(np.asarray(charge_ah, dtype=np.float64), x.shape)
+    var_x = np.broadcast_to(np.asarray(soc_change_var, dtype=np.float64), x.shape)
+    var_y = np.broadcast_to(np.asarray(charge_var_ah2, dtype=np.float64), x.shape)
+    usable = np.isfinite(x) & np.isfinite(y) & (var_x > 0.0) & (var_y > 0.0)
+    x, y = np.where(usable, x, 0.0), np.where(usable, y, 0.0)
+    var_x, var_y = np.where(usable, var_x, 1.0), np.where(usable, var_y, 1.0)
+    k, g = state.k, state.gamma
+    added = np.array(
+        [
+            x * x / (k * k * var_y),
+            k * x * y / (k * k * var_y),
+            y * y / var_y,
+            x * x / var_x,
+            k * x * y / var_x,
+            k * k * y * y / var_x,
+        ]
+    )
+    c = np.where(usable, g * state.c + added, state.c)
+    scaled, second = _minimise(c)
+    solved = usable & np.isfinite(scaled) & (second > 0.0)
+    capacity = np.where(solved, scaled / k, state.capacity_ah)
+    sigma = np.where(
+        solved, np.sqrt(np.where(solved, 2.0 / second, 1.0)) / k, state.capacity_sigma_ah
+    )
+    return CapacityState(c=c, k=k, gamma=g, capacity_ah=capacity, capacity_sigma_ah=sigma)
+
+
+def _minimise(c: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Scaled capacity minimising the AWTLS cost of each cell, and the cost's curvature there."""
+    c1, c2, c3, c4, c5, c6 = c
+    # Roots of c5 Q^4 + (-c1 + 2 c4 - c6) Q^3 + (3 c2 - 3 c5) Q^2 + (c1 - 2 c3 + c6) Q - c2,
+    # as eigenvalues of the companion matrices (one batched call for every cell).
+    leading = np.where(c5 != 0.0, c5, 1.0)
+    coefficients = np.array([-c1 + 2 * c4 - c6, 3 * c2 - 3 * c5, c1 - 2 * c3 + c6, -c2]) / leading
+    count = c.shape[1]
+    companion = np.zeros((count, 4, 4))
+    companion[:, 0, :] = -coefficients.T
+    companion[:, 1, 0] = companion[:, 2, 1] = companion[:, 3, 2] = 1.0
+    roots = np.linalg.eigvals(companion)
+    real = roots.real
+    candidate = (np.abs(roots.imag) <= 1e-9 * np.maximum(np.abs(real), 1.0)) & (real > 0.0)
+    q = np.where(candidate, real, 1.0)
+    cost = (
+        q**4 * c4[:, None]
+        - 2 * c5[:, None] * q**3
+        + (c1 + c6)[:, None] * q**2
+        - 2 * c2[:, None] * q
+        + c3[:, None]
+    ) / (q**2 + 1.0) ** 2
+    cost = np.where(candidate, cost, np.inf)
+    best = np.argmin(cost, axis=1)
+    found = np.isfinite(cost[np.arange(count), best])
+    qb = np.where(found, q[np.arange(count), best], np.nan)
+    second = (2.0 / (qb**2 + 1.0) ** 4) * (
+        -2 * c5 * qb**5
+        + (3 * c1 - 6 * c4 + 3 * c6) * qb**4
+        + (-12 * c2 + 16 * c5) * qb**3
+        + (-8 * c1 + 10 * c3 + 6 * c4 - 8 * c6) * qb**2
+        + (12 * c2 - 6 * c5) * qb
+        + (c1 - 2 * c3 + c6)
+    )
+    return qb, np.where(found, second, -1.0)

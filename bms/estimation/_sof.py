@@ -1,0 +1,223 @@
+"""State of Function: charge and discharge current and power limits over a horizon.
+
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003.
+
+For each cell the equivalent circuit predicts the terminal voltage after
+holding a constant current ``I`` for the horizon ``H`` (Plett's
+"HPPC-like" power-limit method, with the OCV linearised over the SoC the
+current moves)::
+
+    v(H) = OCV(z) - v1 e1 - v2 e2 - I (R_eff + dOCV/dz H / (3600 C))
+    R_eff = R0 + R1 (1 - e1) + R2 (1 - e2),   e_k = exp(-H / tau_k)
+
+and the largest ``I`` keeping ``v(H)`` inside the voltage window and the SoC
+inside its window over the horizon is the cell's limit. The string's limit is
+the smallest cell limit times the parallel count; it is then capped by the
+configured maximum current times a temperature derating factor (1 inside the
+warning tiers, falling linearly to 0 at the fault tiers, from the coldest and
+the hottest cell), so the result never exceeds the configured maxima and is
+monotone in temperature outside the warning tiers. The SoC used is the
+estimate moved by ``soc_sigmas`` standard deviations towards the limit
+(down for discharge, up for charge), so an uncertain SoC gives a smaller limit.
+Power is the limit current times the sum of the predicted cell voltages.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import CellModel, lookup
+from bms.config import BmsConfig, TemperatureLimits
+
+__all__ = ["PowerLimits", "SofLimits", "sof_limits", "state_of_function", "temperature_derating"]
+
+FloatArray = npt.NDArray[np.float64]
+"""A float64 numpy array; per-cell arrays have shape (cells,)."""
+
+_SECONDS_PER_HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class SofLimits:
+    """Everything the limits are computed against, read from the configuration."""
+
+    max_charge_current_a: float
+    """Pack charge current never exceeded: min(warning tier, cell maximum x parallel count)."""
+    max_discharge_current_a: float
+    """Pack discharge current never exceeded: min(warning tier, cell maximum x parallel)."""
+    min_cell_voltage_v: float
+    """Lowest predicted cell voltage allowed at the end of the horizon (under-voltage warning)."""
+    max_cell_voltage_v: float
+    """Highest predicted cell voltage allowed at the end of the horizon (over-voltage warning)."""
+    charge_temperature: TemperatureLimits
+    """Charge temperature window: derating between warning and fault tiers."""
+    discharge_temperature: TemperatureLimits
+    """Discharge temperature window."""
+    parallel_count: int
+    """Cells in parallel per series group."""
+    horizon_s: float = 10.0
+    """Time the limit current must be sustainable for."""
+    min_soc: float = 0.0
+    """SoC the discharge limit must not cross within the horizon."""
+    max_soc: float = 1.0
+    """SoC the charge limit must not cross within the horizon."""
+    soc_sigmas: float = 3.0
+    """Standard deviations of the SoC estimate taken as margin."""
+
+
+@dataclass(frozen=True)
+class PowerLimits:
+    """Pack limits, all >= 0 (discharge and charge are magnitudes)."""
+
+    discharge_current_a: float
+    """Largest discharge current for the horizon."""
+    charge_current_a: float
+    """Largest charge current for the horizon."""
+    discharge_power_w: float
+    """Largest discharge power for the horizon."""
+    charge_power_w: float
+    """Largest charge power for the horizon."""
+
+
+def sof_limits(config: BmsConfig, horizon_s: float = 10.0) -> SofLimits:
+    """The limits of a validated configuration.
+
+    Implements: SWR_SOF_002
+    """
+    parallel = config.pack.parallel_count
+    protection = config.protection
+    return SofLimits(
+        max_charge_current_a=min(
+            protection.charge_current.warning_a,
+            config.cell.absolute_max_charge_current_a * parallel,
+        ),
+        max_discharge_current_a=min(
+            protection.discharge_current.warning_a,
+            config.cell.absolute_max_discharge_current_a * parallel,
+        ),
+        min_cell_voltage_v=protection.cell_voltage.under_warning_v,
+        max_cell_voltage_v=protection.cell_voltage.over_warning_v,
+        charge_temperature=protection.charge_temperature,
+        discharge_temperature=protection.discharge_temperature,
+        parallel_count=parallel,
+        horizon_s=horizon_s,
+    )
+
+
+def temperature_derating(temperature_degc: FloatArray, window: TemperatureLimits) -> float:
+    """Derating factor of the worst cell: 1 inside the warning tiers, 0 at and beyond the faults.
+
+    Implements: SWR_SOF_003
+
+    Linear between each warning tier and its fault tier; non-decreasing in
+    temperature below the window and non-increasing above it. A non-finite
+    temperature gives 0 (unknown temperature: no current).
+    """
+    temperatures = np.asarray(temperature_degc, dtype=np.float64)
+    if temperatures.size == 0 or not np.all(np.isfinite(temperatures)):
+        return 0.0
+    coldest = float(temperatures.min())
+    hottest = float(temperatures.max())
+    cold = (coldest - window.under_fault_degc) / (
+        window.under_warning_degc - window.under_fault_degc
+    )
+    hot = (window.over_fault_degc - hottest) / (window.over_fault_degc - window.over_warning_degc)
+    return float(np.clip(min(cold, hot), 0.0, 1.0))
+
+
+def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
+    model: CellModel,
+    limits: SofLimits,
+    *,
+    soc: FloatArray,
+    soc_sigma: FloatArray,
+    rc_voltages_v: tuple[FloatArray, FloatArray],
+    temperature_degc: FloatArray,
+) -> PowerLimits:
+    """Charge and discharge current and power limits of the pack over the horizon.
+
+    Implements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003
+
+    Args:
+        model: the cells' equivalent circuit (with SoH scales).
+        limits: from :func:`sof_limits`.
+        soc: SoC estimate of each cell.
+        soc_sigma: its standard deviation.
+        rc_voltages_v: the estimated (v1, v2) of each cell.
+        temperature_degc: each cell's temperature.
+
+    Returns:
+        The limits; all zero when an input is not finite.
+    """
+    arrays = (soc, soc_sigma, rc_voltages_v[0], rc_voltages_v[1], temperature_degc)
+    if not all(np.all(np.isfinite(np.asarray(a, dtype=np.float64))) for a in arrays):
+        return PowerLimits(0.0, 0.0, 0.0, 0.0)
+    margin = limits.soc_sigmas * np.asarray(soc_sigma, dtype=np.float64)
+    z_discharge = np.clip(soc - margin, 0.0, 1.0)
+    z_charge = np.clip(soc + margin, 0.0, 1.0)
+    discharge_cell, discharge_v = _cell_limit(
+        model, limits, z_discharge, rc_voltages_v, temperature_degc, discharge=True
+    )
+    charge_cell, charge_v = _cell_limit(
+        model, limits, z_charge, rc_voltages_v, temperature_degc, discharge=False
+    )
+    parallel = limits.parallel_count
+    discharge_a = min(
+        float(discharge_cell.min()) * parallel,
+        limits.max_discharge_current_a
+        * temperature_derating(temperature_degc, limits.discharge_temperature),
+    )
+    charge_a = min(
+        float(charge_cell.min()) * parallel,
+        limits.max_charge_current_a
+        * temperature_derating(temperature_degc, limits.charge_temperature),
+    )
+    discharge_a, charge_a = max(discharge_a, 0.0), max(charge_a, 0.0)
+    return PowerLimits(
+        discharge_current_a=discharge_a,
+        charge_current_a=charge_a,
+        discharge_power_w=max(discharge_a * float(discharge_v(discharge_a / parallel)), 0.0),
+        charge_power_w=max(charge_a * float(charge_v(-charge_a / parallel)), 0.0),
+    )
+
+
+class _StringVoltage:
+    """Sum of the predicted cell voltages at the end of the horizon, for a cell current."""
+
+    def __init__(self, open_v: FloatArray, resistance_ohm: FloatArray) -> None:
+        self._open_v = open_v
+        self._resistance_ohm = resistance_ohm
+
+    def __call__(self, cell_current_a: float) -> float:
+        return float(np.sum(self._open_v - cell_current_a * self._resistance_ohm))
+
+
+def _cell_limit(  # noqa: PLR0913 - one helper for both directions
+    model: CellModel,
+    limits: SofLimits,
+    soc: FloatArray,
+    rc_voltages_v: tuple[FloatArray, FloatArray],
+    temperature_degc: FloatArray,
+    *,
+    discharge: bool,
+) -> tuple[FloatArray, _StringVoltage]:
+    """Each cell's largest current magnitude for the horizon, and the string voltage model."""
+    horizon = limits.horizon_s
+    p = lookup(model.tables, np.asarray(temperature_degc, dtype=np.float64), soc)
+    scale = model.resistance_scale
+    e1 = np.exp(-horizon / p.tau1_s)
+    e2 = np.exp(-horizon / p.tau2_s)
+    capacity_ah = p.capacity_ah * model.capacity_scale
+    coulomb = horizon / (_SECONDS_PER_HOUR * capacity_ah)
+    resistance = (p.r0_ohm + p.r1_ohm * (1.0 - e1) + p.r2_ohm * (1.0 - e2)) * scale
+    effective = resistance + p.docv_dsoc_v * coulomb
+    open_v = p.ocv_v - rc_voltages_v[0] * e1 - rc_voltages_v[1] * e2
+    if discharge:
+        by_voltage = (open_v - limits.min_cell_voltage_v) / effective
+        by_soc = (soc - limits.min_soc) / coulomb
+    else:
+        by_voltage = (limits.max_cell_voltage_v - open_v) / effective
+        by_soc = (limits.max_soc - soc) / coulomb
+    limit = np.maximum(np.minimum(by_voltage, by_soc), 0.0)
+    return limit, _StringVoltage(open_v, effective)

@@ -1,0 +1,207 @@
+"""Tests of bms/estimation/_soc_ekf.py: the vectorised SoC filter.
+
+Covers (SWR_SOC_001..005): convergence from a 30-point wrong initial SoC on
+the equivalent-circuit plant with issue 3's sensor errors, the truth inside
+the 3-sigma bound, and coulomb counting from the same guess clearly worse;
+the covariance symmetric positive definite after many steps; SoC within
+[0, 1] under voltages that push it out; the bound shrinks with information
+and, without the correlated offset and resistance states, grows without;
+with them it shrinks with information too; non-finite current or step rejects the step (state
+unchanged, flag set), and so does an implausible one (above the maximum
+current or step); a non-finite or out-of-range voltage skips that cell's
+update, a non-finite or out-of-range temperature uses the last valid one,
+and no NaN enters the state;
+the offset and resistance states stay at zero when switched off; the
+vectorised step equals the same filter run one cell at a time; argument
+validation of :class:`SocEstimator`.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from bms.estimation import SocEstimator, SocFilterTuning, ekf_step, initial_ekf_state
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.estimation.scenario import run
+
+CHEMISTRY = synthetic_chemistry()
+CONVERGED_AFTER = 600  # steps of 0.2 s: two minutes
+
+
+@pytest.fixture(scope="module")
+def closed_loop() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    result = run(CHEMISTRY, cells=8, steps=2000, dt_s=0.2, true_soc=0.8, guess_soc=0.5)
+    return result.truth, result.estimate, result.sigma, result.coulomb
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_converges_from_a_30_point_error(
+    closed_loop: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    truth, estimate, _, _ = closed_loop
+    assert np.all(np.abs(estimate[0] - truth[0]) > 0.0)
+    error = estimate[CONVERGED_AFTER:] - truth[CONVERGED_AFTER:]
+    assert np.sqrt(np.mean(error**2)) <= 0.01
+    assert np.max(np.abs(error)) <= 0.025
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_truth_stays_inside_three_sigma(
+    closed_loop: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    truth, estimate, sigma, _ = closed_loop
+    inside = np.abs(estimate - truth) <= 3.0 * sigma
+    assert np.mean(inside) >= 0.95
+    assert np.mean(inside[CONVERGED_AFTER:]) >= 0.95
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_coulomb_counting_from_the_same_guess_is_worse(
+    closed_loop: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    truth, estimate, _, coulomb = closed_loop
+    ekf = np.abs(estimate[CONVERGED_AFTER:] - truth[CONVERGED_AFTER:]).max()
+    counted = np.abs(coulomb[CONVERGED_AFTER:] - truth[CONVERGED_AFTER:]).max()
+    assert counted > 10 * ekf
+
+
+def _random_inputs(steps: int, cells: int, seed: int) -> list[tuple[np.ndarray, float, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.uniform(2.5, 4.2, cells), float(rng.uniform(-10, 20)), rng.uniform(-10, 45, cells))
+        for _ in range(steps)
+    ]
+
+
+def _is_spd(p: np.ndarray) -> bool:
+    matrices = np.moveaxis(p, -1, 0)
+    if not np.allclose(matrices, matrices.transpose(0, 2, 1), rtol=0, atol=0):
+        return False
+    return bool(np.all(np.linalg.eigvalsh(matrices) > 0.0))
+
+
+@pytest.mark.verifies("SWR_SOC_002")
+def test_covariance_stays_symmetric_positive_definite() -> None:
+    estimator = SocEstimator(CHEMISTRY, 6, initial_soc=0.5, initial_sigma=0.3)
+    for voltages, current, temperatures in _random_inputs(1500, 6, seed=5):
+        estimator.step(voltages, current, temperatures, 0.1)
+    assert _is_spd(estimator.state.p)
+
+
+@pytest.mark.verifies("SWR_SOC_003")
+@pytest.mark.parametrize("voltage", [0.5, 9.0])
+def test_soc_stays_in_unit_interval(voltage: float) -> None:
+    estimator = SocEstimator(CHEMISTRY, 3, initial_soc=0.5, initial_sigma=0.3)
+    for _ in range(200):
+        out = estimator.step(np.full(3, voltage), 0.0, np.full(3, 25.0), 0.1)
+        assert np.all((out.soc >= 0.0) & (out.soc <= 1.0))
+
+
+@pytest.mark.verifies("SWR_SOC_001")
+def test_bound_shrinks_with_information_and_grows_without() -> None:
+    # Without the offset and resistance states, nothing correlated with SoC can make a
+    # prediction shrink the SoC variance, so "grows without information" is strict.
+    tuning = SocFilterTuning(estimate_current_bias=False, estimate_resistance=False)
+    estimator = SocEstimator(CHEMISTRY, 2, initial_soc=0.5, initial_sigma=0.2, tuning=tuning)
+    first = estimator.step(np.full(2, 3.6), 1.0, np.full(2, 25.0), 0.1).soc_sigma
+    assert np.all(first < 0.2)
+    informed = first
+    for _ in range(100):
+        informed = estimator.step(np.full(2, 3.6), 1.0, np.full(2, 25.0), 0.1).soc_sigma
+    assert np.all(informed < first)
+    blind = informed
+    for _ in range(100):
+        blind = estimator.step(np.full(2, math.nan), 5.0, np.full(2, 25.0), 0.1).soc_sigma
+    assert np.all(blind > informed)
+
+
+@pytest.mark.verifies("SWR_SOC_001")
+def test_bound_shrinks_with_information_with_every_state() -> None:
+    estimator = SocEstimator(CHEMISTRY, 2, initial_soc=0.5, initial_sigma=0.2)
+    sigmas = [
+        estimator.step(np.full(2, 3.6), 1.0, np.full(2, 25.0), 0.1).soc_sigma for _ in range(50)
+    ]
+    assert np.all(sigmas[-1] < sigmas[0])
+    assert np.all(sigmas[0] < 0.2)
+
+
+@pytest.mark.verifies("SWR_SOC_004", method="fault_injection")
+@pytest.mark.parametrize(
+    ("current", "dt"),
+    [(math.nan, 0.1), (math.inf, 0.1), (2000.0, 0.1), (1.0, math.nan), (1.0, 0.0), (1.0, 100.0)],
+)
+def test_non_finite_current_or_step_rejects_the_step(current: float, dt: float) -> None:
+    estimator = SocEstimator(CHEMISTRY, 3, initial_soc=0.4, initial_sigma=0.1)
+    estimator.step(np.full(3, 3.6), 1.0, np.full(3, 25.0), 0.1)
+    before = estimator.state
+    out = estimator.step(np.full(3, 3.6), current, np.full(3, 25.0), dt)
+    assert out.rejected
+    assert estimator.state is before
+    assert np.array_equal(out.soc, before.x[0])
+
+
+@pytest.mark.verifies("SWR_SOC_004", method="fault_injection")
+def test_non_finite_voltage_skips_only_that_cells_update() -> None:
+    estimator = SocEstimator(CHEMISTRY, 3, initial_soc=0.4, initial_sigma=0.1)
+    out = estimator.step(np.array([3.9, math.nan, 50.0]), 2.0, np.full(3, 25.0), 0.1)
+    assert not out.rejected
+    assert out.voltage_rejected.tolist() == [False, True, True]
+    assert out.innovation_v[1] == 0.0
+    assert out.soc_sigma[1] > out.soc_sigma[0]
+    assert np.all(np.isfinite(estimator.state.x))
+    assert np.all(np.isfinite(estimator.state.p))
+
+
+@pytest.mark.verifies("SWR_SOC_004")
+def test_non_finite_temperature_uses_the_last_valid_one() -> None:
+    estimator = SocEstimator(CHEMISTRY, 2, initial_soc=0.4, initial_sigma=0.1)
+    estimator.step(np.full(2, 3.6), 0.0, np.array([10.0, 30.0]), 0.1)
+    estimator.step(np.full(2, 3.6), 0.0, np.array([math.nan, 31.0]), 0.1)
+    assert estimator.state.temperature_degc.tolist() == [10.0, 31.0]
+    estimator.step(np.full(2, 3.6), 0.0, np.array([32.0, 1e6]), 0.1)
+    assert estimator.state.temperature_degc.tolist() == [32.0, 31.0]
+    assert np.all(np.isfinite(estimator.state.x))
+
+
+@pytest.mark.verifies("SWR_SOC_001")
+def test_switched_off_states_stay_zero() -> None:
+    tuning = SocFilterTuning(estimate_current_bias=False, estimate_resistance=False)
+    estimator = SocEstimator(CHEMISTRY, 2, initial_soc=0.5, initial_sigma=0.2, tuning=tuning)
+    for voltages, current, temperatures in _random_inputs(200, 2, seed=9):
+        out = estimator.step(voltages, current, temperatures, 0.1)
+    assert np.all(out.current_bias_a == 0.0)
+    assert np.all(out.resistance_deviation == 0.0)
+
+
+@pytest.mark.verifies("SWR_SOC_001")
+def test_vectorised_step_equals_one_cell_at_a_time() -> None:
+    tuning = SocFilterTuning()
+    model = SocEstimator(CHEMISTRY, 1).model
+    inputs = _random_inputs(50, 4, seed=2)
+    pack = initial_ekf_state(4, np.array([0.2, 0.4, 0.6, 0.8]), 0.1, tuning)
+    single = [initial_ekf_state(1, soc, 0.1, tuning) for soc in (0.2, 0.4, 0.6, 0.8)]
+    for voltages, current, temperatures in inputs:
+        pack, _ = ekf_step(
+            model, tuning, pack, cell_voltages_v=voltages, current_a=current,
+            cell_temperatures_degc=temperatures, dt_s=0.1,
+        )  # fmt: skip
+        single = [
+            ekf_step(
+                model, tuning, state, cell_voltages_v=voltages[i : i + 1], current_a=current,
+                cell_temperatures_degc=temperatures[i : i + 1], dt_s=0.1,
+            )[0]
+            for i, state in enumerate(single)
+        ]  # fmt: skip
+    assert np.allclose(pack.x, np.concatenate([s.x for s in single], axis=1), rtol=1e-12)
+    assert np.allclose(pack.p, np.concatenate([s.p for s in single], axis=2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"series_count": 0}, "series_count"), ({"initial_sigma": 0.0}, "initial_sigma")],
+)
+def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
+    arguments = {"series_count": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        SocEstimator(CHEMISTRY, **arguments)  # type: ignore[arg-type]

@@ -1,0 +1,144 @@
+"""Tests of bms/estimation/_sof.py: current and power limits, SWR_SOF_001..003.
+
+Covers: the limits read from the reference pack's configuration; a
+discharge (charge) limit held for the horizon on the equivalent-circuit
+plant keeps every cell above the under-voltage (below the over-voltage)
+warning tier, and 10 % more crosses it (the limit is the largest such
+current); limits never exceed the configured maxima; temperature derating
+is 1 inside the warning tiers, 0 at and beyond the fault tiers, monotone in
+between; an uncertain SoC lowers the limit; an empty or a full cell stops
+discharge or charge; non-finite inputs give zero limits; power is the
+current times the predicted string voltage.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from bms.cell import cell_model
+from bms.config import load_config
+from bms.estimation import sof_limits, state_of_function, temperature_derating
+from bms.estimation._sof import PowerLimits
+from bms.plant import PackSimulator
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+
+CHEMISTRY = synthetic_chemistry()
+CONFIG = load_config()
+LIMITS = sof_limits(CONFIG)
+MODEL = cell_model(CHEMISTRY)
+CELLS = 4
+
+
+def _limits(soc: float, temperature: float = 25.0, sigma: float = 0.0) -> PowerLimits:
+    return state_of_function(
+        MODEL,
+        LIMITS,
+        soc=np.full(CELLS, soc),
+        soc_sigma=np.full(CELLS, sigma),
+        rc_voltages_v=(np.zeros(CELLS), np.zeros(CELLS)),
+        temperature_degc=np.full(CELLS, temperature),
+    )
+
+
+@pytest.mark.verifies("SWR_SOF_002")
+def test_limits_come_from_the_configuration() -> None:
+    protection = CONFIG.protection
+    assert LIMITS.max_charge_current_a == min(
+        protection.charge_current.warning_a,
+        CONFIG.cell.absolute_max_charge_current_a * CONFIG.pack.parallel_count,
+    )
+    assert LIMITS.min_cell_voltage_v == protection.cell_voltage.under_warning_v
+    assert LIMITS.max_cell_voltage_v == protection.cell_voltage.over_warning_v
+    assert LIMITS.horizon_s == 10.0
+
+
+def _min_max_voltage_after(cell_current_a: float, soc: float) -> tuple[float, float]:
+    sim = PackSimulator(CHEMISTRY, CELLS, initial_soc=soc)
+    voltages = [sim.step(cell_current_a, 0.1).cell_voltages_v for _ in range(100)]
+    return float(np.min(voltages)), float(np.max(voltages))
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_discharge_limit_is_the_largest_sustainable_current() -> None:
+    soc = 0.04  # low enough that the voltage, not the configured maximum, limits
+    limit = _limits(soc).discharge_current_a / CONFIG.pack.parallel_count
+    assert limit < LIMITS.max_discharge_current_a / CONFIG.pack.parallel_count
+    assert _min_max_voltage_after(limit, soc)[0] >= LIMITS.min_cell_voltage_v - 0.002
+    assert _min_max_voltage_after(1.1 * limit, soc)[0] < LIMITS.min_cell_voltage_v
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_charge_limit_is_the_largest_sustainable_current() -> None:
+    soc = 0.97
+    limit = _limits(soc).charge_current_a / CONFIG.pack.parallel_count
+    assert 0.0 < limit < LIMITS.max_charge_current_a / CONFIG.pack.parallel_count
+    assert _min_max_voltage_after(-limit, soc)[1] <= LIMITS.max_cell_voltage_v + 0.002
+    assert _min_max_voltage_after(-1.1 * limit, soc)[1] > LIMITS.max_cell_voltage_v
+
+
+@pytest.mark.verifies("SWR_SOF_002")
+@pytest.mark.parametrize("soc", [0.0, 0.3, 0.6, 0.9, 1.0])
+@pytest.mark.parametrize("temperature", [-30.0, 0.0, 25.0, 47.0, 70.0])
+def test_never_above_the_maxima(soc: float, temperature: float) -> None:
+    limits = _limits(soc, temperature)
+    assert 0.0 <= limits.discharge_current_a <= LIMITS.max_discharge_current_a
+    assert 0.0 <= limits.charge_current_a <= LIMITS.max_charge_current_a
+    assert limits.discharge_power_w >= 0.0
+    assert limits.charge_power_w >= 0.0
+
+
+@pytest.mark.verifies("SWR_SOF_003")
+def test_derating_window() -> None:
+    window = LIMITS.charge_temperature
+    for inside in (window.under_warning_degc, 25.0, window.over_warning_degc):
+        assert temperature_derating(np.array([inside]), window) == 1.0
+    for outside in (window.under_fault_degc, -40.0, window.over_fault_degc, 90.0):
+        assert temperature_derating(np.array([outside]), window) == 0.0
+    middle = (window.over_warning_degc + window.over_fault_degc) / 2
+    assert temperature_derating(np.array([middle]), window) == pytest.approx(0.5)
+    assert temperature_derating(np.array([25.0, middle]), window) == pytest.approx(0.5)
+    assert temperature_derating(np.array([math.nan]), window) == 0.0
+    assert temperature_derating(np.array([]), window) == 0.0
+
+
+@pytest.mark.verifies("SWR_SOF_003")
+def test_hot_pack_is_derated() -> None:
+    cool = _limits(0.5, 40.0)
+    hot = _limits(0.5, 48.0)
+    assert hot.charge_current_a < cool.charge_current_a
+    assert hot.charge_current_a <= 0.4 * LIMITS.max_charge_current_a + 1e-9
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_uncertain_soc_lowers_the_limits() -> None:
+    assert _limits(0.05, sigma=0.005).discharge_current_a < _limits(0.05).discharge_current_a
+    assert _limits(0.95, sigma=0.01).charge_current_a < _limits(0.95).charge_current_a
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_empty_cell_stops_discharge_and_full_cell_stops_charge() -> None:
+    assert _limits(0.0).discharge_current_a == 0.0
+    assert _limits(1.0).charge_current_a == 0.0
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_non_finite_input_gives_zero_limits() -> None:
+    limits = state_of_function(
+        MODEL,
+        LIMITS,
+        soc=np.array([0.5, math.nan]),
+        soc_sigma=np.zeros(2),
+        rc_voltages_v=(np.zeros(2), np.zeros(2)),
+        temperature_degc=np.full(2, 25.0),
+    )
+    assert limits == PowerLimits(0.0, 0.0, 0.0, 0.0)
+
+
+@pytest.mark.verifies("SWR_SOF_001")
+def test_power_is_current_times_predicted_string_voltage() -> None:
+    limits = _limits(0.04)
+    cell_current = limits.discharge_current_a / CONFIG.pack.parallel_count
+    predicted = LIMITS.min_cell_voltage_v * CELLS  # voltage-limited: every cell at the tier
+    assert limits.discharge_power_w == pytest.approx(limits.discharge_current_a * predicted)
+    assert cell_current > 0.0

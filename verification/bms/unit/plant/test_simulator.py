@@ -1,0 +1,87 @@
+"""Tests of bms/plant/_simulator.py: the pack simulator (a verification tool, no SWR).
+
+Covers: the shared contract's interface and shapes; the same seed gives the
+same pack and another seed another; spread of capacity, resistance and
+initial SoC has the configured size; ageing factors; coulomb counting over a
+long discharge; argument validation (series count, initial SoC, ageing,
+non-finite current, non-positive step).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from bms.plant import PackSimulator, PackSpread
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+
+CHEMISTRY = synthetic_chemistry()
+SPREAD = PackSpread(capacity_pct=3.0, resistance_pct=5.0, initial_soc_pct=5.0)
+
+
+def test_contract_interface() -> None:
+    sim = PackSimulator(
+        CHEMISTRY, series_count=96, spread=SPREAD, initial_soc=0.8, ambient_degc=25.0, seed=1
+    )
+    m = sim.step(current_a=5.0, dt_s=0.1)
+    assert m.time_s == pytest.approx(0.1)
+    assert m.cell_voltages_v.shape == (96,)
+    assert m.cell_temperatures_degc.shape == (96,)
+    assert m.current_a == 5.0
+    assert sim.true_soc.shape == (96,)
+
+
+def test_seed_reproduces_the_pack() -> None:
+    def pack(seed: int) -> np.ndarray:
+        sim = PackSimulator(CHEMISTRY, 8, spread=SPREAD, initial_soc=0.5, seed=seed)
+        return sim.step(3.0, 1.0).cell_voltages_v
+
+    assert np.array_equal(pack(7), pack(7))
+    assert not np.array_equal(pack(7), pack(8))
+
+
+def test_spread_has_the_configured_size() -> None:
+    sim = PackSimulator(CHEMISTRY, 4000, spread=SPREAD, initial_soc=0.5, seed=3)
+    assert np.std(np.asarray(sim.model.capacity_scale)) == pytest.approx(0.03, rel=0.1)
+    assert np.std(np.asarray(sim.model.resistance_scale)) == pytest.approx(0.05, rel=0.1)
+    assert np.std(sim.true_soc) == pytest.approx(0.05, rel=0.1)
+    assert np.mean(sim.true_soc) == pytest.approx(0.5, abs=0.01)
+
+
+def test_ageing_scales_capacity_and_resistance() -> None:
+    new = PackSimulator(CHEMISTRY, 2, initial_soc=0.5)
+    aged = PackSimulator(
+        CHEMISTRY, 2, initial_soc=0.5, capacity_fraction=0.85, resistance_factor=1.3
+    )
+    assert aged.cell_capacity_ah == pytest.approx(0.85 * new.cell_capacity_ah)
+    drop_new = new.measure(0.0).cell_voltages_v - new.measure(10.0).cell_voltages_v
+    drop_aged = aged.measure(0.0).cell_voltages_v - aged.measure(10.0).cell_voltages_v
+    assert drop_aged == pytest.approx(1.3 * drop_new)
+
+
+def test_coulomb_counting_over_a_discharge() -> None:
+    sim = PackSimulator(CHEMISTRY, 3, initial_soc=0.9, ambient_degc=25.0)
+    for _ in range(360):
+        sim.step(5.0, 1.0)
+    # Half an ampere-hour from a 5 Ah cell; the cell warms a little, the capacity barely moves.
+    assert sim.true_soc == pytest.approx(0.8, abs=0.002)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"series_count": 0}, "series_count"),
+        ({"initial_soc": 1.5}, "initial_soc"),
+        ({"capacity_fraction": 0.0}, "capacity_fraction"),
+    ],
+)
+def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
+    arguments = {"series_count": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        PackSimulator(CHEMISTRY, **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("current", "dt"), [(math.nan, 0.1), (1.0, 0.0), (1.0, math.inf)])
+def test_invalid_step(current: float, dt: float) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        PackSimulator(CHEMISTRY, 2).step(current, dt)
