@@ -1,0 +1,349 @@
+"""Calibrate a chemistry file: PyBaMM's DFN through OCV and pulse tests, fitted to a 2-RC circuit.
+
+ASIL: QM (calibration tool; runs offline, never in the control path).
+Requirements: SWR_CAL_001.
+
+For each ambient temperature, with the cell held near it (see
+:data:`CHAMBER_HEAT_TRANSFER_W_PER_M2_K`):
+
+1. **OCV test**: from rest at PyBaMM's 100 % state of charge, discharge at
+   C/20 to 50 mV below the set's lower cut-off, rest an hour, charge at C/20
+   to 50 mV above the upper cut-off; the OCV is the mean of the two branches
+   (:mod:`bms.calibration._ocv`). The discharge capacity to the lower cut-off
+   at each temperature is ``capacity_ah_by_temperature``; the one at 25 degC
+   (or the nearest temperature) is ``nominal_capacity_ah``, and every SoC in
+   the file is ``1 - discharged / nominal_capacity_ah`` from rest at the top
+   (PyBaMM's 100 %), at every temperature, so that coulomb counting with the
+   nominal capacity and the OCV table agree.
+2. **Pulse test** (HPPC-like): from rest at the top, 5 % down and 30 min of
+   rest, then at ``soc_levels`` levels 10 % apart: a 10 s discharge pulse
+   at 1C, 40 s rest, a 10 s charge pulse at 0.75C, 40 s rest, a 10 % step
+   down at C/2 and 30 min of rest, sampled every second.
+3. **Fit**: each level's record (pulses, step and relaxation) is fitted
+   with :func:`~bms.calibration._ecm_fit.fit_ecm` against the OCV table at
+   the coulomb-counted SoC; the parameters are placed at the level's middle
+   SoC and interpolated onto the SoC grid (held constant beyond the
+   outermost levels).
+
+The residuals go into the file's ``fit`` section: ``ocv_rmse_v`` compares the
+OCV table with the DFN's terminal voltage at the end of every 30 min rest of
+the pulse tests (a relaxed cell), the pulse residuals are those of the fits.
+"""
+
+import itertools
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.calibration._ecm_fit import PulseFit, fit_ecm
+from bms.calibration._ocv import average_branches, charge_at_voltage
+from bms.calibration._physics import COMPLETION_NOTE, CellTestRecord, PhysicsCell, pybamm_version
+from bms.cell import Chemistry, parse_chemistry
+
+__all__ = ["CHAMBER_HEAT_TRANSFER_W_PER_M2_K", "CalibrationResult", "calibrate"]
+
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str], None]
+
+CHAMBER_HEAT_TRANSFER_W_PER_M2_K = 1000.0
+"""Heat transfer coefficient of the calibration runs: the cell clamped to a
+temperature-controlled plate, so that each table row belongs to its
+temperature (the set's own coefficient lets a -10 degC cell warm by 5 K
+during the pulse test). The thermal section of the file keeps the set's own value."""
+SOC_GRID = tuple(round(0.025 * k, 3) for k in range(41))
+"""SoC breakpoints of every table."""
+REST_S = 1800
+"""Rest before each pulse level and after each step."""
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A calibrated chemistry and the fits behind it."""
+
+    chemistry: Chemistry
+    """The validated chemistry file."""
+    fits: dict[float, list[tuple[float, PulseFit]]]
+    """Per temperature, (middle SoC, fit) for every pulse level."""
+    cell_temperature_range_degc: dict[float, tuple[float, float]]
+    """Per temperature, the lowest and highest cell temperature seen in the pulse test."""
+
+
+def _reference_temperature(temperatures_degc: Sequence[float]) -> float:
+    return min(temperatures_degc, key=lambda value: abs(value - 25.0))
+
+
+def _ocv_row(
+    record: CellTestRecord, nominal_ah: float | None, min_v: float
+) -> tuple[float, FloatArray, FloatArray]:
+    """Capacity to ``min_v`` and the pseudo-OCV on the grid (NaN where not reached)."""
+    charge = record.discharged_ah - record.discharged_ah[0]
+    discharge = record.current_a > 0.0
+    charging = record.current_a < 0.0
+    capacity = charge_at_voltage(charge[discharge], record.voltage_v[discharge], min_v)
+    reference = capacity if nominal_ah is None else nominal_ah
+    grid_ah = (1.0 - np.asarray(SOC_GRID)) * reference
+    ocv, _ = average_branches(
+        charge[discharge],
+        record.voltage_v[discharge],
+        charge[charging],
+        record.voltage_v[charging],
+        grid_ah,
+    )
+    return capacity, ocv, grid_ah
+
+
+def _fill_row(row: FloatArray, reference: FloatArray | None) -> FloatArray:
+    """Fill NaN ends from the reference row's shape (offset at the last known point)."""
+    known = np.nonzero(np.isfinite(row))[0]
+    if known.size == 0:
+        raise ValueError("the OCV test produced no usable point")
+    filled = row.copy()
+    low, high = int(known[0]), int(known[-1])
+    for index in range(filled.size):
+        if index < low or index > high:
+            edge = low if index < low else high
+            if reference is not None and np.isfinite(reference[index]):
+                filled[index] = reference[index] + row[edge] - reference[edge]
+            else:
+                filled[index] = row[edge]
+    # the table must be non-decreasing in SoC; the grid runs from SoC 0 up
+    result: FloatArray = np.maximum.accumulate(filled)
+    return result
+
+
+def _pulse_steps(nominal_ah: float, levels: int, min_v: float, max_v: float) -> list[str]:
+    one_c = nominal_ah
+    step_s = round(0.1 * 3600.0 / 0.5)
+    steps = [
+        "Rest for 10 minutes",
+        f"Discharge at {0.5 * one_c:.6g} A for {step_s // 2} seconds or until {min_v:.4g} V",
+        f"Rest for {REST_S} seconds",
+    ]
+    for _ in range(levels):
+        steps += [
+            f"Discharge at {one_c:.6g} A for 10 seconds or until {min_v - 0.2:.4g} V",
+            "Rest for 40 seconds",
+            f"Charge at {0.75 * one_c:.6g} A for 10 seconds or until {max_v + 0.1:.4g} V",
+            "Rest for 40 seconds",
+            f"Discharge at {0.5 * one_c:.6g} A for {step_s} seconds or until {min_v:.4g} V",
+            f"Rest for {REST_S} seconds",
+        ]
+    return steps
+
+
+def _long_rests(record: CellTestRecord) -> list[int]:
+    """Indices of the sub-solutions that are the 30 min rests, in order.
+
+    PyBaMM skips a step that is infeasible from the start (a charge pulse
+    near the top at -10 degC), so sub-solutions are found by what they are,
+    not by their position in the step list.
+    """
+    rests = []
+    for index in range(int(record.step.max()) + 1):
+        samples = np.nonzero(record.step == index)[0]
+        if samples.size == 0:
+            continue
+        duration = record.time_s[samples[-1]] - record.time_s[samples[0]]
+        if np.max(np.abs(record.current_a[samples])) < 1e-9 and duration >= REST_S - 1:
+            rests.append(index)
+    return rests
+
+
+def _fit_levels(
+    record: CellTestRecord, ocv_row: FloatArray, nominal_ah: float
+) -> tuple[list[tuple[float, PulseFit]], list[float]]:
+    """Fit every level's record (rest end to next rest end); also the rested-voltage residuals."""
+    soc = 1.0 - (record.discharged_ah - record.discharged_ah[0]) / nominal_ah
+    ocv = np.interp(soc, np.asarray(SOC_GRID), ocv_row)
+    fits: list[tuple[float, PulseFit]] = []
+    rests = _long_rests(record)
+    ends = [int(np.nonzero(record.step == index)[0][-1]) for index in rests]
+    rested = [float(record.voltage_v[end] - ocv[end]) for end in ends]
+    for start, stop in itertools.pairwise(ends):
+        span = np.arange(start, stop + 1)
+        if span.size < 100 or np.ptp(soc[span]) < 0.01:
+            continue
+        # the fit starts at a rest's last sample: the RC pairs are relaxed there
+        fit = fit_ecm(
+            record.time_s[span] - record.time_s[start],
+            record.current_a[span],
+            record.voltage_v[span],
+            ocv[span],
+        )
+        fits.append((float(0.5 * (soc[start] + soc[stop])), fit))
+    return fits, rested
+
+
+def _tables(fits: list[tuple[float, PulseFit]]) -> dict[str, list[float]]:
+    """R0, R1, tau1, R2, tau2 on the SoC grid from the fitted levels."""
+    ordered = sorted(fits, key=lambda item: item[0])
+    socs = np.array([soc for soc, _ in ordered])
+    grid = np.asarray(SOC_GRID)
+    columns = np.array([fit.parameters.as_array() for _, fit in ordered])
+    names = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+    tables = {name: np.interp(grid, socs, columns[:, k]) for k, name in enumerate(names)}
+    tables["tau2_s"] = np.maximum(tables["tau2_s"], tables["tau1_s"] * 1.01 + 1e-3)
+    return {name: [float(v) for v in values] for name, values in tables.items()}
+
+
+def calibrate(  # noqa: PLR0913 - the command's options, keyword-only
+    parameter_set: str,
+    temperatures_degc: Sequence[float],
+    *,
+    name: str | None = None,
+    chemistry_label: str | None = None,
+    soc_levels: int = 10,
+    progress: Progress | None = None,
+) -> CalibrationResult:
+    """Run the tests at every temperature, fit, and return a validated chemistry.
+
+    Implements: SWR_CAL_001
+
+    Args:
+        parameter_set: a PyBaMM parameter-set name.
+        temperatures_degc: ambient temperatures, at least one; sorted here.
+        name: registry name of the file; default ``<label>_<parameter_set>``.
+        chemistry_label: ``NMC``, ``LFP``...; default guessed from the set's name.
+        soc_levels: number of pulse levels (10 % apart from 95 % down).
+        progress: called with a short description before each simulation and fit.
+
+    Returns:
+        The chemistry, validated by :class:`bms.cell.Chemistry`, and the fits.
+
+    Raises:
+        ValueError: unknown set, no temperature, or a test that produced nothing to fit.
+    """
+    if not temperatures_degc:
+        raise ValueError("at least one temperature is needed")
+    if not 1 <= soc_levels <= 10:
+        raise ValueError(f"soc_levels={soc_levels} must be in 1..10 (10 % apart from 95 %)")
+    report = progress or (lambda _message: None)
+    temperatures = sorted(float(value) for value in temperatures_degc)
+    cell = PhysicsCell(parameter_set)
+    thermal = cell.thermal_summary()
+    cell.set_heat_transfer(CHAMBER_HEAT_TRANSFER_W_PER_M2_K)
+    min_v, max_v = cell.min_voltage_v, cell.max_voltage_v
+    window = (min_v - 0.4, max_v + 0.2)
+    reference_t = _reference_temperature(temperatures)
+    order = [reference_t, *[t for t in temperatures if t != reference_t]]
+    capacities: dict[float, float] = {}
+    ocv_rows: dict[float, FloatArray] = {}
+    nominal: float | None = None
+    for temperature in order:
+        report(f"OCV test at {temperature:g} degC")
+        record = cell.run_experiment(
+            [
+                f"Discharge at C/20 until {min_v - 0.05:.4g} V",
+                "Rest for 1 hour",
+                f"Charge at C/20 until {max_v + 0.05:.4g} V",
+            ],
+            temperature,
+            1.0,
+            60.0,
+            window,
+        )
+        capacity, row, _ = _ocv_row(record, nominal, min_v)
+        if nominal is None:
+            nominal = capacity
+            _, row, _ = _ocv_row(record, nominal, min_v)
+        capacities[temperature] = capacity
+        ocv_rows[temperature] = _fill_row(row, ocv_rows.get(reference_t))
+    if nominal is None:  # pragma: no cover - order is never empty
+        raise ValueError("no OCV test ran")
+    tables: dict[str, list[list[float]]] = {k: [] for k in ("r0_ohm", "r1_ohm", "tau1_s")}
+    tables.update({"r2_ohm": [], "tau2_s": []})
+    fits: dict[float, list[tuple[float, PulseFit]]] = {}
+    rested_all: list[float] = []
+    ranges: dict[float, tuple[float, float]] = {}
+    for temperature in temperatures:
+        report(f"pulse test at {temperature:g} degC")
+        record = cell.run_experiment(
+            _pulse_steps(nominal, soc_levels, min_v, max_v), temperature, 1.0, 1.0, window
+        )
+        ranges[temperature] = (
+            float(record.temperature_degc.min()),
+            float(record.temperature_degc.max()),
+        )
+        report(f"fitting {soc_levels} levels at {temperature:g} degC")
+        level_fits, rested = _fit_levels(record, ocv_rows[temperature], nominal)
+        if not level_fits:
+            raise ValueError(f"the pulse test at {temperature:g} degC gave no level to fit")
+        fits[temperature] = level_fits
+        rested_all.extend(rested)
+        for key, values in _tables(level_fits).items():
+            tables[key].append(values)
+    all_fits = [fit for level_fits in fits.values() for _, fit in level_fits]
+    label = chemistry_label or _guess_label(parameter_set)
+    document = {
+        "format_version": 1,
+        "name": name or f"{label}_{parameter_set}",
+        "chemistry": label,
+        "source": {
+            "parameter_set": parameter_set,
+            "pybamm_version": pybamm_version(),
+            "model": "DFN, lumped thermal",
+            "generated_by": "bms calibrate",
+            "notes": _notes(cell, soc_levels, ranges),
+        },
+        "nominal_capacity_ah": nominal,
+        "min_voltage_v": min_v,
+        "max_voltage_v": max_v,
+        "soc_breakpoints": list(SOC_GRID),
+        "temperature_breakpoints_degc": temperatures,
+        "ocv_v": [[float(v) for v in ocv_rows[t]] for t in temperatures],
+        **tables,
+        "capacity_ah_by_temperature": [capacities[t] for t in temperatures],
+        "thermal": {**thermal, "entropic_coefficient_v_per_k": _entropic(ocv_rows)},
+        "fit": {
+            "ocv_rmse_v": float(np.sqrt(np.mean(np.square(rested_all)))) if rested_all else 0.0,
+            "pulse_rmse_v_by_temperature": {
+                f"{t:g}": float(np.sqrt(np.mean([f.rmse_v**2 for _, f in fits[t]])))
+                for t in temperatures
+            },
+            "max_abs_error_v": max(
+                [f.max_abs_error_v for f in all_fits] + [abs(v) for v in rested_all]
+            ),
+        },
+    }
+    chemistry = parse_chemistry(json.dumps(document), f"calibration of {parameter_set}")
+    return CalibrationResult(chemistry=chemistry, fits=fits, cell_temperature_range_degc=ranges)
+
+
+def _guess_label(parameter_set: str) -> str:
+    """``LFP`` for sets known to be LiFePO4, ``NMC`` for NMC sets, else the set's name."""
+    known = {"Prada2013": "LFP", "Chen2020": "NMC", "OKane2022": "NMC", "ORegan2022": "NMC"}
+    known |= {"Ai2020": "LCO", "Ecker2015": "NMC", "Marquis2019": "LCO", "NCA_Kim2011": "NCA"}
+    return known.get(parameter_set, "cell")
+
+
+def _entropic(ocv_rows: dict[float, FloatArray]) -> float:
+    """Mean dOCV/dT over SoC 10..90 % (least-squares slope across the temperatures)."""
+    temperatures = sorted(ocv_rows)
+    if len(temperatures) < 2:
+        return 0.0
+    grid = np.asarray(SOC_GRID)
+    middle = (grid >= 0.1) & (grid <= 0.9)
+    rows = np.array([ocv_rows[t][middle] for t in temperatures])
+    slopes = np.polyfit(np.asarray(temperatures), rows, 1)[0]
+    value = float(np.mean(slopes))
+    return value if math.isfinite(value) else 0.0
+
+
+def _notes(cell: PhysicsCell, soc_levels: int, ranges: dict[float, tuple[float, float]]) -> str:
+    spans = ", ".join(f"{t:g}: {low:.1f}..{high:.1f}" for t, (low, high) in ranges.items())
+    text = (
+        f"SoC = 1 - discharged charge / nominal_capacity_ah from rest at PyBaMM's 100 % "
+        f"(OCV = max_voltage_v), at every temperature. OCV: mean of C/20 discharge and charge. "
+        f"Pulses: {soc_levels} HPPC-like levels (1C/10 s discharge, 0.75C/10 s charge, 10 % "
+        f"step at C/2, 30 min rest), fitted per level by least squares. Calibration runs held "
+        f"the cell near ambient (heat transfer {CHAMBER_HEAT_TRANSFER_W_PER_M2_K:g} W/m2/K); "
+        f"cell temperature range in the pulse tests (degC): {spans}. Thermal section: the "
+        f"set's own heat transfer and layer heat capacities."
+    )
+    if cell.completed_keys:
+        text += " " + COMPLETION_NOTE + " Completed keys: " + "; ".join(cell.completed_keys) + "."
+    return text

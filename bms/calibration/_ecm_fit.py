@@ -1,0 +1,208 @@
+"""Fit a two-RC equivalent circuit to a terminal-voltage record (pulse and relaxation).
+
+ASIL: QM (calibration tool; runs offline, never in the control path).
+Requirements: SWR_CAL_001.
+
+The model is the one the BMS runs (``bms.cell``): terminal voltage
+``v = ocv - r0 * i - v1 - v2`` with ``dv_k/dt = -v_k / tau_k + i * r_k / tau_k``
+(current positive on discharge). For a current held constant over a sample
+interval ``dt`` the RC states advance exactly as
+``v_k <- v_k * exp(-dt / tau_k) + r_k * i * (1 - exp(-dt / tau_k))``, so the
+fit needs no ODE solver. The five parameters are fitted with
+``scipy.optimize.least_squares`` (trust-region reflective, bounds in log
+space so every parameter stays positive and the fast pair stays faster than
+the slow one); scipy is imported inside :func:`fit_ecm` because it belongs to
+the ``plant`` extra, not to the BMS.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["EcmParameters", "PulseFit", "fit_ecm", "simulate_ecm_voltage"]
+
+FloatArray = npt.NDArray[np.float64]
+
+TAU1_BOUNDS_S = (0.5, 60.0)
+"""Range searched for the fast time constant (charge transfer, double layer)."""
+TAU2_BOUNDS_S = (60.0, 5000.0)
+"""Range searched for the slow time constant (solid diffusion); starts where tau1's ends."""
+RESISTANCE_BOUNDS_OHM = (1e-6, 10.0)
+"""Range searched for each resistance."""
+
+
+@dataclass(frozen=True)
+class EcmParameters:
+    """The five dynamic parameters of a two-RC equivalent circuit at one (T, SoC)."""
+
+    r0_ohm: float
+    """Series resistance."""
+    r1_ohm: float
+    """Resistance of the fast RC pair."""
+    tau1_s: float
+    """Time constant of the fast RC pair."""
+    r2_ohm: float
+    """Resistance of the slow RC pair."""
+    tau2_s: float
+    """Time constant of the slow RC pair."""
+
+    def as_array(self) -> FloatArray:
+        """``[r0, r1, tau1, r2, tau2]``."""
+        return np.array([self.r0_ohm, self.r1_ohm, self.tau1_s, self.r2_ohm, self.tau2_s])
+
+
+@dataclass(frozen=True)
+class PulseFit:
+    """A fitted parameter set with its residuals against the record it was fitted to."""
+
+    parameters: EcmParameters
+    """The fitted parameters."""
+    rmse_v: float
+    """Root-mean-square terminal-voltage residual."""
+    max_abs_error_v: float
+    """Largest absolute terminal-voltage residual."""
+    samples: int
+    """Number of voltage samples fitted."""
+
+
+def _check_record(time_s: FloatArray, *columns: FloatArray) -> None:
+    """Raise ``ValueError`` unless the record is finite, aligned and time non-decreasing."""
+    if time_s.ndim != 1 or time_s.size < 2:
+        raise ValueError(f"time_s must be 1-D with at least 2 samples, got shape {time_s.shape}")
+    for column in columns:
+        if column.shape != time_s.shape:
+            raise ValueError(
+                f"columns must match time_s's shape {time_s.shape}, got {column.shape}"
+            )
+        if not np.all(np.isfinite(column)):
+            raise ValueError("record contains NaN or infinite values")
+    if np.any(np.diff(time_s) < 0.0):
+        raise ValueError("time_s must be non-decreasing")
+
+
+def simulate_ecm_voltage(
+    time_s: FloatArray, current_a: FloatArray, ocv_v: FloatArray, parameters: EcmParameters
+) -> FloatArray:
+    """Terminal voltage of the two-RC circuit over a record, both RC pairs relaxed at start.
+
+    The current of sample ``n + 1`` is taken as held over ``(t_n, t_n+1]``
+    (the value PyBaMM reports at the end of an interval belongs to the step
+    that interval lies in); zero-length intervals (step boundaries) change no state.
+
+    Args:
+        time_s: sample times, non-decreasing.
+        current_a: current at each sample, positive on discharge.
+        ocv_v: open-circuit voltage at each sample.
+        parameters: the circuit.
+
+    Returns:
+        The terminal voltage at each sample.
+    """
+    _check_record(time_s, current_a, ocv_v)
+    dt = np.diff(time_s)
+    held = current_a[1:]
+    rc_voltage = np.zeros_like(time_s)
+    for resistance, tau in (
+        (parameters.r1_ohm, parameters.tau1_s),
+        (parameters.r2_ohm, parameters.tau2_s),
+    ):
+        rc_voltage[1:] += _rc_response(dt, held, resistance, tau)
+    result: FloatArray = ocv_v - parameters.r0_ohm * current_a - rc_voltage
+    return result
+
+
+def _rc_response(dt: FloatArray, held: FloatArray, resistance: float, tau: float) -> FloatArray:
+    """Voltage of one RC pair at the end of each interval, starting relaxed.
+
+    A uniform step (the usual case: PyBaMM output every second, zero-length
+    boundary intervals aside) runs as one ``scipy.signal.lfilter`` call; any
+    other record runs the same recursion in a loop.
+    """
+    decay = np.exp(-dt / tau)
+    gain = resistance * (1.0 - decay)
+    moving = dt > 0.0
+    uniform = not moving.any() or float(np.ptp(dt[moving])) < 1e-9 * max(float(dt.max()), 1.0)
+    if uniform:
+        from scipy.signal import lfilter  # noqa: PLC0415 - plant extra only
+
+        a = float(decay[moving][0]) if moving.any() else 1.0
+        out = np.zeros_like(dt)
+        out[moving] = lfilter([1.0 - a], [1.0, -a], resistance * held[moving])
+        # a zero-length interval holds the state of the interval before it
+        index = np.maximum.accumulate(np.where(moving, np.arange(dt.size), -1))
+        filled: FloatArray = np.where(index >= 0, out[np.maximum(index, 0)], 0.0)
+        return filled
+    state = 0.0
+    result = np.zeros_like(dt)
+    for position in range(dt.size):
+        state = state * decay[position] + gain[position] * held[position]
+        result[position] = state
+    return result
+
+
+def _initial_guess(current_a: FloatArray, voltage_v: FloatArray) -> FloatArray:
+    """A start point from the data: R0 from the largest current step, R1 = R2 = R0."""
+    steps = np.abs(np.diff(current_a))
+    index = int(np.argmax(steps))
+    r0 = 1e-3
+    if steps[index] > 0.0:
+        r0 = abs(float(voltage_v[index + 1] - voltage_v[index])) / float(steps[index])
+    r0 = float(np.clip(r0, 2e-6, 5.0))
+    start: FloatArray = np.log(np.array([r0, r0, 5.0, r0, 400.0]))
+    return start
+
+
+def fit_ecm(
+    time_s: FloatArray, current_a: FloatArray, voltage_v: FloatArray, ocv_v: FloatArray
+) -> PulseFit:
+    """Least-squares fit of R0, R1, tau1, R2, tau2 to a terminal-voltage record.
+
+    Implements: SWR_CAL_001
+
+    Args:
+        time_s: sample times, non-decreasing (duplicated times at step boundaries allowed).
+        current_a: current at each sample, positive on discharge.
+        voltage_v: measured terminal voltage at each sample.
+        ocv_v: open-circuit voltage at each sample (from the OCV table at the
+            coulomb-counted SoC); the RC pairs are taken as relaxed at the start.
+
+    Returns:
+        The fitted parameters and the residuals.
+
+    Raises:
+        ValueError: if the record is malformed or carries no current.
+    """
+    from scipy.optimize import least_squares  # noqa: PLC0415 - plant extra only
+
+    _check_record(time_s, current_a, voltage_v, ocv_v)
+    if not np.any(current_a != 0.0):
+        raise ValueError("the record carries no current: nothing to fit")
+    r_low, r_high = RESISTANCE_BOUNDS_OHM
+    lower = np.log([r_low, r_low, TAU1_BOUNDS_S[0], r_low, TAU2_BOUNDS_S[0]])
+    upper = np.log([r_high, r_high, TAU1_BOUNDS_S[1], r_high, TAU2_BOUNDS_S[1]])
+
+    def residual(log_theta: FloatArray) -> FloatArray:
+        theta = np.exp(log_theta)
+        model = simulate_ecm_voltage(time_s, current_a, ocv_v, EcmParameters(*map(float, theta)))
+        return model - voltage_v
+
+    best = None
+    for tau1_start, tau2_start in ((5.0, 400.0), (1.5, 150.0), (20.0, 1500.0)):
+        start = _initial_guess(current_a, voltage_v)
+        start[2], start[4] = math.log(tau1_start), math.log(tau2_start)
+        start = np.clip(start, lower + 1e-9, upper - 1e-9)
+        result = least_squares(residual, start, bounds=(lower, upper), x_scale=1.0, method="trf")
+        if best is None or result.cost < best.cost:
+            best = result
+    if best is None:  # pragma: no cover - the loop above always runs
+        raise ValueError("no fit")
+    theta = np.exp(best.x)
+    errors = residual(best.x)
+    return PulseFit(
+        parameters=EcmParameters(*map(float, theta)),
+        rmse_v=float(np.sqrt(np.mean(errors**2))),
+        max_abs_error_v=float(np.max(np.abs(errors))),
+        samples=int(time_s.size),
+    )

@@ -1,0 +1,420 @@
+"""Back-to-back validation: PyBaMM's DFN as the truth, the BMS's SoC estimator against it.
+
+ASIL: QM (offline validation tool; never in the control path). Requirements: SWR_CAL_002.
+
+One run (:func:`run_validation`):
+
+1. the truth: the DFN (lumped thermal) of the named PyBaMM set runs the cycle
+   (cell current, 1 s samples, ``repeat`` times) from rest at the true initial
+   SoC, at the ambient temperature (:meth:`PhysicsCell.drive_cycle`);
+2. the truth is resampled to the BMS's period (10 Hz; linear between the
+   DFN's 1 s outputs, like the current the DFN was given) and passed through
+   :class:`bms.plant.SensorModel` (issue 3's defaults: 2 mV rms, 0.5 % gain,
+   50 mA offset, 0.5 K);
+3. :class:`bms.estimation.SocEstimator` and plain coulomb counting (with the
+   measured current and the chemistry's nominal capacity) both start from the
+   SoC guess;
+4. :func:`soc_metrics` scores both after the convergence window.
+
+The true SoC is ``initial_soc - charge / nominal_capacity_ah``, the chemistry
+file's own definition (:mod:`bms.calibration._calibrate`). matplotlib is
+imported inside :func:`plot_validation` only.
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.calibration._physics import CellTestRecord
+from bms.cell import Chemistry
+from bms.cycles import DriveCycle
+
+__all__ = [
+    "SocMetrics",
+    "ValidationCase",
+    "ValidationResult",
+    "coulomb_count",
+    "cycle_for_chemistry",
+    "ecm_voltage_error",
+    "plot_validation",
+    "run_validation",
+    "soc_metrics",
+]
+
+FloatArray = npt.NDArray[np.float64]
+CONVERGED_ERROR = 0.02
+"""|SoC error| below which the estimate counts as converged (for ``convergence_time_s``)."""
+
+
+@dataclass(frozen=True)
+class SocMetrics:
+    """Scores of one SoC trace against the truth, after the convergence window."""
+
+    soc_rmse: float
+    """Root-mean-square SoC error (fraction)."""
+    soc_max_abs_error: float
+    """Largest absolute SoC error (fraction)."""
+    bound_coverage: float | None
+    """Share of samples with the truth inside +-3 sigma (None without a bound)."""
+    nees_mean: float | None
+    """Mean normalised estimation error squared (1 for an honest scalar bound)."""
+    convergence_time_s: float | None
+    """Time after which |error| stays below 2 % to the end (None if it never does)."""
+    samples: int
+    """Samples scored."""
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """The metrics as JSON-ready values."""
+        return {
+            "soc_rmse": self.soc_rmse,
+            "soc_max_abs_error": self.soc_max_abs_error,
+            "bound_coverage": self.bound_coverage,
+            "nees_mean": self.nees_mean,
+            "convergence_time_s": self.convergence_time_s,
+            "samples": self.samples,
+        }
+
+
+def soc_metrics(
+    time_s: FloatArray,
+    truth: FloatArray,
+    estimate: FloatArray,
+    sigma: FloatArray | None,
+    window_s: float,
+) -> SocMetrics:
+    """Score an SoC trace: errors after ``window_s`` from the start, coverage of +-3 sigma.
+
+    Implements: SWR_CAL_002
+
+    Raises:
+        ValueError: if no sample lies after the window or the arrays differ in shape.
+    """
+    if truth.shape != time_s.shape or estimate.shape != time_s.shape:
+        raise ValueError("time_s, truth and estimate must have one shape")
+    error = estimate - truth
+    scored = time_s - time_s[0] >= window_s
+    if not scored.any():
+        raise ValueError(f"no sample after the {window_s:g} s convergence window")
+    outside = np.nonzero(np.abs(error) >= CONVERGED_ERROR)[0]
+    if outside.size == 0:
+        converged: float | None = 0.0
+    elif outside[-1] == error.size - 1:
+        converged = None
+    else:
+        converged = float(time_s[outside[-1] + 1] - time_s[0])
+    coverage = nees = None
+    if sigma is not None:
+        inside = np.abs(error[scored]) <= 3.0 * sigma[scored]
+        coverage = float(np.mean(inside))
+        nees = float(np.mean((error[scored] / np.maximum(sigma[scored], 1e-12)) ** 2))
+    return SocMetrics(
+        soc_rmse=float(np.sqrt(np.mean(error[scored] ** 2))),
+        soc_max_abs_error=float(np.max(np.abs(error[scored]))),
+        bound_coverage=coverage,
+        nees_mean=nees,
+        convergence_time_s=converged,
+        samples=int(scored.sum()),
+    )
+
+
+def coulomb_count(
+    time_s: FloatArray, current_a: FloatArray, initial_soc: float, capacity_ah: float
+) -> FloatArray:
+    """SoC by integrating the current (held over each step), clamped to [0, 1].
+
+    Implements: SWR_CAL_002
+    """
+    charge = np.concatenate([[0.0], np.cumsum(current_a[:-1] * np.diff(time_s))]) / 3600.0
+    result: FloatArray = np.clip(initial_soc - charge / capacity_ah, 0.0, 1.0)
+    return result
+
+
+@dataclass(frozen=True)
+class ValidationCase:
+    """What one validation run simulates and how the BMS sees it."""
+
+    parameter_set: str
+    """PyBaMM parameter set of the truth."""
+    chemistry: Chemistry
+    """The BMS's chemistry file (normally calibrated from the same set)."""
+    cycle: DriveCycle
+    """Cell current profile, 1 s samples."""
+    ambient_degc: float
+    """Ambient and initial cell temperature."""
+    initial_soc: float
+    """True initial SoC (chemistry-file definition)."""
+    soc_guess: float
+    """The estimators' initial SoC."""
+    repeat: int = 1
+    """Times the cycle runs back to back."""
+    initial_sigma: float = 0.15
+    """The filter's initial SoC standard deviation."""
+    period_s: float = 0.1
+    """BMS sample period (10 Hz)."""
+    window_s: float = 600.0
+    """Convergence window excluded from the scores."""
+    seed: int = 1
+    """Seed of the sensor noise."""
+    sensor: dict[str, float] = field(default_factory=dict)
+    """Overrides of :class:`bms.plant.SensorErrors` fields."""
+    tuning: dict[str, Any] = field(default_factory=dict)
+    """Overrides of :class:`bms.estimation.SocFilterTuning` fields."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """A run's traces and scores."""
+
+    case: ValidationCase
+    """What ran."""
+    time_s: FloatArray
+    """BMS sample times."""
+    true_soc: FloatArray
+    """Truth."""
+    estimated_soc: FloatArray
+    """The filter's SoC."""
+    sigma: FloatArray
+    """The filter's SoC standard deviation."""
+    coulomb_soc: FloatArray
+    """Coulomb counting from the guess."""
+    true_temperature_degc: FloatArray
+    """The DFN's cell temperature."""
+    estimator: SocMetrics
+    """The filter's scores."""
+    coulomb: SocMetrics
+    """Coulomb counting's scores."""
+    truth_ended_early: bool
+    """The DFN stopped at a voltage limit before the end of the profile."""
+    ecm_voltage_rmse_v: float
+    """RMS of the chemistry circuit's voltage (at the true SoC) minus the DFN's."""
+    ecm_voltage_max_abs_error_v: float
+    """Largest absolute value of that difference."""
+    ecm_voltage_mean_error_v: float = 0.0
+    """Mean of that difference (a bias points at the OCV table, a spread at the dynamics)."""
+
+    def summary(self) -> dict[str, object]:
+        """The JSON document ``bms validate`` writes."""
+        case = self.case
+        return {
+            "parameter_set": case.parameter_set,
+            "chemistry": case.chemistry.name,
+            "cycle": case.cycle.name,
+            "repeat": case.repeat,
+            "ambient_degc": case.ambient_degc,
+            "initial_soc": case.initial_soc,
+            "soc_guess": case.soc_guess,
+            "sensor_overrides": case.sensor,
+            "tuning_overrides": case.tuning,
+            "duration_s": float(self.time_s[-1] - self.time_s[0]),
+            "truth_ended_early": self.truth_ended_early,
+            "cell_temperature_range_degc": [
+                float(self.true_temperature_degc.min()),
+                float(self.true_temperature_degc.max()),
+            ],
+            "convergence_window_s": case.window_s,
+            "ecm_voltage_rmse_v": self.ecm_voltage_rmse_v,
+            "ecm_voltage_max_abs_error_v": self.ecm_voltage_max_abs_error_v,
+            "ecm_voltage_mean_error_v": self.ecm_voltage_mean_error_v,
+            **self.estimator.as_dict(),
+            "capacity_error": None,
+            "capacity_note": "no SoH (capacity) estimator in bms.estimation yet",
+            "coulomb_counting": self.coulomb.as_dict(),
+        }
+
+
+def ecm_voltage_error(
+    chemistry: Chemistry, truth: CellTestRecord, true_soc: FloatArray
+) -> FloatArray:
+    """The chemistry's circuit, run at the true SoC and temperature, minus the truth's voltage.
+
+    Separates model error (calibration) from estimator error: a filter cannot
+    beat the circuit it runs. Tables from :func:`bms.cell.lookup`; the RC
+    pairs advance exactly for the current held over each interval.
+    """
+    from bms.cell import cell_tables, lookup  # noqa: PLC0415
+
+    time_s, current_a, voltage_v = truth.time_s, truth.current_a, truth.voltage_v
+    temperature_degc = truth.temperature_degc
+    parameters = lookup(cell_tables(chemistry), temperature_degc, np.clip(true_soc, 0.0, 1.0))
+    dt = np.diff(time_s, prepend=time_s[0])
+    v1 = v2 = 0.0
+    model = np.empty_like(voltage_v)
+    for index in range(time_s.size):
+        a1 = math.exp(-dt[index] / parameters.tau1_s[index])
+        a2 = math.exp(-dt[index] / parameters.tau2_s[index])
+        v1 = a1 * v1 + parameters.r1_ohm[index] * (1.0 - a1) * current_a[index]
+        v2 = a2 * v2 + parameters.r2_ohm[index] * (1.0 - a2) * current_a[index]
+        model[index] = (
+            parameters.ocv_v[index] - parameters.r0_ohm[index] * current_a[index] - v1 - v2
+        )
+    result: FloatArray = model - voltage_v
+    return result
+
+
+def run_validation(case: ValidationCase) -> ValidationResult:
+    """Run the truth, the sensors and both estimators; score them (see the module doc)."""
+    from bms.calibration._physics import PhysicsCell  # noqa: PLC0415 - needs PyBaMM
+    from bms.estimation import SocEstimator, SocFilterTuning  # noqa: PLC0415
+    from bms.plant import PackMeasurement, SensorErrors, SensorModel  # noqa: PLC0415
+
+    chemistry = case.chemistry
+    nominal = chemistry.nominal_capacity_ah
+    cycle = case.cycle.repeated(case.repeat)
+    time_s = cycle.time_s - cycle.time_s[0]
+    cell = PhysicsCell(case.parameter_set)
+    start = cell.initial_state_for_soc(case.initial_soc, nominal)
+    truth = cell.drive_cycle(time_s, cycle.current_a, case.ambient_degc, start)
+    end = float(truth.time_s[-1])
+    ended_early = end < float(time_s[-1]) - 1.0
+    bms_time = np.arange(0.0, end + 1e-9, case.period_s)
+    current = np.interp(bms_time, truth.time_s, truth.current_a)
+    voltage = np.interp(bms_time, truth.time_s, truth.voltage_v)
+    temperature = np.interp(bms_time, truth.time_s, truth.temperature_degc)
+    charge = np.interp(bms_time, truth.time_s, truth.discharged_ah - truth.discharged_ah[0])
+    true_soc = case.initial_soc - charge / nominal
+    truth_soc_1s = case.initial_soc - (truth.discharged_ah - truth.discharged_ah[0]) / nominal
+    model_error = ecm_voltage_error(chemistry, truth, truth_soc_1s)
+    sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed)
+    estimator = SocEstimator(
+        chemistry,
+        1,
+        initial_soc=case.soc_guess,
+        initial_sigma=case.initial_sigma,
+        tuning=SocFilterTuning(**case.tuning),
+        initial_temperature_degc=case.ambient_degc,
+    )
+    estimate = np.empty_like(bms_time)
+    sigma = np.empty_like(bms_time)
+    measured_current = np.empty_like(bms_time)
+    for index, moment in enumerate(bms_time):
+        seen = sensors.measure(
+            PackMeasurement(
+                time_s=float(moment),
+                cell_voltages_v=np.array([voltage[index]]),
+                cell_temperatures_degc=np.array([temperature[index]]),
+                current_a=float(current[index]),
+            )
+        )
+        measured_current[index] = seen.current_a
+        out = estimator.step(
+            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
+        )
+        estimate[index] = float(out.soc[0])
+        sigma[index] = float(out.soc_sigma[0])
+    coulomb = coulomb_count(bms_time, measured_current, case.soc_guess, nominal)
+    return ValidationResult(
+        case=case,
+        time_s=bms_time,
+        true_soc=true_soc,
+        estimated_soc=estimate,
+        sigma=sigma,
+        coulomb_soc=coulomb,
+        true_temperature_degc=temperature,
+        estimator=soc_metrics(bms_time, true_soc, estimate, sigma, case.window_s),
+        coulomb=soc_metrics(bms_time, true_soc, coulomb, None, case.window_s),
+        truth_ended_early=ended_early,
+        ecm_voltage_rmse_v=float(np.sqrt(np.mean(model_error**2))),
+        ecm_voltage_max_abs_error_v=float(np.max(np.abs(model_error))),
+        ecm_voltage_mean_error_v=float(np.mean(model_error)),
+    )
+
+
+def plot_validation(result: ValidationResult, path: Path) -> None:
+    """Truth, estimate with its +-3 sigma bound, coulomb counting, and the errors, as a PNG."""
+    import matplotlib as mpl  # noqa: PLC0415 - plant extra only
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    minutes = result.time_s / 60.0
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    top.plot(minutes, result.true_soc * 100, "k", label="truth (DFN)")
+    top.plot(minutes, result.estimated_soc * 100, "C0", label="EKF")
+    top.fill_between(
+        minutes,
+        (result.estimated_soc - 3 * result.sigma) * 100,
+        (result.estimated_soc + 3 * result.sigma) * 100,
+        color="C0",
+        alpha=0.2,
+        label="EKF +-3 sigma",
+    )
+    top.plot(minutes, result.coulomb_soc * 100, "C3--", label="coulomb counting")
+    top.set_ylabel("SoC (%)")
+    top.legend(loc="best", fontsize="small")
+    case = result.case
+    top.set_title(
+        f"{case.chemistry.name} / {case.parameter_set}, {case.cycle.name} x{case.repeat}, "
+        f"{case.ambient_degc:g} degC"
+    )
+    error = (result.estimated_soc - result.true_soc) * 100
+    bottom.plot(minutes, error, "C0", label="EKF error")
+    bottom.fill_between(
+        minutes,
+        -3 * result.sigma * 100,
+        3 * result.sigma * 100,
+        color="C0",
+        alpha=0.2,
+        label="+-3 sigma",
+    )
+    bottom.plot(
+        minutes,
+        (result.coulomb_soc - result.true_soc) * 100,
+        "C3--",
+        label="coulomb counting error",
+    )
+    bottom.axvline(case.window_s / 60.0, color="grey", lw=0.8, ls=":")
+    limit = max(
+        5.0,
+        min(
+            40.0,
+            1.2
+            * float(
+                np.max(np.abs(error[result.time_s >= case.window_s]))
+                if np.any(result.time_s >= case.window_s)
+                else 5.0
+            ),
+        ),
+    )
+    bottom.set_ylim(-limit, limit)
+    cc_error = float(np.max(np.abs(result.coulomb_soc - result.true_soc))) * 100
+    if cc_error > limit:
+        bottom.text(
+            0.01,
+            0.03,
+            f"coulomb counting error up to {cc_error:.1f} points (off scale)",
+            transform=bottom.transAxes,
+            color="C3",
+            fontsize="small",
+        )
+    bottom.set_ylabel("SoC error (points)")
+    bottom.set_xlabel("time (min)")
+    bottom.legend(loc="best", fontsize="small")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def cycle_for_chemistry(name_or_path: str, chemistry: Chemistry) -> DriveCycle:
+    """A shipped cycle at the same C-rate as in the default pack, or a user CSV as it is.
+
+    The shipped files hold the cell current of the default pack (its cells'
+    nominal capacity from ``bms.config``); for another chemistry the current
+    is scaled by the capacity ratio, which is the cell current of a pack of
+    the same energy made of that chemistry's cells.
+    """
+    from bms.config import load_config  # noqa: PLC0415
+    from bms.cycles import cycle_names, load_cycle  # noqa: PLC0415
+
+    cycle = load_cycle(name_or_path)
+    if name_or_path not in cycle_names():
+        return cycle
+    reference_ah = load_config().cell.nominal_capacity_ah
+    scale = chemistry.nominal_capacity_ah / reference_ah
+    if not math.isfinite(scale) or scale <= 0.0:  # pragma: no cover - both validated > 0
+        raise ValueError("capacity ratio must be positive")
+    return DriveCycle(cycle.name, cycle.time_s, cycle.current_a * scale)

@@ -1,0 +1,156 @@
+"""``bms validate``: the SoC estimator against PyBaMM's DFN over a drive cycle.
+
+Needs the ``plant`` extra (PyBaMM, scipy, matplotlib); without it the command
+says so and exits with the configuration error code.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bms.cli._exit import ExitCode
+
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
+
+NAME = "validate"
+HELP = "run the SoC estimator against PyBaMM's DFN (truth) over a drive cycle"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the truth, the cycle, the initial states and the outputs."""
+    parser.add_argument("--parameter-set", required=True, help="PyBaMM set of the truth")
+    parser.add_argument(
+        "--chemistry", help="chemistry file or shipped name (default: the one fitted to the set)"
+    )
+    parser.add_argument("--cycle", required=True, help="udds, hwfet or a CSV time_s,current_a")
+    parser.add_argument("--ambient", type=float, default=25.0, help="degC (default 25)")
+    parser.add_argument("--initial-soc", type=float, required=True, help="true initial SoC")
+    parser.add_argument("--soc-guess", type=float, required=True, help="estimators' initial SoC")
+    parser.add_argument("--repeat", type=int, default=1, help="cycle repetitions (default 1)")
+    parser.add_argument("--initial-sigma", type=float, default=0.15, help="filter's initial SoC sd")
+    parser.add_argument("--seed", type=int, default=1, help="sensor noise seed")
+    parser.add_argument(
+        "--period-s", type=float, default=0.1, help="BMS sample period (default 0.1 s, 10 Hz)"
+    )
+    parser.add_argument(
+        "--sensor",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a sensor error (bms.plant.SensorErrors), e.g. voltage_noise_v=0.002",
+    )
+    parser.add_argument(
+        "--tuning",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a filter setting (bms.estimation.SocFilterTuning)",
+    )
+    parser.add_argument("--json", type=Path, required=True, dest="json_out", help="JSON result")
+    parser.add_argument("--plot", type=Path, help="PNG plot of truth, estimate, bound and error")
+
+
+def _chemistry_for(parameter_set: str, given: str | None) -> str:
+    from bms.cell import chemistry_names  # noqa: PLC0415
+
+    if given:
+        return given
+    matches = [name for name in chemistry_names() if name.endswith(f"_{parameter_set}")]
+    return matches[0] if matches else parameter_set
+
+
+def _overrides(pairs: list[str], option: str) -> dict[str, float]:
+    """``FIELD=VALUE`` pairs as a dict; raises ``ValueError`` naming the bad pair."""
+    result = {}
+    for pair in pairs:
+        field, _, value = pair.partition("=")
+        try:
+            result[field.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--{option} {pair!r}: expected FIELD=NUMBER") from None
+    return result
+
+
+def _argument_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the numbers given, if anything."""
+    for name in ("initial_soc", "soc_guess"):
+        value = getattr(args, name)
+        if not 0.0 <= value <= 1.0:
+            return f"--{name.replace('_', '-')}={value} must be in [0, 1]"
+    if not args.period_s > 0.0:
+        return f"--period-s={args.period_s} must be > 0"
+    if args.repeat < 1:
+        return f"--repeat={args.repeat} must be >= 1"
+    return None
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Run one validation and write its JSON (and plot)."""
+    try:
+        import matplotlib  # noqa: F401, PLC0415 - only to report a missing extra politely
+        import pybamm  # noqa: F401, PLC0415
+    except ImportError as error:
+        print(
+            f"bms validate: {error.name} is missing; install the plant extra "
+            "(pip install 'bms-safety-case[plant]')",
+            file=sys.stderr,
+        )
+        return ExitCode.CONFIG
+    from rich.console import Console  # noqa: PLC0415
+
+    from bms.calibration._validation import (  # noqa: PLC0415
+        ValidationCase,
+        cycle_for_chemistry,
+        plot_validation,
+        run_validation,
+    )
+    from bms.cell import load_chemistry  # noqa: PLC0415
+
+    problem = _argument_problem(args)
+    if problem:
+        print(f"bms validate: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        sensor = _overrides(args.sensor, "sensor")
+        tuning = _overrides(args.tuning, "tuning")
+    except ValueError as error:
+        print(f"bms validate: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    chemistry = load_chemistry(_chemistry_for(args.parameter_set, args.chemistry))
+    case = ValidationCase(
+        parameter_set=args.parameter_set,
+        chemistry=chemistry,
+        cycle=cycle_for_chemistry(args.cycle, chemistry),
+        ambient_degc=args.ambient,
+        initial_soc=args.initial_soc,
+        soc_guess=args.soc_guess,
+        repeat=args.repeat,
+        initial_sigma=args.initial_sigma,
+        seed=args.seed,
+        period_s=args.period_s,
+        sensor=sensor,
+        tuning=tuning,
+    )
+    console = Console(stderr=True)
+    with console.status(
+        f"DFN truth and estimators: {args.cycle} x{args.repeat}, {args.ambient:g} degC"
+    ):
+        try:
+            result = run_validation(case)
+        except (ValueError, TypeError) as error:
+            print(f"bms validate: {error}", file=sys.stderr)
+            return ExitCode.USAGE
+    summary = result.summary()
+    args.json_out.parent.mkdir(parents=True, exist_ok=True)
+    args.json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        plot_validation(result, args.plot)
+    est, cc = result.estimator, result.coulomb
+    print(
+        f"EKF: rmse {est.soc_rmse * 100:.2f} %, max {est.soc_max_abs_error * 100:.2f} %, "
+        f"coverage {est.bound_coverage or 0.0:.3f}; coulomb counting: rmse "
+        f"{cc.soc_rmse * 100:.2f} %, max {cc.soc_max_abs_error * 100:.2f} %; circuit vs DFN "
+        f"voltage rmse {result.ecm_voltage_rmse_v * 1000:.1f} mV"
+    )
+    return ExitCode.OK

@@ -1,0 +1,127 @@
+"""Tests of bms.calibration._calibrate and of the shipped chemistry files it made.
+
+Covers: the shipped ``NMC_Chen2020`` and ``LFP_Prada2013`` files validate
+against ``bms.cell.Chemistry``, cover -10..45 degC, name their PyBaMM set and
+the DFN lumped-thermal model, report fit residuals, and the LFP file says how
+its missing thermal parameters were completed; the level fitting pipeline
+(rests found by what they are, not by step position; one fit per level
+placed at its middle SoC) recovers known parameters from a record made by
+the circuit itself; OCV rows are filled from the reference shape and made
+non-decreasing; tables keep tau1 < tau2; argument validation. No PyBaMM.
+"""
+
+import numpy as np
+import pytest
+
+from bms.calibration import CellTestRecord, EcmParameters, simulate_ecm_voltage
+from bms.calibration._calibrate import (
+    REST_S,
+    SOC_GRID,
+    _fill_row,
+    _fit_levels,
+    _long_rests,
+    _tables,
+    calibrate,
+)
+from bms.cell import load_chemistry
+
+TRUE = EcmParameters(r0_ohm=0.03, r1_ohm=0.01, tau1_s=12.0, r2_ohm=0.015, tau2_s=350.0)
+
+
+@pytest.mark.verifies("SWR_CAL_001")
+@pytest.mark.parametrize(
+    ("name", "parameter_set"), [("NMC_Chen2020", "Chen2020"), ("LFP_Prada2013", "Prada2013")]
+)
+def test_shipped_chemistries_validate_and_cover_minus10_to_45(
+    name: str, parameter_set: str
+) -> None:
+    chemistry = load_chemistry(name)
+    temperatures = chemistry.temperature_breakpoints_degc
+    assert temperatures[0] <= -10.0
+    assert temperatures[-1] >= 45.0
+    assert chemistry.source.parameter_set == parameter_set
+    assert chemistry.source.model == "DFN, lumped thermal"
+    assert set(chemistry.fit.pulse_rmse_v_by_temperature) == {f"{t:g}" for t in temperatures}
+    assert chemistry.soc_breakpoints[0] == 0.0
+    assert chemistry.soc_breakpoints[-1] == 1.0
+    assert chemistry.fit.max_abs_error_v > 0.0  # residuals are real, not placeholders
+
+
+def test_lfp_file_says_how_it_was_completed() -> None:
+    notes = load_chemistry("LFP_Prada2013").source.notes
+    assert "Chen2020" in notes
+    assert "26650" in notes
+    assert "Cell volume [m3]" in notes
+
+
+def _synthetic_pulse_record(levels: int) -> tuple[CellTestRecord, np.ndarray]:
+    """A pulse test as PyBaMM would report it, made by the circuit itself."""
+    nominal = 5.0
+    grid = np.asarray(SOC_GRID)
+    ocv_row = 3.0 + 1.2 * grid
+    steps: list[tuple[float, float]] = [(600.0, 0.0), (360.0, 2.5), (REST_S, 0.0)]
+    for _ in range(levels):
+        steps += [(10.0, 5.0), (40.0, 0.0), (10.0, -3.75), (40.0, 0.0), (720.0, 2.5)]
+        steps.append((REST_S, 0.0))
+    times, currents, step_ids = [0.0], [0.0], [0]
+    for index, (duration, current) in enumerate(steps):
+        start = times[-1]
+        for second in range(int(duration) + 1):
+            times.append(start + second)
+            currents.append(current)
+            step_ids.append(index)
+    time_s = np.asarray(times)
+    current_a = np.asarray(currents)
+    # discharged charge with the current held over each interval
+    held = np.concatenate([[0.0], current_a[1:] * np.diff(time_s)])
+    discharged = np.cumsum(held) / 3600.0
+    soc = 1.0 - discharged / nominal
+    voltage = simulate_ecm_voltage(time_s, current_a, np.interp(soc, grid, ocv_row), TRUE)
+    record = CellTestRecord(
+        time_s=time_s,
+        current_a=current_a,
+        voltage_v=voltage,
+        temperature_degc=np.full(time_s.size, 25.0),
+        discharged_ah=discharged,
+        step=np.asarray(step_ids, dtype=np.int64),
+    )
+    return record, ocv_row
+
+
+@pytest.mark.verifies("SWR_CAL_001")
+def test_level_fits_recover_the_circuit_that_made_the_record() -> None:
+    pytest.importorskip("scipy")
+    record, ocv_row = _synthetic_pulse_record(levels=1)
+    assert len(_long_rests(record)) == 2
+    fits, rested = _fit_levels(record, ocv_row, 5.0)
+    assert len(fits) == 1
+    assert round(fits[0][0], 2) == 0.9
+    for _, fit in fits:
+        np.testing.assert_allclose(fit.parameters.as_array(), TRUE.as_array(), rtol=0.03)
+        assert fit.rmse_v < 1e-3
+    assert max(abs(value) for value in rested) < 2e-3
+    tables = _tables(fits)
+    assert len(tables["r0_ohm"]) == len(SOC_GRID)
+    assert all(t1 < t2 for t1, t2 in zip(tables["tau1_s"], tables["tau2_s"], strict=True))
+
+
+def test_fill_row_uses_the_reference_shape_and_is_monotone() -> None:
+    reference = np.linspace(3.0, 4.2, 5)
+    row = np.array([np.nan, 3.35, 3.62, 3.91, np.nan])
+    filled = _fill_row(row, reference)
+    assert filled[0] == pytest.approx(3.35 - (3.3 - 3.0))
+    assert filled[-1] == pytest.approx(3.91 + (4.2 - 3.9))
+    assert np.all(np.diff(_fill_row(np.array([3.0, 3.2, 3.1, 3.4]), None)) >= 0.0)
+    with pytest.raises(ValueError, match="no usable point"):
+        _fill_row(np.full(3, np.nan), None)
+
+
+@pytest.mark.parametrize(
+    ("temperatures", "levels", "message"),
+    [([], 10, "at least one"), ([25.0], 0, "soc_levels"), ([25.0], 11, "soc_levels")],
+)
+def test_calibrate_rejects_bad_arguments(
+    temperatures: list[float], levels: int, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        calibrate("Chen2020", temperatures, soc_levels=levels)

@@ -1,0 +1,40 @@
+"""Tests of bms.calibration._physics (need PyBaMM; skipped without it).
+
+Covers: an unknown parameter set lists the known ones; Prada2013 is completed
+with exactly the missing current-collector and thermal keys (26650 geometry)
+while Chen2020 is used unchanged; the thermal summary is plausible for a
+21700 cell; the SoC mapping to PyBaMM's initial state is 1 at the top and
+monotone. No simulation runs here (the calibration and validation sessions
+run them).
+"""
+
+import pytest
+
+pybamm = pytest.importorskip("pybamm")
+
+from bms.calibration import PhysicsCell  # noqa: E402
+
+
+def test_unknown_set_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="Chen2020"):
+        PhysicsCell("NoSuchSet2099")
+
+
+@pytest.mark.verifies("SWR_CAL_001")
+def test_prada2013_is_completed_and_chen2020_is_not() -> None:
+    lfp = PhysicsCell("Prada2013")
+    assert "Cell volume [m3]" in lfp.completed_keys
+    assert "Negative current collector thickness [m]" in lfp.completed_keys
+    assert lfp.thermal_summary()["heat_transfer_w_per_k"] == pytest.approx(10.0 * 6.37e-3)
+    nmc = PhysicsCell("Chen2020")
+    assert nmc.completed_keys == ()
+    thermal = nmc.thermal_summary()
+    assert 0.05 < thermal["mass_kg"] < 0.08  # an LG M50 21700 weighs about 69 g
+    assert (nmc.min_voltage_v, nmc.max_voltage_v) == (2.5, 4.2)
+
+
+def test_soc_maps_to_pybamm_state_monotonically() -> None:
+    cell = PhysicsCell("Chen2020")
+    states = [cell.initial_state_for_soc(soc, cell.nominal_capacity_ah) for soc in (0.2, 0.5, 1.0)]
+    assert states[2] == pytest.approx(1.0)
+    assert states[0] < states[1] < states[2]
