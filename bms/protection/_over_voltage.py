@@ -2,42 +2,29 @@
 
 ASIL: D. Requirements: SWR_PROT_OV_001.
 
-Follows the project's state-machine recipe: a frozen state, one pure
-``step`` with time as an input, no clock and no I/O. A non-finite reading
-counts as a crossing, because a cell whose voltage is unknown may be
-overcharging (fail-safe default).
+A thin use of the generic monitor (:mod:`bms.protection._debounce`). A
+non-finite reading counts as a crossing, because a cell whose voltage is
+unknown may be overcharging (fail-safe default).
 """
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
 
 from bms.config import VoltageLimits
+from bms.protection._debounce import Level, MonitorState, step_monitor
 from bms.units import Milliseconds, Volts
 
-__all__ = ["Level", "OverVoltageState", "classify_cell_over_voltage", "step_cell_over_voltage"]
+__all__ = ["OverVoltageState", "classify_cell_over_voltage", "step_cell_over_voltage"]
+
+OverVoltageState = MonitorState
+"""Debounce state of the over-voltage fault (the generic monitor state)."""
 
 
-class Level(IntEnum):
-    """Severity of one sample against a two-tier limit; ordered so ``max`` is the worst."""
-
-    NORMAL = 0
-    WARNING = 1
-    FAULT = 2
-
-
-@dataclass(frozen=True)
-class OverVoltageState:
-    """Debounce state of the over-voltage fault."""
-
-    crossing_ms: int = 0
-    """Time the fault tier has been crossed, counted over fresh samples only."""
-    latched: bool = False
-    """Whether the fault has latched; it stays latched until an explicit reset."""
-
-
-def classify_cell_over_voltage(cell_voltages_v: Sequence[Volts], limits: VoltageLimits) -> Level:
+def classify_cell_over_voltage(
+    cell_voltages_v: Sequence[Volts] | npt.NDArray[np.float64], limits: VoltageLimits
+) -> Level:
     """Worst over-voltage level over all cells of one sample.
 
     Implements: SWR_PROT_OV_001
@@ -51,23 +38,24 @@ def classify_cell_over_voltage(cell_voltages_v: Sequence[Volts], limits: Voltage
         cell was measured; ``WARNING`` if any is above the warning tier;
         ``NORMAL`` otherwise.
     """
-    level = Level.FAULT if not cell_voltages_v else Level.NORMAL
-    for voltage_v in cell_voltages_v:
-        if not math.isfinite(voltage_v) or voltage_v > limits.over_fault_v:
-            level = Level.FAULT
-        elif voltage_v > limits.over_warning_v:
-            level = max(level, Level.WARNING)
+    volts = np.asarray(cell_voltages_v, dtype=np.float64)
+    level = Level.NORMAL
+    highest_v = float(volts.max()) if volts.size else float("nan")
+    if not bool(np.isfinite(volts).all()) or not highest_v <= limits.over_fault_v:
+        level = Level.FAULT
+    elif highest_v > limits.over_warning_v:
+        level = Level.WARNING
     return level
 
 
 def step_cell_over_voltage(
-    state: OverVoltageState,
-    cell_voltages_v: Sequence[Volts],
+    state: MonitorState,
+    cell_voltages_v: Sequence[Volts] | npt.NDArray[np.float64],
     *,
     fresh: bool,
     period_ms: Milliseconds,
     limits: VoltageLimits,
-) -> OverVoltageState:
+) -> MonitorState:
     """Advance the over-voltage debounce by one protection period.
 
     Implements: SWR_PROT_OV_001
@@ -77,11 +65,11 @@ def step_cell_over_voltage(
     the fault tier; the fault latches once the crossing has lasted
     ``limits.timing.debounce_ms``.
     """
-    if state.latched or not fresh:
-        return state
-    if classify_cell_over_voltage(cell_voltages_v, limits) is not Level.FAULT:
-        return OverVoltageState()
-    crossing_ms = state.crossing_ms + period_ms
-    return OverVoltageState(
-        crossing_ms=crossing_ms, latched=crossing_ms >= limits.timing.debounce_ms
+    level = classify_cell_over_voltage(cell_voltages_v, limits)
+    return step_monitor(
+        state,
+        level,
+        fresh=fresh,
+        period_ms=period_ms,
+        debounce_ms=limits.timing.debounce_ms,
     )

@@ -1,0 +1,108 @@
+"""``bms faults``: the fault-injection campaign on the equivalent-circuit pack plant.
+
+Exit codes: 0 every injected fault reached the safe state within its fault
+tolerant time and no fault-free run tripped; 1 otherwise; 2 matplotlib
+missing for ``--plot`` (install the ``plant`` extra); 3 bad configuration.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bms.cli._exit import ExitCode
+
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
+
+NAME = "faults"
+HELP = "fault-injection campaign: every fault type at several onsets and operating points"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the report, plot and campaign-size options."""
+    parser.add_argument(
+        "--json",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="write the report (every run and the summary) here",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="DIR",
+        help="write one plot per fault type (its first run) here",
+    )
+    parser.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
+    parser.add_argument(
+        "--chemistry",
+        default="NMC_Chen2020",
+        help="the plant's chemistry (name or file; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--onsets",
+        type=int,
+        default=3,
+        choices=[1, 2, 3],
+        help="how many of the onsets 2.50 s, 3.37 s, 4.11 s (default: 3)",
+    )
+    parser.add_argument(
+        "--fault-free-s",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="length of the fault-free run at each operating point (default: 120)",
+    )
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Run the campaign with a progress bar; write the JSON and the plots."""
+    from rich.progress import Progress  # noqa: PLC0415 - keeps `bms --help` fast
+
+    from bms.cell import load_chemistry  # noqa: PLC0415
+    from bms.config import load_config  # noqa: PLC0415
+    from bms.faults import (  # noqa: PLC0415
+        DEFAULT_ONSETS_MS,
+        DEFAULT_POINTS,
+        Trace,
+        fault_cases,
+        plot_traces,
+        run_campaign,
+    )
+
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401, PLC0415
+        except ImportError:
+            print("bms faults: --plot needs matplotlib: pip install 'bms[plant]'", file=sys.stderr)
+            return ExitCode.USAGE
+    config = load_config(args.config)
+    chemistry = load_chemistry(args.chemistry)
+    onsets = DEFAULT_ONSETS_MS[: args.onsets]
+    total = sum(
+        len(onsets)
+        for case in fault_cases(config)
+        for point in DEFAULT_POINTS
+        if case.applies(point)
+    ) + len(DEFAULT_POINTS)
+    traces: dict[str, Trace] = {}
+    with Progress(transient=True) as progress:
+        task = progress.add_task("fault injection", total=total)
+
+        def advance(label: str) -> None:
+            progress.update(task, advance=1, description=label)
+
+        report = run_campaign(
+            config,
+            chemistry,
+            onsets_ms=onsets,
+            fault_free_s=args.fault_free_s,
+            progress=advance,
+            traces=traces if args.plot is not None else None,
+        )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+    if args.plot is not None:
+        plot_traces(traces, report.runs, args.plot)
+    print(json.dumps(report.summary, indent=2))
+    return ExitCode.OK if report.summary["passed"] else ExitCode.FAILED

@@ -1,0 +1,480 @@
+"""The BMS controller: one deterministic step every 10 ms, never raising.
+
+ASIL: D. Requirements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001, SWR_CTRL_FORCE_001,
+SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_EST_001, SWR_CTRL_LIM_001,
+SWR_CTRL_CAN_001.
+
+:func:`controller_step` is pure: ``(state, inputs, context) -> (state, outputs)``.
+Each step runs, in order: the protection (every fault, every step), the
+contactor sequence (forced open by any latched fault), balancing and thermal
+requests (:mod:`bms.control`), and every ``estimation_period_ms`` the SoC
+filter (:mod:`bms.estimation`) when a chemistry is given, and the CAN
+frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). Time is the count
+of steps times the protection period; there is no clock and no I/O.
+:class:`BmsController` holds the state and wraps the step so that any
+internal error latches ``internal_error`` and commands every contactor open.
+"""
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+
+from bms.can import BmsTxCounters
+from bms.cell import CellModel, Chemistry, cell_model
+from bms.config import BmsConfig, load_config
+from bms.contactor import (
+    ContactorCommands,
+    ContactorInputs,
+    ContactorMachine,
+    ContactorOutput,
+    ContactorState,
+    step_contactors,
+)
+from bms.control import BalancingState, ThermalState, derate, step_balancing, step_thermal
+from bms.controller._inputs import ControllerInputs
+from bms.controller._outputs import (
+    ContactorCommandOutput,
+    ControllerOutputs,
+    ControllerStatus,
+    FaultReport,
+)
+from bms.controller._transmit import can_frames
+from bms.estimation import EkfState, SocFilterTuning, ekf_step, initial_ekf_state
+from bms.protection import (
+    FaultStatus,
+    Level,
+    ProtectionReport,
+    ProtectionSample,
+    ProtectionState,
+    Reaction,
+    fault_reaction,
+    step_protection,
+    warning_reaction,
+)
+from bms.units import DegreesC, Fraction, Volts
+
+__all__ = ["BmsController", "ControllerContext", "ControllerState", "controller_step"]
+
+INTERNAL_ERROR = "internal_error"
+"""Fault name of an exception inside the step."""
+CONTACTOR_WELDED = "contactor_welded"
+"""Fault name of a weld found by the contactor sequence."""
+PRECHARGE_LOCKOUT = "precharge_lockout"
+"""Fault name of the precharge lockout."""
+CAN_TX_FAILED = "can_tx_failed"
+"""Warning name of a CAN transmission cycle that could not be encoded."""
+_CAN_WARNING = FaultReport(
+    fault=CAN_TX_FAILED,
+    level="warning",
+    latched=False,
+    reaction=Reaction.WARN.name.lower(),
+    reason="the CAN frames could not be encoded; none sent this cycle",
+)
+ESTIMATION_UNAVAILABLE = "estimation_unavailable"
+"""Warning name of an estimator that failed (QM(D) channel; the protection does not use it)."""
+
+_UNKNOWN_SOC = 0.5
+"""Initial SoC guess of the filter: the middle, since nothing is known at start."""
+_UNKNOWN_SOC_SIGMA = 0.3
+"""Initial SoC standard deviation: 3 sigma covers the whole range from the middle guess."""
+_SETTLED_OPEN = frozenset({ContactorState.OPEN, ContactorState.WELDED, ContactorState.LOCKOUT})
+_STATUS = MappingProxyType(
+    {
+        ContactorState.NOT_RUN: ControllerStatus.OPENING,
+        ContactorState.OPEN: ControllerStatus.STANDBY,
+        ContactorState.PRECHARGING: ControllerStatus.PRECHARGING,
+        ContactorState.CLOSED: ControllerStatus.CONNECTED,
+        ContactorState.OPENING: ControllerStatus.OPENING,
+        ContactorState.WELDED: ControllerStatus.FAULT,
+        ContactorState.LOCKOUT: ControllerStatus.FAULT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ControllerContext:
+    """What does not change while the controller runs: configuration and cell model."""
+
+    config: BmsConfig
+    """The pack configuration."""
+    model: CellModel | None = None
+    """The estimator's cell model; ``None`` runs without estimation."""
+    tuning: SocFilterTuning = field(default_factory=SocFilterTuning)
+    """The estimator's noise model."""
+
+
+@dataclass(frozen=True)
+class ControllerState:
+    """Everything the controller remembers between steps."""
+
+    step: int = 0
+    """Steps run so far."""
+    protection: ProtectionState = field(default_factory=ProtectionState)
+    """Protection monitors."""
+    contactors: ContactorMachine = field(default_factory=ContactorMachine)
+    """Contactor sequence."""
+    balancing: BalancingState = field(default_factory=BalancingState)
+    """Last balancing decision."""
+    thermal: ThermalState = field(default_factory=ThermalState)
+    """Last thermal request."""
+    close_request: bool = False
+    """Last close request received in a valid vehicle message."""
+    internal_fault: bool = False
+    """An internal error has latched the safe state."""
+    internal_reason: str = ""
+    """What the internal error was."""
+    estimator: EkfState | None = None
+    """SoC filter state (``None`` until the first estimation step or without a model)."""
+    soc: float | None = None
+    """Last mean cell SoC."""
+    soc_sigma: float | None = None
+    """Last largest cell SoC standard deviation."""
+    estimation_failed: bool = False
+    """The last estimation step raised (reported as a warning)."""
+    can_counters: BmsTxCounters = field(default_factory=BmsTxCounters)
+    """Alive counters of the protected BMS messages."""
+    can_failed: bool = False
+    """The last CAN transmission cycle could not be encoded (reported as a warning)."""
+
+
+def _sample(inputs: ControllerInputs, vehicle_ok: bool) -> ProtectionSample:
+    return ProtectionSample(
+        cell_voltages_v=np.asarray(inputs.cell_voltages_v, dtype=np.float64),
+        cell_temperatures_degc=np.asarray(inputs.cell_temperatures_degc, dtype=np.float64),
+        currents_a=np.asarray(inputs.current_a, dtype=np.float64),
+        pack_voltage_v=inputs.pack_voltage_v,
+        isolation_resistance_ohm=inputs.isolation_resistance_ohm,
+        cells_fresh=inputs.fresh.cells,
+        temperatures_fresh=inputs.fresh.temperatures,
+        current_fresh=inputs.fresh.current,
+        isolation_fresh=inputs.fresh.isolation,
+        vehicle_message_ok=vehicle_ok,
+        crash=vehicle_ok and inputs.vehicle.crash,
+    )
+
+
+def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) -> list[FaultReport]:
+    reports = [
+        FaultReport(
+            fault=str(status.fault),
+            level="fault" if status.level is Level.FAULT or status.latched else "warning",
+            latched=status.latched,
+            reaction=(
+                fault_reaction(status.fault) if status.latched else warning_reaction(status.fault)
+            ).name.lower(),
+            reason=status.reason,
+        )
+        for status in statuses
+    ]
+    machine = state.contactors
+    open_reaction = Reaction.OPEN_CONTACTORS.name.lower()
+    if state.internal_fault:
+        reports.append(
+            FaultReport(
+                fault=INTERNAL_ERROR,
+                level="fault",
+                latched=True,
+                reaction=open_reaction,
+                reason=state.internal_reason,
+            )
+        )
+    if machine.state is ContactorState.WELDED:
+        reports.append(
+            FaultReport(
+                fault=CONTACTOR_WELDED,
+                level="fault",
+                latched=True,
+                reaction=open_reaction,
+                reason="still closed after opening: " + ", ".join(machine.welded),
+            )
+        )
+    if machine.state is ContactorState.LOCKOUT:
+        reports.append(
+            FaultReport(
+                fault=PRECHARGE_LOCKOUT,
+                level="fault",
+                latched=True,
+                reaction=open_reaction,
+                reason=f"precharge failed {machine.attempts} times",
+            )
+        )
+    if state.estimation_failed:
+        reports.append(
+            FaultReport(
+                fault=ESTIMATION_UNAVAILABLE,
+                level="warning",
+                latched=False,
+                reaction=Reaction.WARN.name.lower(),
+                reason="the SoC estimator failed; limits ignore SoC",
+            )
+        )
+    return reports
+
+
+def _estimate(
+    state: ControllerState,
+    inputs: ControllerInputs,
+    report: ProtectionReport,
+    context: ControllerContext,
+) -> ControllerState:
+    """Run the SoC filter when its period has come (QM(D): a failure only warns).
+
+    Implements: SWR_CTRL_EST_001
+    """
+    config = context.config
+    every = config.pack.estimation_period_ms // config.pack.protection_period_ms
+    if context.model is None or (state.step - 1) % every != 0:
+        return state
+    cells = config.pack.series_count
+    try:
+        volts = np.asarray(inputs.cell_voltages_v, dtype=np.float64)
+        sensors = np.asarray(inputs.cell_temperatures_degc, dtype=np.float64)
+        if volts.size != cells or sensors.size == 0:
+            return replace(state, estimation_failed=True)
+        temps = sensors[(np.arange(cells) * sensors.size) // cells]
+        ekf = state.estimator
+        if ekf is None:
+            ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
+        cell_current_a = report.current_a / config.pack.parallel_count
+        ekf, estimate = ekf_step(
+            context.model,
+            context.tuning,
+            ekf,
+            cell_voltages_v=volts,
+            current_a=cell_current_a,
+            cell_temperatures_degc=temps,
+            dt_s=config.pack.estimation_period_ms / 1000.0,
+        )
+        return replace(
+            state,
+            estimator=ekf,
+            soc=float(np.mean(estimate.soc)),
+            soc_sigma=float(np.max(estimate.soc_sigma)),
+            estimation_failed=False,
+        )
+    except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
+        return replace(state, estimation_failed=True)
+
+
+def _limits(
+    inputs: ControllerInputs,
+    report: ProtectionReport,
+    state: ControllerState,
+    config: BmsConfig,
+) -> tuple[float, float, float, float]:
+    """Current and power limits: the protection's, capped by the derating when SoC is known.
+
+    Implements: SWR_CTRL_LIM_001
+    """
+    charge_a, discharge_a = report.charge_current_limit_a, report.discharge_current_limit_a
+    if state.soc is not None and not state.estimation_failed:
+        derated = derate(
+            [Volts(v) for v in inputs.cell_voltages_v],
+            [DegreesC(t) for t in inputs.cell_temperatures_degc],
+            Fraction(state.soc),
+            config.control.derating,
+        )
+        charge_a = min(charge_a, derated.charge_a)
+        discharge_a = min(discharge_a, derated.discharge_a)
+    pack_v = inputs.pack_voltage_v if np.isfinite(inputs.pack_voltage_v) else 0.0
+    pack_v = max(pack_v, 0.0)
+    return (charge_a, discharge_a, charge_a * pack_v, discharge_a * pack_v)
+
+
+def controller_step(
+    state: ControllerState, inputs: ControllerInputs, context: ControllerContext
+) -> tuple[ControllerState, ControllerOutputs]:
+    """One 10 ms step of the BMS (may raise on an internal error: see :class:`BmsController`).
+
+    Implements: SWR_CTRL_STEP_001, SWR_CTRL_FORCE_001, SWR_CTRL_RESET_001, SWR_CTRL_CMD_001,
+    SWR_CTRL_CAN_001
+    """
+    config = context.config
+    vehicle = inputs.vehicle
+    vehicle_ok = vehicle.message_valid
+    close_request = vehicle.close_request if vehicle_ok else state.close_request
+    reset = vehicle_ok and vehicle.reset_request and state.contactors.state in _SETTLED_OPEN
+    protection, report = step_protection(
+        state.protection, _sample(inputs, vehicle_ok), reset=reset, config=config
+    )
+    internal_fault = state.internal_fault and not reset
+    feedback = inputs.contactor_feedback
+    machine, contactor_out = step_contactors(
+        state.contactors,
+        ContactorInputs(
+            close_request=close_request,
+            force_open=report.open_contactors or internal_fault,
+            reset_request=reset,
+            pack_voltage_v=inputs.pack_voltage_v,
+            link_voltage_v=inputs.link_voltage_v,
+            current_a=report.current_a,
+            feedback=ContactorCommands(
+                feedback.main_positive_closed,
+                feedback.main_negative_closed,
+                feedback.precharge_closed,
+            ),
+        ),
+        config,
+    )
+    state = replace(
+        state,
+        step=state.step + 1,
+        protection=protection,
+        contactors=machine,
+        close_request=close_request,
+        internal_fault=internal_fault,
+        internal_reason=state.internal_reason if internal_fault else "",
+    )
+    state = _estimate(state, inputs, report, context)
+    volts = [Volts(v) for v in inputs.cell_voltages_v]
+    temps = [DegreesC(t) for t in inputs.cell_temperatures_degc]
+    at_rest = machine.state is ContactorState.OPEN and not report.open_contactors
+    state = replace(
+        state,
+        balancing=step_balancing(
+            state.balancing,
+            volts,
+            temps,
+            enabled=at_rest and not reset,
+            limits=config.control.balancing,
+        ),
+        thermal=step_thermal(state.thermal, temps, config.control.thermal),
+    )
+    outputs = _outputs(state, inputs, report, contactor_out, config)
+    every = config.pack.estimation_period_ms // config.pack.protection_period_ms
+    if (state.step - 1) % every == 0:
+        try:
+            frames, counters = can_frames(outputs, inputs, report.current_a, state.can_counters)
+            state = replace(state, can_counters=counters, can_failed=False)
+            outputs = outputs.model_copy(update={"can_frames": frames})
+        except Exception:  # noqa: BLE001 - the vehicle detects missing frames by its E2E timeout
+            state = replace(state, can_failed=True)
+            outputs = outputs.model_copy(update={"faults": (*outputs.faults, _CAN_WARNING)})
+    return (state, outputs)
+
+
+def _outputs(
+    state: ControllerState,
+    inputs: ControllerInputs,
+    report: ProtectionReport,
+    contactor_out: ContactorOutput,
+    config: BmsConfig,
+) -> ControllerOutputs:
+    faults = _fault_reports(report.faults, state)
+    latched = tuple(f.fault for f in faults if f.latched)
+    charge_a, discharge_a, charge_w, discharge_w = _limits(inputs, report, state, config)
+    if latched:
+        charge_a = discharge_a = charge_w = discharge_w = 0.0
+    commands = contactor_out.commands
+    return ControllerOutputs(
+        time_ms=inputs.time_ms,
+        step=state.step,
+        status=ControllerStatus.FAULT if latched else _STATUS[state.contactors.state],
+        contactor_state=state.contactors.state.value,
+        contactors=ContactorCommandOutput(
+            main_positive=commands.main_positive,
+            main_negative=commands.main_negative,
+            precharge=commands.precharge,
+        ),
+        balancing=state.balancing.bleeding,
+        thermal_request=state.thermal.request.name.lower(),
+        charge_current_limit_a=charge_a,
+        discharge_current_limit_a=discharge_a,
+        charge_power_limit_w=charge_w,
+        discharge_power_limit_w=discharge_w,
+        derating=report.derate,
+        faults=tuple(faults),
+        latched_faults=latched,
+        events=tuple(str(event) for event in contactor_out.events),
+        soc=state.soc,
+        soc_sigma=state.soc_sigma,
+        can_frames=(),
+    )
+
+
+def _safe_outputs(state: ControllerState, time_ms: int) -> ControllerOutputs:
+    """Outputs of a step that failed: every contactor open, no current, the fault reported.
+
+    Implements: SWR_CTRL_SAFE_001
+    """
+    return ControllerOutputs(
+        time_ms=time_ms,
+        step=state.step,
+        status=ControllerStatus.FAULT,
+        contactor_state=state.contactors.state.value,
+        contactors=ContactorCommandOutput(
+            main_positive=False, main_negative=False, precharge=False
+        ),
+        balancing=(False,) * len(state.balancing.bleeding),
+        thermal_request="off",
+        charge_current_limit_a=0.0,
+        discharge_current_limit_a=0.0,
+        charge_power_limit_w=0.0,
+        discharge_power_limit_w=0.0,
+        derating=True,
+        faults=(
+            FaultReport(
+                fault=INTERNAL_ERROR,
+                level="fault",
+                latched=True,
+                reaction=Reaction.OPEN_CONTACTORS.name.lower(),
+                reason=state.internal_reason,
+            ),
+        ),
+        latched_faults=(INTERNAL_ERROR,),
+        events=(),
+        soc=None,
+        soc_sigma=None,
+        can_frames=(),
+    )
+
+
+class BmsController:
+    """The BMS: holds the controller state and runs one step per call, never raising.
+
+    Example::
+
+        controller = BmsController(load_config())
+        outputs = controller.step(inputs)   # every 10 ms
+
+    Implements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001
+    """
+
+    def __init__(
+        self, config: BmsConfig | None = None, *, chemistry: Chemistry | None = None
+    ) -> None:
+        """Start in the not-yet-run state; ``chemistry`` enables the SoC estimator."""
+        config = config if config is not None else load_config()
+        model = cell_model(chemistry) if chemistry is not None else None
+        self._context = ControllerContext(config=config, model=model)
+        self._state = ControllerState()
+
+    @property
+    def state(self) -> ControllerState:
+        """The state after the last step."""
+        return self._state
+
+    @property
+    def config(self) -> BmsConfig:
+        """The pack configuration."""
+        return self._context.config
+
+    def step(self, inputs: ControllerInputs) -> ControllerOutputs:
+        """Run one step; an internal error latches ``internal_error`` and opens every contactor.
+
+        Implements: SWR_CTRL_SAFE_001
+        """
+        try:
+            self._state, outputs = controller_step(self._state, inputs, self._context)
+        except Exception as error:  # noqa: BLE001 - the control path never raises (safe state)
+            self._state = replace(
+                self._state,
+                step=self._state.step + 1,
+                internal_fault=True,
+                internal_reason=f"{type(error).__name__}: {error}"[:200],
+            )
+            raw_time: object = getattr(inputs, "time_ms", -1)
+            time_ms = raw_time if isinstance(raw_time, int) else -1
+            outputs = _safe_outputs(self._state, time_ms)
+        return outputs

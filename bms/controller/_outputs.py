@@ -1,0 +1,118 @@
+"""What the controller commands and reports each step: one JSON-serialisable model.
+
+ASIL: D. Requirements: SWR_CTRL_OUT_001.
+"""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "CanFrameOutput",
+    "ContactorCommandOutput",
+    "ControllerOutputs",
+    "ControllerStatus",
+    "FaultReport",
+]
+
+
+class _OutputModel(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, ser_json_inf_nan="constants"
+    )
+
+
+class ControllerStatus(StrEnum):
+    """Operating state of the BMS as the vehicle sees it."""
+
+    STANDBY = "standby"
+    """Contactors open, no latched fault."""
+    PRECHARGING = "precharging"
+    """Precharge in progress."""
+    CONNECTED = "connected"
+    """Main contactors closed."""
+    OPENING = "opening"
+    """Contactors commanded open; weld check pending."""
+    FAULT = "fault"
+    """A latched fault (or weld or precharge lockout) holds the safe state."""
+
+
+class ContactorCommandOutput(_OutputModel):
+    """Coil commands: ``true`` closes."""
+
+    main_positive: bool
+    """Main positive contactor."""
+    main_negative: bool
+    """Main negative contactor."""
+    precharge: bool
+    """Precharge contactor."""
+
+
+class FaultReport(_OutputModel):
+    """One fault that is not normal."""
+
+    fault: str
+    """Fault name (a :class:`bms.protection.FaultId` value, or a controller fault such as
+    ``internal_error``, ``contactor_welded``, ``precharge_lockout``)."""
+    level: str
+    """``warning`` or ``fault`` (level of the last fresh sample)."""
+    latched: bool
+    """Whether it is latched (contactors held open until reset)."""
+    reaction: str
+    """What it triggers now: ``warn``, ``derate`` or ``open_contactors``."""
+    reason: str
+    """Why, with the value and the threshold."""
+
+
+class CanFrameOutput(_OutputModel):
+    """One CAN frame to send."""
+
+    arbitration_id: int
+    """CAN identifier."""
+    data_hex: str
+    """Payload as hexadecimal."""
+
+
+class ControllerOutputs(_OutputModel):
+    """Everything the controller commands and reports after one step.
+
+    Implements: SWR_CTRL_OUT_001
+    """
+
+    time_ms: int
+    """Time stamp of the inputs this step answered."""
+    step: int
+    """Steps run so far, this one included."""
+    status: ControllerStatus
+    """Operating state."""
+    contactor_state: str
+    """State of the contactor sequence."""
+    contactors: ContactorCommandOutput
+    """Contactor coil commands."""
+    balancing: tuple[bool, ...]
+    """One flag per series cell: bleed this cell."""
+    thermal_request: str
+    """``off``, ``heat`` or ``cool``."""
+    charge_current_limit_a: float
+    """Allowed charge current magnitude."""
+    discharge_current_limit_a: float
+    """Allowed discharge current magnitude."""
+    charge_power_limit_w: float
+    """Allowed charge power."""
+    discharge_power_limit_w: float
+    """Allowed discharge power."""
+    derating: bool
+    """A warning tier has reduced the limits."""
+    faults: tuple[FaultReport, ...]
+    """Every fault at warning or fault level, or latched."""
+    latched_faults: tuple[str, ...]
+    """Names of the latched faults."""
+    events: tuple[str, ...]
+    """Contactor events of this step (``emergency_open``, ``weld_detected``, ...)."""
+    soc: float | None
+    """Mean cell State of Charge, when the estimator runs (``None`` without a chemistry)."""
+    soc_sigma: float | None
+    """Largest cell SoC standard deviation, when the estimator runs."""
+    can_frames: tuple[CanFrameOutput, ...]
+    """CAN frames to send this step (every 100 ms: status, limits, cell voltages and
+    temperatures, faults), encoded by :mod:`bms.can`."""

@@ -1,0 +1,302 @@
+"""Fault-injection campaign: every fault, several onsets and operating points, timed.
+
+ASIL: QM (a verification tool producing fault-injection evidence for the D
+protection). Requirements: SWR_CTRL_FAULTS_001.
+
+Each run drives :class:`bms.controller.BmsController` in closed loop with
+:class:`~bms.faults.PackRig` (the equivalent-circuit plant of
+:mod:`bms.plant`): the vehicle asks to connect at once, the fault is injected
+at its onset, and the run records when the intended fault (or another that
+covers it) latched, when every contactor was commanded open, and whether the
+contacts were open (command + ``pack.contactors.opening_time_ms``) within
+the fault tolerant time. Fault-free runs at every operating point count
+false trips. Everything is seeded: the same arguments give the same report.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from bms.cell import Chemistry
+from bms.config import BmsConfig
+from bms.controller import BmsController, ControllerOutputs
+from bms.faults._cases import FaultCase, fault_cases
+from bms.faults._rig import OperatingPoint, PackRig
+
+__all__ = [
+    "DEFAULT_ONSETS_MS",
+    "DEFAULT_POINTS",
+    "CampaignReport",
+    "FaultFreeResult",
+    "RunResult",
+    "Trace",
+    "run_campaign",
+    "run_fault_case",
+    "run_fault_free",
+]
+
+DEFAULT_POINTS: tuple[OperatingPoint, ...] = (
+    OperatingPoint("driving", -10.0, 0.8),
+    OperatingPoint("driving", 25.0, 0.8),
+    OperatingPoint("driving", 40.0, 0.8),
+    OperatingPoint("charging", 10.0, 0.3),
+    OperatingPoint("charging", 25.0, 0.3),
+    OperatingPoint("charging", 40.0, 0.3),
+    OperatingPoint("standstill", 25.0, 0.6),
+)
+"""Operating points of the campaign: usage and ambient temperature."""
+
+DEFAULT_ONSETS_MS: tuple[int, ...] = (2500, 3370, 4110)
+"""Onsets after power-up (the pack connects within about one second)."""
+
+_MARGIN_MS = 300
+"""A run goes on this long past the fault tolerant time, to see late reactions."""
+
+
+@dataclass
+class Trace:
+    """Time series of one run, for plots."""
+
+    time_s: list[float] = field(default_factory=list)
+    max_cell_v: list[float] = field(default_factory=list)
+    min_cell_v: list[float] = field(default_factory=list)
+    current_a: list[float] = field(default_factory=list)
+    max_temperature_degc: list[float] = field(default_factory=list)
+    main_positive: list[bool] = field(default_factory=list)
+    latched: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one injected run showed."""
+
+    case: str
+    point: str
+    ambient_degc: float
+    onset_ms: int
+    ftti_ms: int
+    connected_at_onset: bool
+    false_trip_before_onset: list[str]
+    detected_as: list[str]
+    detection_ms: int | None
+    open_command_ms: int | None
+    safe_state_ms: int | None
+    within_ftti: bool
+
+
+@dataclass(frozen=True)
+class FaultFreeResult:
+    """What one fault-free run showed."""
+
+    point: str
+    ambient_degc: float
+    duration_s: float
+    false_trips: list[str]
+    first_trip_ms: int | None
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """The whole campaign."""
+
+    plant: str
+    pack: str
+    runs: list[RunResult]
+    fault_free: list[FaultFreeResult]
+    summary: dict[str, object]
+
+    def as_json(self) -> dict[str, object]:
+        """Plain data for ``json.dump``."""
+        return asdict(self)
+
+
+def _all_open(outputs: ControllerOutputs) -> bool:
+    commands = outputs.contactors
+    return not (commands.main_positive or commands.main_negative or commands.precharge)
+
+
+def _record(trace: Trace, rig: PackRig, outputs: ControllerOutputs) -> None:
+    truth = rig.truth
+    trace.time_s.append(rig.time_ms / 1000.0)
+    trace.max_cell_v.append(float(truth.cell_voltages_v.max()))
+    trace.min_cell_v.append(float(truth.cell_voltages_v.min()))
+    trace.current_a.append(rig.current_a)
+    trace.max_temperature_degc.append(float(truth.cell_temperatures_degc.max()))
+    trace.main_positive.append(outputs.contactors.main_positive)
+    trace.latched.append(len(outputs.latched_faults))
+
+
+def run_fault_case(  # noqa: PLR0913 - a run is exactly these
+    case: FaultCase,
+    point: OperatingPoint,
+    onset_ms: int,
+    *,
+    config: BmsConfig,
+    chemistry: Chemistry,
+    seed: int,
+    trace: Trace | None = None,
+) -> RunResult:
+    """Inject ``case`` at ``onset_ms`` into a run at ``point``; time the reaction.
+
+    Implements: SWR_CTRL_FAULTS_001
+    """
+    rig = PackRig(config, chemistry, point, seed=seed)
+    controller = BmsController(config)
+    opening_ms = config.pack.contactors.opening_time_ms
+    end_ms = onset_ms + case.ftti_ms + _MARGIN_MS
+    false_trips: set[str] = set()
+    connected = False
+    detection: tuple[int, list[str]] | None = None
+    open_ms: int | None = None
+    while rig.time_ms <= end_ms:  # loop-bound: every step advances rig.time_ms by one period
+        since_ms = rig.time_ms - onset_ms
+        if case.plant is not None:
+            case.plant(rig, since_ms)
+        frame = case.inject(rig.frame(close_request=True), rig, since_ms)
+        outputs = controller.step(frame)
+        if trace is not None:
+            _record(trace, rig, outputs)
+        if since_ms < 0:
+            false_trips.update(outputs.latched_faults)
+            connected = outputs.contactors.main_positive
+        else:
+            hits = sorted(case.expected & set(outputs.latched_faults))
+            if detection is None and hits:
+                detection = (since_ms, hits)
+            if open_ms is None and connected and _all_open(outputs):
+                open_ms = since_ms
+            if detection is not None and (open_ms is not None or not case.opens_contactors):
+                break
+        rig.limits_a = (outputs.charge_current_limit_a, outputs.discharge_current_limit_a)
+        rig.advance(outputs.contactors, case.welded if since_ms >= 0 else frozenset())
+    safe_ms = open_ms + opening_ms if open_ms is not None else None
+    if case.opens_contactors:
+        within = safe_ms is not None and detection is not None and safe_ms <= case.ftti_ms
+    else:
+        within = detection is not None and detection[0] <= case.ftti_ms
+    return RunResult(
+        case=case.name,
+        point=point.name,
+        ambient_degc=point.ambient_degc,
+        onset_ms=onset_ms,
+        ftti_ms=case.ftti_ms,
+        connected_at_onset=connected,
+        false_trip_before_onset=sorted(false_trips),
+        detected_as=detection[1] if detection else [],
+        detection_ms=detection[0] if detection else None,
+        open_command_ms=open_ms,
+        safe_state_ms=safe_ms,
+        within_ftti=within and connected and not false_trips,
+    )
+
+
+def run_fault_free(
+    point: OperatingPoint, duration_s: float, *, config: BmsConfig, chemistry: Chemistry, seed: int
+) -> FaultFreeResult:
+    """Run ``point`` without any fault for ``duration_s``; report every latched fault.
+
+    Implements: SWR_CTRL_FAULTS_001
+    """
+    rig = PackRig(config, chemistry, point, seed=seed)
+    controller = BmsController(config)
+    trips: set[str] = set()
+    first: int | None = None
+    end_ms = int(duration_s * 1000.0)
+    while rig.time_ms < end_ms:  # loop-bound: every step advances rig.time_ms by one period
+        outputs = controller.step(rig.frame(close_request=True))
+        if outputs.latched_faults and first is None:
+            first = rig.time_ms
+        trips.update(outputs.latched_faults)
+        rig.limits_a = (outputs.charge_current_limit_a, outputs.discharge_current_limit_a)
+        rig.advance(outputs.contactors)
+    return FaultFreeResult(point.name, point.ambient_degc, duration_s, sorted(trips), first)
+
+
+def run_campaign(  # noqa: PLR0913 - the campaign's knobs
+    config: BmsConfig,
+    chemistry: Chemistry,
+    *,
+    cases: Sequence[str] | None = None,
+    points: Sequence[OperatingPoint] = DEFAULT_POINTS,
+    onsets_ms: Sequence[int] = DEFAULT_ONSETS_MS,
+    fault_free_s: float = 120.0,
+    progress: Callable[[str], None] | None = None,
+    traces: dict[str, Trace] | None = None,
+) -> CampaignReport:
+    """Every applicable (fault, point, onset) run and a fault-free run per point.
+
+    Implements: SWR_CTRL_FAULTS_001
+
+    Args:
+        config: the pack.
+        chemistry: the plant's cell type.
+        cases: names of the fault types to inject (all when ``None``).
+        points: operating points.
+        onsets_ms: fault onsets after power-up.
+        fault_free_s: length of each fault-free run.
+        progress: called with a label after each run.
+        traces: when given, the first run of each fault type records its trace here.
+
+    Returns:
+        Every run and a summary; ``summary["passed"]`` is the verdict.
+
+    Raises:
+        ValueError: naming the unknown fault types and the known ones.
+    """
+    every = fault_cases(config)
+    unknown = sorted(set(cases or ()) - {case.name for case in every})
+    if unknown:
+        names = ", ".join(case.name for case in every)
+        raise ValueError(f"unknown fault types: {', '.join(unknown)}; known: {names}")
+    runs: list[RunResult] = []
+    for case_index, case in enumerate(every):
+        for point_index, point in enumerate(points):
+            if (cases is not None and case.name not in cases) or not case.applies(point):
+                continue
+            for onset_index, onset_ms in enumerate(onsets_ms):
+                trace = None
+                if traces is not None and case.name not in traces:
+                    trace = traces.setdefault(case.name, Trace())
+                seed = 1000 * case_index + 10 * point_index + onset_index
+                runs.append(
+                    run_fault_case(
+                        case,
+                        point,
+                        onset_ms,
+                        config=config,
+                        chemistry=chemistry,
+                        seed=seed,
+                        trace=trace,
+                    )
+                )
+                if progress is not None:
+                    progress(f"{case.name} {point.name} {point.ambient_degc:g} C")
+    fault_free = []
+    for index, point in enumerate(points):
+        fault_free.append(
+            run_fault_free(
+                point, fault_free_s, config=config, chemistry=chemistry, seed=90_000 + index
+            )
+        )
+        if progress is not None:
+            progress(f"fault-free {point.name} {point.ambient_degc:g} C")
+    missed = [r for r in runs if not r.within_ftti]
+    tripped = [f for f in fault_free if f.false_trips]
+    detection = [r.detection_ms for r in runs if r.detection_ms is not None]
+    summary: dict[str, object] = {
+        "runs": len(runs),
+        "fault_types": len({r.case for r in runs}),
+        "detected": sum(r.detection_ms is not None for r in runs),
+        "within_ftti": len(runs) - len(missed),
+        "missed": [f"{r.case}/{r.point}/{r.ambient_degc:g}C/{r.onset_ms}ms" for r in missed],
+        "worst_detection_ms": max(detection) if detection else None,
+        "fault_free_hours": round(sum(f.duration_s for f in fault_free) / 3600.0, 3),
+        "false_trips": [f"{f.point}/{f.ambient_degc:g}C: {f.false_trips}" for f in tripped],
+        "passed": not missed and not tripped,
+    }
+    return CampaignReport(
+        plant=f"bms.plant.PackSimulator({chemistry.name}) in closed loop (bms.faults.PackRig)",
+        pack=config.pack.name,
+        runs=runs,
+        fault_free=fault_free,
+        summary=summary,
+    )

@@ -1,0 +1,71 @@
+"""Tests of bms/controller/_inputs.py: the replay and vehicle input contract.
+
+Covers: a JSON frame with NaN and infinity parses; defaults of the
+optional groups (fresh, vehicle, feedback); unknown keys, wrong types and
+a negative time are rejected naming the field; the JSON Schema lists every
+field.
+"""
+
+import json
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from bms.controller import ControllerInputs
+from verification.bms.unit.controller.frames import frame
+
+MINIMAL = {
+    "time_ms": 0,
+    "cell_voltages_v": [3.7, "NaN"],
+    "cell_temperatures_degc": [25.0],
+    "current_a": [1.0, 1.0],
+    "pack_voltage_v": 355.0,
+    "link_voltage_v": 0.0,
+    "isolation_resistance_ohm": 1e6,
+}
+
+
+@pytest.mark.verifies("SWR_CTRL_IN_001")
+def test_json_frame_with_non_finite_values_parses() -> None:
+    text = json.dumps(MINIMAL).replace('"NaN"', "NaN").replace("1000000.0", "Infinity")
+    inputs = ControllerInputs.model_validate_json(text)
+    assert math.isnan(inputs.cell_voltages_v[1])
+    assert inputs.isolation_resistance_ohm == math.inf
+    assert inputs.fresh.cells
+    assert inputs.vehicle.message_valid
+    assert not inputs.vehicle.close_request
+    assert not inputs.contactor_feedback.main_positive_closed
+
+
+@pytest.mark.verifies("SWR_CTRL_IN_001")
+def test_round_trip() -> None:
+    inputs = frame(120, close=True)
+    assert ControllerInputs.model_validate_json(inputs.model_dump_json()) == inputs
+
+
+@pytest.mark.verifies("SWR_CTRL_IN_001", method="fault_injection")
+@pytest.mark.verifies("SWR_CTRL_IN_001")
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"time_ms": -1}, "time_ms"),
+        ({"pack_voltage": 1.0}, "pack_voltage"),
+        ({"pack_voltage_v": "high"}, "pack_voltage_v"),
+        ({"vehicle": {"close": True}}, "vehicle.close"),
+        ({"fresh": {"cells": 1}}, "fresh.cells"),
+    ],
+    ids=["negative-time", "unknown-key", "wrong-type", "unknown-nested", "int-for-bool"],
+)
+def test_invalid_frames(change: dict[str, object], field: str) -> None:
+    data = {**MINIMAL, "cell_voltages_v": [3.7], **change}
+    with pytest.raises(ValidationError) as caught:
+        ControllerInputs.model_validate_json(json.dumps(data))
+    assert field in str(caught.value).replace("\n  ", ".")
+
+
+@pytest.mark.verifies("SWR_CTRL_IN_001")
+def test_schema_lists_every_field() -> None:
+    schema = ControllerInputs.model_json_schema()
+    assert set(schema["properties"]) == set(ControllerInputs.model_fields)
+    assert set(schema["required"]) >= {"time_ms", "cell_voltages_v", "current_a"}

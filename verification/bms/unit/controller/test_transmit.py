@@ -1,0 +1,75 @@
+"""Tests of bms/controller/_transmit.py: the CAN frames of each 100 ms cycle.
+
+Covers: frames on the first step and every 100 ms only; they decode (with
+bms.can) to the published limits and mode; a latched fault sets its bit and
+the safe-state mode; the alive counter advances by one per cycle; every
+fault name the controller can latch has a bit; an encoding failure only
+warns.
+"""
+
+import pytest
+
+from bms.can import CanFrame, FaultFlag, decode_signals
+from bms.config import load_config
+from bms.controller import FAULT_FLAGS, BmsController, VehicleCommandInput
+from bms.protection import FaultId
+from verification.bms.unit.controller.frames import frame
+
+CONFIG = load_config()
+
+
+def decoded(outputs, name_fragment: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    for can in outputs.can_frames:
+        signals = decode_signals(CanFrame(can.arbitration_id, bytes.fromhex(can.data_hex)))
+        if any(name_fragment in key for key in signals):
+            return signals
+    raise AssertionError(f"no frame with a signal like {name_fragment}")
+
+
+@pytest.mark.verifies("SWR_CTRL_CAN_001")
+def test_frames_every_100_ms_with_limits_and_counter() -> None:
+    controller = BmsController(CONFIG)
+    outputs = [controller.step(frame(i * 10)) for i in range(21)]
+    with_frames = [i for i, o in enumerate(outputs) if o.can_frames]
+    assert with_frames == [0, 10, 20]
+    assert len(outputs[0].can_frames) == 5
+    limits = decoded(outputs[10], "Discharge")
+    assert any(abs(v - outputs[10].discharge_current_limit_a) < 0.5 for v in limits.values())
+    counters = [
+        [v for k, v in decoded(outputs[i], "Discharge").items() if "Counter" in k or "Alive" in k]
+        for i in with_frames
+    ]
+    assert counters[1][0] == (counters[0][0] + 1) % 16
+    assert counters[2][0] == (counters[1][0] + 1) % 16
+
+
+@pytest.mark.verifies("SWR_CTRL_CAN_001")
+def test_latched_fault_sets_its_bit_and_safe_state() -> None:
+    controller = BmsController(CONFIG)
+    controller.step(frame(0))
+    for i in range(1, 10):
+        controller.step(frame(i * 10, vehicle=VehicleCommandInput(crash=True)))
+    outputs = controller.step(frame(100))
+    faults = decoded(outputs, "Crash")
+    assert faults["CrashDisconnect"] == 1
+    assert faults["CellOverVoltage"] == 0
+
+
+@pytest.mark.verifies("SWR_CTRL_CAN_001")
+def test_every_latchable_fault_has_a_bit() -> None:
+    names = {str(f) for f in FaultId} | {"contactor_welded", "precharge_lockout", "internal_error"}
+    assert set(FAULT_FLAGS) == names
+    assert all(flag is not FaultFlag.NONE for flag in FAULT_FLAGS.values())
+
+
+@pytest.mark.verifies("SWR_CTRL_CAN_001", method="fault_injection")
+@pytest.mark.verifies("SWR_CTRL_CAN_001")
+def test_encoding_failure_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("encoder")
+
+    monkeypatch.setattr("bms.controller._controller.can_frames", broken)
+    outputs = BmsController(CONFIG).step(frame(0))
+    assert outputs.can_frames == ()
+    assert [f.fault for f in outputs.faults] == ["can_tx_failed"]
+    assert outputs.latched_faults == ()
