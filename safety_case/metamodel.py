@@ -1,10 +1,11 @@
-"""The ISO 26262 metamodel as data: need types, their fields and their links.
+"""The ISO 26262 metamodel as data: need types, their fields, their links and link targets.
 
 Layer 1 (ground): nothing here imports the rest of the toolkit. Rules, the
 Sphinx extension and trace extraction read these mappings; no other module
-spells out a prefix such as ``"SWR_"``, so another project can bring its own
-metamodel. (ISO 26262-8:2018 clause 6: specification and management of
-safety requirements.)
+spells out a prefix such as ``"SWR_"`` or a link such as ``"satisfies"``
+between particular types, so another project can bring its own metamodel.
+(ISO 26262-8:2018 clause 6: specification and management of safety
+requirements; ISO 26262-9:2018 clause 5: ASIL decomposition.)
 """
 
 from dataclasses import dataclass
@@ -12,14 +13,17 @@ from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "CODE_TYPE",
     "FIELDS",
     "ID_PATTERN",
     "LINKS",
     "NEED_TYPES",
+    "TEST_TYPE",
     "FieldSpec",
     "LinkSpec",
     "NeedTypeSpec",
     "need_type_of",
+    "trace_need_id",
 ]
 
 ID_PATTERN: Final = r"^[A-Z][A-Z0-9_]{4,}$"
@@ -44,6 +48,19 @@ class NeedTypeSpec:
     """Link types every need of the type must use at least once."""
     description: str
     """One line on what the type is for."""
+    link_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For each link type a need of this type may use, the need types it may point to."""
+    generated: bool = False
+    """Made by the toolkit from traces in the code, never written by hand."""
+    traced: bool = False
+    """Needs of this type must be implemented by code units and verified by tests."""
+
+    def targets(self, link: str) -> tuple[str, ...]:
+        """Need types that ``link`` may point to from this type (empty: the link is not allowed)."""
+        for name, types in self.link_targets:
+            if name == link:
+                return types
+        return ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ NEED_TYPES: Final = MappingProxyType(
             ("asil", "safe_state", "ftti_ms"),
             ("mitigates",),
             "Top-level safety requirement against hazards (ISO 26262-3 clause 6.4.6).",
+            (("mitigates", ("hazard",)),),
         ),
         "fsr": NeedTypeSpec(
             "fsr",
@@ -100,6 +118,7 @@ NEED_TYPES: Final = MappingProxyType(
             ("asil",),
             ("satisfies",),
             "Functional safety concept (ISO 26262-3 clause 7).",
+            (("satisfies", ("safety_goal",)), ("independent_of", ("fsr",))),
         ),
         "tsr": NeedTypeSpec(
             "tsr",
@@ -109,6 +128,7 @@ NEED_TYPES: Final = MappingProxyType(
             ("asil",),
             ("satisfies",),
             "Technical safety concept (ISO 26262-4 clause 6).",
+            (("satisfies", ("fsr",)), ("independent_of", ("tsr",))),
         ),
         "swr": NeedTypeSpec(
             "swr",
@@ -118,6 +138,8 @@ NEED_TYPES: Final = MappingProxyType(
             ("asil",),
             ("satisfies",),
             "Software safety requirement (ISO 26262-6 clause 6).",
+            (("satisfies", ("tsr",)), ("independent_of", ("swr",))),
+            traced=True,
         ),
         "component": NeedTypeSpec(
             "component",
@@ -127,10 +149,38 @@ NEED_TYPES: Final = MappingProxyType(
             ("asil",),
             ("realizes",),
             "Element of the software architecture (ISO 26262-6 clause 7).",
+            (("realizes", ("swr", "tsr")), ("independent_of", ("component",))),
+        ),
+        "code_unit": NeedTypeSpec(
+            "code_unit",
+            "Code unit",
+            "CODE_",
+            "#EEEEEE",
+            ("source",),
+            ("implements",),
+            "Function or class whose docstring names what it implements (generated).",
+            (("implements", ("swr",)),),
+            generated=True,
+        ),
+        "test": NeedTypeSpec(
+            "test",
+            "Test",
+            "TEST_",
+            "#E0E0E0",
+            ("source",),
+            ("verifies",),
+            "Test whose marker names what it verifies (generated).",
+            (("verifies", ("swr",)),),
+            generated=True,
         ),
     }
 )
 """Need types by directive name, in the order of the safety lifecycle."""
+
+CODE_TYPE: Final = "code_unit"
+"""Need type of the generated code-unit needs (``code`` is docutils' directive)."""
+TEST_TYPE: Final = "test"
+"""Directive name of the generated test needs."""
 
 FIELDS: Final = MappingProxyType(
     {
@@ -141,13 +191,28 @@ FIELDS: Final = MappingProxyType(
         ),
         "asil": FieldSpec(
             "asil",
-            r"(QM|A|B|C|D)(\((A|B|C|D)\))?",
+            r"QM|A|B|C|D|(QM|A|B|C|D)\((A|B|C|D)\)",
             "ASIL, or a decomposed ASIL such as B(D) (ISO 26262-9 clause 5).",
         ),
-        "safe_state": FieldSpec("safe_state", r".+", "Safe state reached on a violation."),
+        "safe_state": FieldSpec("safe_state", r"\S.*", "Safe state reached on a violation."),
         "ftti_ms": FieldSpec("ftti_ms", r"[1-9][0-9]*", "Fault tolerant time interval in ms."),
+        "reaction_ms": FieldSpec(
+            "reaction_ms",
+            r"[1-9][0-9]*",
+            "Time budget in ms from fault onset to the safe state; inside the goal's FTTI.",
+        ),
         "verification": FieldSpec(
             "verification", r"[a-z_]+(\s*,\s*[a-z_]+)*", "Verification methods wanted."
+        ),
+        "allocation": FieldSpec(
+            "allocation", r"\S.*", "Element the requirement is allocated to (hardware, software)."
+        ),
+        "module": FieldSpec(
+            "module", r"[A-Za-z_][A-Za-z0-9_.]*", "Dotted module path a component lives in."
+        ),
+        "source": FieldSpec("source", r"\S+:[0-9]+", "File and line a generated need comes from."),
+        "method": FieldSpec(
+            "method", r"[a-z_]+(\s*,\s*[a-z_]+)*", "Verification methods of a test."
         ),
     }
 )
@@ -166,6 +231,10 @@ LINKS: Final = MappingProxyType(
             "independent of",
             "Decomposition partner (ISO 26262-9 clause 5).",
         ),
+        "implements": LinkSpec(
+            "implements", "implements", "implemented by", "Code unit to requirement."
+        ),
+        "verifies": LinkSpec("verifies", "verifies", "verified by", "Test to requirement."),
     }
 )
 """Link types between needs, by option name."""
@@ -177,3 +246,14 @@ def need_type_of(need_id: str) -> NeedTypeSpec | None:
         if need_id.startswith(spec.prefix):
             return spec
     return None
+
+
+def trace_need_id(kind: str, qualified_name: str) -> str:
+    """Need id of a generated code or test need: its type's prefix and its name in capitals.
+
+    Derived from the qualified name only (never a line number), so moving
+    code keeps the id. ``kind`` is :data:`CODE_TYPE` or :data:`TEST_TYPE`.
+    """
+    spec = NEED_TYPES[kind]
+    body = "".join(c if c.isalnum() else "_" for c in qualified_name.upper())
+    return spec.prefix + body

@@ -14,7 +14,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["IMPLEMENTS_TAG", "CodeUnit", "TraceError", "TraceTarget", "extract", "module_name"]
+__all__ = [
+    "DEFAULT_METHOD",
+    "IMPLEMENTS_TAG",
+    "CodeUnit",
+    "TraceError",
+    "TraceTarget",
+    "extract",
+    "module_name",
+]
 
 IMPLEMENTS_TAG = "Implements:"
 """The docstring keyword that starts a list of implemented requirement ids."""
@@ -22,6 +30,8 @@ IMPLEMENTS_TAG = "Implements:"
 _IDS_AFTER_TAG = re.compile(rf"{IMPLEMENTS_TAG}\s*([A-Z0-9_][A-Z0-9_,\s]*)")
 _ID = re.compile(r"[A-Z][A-Z0-9_]{4,}")
 _MARKER_NAME = "verifies"
+DEFAULT_METHOD = "requirements_based_test"
+"""The method of a ``verifies`` marker that names none (as the pytest plugin records it)."""
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -40,6 +50,8 @@ class TraceTarget:
     """Source file."""
     line: int
     """Line of the definition (for people; never used as an identifier)."""
+    methods: tuple[str, ...] = ()
+    """Verification methods a test's markers name (``method=``; default requirements-based)."""
 
 
 CodeUnit = TraceTarget
@@ -123,13 +135,18 @@ def _collect(
     if implemented:
         targets.append(TraceTarget(qualified, "code", implemented, file, node.lineno))
     verified: list[str] = []
+    methods: list[str] = []
     for decorator in node.decorator_list:
-        ids, problem = _marker_ids(decorator)
+        ids, method, problem = _marker_ids(decorator)
         verified.extend(ids)
+        if ids:
+            methods.append(method)
         if problem:
             errors.append(TraceError(file, decorator.lineno, f"{qualified}: {problem}"))
     if verified:
-        targets.append(TraceTarget(qualified, "test", _unique(verified), file, node.lineno))
+        targets.append(
+            TraceTarget(qualified, "test", _unique(verified), file, node.lineno, _unique(methods))
+        )
 
 
 def _ids_in_docstring(docstring: str) -> tuple[str, ...]:
@@ -139,20 +156,35 @@ def _ids_in_docstring(docstring: str) -> tuple[str, ...]:
     return _unique(ids)
 
 
-def _marker_ids(decorator: ast.expr) -> tuple[list[str], str | None]:
-    """Ids of a ``pytest.mark.verifies(...)`` decorator, or a problem with it."""
+def _marker_ids(decorator: ast.expr) -> tuple[list[str], str, str | None]:
+    """Ids and method of a ``pytest.mark.verifies(...)`` decorator, or a problem with it."""
     if not isinstance(decorator, ast.Call):
-        return [], None
+        return [], DEFAULT_METHOD, None
     func = decorator.func
     if not (isinstance(func, ast.Attribute) and func.attr == _MARKER_NAME):
-        return [], None
+        return [], DEFAULT_METHOD, None
+    method = DEFAULT_METHOD
+    for keyword in decorator.keywords:
+        if keyword.arg != "method":
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            method = value.value
+        elif isinstance(value, ast.Attribute):  # Method.FAULT_INJECTION and the like
+            method = value.attr.lower()
+        else:
+            return [], method, "verifies(method=...) must be a literal string or an enum member"
     ids: list[str] = []
     for argument in decorator.args:
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
             ids.append(argument.value)
         else:
-            return ids, "verifies() takes literal string ids only, so traces can be read statically"
-    return ids, None
+            return (
+                ids,
+                method,
+                "verifies() takes literal string ids only, so traces can be read statically",
+            )
+    return ids, method, None
 
 
 def _unique(ids: Iterable[str]) -> tuple[str, ...]:
