@@ -27,18 +27,23 @@ __all__ = [
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
+    "pytest_runtest_call",
     "pytest_runtest_setup",
 ]
 
 _MARKER = "verifies"
 _USER_PROPERTY = "safety_case_verifies"
+_HYPOTHESIS_PROPERTY = "safety_case_hypothesis"
 _COLLECTOR_KEY = pytest.StashKey["EvidenceCollector"]()
 _WORKER_KNOWN_IDS = "safety_case_known_ids"
 _MISUSE_KEY = pytest.StashKey[str]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add the ``--safety-evidence`` option."""
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Add the ``--safety-evidence`` option, and register the MC/DC plugin (its own options)."""
+    from safety_case.runners.mcdc import _pytest_plugin as mcdc  # noqa: PLC0415 - pytest only
+
+    pluginmanager.register(mcdc, "safety_case_mcdc")
     group = parser.getgroup("safety-case", "ISO 26262 evidence")
     group.addoption(
         "--safety-evidence",
@@ -80,6 +85,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Fail a test whose ``verifies`` marker was rejected on an xdist worker."""
     if _MISUSE_KEY in item.stash:
         pytest.fail(item.stash[_MISUSE_KEY], pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> typing.Generator[None, None, None]:
+    """Keep hypothesis' example counts and settings of a traced test for its record.
+
+    ``trylast``: the innermost wrapper, inside hypothesis' own, whose statistics
+    callback it chains to. On an xdist worker too: user properties reach the
+    controller with the report.
+    """
+    if not any(name == _USER_PROPERTY for name, _ in item.user_properties):
+        yield
+        return
+    from safety_case.pytest_plugin._hypothesis import collecting, settings_figures  # noqa: PLC0415
+
+    with collecting(item) as figures:
+        yield
+    if figures:
+        item.user_properties.append((_HYPOTHESIS_PROPERTY, {**figures, **settings_figures(item)}))
 
 
 def _known_ids(config: pytest.Config) -> frozenset[str] | None:

@@ -16,6 +16,7 @@ from safety_case.policy import find_policy, load_policy
 from safety_case.snapshot import Snapshot, take_snapshot
 
 _USER_PROPERTY = "safety_case_verifies"
+_HYPOTHESIS_PROPERTY = "safety_case_hypothesis"
 
 
 @dataclass
@@ -34,6 +35,8 @@ class EvidenceCollector:
     snapshot: Snapshot
     started_at: datetime
     outcomes: dict[str, tuple[_Outcome, tuple[str, ...], str]] = field(default_factory=dict)
+    hypothesis: dict[str, dict[str, float | int | str]] = field(default_factory=dict)
+    """Hypothesis figures (example counts, profile, seed) per test that ran a property."""
     written: list[Path] = field(default_factory=list)
 
     @classmethod
@@ -64,6 +67,9 @@ class EvidenceCollector:
         ids: tuple[str, ...] = tuple(traced[0])
         method: str = traced[1]
         outcome, _, _ = self.outcomes.setdefault(report.nodeid, (_Outcome(), ids, method))
+        figures: Any = dict(report.user_properties).get(_HYPOTHESIS_PROPERTY)
+        if isinstance(figures, dict):
+            self.hypothesis[report.nodeid] = figures
         outcome.duration_s += report.duration
         if report.failed:
             outcome.outcome = "failed"
@@ -88,6 +94,9 @@ class EvidenceCollector:
                 finished_at=finished_at,
                 duration_s=outcome.duration_s,
             )
+            if test_id in self.hypothesis:
+                figures = {**record.figures, **self.hypothesis[test_id]}
+                record = EvidenceRecord.model_validate({**record.model_dump(), "figures": figures})
             self.written.append(write_record(self.folder, record))
 
     @pytest.hookimpl
