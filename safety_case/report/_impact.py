@@ -1,0 +1,193 @@
+"""Change impact: what the changes since a git revision touch.
+
+Layer 4 (producers). ISO 26262-8:2018 clause 8.4.3 (impact analysis of a
+change): the files changed since ``REV`` (committed or not), the code units
+and tests among them whose fingerprint differs from the ``REV`` version
+(read with ``git show REV:path``, so moved or reformatted code does not
+count), the requirements whose text or attributes changed (the ``REV``
+requirements exported by sphinx-needs), the requirements below them in the
+chain, and the evidence records resting on any of it. ASIL: tool for ASIL
+D development.
+"""
+
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from safety_case.errors import SafetyCaseError
+from safety_case.evidence import read_records
+from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
+from safety_case.needs import export_needs, load_needs
+from safety_case.policy import Policy
+from safety_case.report._case import snapshot_of
+from safety_case.snapshot import Snapshot
+from safety_case.trace import TraceTarget, extract, module_name
+
+__all__ = ["Impact", "impact"]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What changed since a revision and what it touches."""
+
+    revision: str
+    """The revision compared against."""
+    changed_files: tuple[str, ...]
+    """Files changed since it (relative to the project root)."""
+    changed_units: tuple[str, ...]
+    """Code units and tests added, removed or changed in meaning."""
+    changed_requirements: tuple[str, ...]
+    """Needs added, removed or changed in text or attributes."""
+    touched_requirements: tuple[str, ...]
+    """Changed needs, the needs below them, and the needs changed units name."""
+    touched_evidence: tuple[str, ...]
+    """Records resting on a changed unit or a touched requirement."""
+
+
+def _git(root: Path, *args: str) -> bytes:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise SafetyCaseError(f"git {' '.join(args)} failed: {message}")
+    return result.stdout
+
+
+def impact(policy: Policy, revision: str, snapshot: Snapshot | None = None) -> Impact:
+    """The impact of the changes since ``revision`` (a git revision of the project's repo).
+
+    Raises:
+        SafetyCaseError: when ``revision`` is unknown or git fails.
+    """
+    root = policy.root
+    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+    _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    listed = _git(top, "diff", "--name-only", revision, "--").decode().splitlines()
+    listed += _git(top, "ls-files", "--others", "--exclude-standard").decode().splitlines()
+    changed = sorted({(top / name).resolve() for name in listed if name})
+    files = tuple(p.relative_to(root).as_posix() for p in changed if p.is_relative_to(root))
+    current = snapshot if snapshot is not None else snapshot_of(policy)
+    with tempfile.TemporaryDirectory() as temporary:
+        old_root = Path(temporary)
+        units, named = _changed_units(
+            policy, current, revision=revision, top=top, changed=changed, old_root=old_root
+        )
+        requirements = _changed_requirements(
+            policy, current, revision=revision, top=top, changed=changed, old_root=old_root
+        )
+    touched = _below(current.needs, requirements) | named
+    touched &= set(current.needs) | set(requirements)
+    records, _ = read_records(policy.path(policy.evidence_dir))
+    evidence = sorted(
+        r.id
+        for r in records
+        if {s.qualified_name for s in r.subjects} & units or set(r.requirement_ids) & touched
+    )
+    return Impact(
+        revision=revision,
+        changed_files=files,
+        changed_units=tuple(sorted(units)),
+        changed_requirements=tuple(sorted(requirements)),
+        touched_requirements=tuple(sorted(touched)),
+        touched_evidence=tuple(evidence),
+    )
+
+
+def _changed_units(  # noqa: PLR0913 - the comparison's two sides and where they are
+    policy: Policy,
+    current: Snapshot,
+    *,
+    revision: str,
+    top: Path,
+    changed: Iterable[Path],
+    old_root: Path,
+) -> tuple[set[str], set[str]]:
+    """Changed unit names, and the requirement ids named by them (before or after)."""
+    import_root = policy.path(policy.import_root)
+    traced = [policy.path(p) for p in (*policy.code, *policy.tests)]
+    now_by_file: dict[Path, list[TraceTarget]] = {}
+    for target in (*current.code_units, *current.tests):
+        now_by_file.setdefault(target.path.resolve(), []).append(target)
+    units: set[str] = set()
+    named: set[str] = set()
+    for path in changed:
+        if path.suffix != ".py" or not any(path.is_relative_to(t) for t in traced):
+            continue
+        if not path.is_relative_to(import_root):
+            continue
+        old_file = old_root / "code" / path.relative_to(import_root)
+        old_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            old_file.write_bytes(
+                _git(top, "show", f"{revision}:{path.relative_to(top).as_posix()}")
+            )
+        except SafetyCaseError:
+            old_file.write_text("", encoding="utf-8")  # the file is new since the revision
+        old_targets, _ = extract([old_file], old_root / "code")
+        old = {
+            t.qualified_name: (
+                t.requirement_ids,
+                code_unit_fingerprint(
+                    old_file, t.qualified_name, module_name(old_file, old_root / "code")
+                ),
+            )
+            for t in old_targets
+        }
+        module = module_name(path, import_root)
+        now = {
+            t.qualified_name: (
+                t.requirement_ids,
+                code_unit_fingerprint(path, t.qualified_name, module) if path.is_file() else None,
+            )
+            for t in now_by_file.get(path, [])
+        }
+        for name in old.keys() | now.keys():
+            if old.get(name, ((), None))[1] != now.get(name, ((), None))[1]:
+                units.add(name)
+                named.update(old.get(name, ((), None))[0], now.get(name, ((), None))[0])
+    return units, named
+
+
+def _changed_requirements(  # noqa: PLR0913 - the comparison's two sides and where they are
+    policy: Policy,
+    current: Snapshot,
+    *,
+    revision: str,
+    top: Path,
+    changed: Iterable[Path],
+    old_root: Path,
+) -> set[str]:
+    source = policy.path(policy.requirements)
+    if not any(p.is_relative_to(source) for p in changed):
+        return set()
+    archive = _git(
+        top, "archive", "--format=tar", revision, "--", source.relative_to(top).as_posix()
+    )
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(old_root / "tree", filter="data")
+    old_source = old_root / "tree" / source.relative_to(top)
+    old: Mapping[str, Mapping[str, Any]] = (
+        load_needs(export_needs(old_source, old_root / "needs")) if old_source.is_dir() else {}
+    )
+    old_prints = {i: requirement_fingerprint(n) for i, n in old.items()}
+    now_prints = current.requirement_fingerprints
+    return {
+        i for i in old_prints.keys() | now_prints.keys() if old_prints.get(i) != now_prints.get(i)
+    }
+
+
+def _below(needs: Mapping[str, Mapping[str, Any]], starts: Iterable[str]) -> set[str]:
+    """``starts`` and every need that satisfies one of them, transitively."""
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        need_id = stack.pop()
+        if need_id in seen:
+            continue
+        seen.add(need_id)
+        stack.extend(needs.get(need_id, {}).get("satisfies_back") or ())
+    return seen
