@@ -1,13 +1,15 @@
 """The front door: one nox session per verification activity.
 
 ``nox`` alone runs the main job (the default sessions, in order): lint, type
-check, the tests (which write evidence records), the evidence check, and
-the documentation with the evidence in it. ``nox -s tests`` runs the tests.
+check, the tests (which write evidence records), coverage with MC/DC and
+the static checks (which write theirs), the evidence bundle (collected,
+verified, judged), and the documentation with the evidence in it. ``nox -s tests`` runs the tests.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -15,7 +17,9 @@ import nox
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "tests", "evidence", "docs"]
+nox.options.sessions = [
+    "lint", "typecheck", "tests", "coverage", "static", "evidence", "docs", "gate"
+]  # fmt: skip
 
 ROOT = Path(__file__).parent
 BUILD = ROOT / "build"
@@ -49,6 +53,7 @@ def tests(session: nox.Session) -> None:
     _install(session, "dev", "docs")
     for stale in EVIDENCE.glob("*.json"):
         stale.unlink()
+    shutil.rmtree(EVIDENCE / "artefacts", ignore_errors=True)  # logs of the last run's sessions
     profile = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
     session.run(
         "pytest",
@@ -61,10 +66,97 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def coverage(session: nox.Session) -> None:
+    """Statement, branch and MC/DC coverage of bms under its tests; one record per module."""
+    _install(session, "dev", "docs")
+    out = BUILD / "coverage"
+    data = f"--data-file={out / '.coverage'}"
+    out.mkdir(parents=True, exist_ok=True)
+    session.run(
+        "coverage", "run", data, "--branch", "--source=bms", "-m", "pytest", "-q",
+        "--mcdc=bms", f"--mcdc-report={out / 'mcdc.json'}",
+        *(session.posargs or ["verification/bms"]),
+    )  # fmt: skip
+    session.run("coverage", "json", data, "-q", "-o", str(out / "coverage.json"))
+    session.run("coverage", "html", data, "-q", "-d", str(out / "html"))
+    # Gaps make failing records (the evidence session is the gate), not a failed measurement.
+    session.run(
+        "safety-case", "evidence", "coverage", "--mcdc", str(out / "mcdc.json"),
+        "--coverage", str(out / "coverage.json"),
+        "--justifications", "verification/mcdc_justifications.toml",
+        success_codes=[0, 1],
+    )  # fmt: skip
+
+
+SYMBOLIC_MODULES = (
+    "bms.can._e2e",
+    "bms.control._balancing",
+    "bms.control._derating",
+    "bms.protection._debounce",
+    "bms.protection._classify",
+    "safety_case.asil",
+)
+"""Modules whose docstring contracts the ``symbolic`` session checks with CrossHair."""
+
+
+@nox.session
+def symbolic(session: nox.Session) -> None:
+    """CrossHair over the contracts: one record per condition (confirmed, not refuted, refuted)."""
+    _install(session, "dev", "docs")
+    # A refuted or unchecked condition makes a failing or inconclusive record (the evidence
+    # session is the gate), not a failed run. 3 s of CPU per condition keeps it near 2 minutes.
+    session.run(
+        "safety-case", "prove", "--timeout", "3",
+        "--report", str(BUILD / "symbolic" / "crosshair.json"),
+        *(session.posargs or SYMBOLIC_MODULES),
+        success_codes=[0, 1],
+    )  # fmt: skip
+
+
+@nox.session
+def static(session: nox.Session) -> None:
+    """Language subset, mypy --strict, ruff and complexity; one record per module and tool."""
+    _install(session, "dev", "docs")
+    # Findings make failing records (the evidence session is the gate), not a failed run.
+    session.run("safety-case", "evidence", "static", *session.posargs, success_codes=[0, 1])
+
+
+@nox.session
 def evidence(session: nox.Session) -> None:
-    """Check that every evidence record is fresh and passing (fails on stale or failing ones)."""
+    """Bundle every record with a manifest, verify it, and fail on stale or failing evidence."""
     _install(session, "docs")
+    session.run("safety-case", "evidence", "collect")
+    session.run("safety-case", "evidence", "verify")
     session.run("safety-case", "evidence", "status", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark the 96-cell SoC filter: step time, real-time factor, ratio to filterpy (JSON)."""
+    _install(session, "dev")
+    session.run("python", "-m", "verification.bench.bench_estimator", *session.posargs)
+
+
+@nox.session(default=False)
+def bench_needs(session: nox.Session) -> None:
+    """Benchmark safety-case check on 10,000 generated needs against the needs builder (JSON)."""
+    _install(session, "docs")
+    session.run("python", "verification/bench/bench_needs.py", *session.posargs)
+
+
+@nox.session(default=False)
+def cycles(session: nox.Session) -> None:
+    """Remake bms/cycles/data from NREL FASTSim (UDDS, HWFET, 2020 Chevrolet Bolt EV)."""
+    session.install("fastsim>=3.1")
+    pack = ["--series", "96", "--parallel", "20", "--cell-nominal-v", "3.63"]
+    session.run("python", "verification/scripts/make_cycles.py", "--out", "bms/cycles/data", *pack)
+
+
+@nox.session(default=False)
+def validation(session: nox.Session) -> None:
+    """SoC estimator against PyBaMM's DFN: udds/hwfet x -10..45 degC x NMC/LFP, for the docs."""
+    _install(session, "plant")
+    session.run("python", "verification/scripts/validation_matrix.py", *session.posargs)
 
 
 @nox.session
@@ -74,3 +166,33 @@ def docs(session: nox.Session) -> None:
     out = BUILD / "docs" / "html"
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", str(out))
     session.log(f"Site: {out / 'index.html'}")
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """Write the reports, then fail unless every safety goal's argument is complete."""
+    _install(session, "docs")
+    session.run("safety-case", "report", "--svg")
+    site = str(BUILD / "docs" / "html")
+    session.run("safety-case", "gate", "--require-bundle", "--site", site, *session.posargs)
+
+
+@nox.session(default=False)
+def bench_gsn(session: nox.Session) -> None:
+    """Benchmark the safety case: this project's, and report + gate on 10,000 needs (JSON)."""
+    _install(session, "docs")
+    session.run("python", "verification/bench/bench_gsn.py", *session.posargs)
+
+
+@nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Open the built site in headless Chromium: GSN diagrams render, links reach needs."""
+    _install(session, "dev", "docs")
+    session.run(
+        "pytest",
+        "-p",
+        "no:xdist",
+        "verification/toolkit/browser",
+        *session.posargs,
+        env={"SAFETY_CASE_BROWSER": "1"},
+    )

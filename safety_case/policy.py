@@ -12,10 +12,62 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_case.errors import PolicyError
 
-__all__ = ["POLICY_FILE_NAME", "Policy", "find_policy", "load_policy"]
+__all__ = [
+    "POLICY_FILE_NAME",
+    "ArgumentPolicy",
+    "Policy",
+    "ToolPolicy",
+    "VerificationPolicy",
+    "find_policy",
+    "load_policy",
+]
 
 POLICY_FILE_NAME: Final = "safety_case.toml"
 """File name the toolkit looks for, from the working folder upwards."""
+
+
+class ToolPolicy(BaseModel):
+    """One evidence-producing tool's classification (ISO 26262-8:2018 clause 11.4.5)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    impact: Literal["TI1", "TI2"]
+    """Tool impact: can a malfunction violate a requirement or miss an error (TI2)."""
+    detection: Literal["TD1", "TD2", "TD3"]
+    """Tool error detection: confidence a malfunction is prevented or detected (TD1 high)."""
+    justification: Annotated[str, Field(min_length=1)]
+    """Why these classes, in words an assessor reads."""
+    qualification: str = ""
+    """How the tool is qualified when its TCL is 2 or 3 (ISO 26262-8 11.4.6); empty if not."""
+
+
+class ArgumentPolicy(BaseModel):
+    """What the generated safety argument assumes (``[safety_case.argument]``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    assumptions: tuple[str, ...] = ()
+    """Assumptions from the item definition, stated under every top goal."""
+    tools: dict[str, ToolPolicy] = {}
+    """Tool classifications by tool name, replacing the toolkit's defaults."""
+
+
+class VerificationPolicy(BaseModel):
+    """Verification methods per ASIL, as the project tightens or relaxes the defaults.
+
+    The defaults (ISO 26262-6:2018 Tables 7 to 9) live in
+    :mod:`safety_case.rules`; a method left out at an ASIL where the defaults
+    ask for it is a relaxation and needs a written justification.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    per_requirement: dict[str, tuple[str, ...]] = {}
+    """ASIL (QM, A-D) to the methods a test must show for each requirement of that ASIL."""
+    per_project: dict[str, tuple[str, ...]] = {}
+    """ASIL to the methods the evidence of the whole code must show (analyses, coverage)."""
+    justifications: dict[str, str] = {}
+    """``"ASIL:method"`` to the reason a default method is relaxed."""
 
 
 class Policy(BaseModel):
@@ -37,6 +89,10 @@ class Policy(BaseModel):
     """Folder for exported needs and other generated files."""
     evidence_dir: str = "build/evidence"
     """Folder where verification runs write evidence records."""
+    verification: VerificationPolicy = VerificationPolicy()
+    """Verification methods per ASIL (``[safety_case.verification]``)."""
+    argument: ArgumentPolicy = ArgumentPolicy()
+    """Assumptions, methods and tool classifications of the generated safety argument."""
 
     root: Path = Path()
     """Folder holding the policy file; every other path is relative to it."""

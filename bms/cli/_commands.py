@@ -7,9 +7,23 @@ implementation). Heavy imports (PyBaMM, matplotlib) belong inside ``run``.
 
 from types import ModuleType
 
-from bms.cli import _cmd_config
+from bms.cli import (
+    _cmd_calibrate,
+    _cmd_config,
+    _cmd_faults,
+    _cmd_replay,
+    _cmd_schema,
+    _cmd_validate,
+)
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: tuple[ModuleType, ...] = (_cmd_config,)
+COMMANDS: tuple[ModuleType, ...] = (
+    _cmd_config,
+    _cmd_calibrate,
+    _cmd_validate,
+    _cmd_replay,
+    _cmd_schema,
+    _cmd_faults,
+)
 """Every subcommand, in the order ``bms --help`` lists them."""

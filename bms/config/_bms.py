@@ -10,8 +10,9 @@ from pydantic import model_validator
 
 from bms.config._base import StrictModel
 from bms.config._cell import CellLimits
+from bms.config._control import ControlConfig, control_problems
 from bms.config._pack import PackConfig
-from bms.config._protection import ProtectionConfig, TimedLimit
+from bms.config._protection import ProtectionConfig
 
 __all__ = ["BmsConfig"]
 
@@ -27,10 +28,13 @@ class BmsConfig(StrictModel):
     """The cell's absolute limits."""
     protection: ProtectionConfig
     """Warning and fault thresholds."""
+    control: ControlConfig
+    """Balancing, derating and thermal-request thresholds, inside the protection ones."""
 
     @model_validator(mode="after")
     def _thresholds_inside_cell_limits(self) -> "BmsConfig":
         problems = list(self._envelope_problems()) + list(self._timing_problems())
+        problems += control_problems(self.control, self.protection)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -95,21 +99,9 @@ class BmsConfig(StrictModel):
 
     def _timing_problems(self) -> list[str]:
         """The debounce, one task period and the contactor opening must fit the FTTI."""
-        overhead_ms = self.pack.protection_period_ms + self.pack.contactors.opening_time_ms
-        timings: dict[str, TimedLimit] = {
-            "cell_voltage": self.protection.cell_voltage.timing,
-            "charge_current": self.protection.charge_current.timing,
-            "discharge_current": self.protection.discharge_current.timing,
-            "charge_temperature": self.protection.charge_temperature.timing,
-            "discharge_temperature": self.protection.discharge_temperature.timing,
-        }
-        return [
-            f"protection.{name}.timing: debounce_ms={timing.debounce_ms} + "
-            f"pack.protection_period_ms + pack.contactors.opening_time_ms ({overhead_ms}) "
-            f"must be <= fault_tolerant_time_ms={timing.fault_tolerant_time_ms}"
-            for name, timing in timings.items()
-            if timing.debounce_ms + overhead_ms > timing.fault_tolerant_time_ms
-        ]
+        return self.protection.timing_problems(
+            self.pack.protection_period_ms, self.pack.contactors.opening_time_ms
+        )
 
 
 def _holds(value: float, op: str, limit: float) -> bool:

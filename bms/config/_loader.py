@@ -78,13 +78,29 @@ def parse_config(text: str, source: Path | str = "<string>") -> BmsConfig:
         raise ConfigError(source, problems) from None
 
 
-def _arrays_as_tuples(value: object) -> object:
-    """TOML arrays become tuples: the models are frozen, so sequences are tuples."""
-    if isinstance(value, dict):
-        return {key: _arrays_as_tuples(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return tuple(_arrays_as_tuples(item) for item in value)
-    return value
+def _arrays_as_tuples(data: dict[str, Any]) -> dict[str, Any]:
+    """TOML arrays become tuples: the models are frozen, so sequences are tuples.
+
+    Iterative rather than recursive (the BMS language subset forbids
+    recursion): every container slot is listed parents-first, then lists are
+    frozen children-first, so each list holds tuples before it is frozen.
+    """
+    root: dict[str, Any] = {"": data}
+    slots: list[tuple[Any, Any]] = []
+    pending: list[tuple[Any, Any]] = [(root, "")]
+    while pending:  # loop-bound: one pass per value of the parsed TOML document
+        parent, key = pending.pop()
+        slots.append((parent, key))
+        value = parent[key]
+        if isinstance(value, dict):
+            pending.extend((value, child) for child in value)
+        elif isinstance(value, list):
+            pending.extend((value, index) for index in range(len(value)))
+    for parent, key in reversed(slots):
+        if isinstance(parent[key], list):
+            parent[key] = tuple(parent[key])
+    result: dict[str, Any] = root[""]
+    return result
 
 
 def _problems(detail: ErrorDetails, lines: Mapping[tuple[str, ...], int]) -> list[ConfigProblem]:
