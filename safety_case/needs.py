@@ -7,6 +7,7 @@ sphinx-needs keeps process-wide registries that one process cannot reset.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -63,6 +64,7 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
         "sphinx",
         "-b",
         "needs",
+        "-N",  # no colour: the "reading sources" lines below are parsed
         "-C",
         "-D",
         "extensions=safety_case.sphinx",
@@ -74,12 +76,15 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
         str(out_dir),
     ]
     stamp_file.unlink(missing_ok=True)
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # Plain output whatever the caller's terminal: the "reading sources" lines are parsed.
+    environment = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"} | {"NO_COLOR": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if result.returncode != 0 or not needs_json.is_file():
         raise NeedsBuildError(
             f"exporting requirements from {source_dir} failed:\n{result.stderr.strip()}"
         )
-    reread = {source_dir.resolve() / name for name in _READ_DOC.findall(result.stdout)}
+    status = _ANSI.sub("", result.stdout).replace("\r", "\n")
+    reread = {source_dir.resolve() / name for name in _READ_DOC.findall(status)}
     merged = _merge_warnings(previous, _read(out_dir / WARNINGS_FILE), reread)
     (out_dir / WARNINGS_FILE).write_text(merged, encoding="utf-8")
     stamp_file.write_text(stamp, encoding="utf-8")
@@ -90,6 +95,7 @@ _STAMP = "sources.stamp"
 _TRACES_DIRECTIVE = ".. safety-traces::"
 _CARRIED = ("[docutils]", "[needs.directive]", "[needs.create_need]")
 """Warnings of the read phase, which Sphinx repeats only for the documents it re-reads."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _READ_DOC = re.compile(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
 _LOCATED = re.compile(r"^(?P<file>/.+?):\d*:? ?(?:WARNING|ERROR|CRITICAL|SEVERE): ")
 
