@@ -17,6 +17,7 @@ from sphinx.util.docutils import SphinxDirective
 from safety_case.evidence import EvidenceRecord, read_records, stale_reasons
 from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
 from safety_case.policy import Policy, find_policy, load_policy
+from safety_case.sphinx.directives._table import text_table
 from safety_case.trace import TraceTarget, extract, module_name
 
 __all__ = ["EvidenceDirective", "EvidenceNode", "process_evidence_nodes"]
@@ -114,18 +115,12 @@ def _table(
     code: dict[str, str | None],
     requirements: dict[str, str],
 ) -> nodes.table:
-    table = nodes.table(classes=["safety-evidence"])
-    group = nodes.tgroup(cols=len(_COLUMNS))
-    table += group
-    group += [nodes.colspec(colwidth=1) for _ in _COLUMNS]
-    head = nodes.thead()
-    head += _row(_COLUMNS)
-    body = nodes.tbody()
+    rows = []
     for record in records:
         reasons = stale_reasons(record, code, requirements)
         status = "stale: " + "; ".join(reasons) if reasons else "fresh"
         subjects = ", ".join(s.qualified_name for s in record.subjects) or "no code unit"
-        body += _row(
+        rows.append(
             (
                 f"{record.id} (rests on {subjects})",
                 ", ".join(record.requirement_ids),
@@ -135,14 +130,4 @@ def _table(
                 status,
             )
         )
-    group += [head, body]
-    return table
-
-
-def _row(cells: tuple[str, ...]) -> nodes.row:
-    row = nodes.row()
-    for text in cells:
-        entry = nodes.entry()
-        entry += nodes.paragraph(text=text)
-        row += entry
-    return row
+    return text_table(_COLUMNS, rows, "safety-evidence")

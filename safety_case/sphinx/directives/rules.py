@@ -4,12 +4,12 @@ Generated from :data:`safety_case.rules.RULES`, so the documentation and the
 check can never disagree on which rules exist and what they rest on.
 """
 
-from collections.abc import Sequence
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from safety_case.rules import DEFAULT_PER_PROJECT, DEFAULT_PER_REQUIREMENT, RULES
+from safety_case.sphinx.directives._table import text_table
 
 __all__ = ["RulesDirective"]
 
@@ -43,35 +43,16 @@ class RulesDirective(SphinxDirective):
             for asil in DEFAULT_PER_REQUIREMENT
         ]
         return [
-            _table(_COLUMNS, rows),
+            text_table(_COLUMNS, rows, "safety-rules"),
             nodes.paragraph(
                 text="Default verification methods per ASIL (ISO 26262-6:2018 Tables 7 to 9, "
                 "highly recommended entries); a project tightens or relaxes them in its policy "
                 "file, and a relaxation without a written justification is a configuration "
                 "error."
             ),
-            _table(("ASIL", "Per requirement (tests)", "Per project (evidence runners)"), methods),
+            text_table(
+                ("ASIL", "Per requirement (tests)", "Per project (evidence runners)"),
+                methods,
+                "safety-rules",
+            ),
         ]
-
-
-def _table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> nodes.table:
-    table = nodes.table(classes=["safety-rules"])
-    group = nodes.tgroup(cols=len(columns))
-    table += group
-    group += [nodes.colspec(colwidth=1) for _ in columns]
-    head = nodes.thead()
-    head += _row(columns)
-    body = nodes.tbody()
-    for row in rows:
-        body += _row(row)
-    group += [head, body]
-    return table
-
-
-def _row(cells: tuple[str, ...]) -> nodes.row:
-    row = nodes.row()
-    for text in cells:
-        entry = nodes.entry()
-        entry += nodes.paragraph(text=text)
-        row += entry
-    return row
