@@ -4,7 +4,6 @@ Generated from :data:`safety_case.rules.RULES`, so the documentation and the
 check can never disagree on which rules exist and what they rest on.
 """
 
-
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
