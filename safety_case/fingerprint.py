@@ -10,13 +10,19 @@ title, fields and links.
 import ast
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from safety_case.metamodel import FIELDS, LINKS
 
-__all__ = ["code_unit_fingerprint", "file_sha256", "requirement_fingerprint", "sha256_text"]
+__all__ = [
+    "code_unit_fingerprint",
+    "code_unit_fingerprints",
+    "file_sha256",
+    "requirement_fingerprint",
+    "sha256_text",
+]
 
 _REQUIREMENT_KEYS = ("id", "type", "title", "content", *FIELDS, *LINKS)
 
@@ -43,11 +49,34 @@ def code_unit_fingerprint(path: Path, qualified_name: str, module: str) -> str |
         The hex digest, or ``None`` when the unit no longer exists (which
         makes any evidence resting on it stale).
     """
+    return _unit_fingerprint(_parse(path), qualified_name, module)
+
+
+def code_unit_fingerprints(units: Iterable[tuple[Path, str, str]]) -> dict[str, str | None]:
+    """Fingerprints of many units, by qualified name, parsing each file once.
+
+    Args:
+        units: ``(path, qualified_name, module)`` of each unit, as for
+            :func:`code_unit_fingerprint`.
+    """
+    trees: dict[Path, ast.Module | None] = {}
+    fingerprints: dict[str, str | None] = {}
+    for path, qualified_name, module in units:
+        if path not in trees:
+            trees[path] = _parse(path)
+        fingerprints[qualified_name] = _unit_fingerprint(trees[path], qualified_name, module)
+    return fingerprints
+
+
+def _parse(path: Path) -> ast.Module | None:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
         return None
-    if not qualified_name.startswith(f"{module}."):
+
+
+def _unit_fingerprint(tree: ast.Module | None, qualified_name: str, module: str) -> str | None:
+    if tree is None or not qualified_name.startswith(f"{module}."):
         return None
     node: ast.AST = tree
     for name in qualified_name.removeprefix(f"{module}.").split("."):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
+from safety_case.fingerprint import code_unit_fingerprints, requirement_fingerprint
 from safety_case.needs import export_needs, load_needs
 from safety_case.policy import Policy
 from safety_case.trace import TraceError, TraceTarget, extract, module_name
@@ -54,12 +54,9 @@ def take_snapshot(policy: Policy, needs_json: Path | None = None) -> Snapshot:
     import_root = policy.path(policy.import_root)
     code, code_errors = extract([policy.path(p) for p in policy.code], import_root)
     tests, test_errors = extract([policy.path(p) for p in policy.tests], import_root)
-    fingerprints: dict[str, str | None] = {}
-    for unit in code:
-        module = module_name(unit.path, import_root)
-        fingerprints[unit.qualified_name] = code_unit_fingerprint(
-            unit.path, unit.qualified_name, module
-        )
+    fingerprints = code_unit_fingerprints(
+        (unit.path, unit.qualified_name, module_name(unit.path, import_root)) for unit in code
+    )
     by_kind: dict[str, list[TraceTarget]] = defaultdict(list)
     for target in [*code, *tests]:
         by_kind[target.kind].append(target)

@@ -15,7 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from safety_case.evidence import EvidenceRecord, read_records, stale_reasons
-from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
+from safety_case.fingerprint import code_unit_fingerprints, requirement_fingerprint
 from safety_case.policy import Policy, find_policy, load_policy
 from safety_case.sphinx.directives._table import text_table
 from safety_case.trace import TraceTarget, extract, module_name
@@ -95,12 +95,9 @@ def _current_fingerprints(
 
     import_root = policy.path(policy.import_root)
     units, _ = extract([policy.path(p) for p in policy.code], import_root)
-    code = {
-        unit.qualified_name: code_unit_fingerprint(
-            unit.path, unit.qualified_name, module_name(unit.path, import_root)
-        )
-        for unit in units
-    }
+    code = code_unit_fingerprints(
+        (unit.path, unit.qualified_name, module_name(unit.path, import_root)) for unit in units
+    )
     needs = SphinxNeedsData(app.env).get_needs_view()
     # NeedItem reads like the needs.json entry it is exported as, hence the cast.
     requirements = {

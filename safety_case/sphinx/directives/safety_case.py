@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from safety_case.evidence import read_records
-from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
+from safety_case.fingerprint import code_unit_fingerprints, requirement_fingerprint
 from safety_case.gsn import STATUS_COLOURS, BaseElement, Solution, Status, render_svg, to_dot
 from safety_case.policy import Policy, find_policy, load_policy
 from safety_case.report import Case, case_from_parts, evidence_anchor, gate_reasons, goal_summaries
@@ -83,12 +83,9 @@ def case_of_build(app: Sphinx) -> Case:
     import_root = policy.path(policy.import_root)
     units, unit_errors = extract([policy.path(p) for p in policy.code], import_root)
     tests, test_errors = extract([policy.path(p) for p in policy.tests], import_root)
-    code = {
-        u.qualified_name: code_unit_fingerprint(
-            u.path, u.qualified_name, module_name(u.path, import_root)
-        )
-        for u in units
-    }
+    code = code_unit_fingerprints(
+        (u.path, u.qualified_name, module_name(u.path, import_root)) for u in units
+    )
     requirements = {i: requirement_fingerprint(n) for i, n in needs.items()}
     records, problems = read_records(policy.path(policy.evidence_dir))
     from safety_case.report import judge  # noqa: PLC0415

@@ -1,0 +1,93 @@
+"""Tests of safety_case/fingerprint.py: what changes a fingerprint and what does not.
+
+Covers: a unit's fingerprint ignores comments, blank lines and its position
+in the file but changes with its code or docstring; nested units; a missing
+unit, a missing file and a file that does not parse give ``None``; the batch
+form parses each file once and agrees with the single form; a requirement's
+fingerprint follows its text, fields and links, not its location.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from safety_case import fingerprint
+from safety_case.fingerprint import (
+    code_unit_fingerprint,
+    code_unit_fingerprints,
+    requirement_fingerprint,
+)
+
+SOURCE = '''
+def limit(value):
+    """Implements: SWR_LIMIT_001"""
+    return min(value, 4.25)
+
+
+class Machine:
+    def step(self):
+        return 1
+'''
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mod.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_layout_and_comments_do_not_count_but_code_and_docstring_do(tmp_path: Path) -> None:
+    base = code_unit_fingerprint(_write(tmp_path, SOURCE), "mod.limit", "mod")
+    moved = "\n\n# a comment\n" + SOURCE.replace("    return min", "    # why\n    return min")
+    assert code_unit_fingerprint(_write(tmp_path, moved), "mod.limit", "mod") == base
+    changed = SOURCE.replace("4.25", "4.3")
+    assert code_unit_fingerprint(_write(tmp_path, changed), "mod.limit", "mod") != base
+    retagged = SOURCE.replace("SWR_LIMIT_001", "SWR_LIMIT_002")
+    assert code_unit_fingerprint(_write(tmp_path, retagged), "mod.limit", "mod") != base
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [(SOURCE, "mod.gone"), (SOURCE, "other.limit"), ("def broken(:\n", "mod.broken")],
+    ids=["missing-unit", "wrong-module", "syntax-error"],
+)
+def test_absent_units_have_no_fingerprint(tmp_path: Path, text: str, name: str) -> None:
+    assert code_unit_fingerprint(_write(tmp_path, text), name, "mod") is None
+    assert code_unit_fingerprint(tmp_path / "none.py", name, "mod") is None
+
+
+def test_batch_parses_each_file_once_and_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, SOURCE)
+    names = ["mod.limit", "mod.Machine", "mod.Machine.step", "mod.gone"]
+    single = {name: code_unit_fingerprint(path, name, "mod") for name in names}
+    parsed: list[Path] = []
+    real_parse = fingerprint._parse
+
+    def counting_parse(source: Path) -> object:
+        parsed.append(source)
+        return real_parse(source)
+
+    monkeypatch.setattr(fingerprint, "_parse", counting_parse)
+    assert code_unit_fingerprints((path, name, "mod") for name in names) == single
+    assert parsed == [path]
+    assert single["mod.gone"] is None
+    assert None not in [single[n] for n in names[:3]]
+
+
+def test_requirement_fingerprint_follows_content_not_location() -> None:
+    need = {
+        "id": "SWR_A_001",
+        "type": "swr",
+        "title": "T",
+        "content": "x",
+        "asil": "D",
+        "satisfies": ["TSR_A"],
+        "docname": "a",
+        "lineno": 3,
+    }
+    base = requirement_fingerprint(need)
+    assert requirement_fingerprint({**need, "docname": "b", "lineno": 90}) == base
+    for key, value in (("content", "y"), ("asil", "C"), ("satisfies", ["TSR_B"]), ("title", "U")):
+        assert requirement_fingerprint({**need, key: value}) != base
