@@ -29,6 +29,7 @@ from safety_case.policy import load_policy
 from safety_case.snapshot import take_snapshot
 
 from ..conftest import write_project
+from ..report._fixtures import PROJECT
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -74,62 +75,10 @@ FILES = {
 
         .. safety-traceability::
     """,
-    "docs/reqs/index.rst": """
-        Requirements
-        ============
-
-        .. hazard:: Pump overheats
-           :id: HAZ_PUMP_HOT
-           :severity: S3
-           :exposure: E4
-           :controllability: C3
-           :asil: D
-
-           The pump overheats.
-
-        .. safety_goal:: Keep the pump cool
-           :id: SG_PUMP_COOL
-           :asil: D
-           :safe_state: Pump off
-           :ftti_ms: 500
-           :mitigates: HAZ_PUMP_HOT
-
-           The pump shall not overheat.
-
-        .. fsr:: Stop a hot pump
-           :id: FSR_PUMP_STOP
-           :asil: D
-           :satisfies: SG_PUMP_COOL
-
-           Stop the pump when hot.
-
-        .. tsr:: Stop within 100 ms
-           :id: TSR_PUMP_STOP
-           :asil: D
-           :satisfies: FSR_PUMP_STOP
-
-           Stop within 100 ms.
-
-        .. swr:: Limit the temperature
-           :id: SWR_PUMP_LIMIT
-           :asil: D
-           :satisfies: TSR_PUMP_STOP
-
-           Stop above 80 degC.
-    """,
-    "pkg/__init__.py": "",
-    "pkg/mod.py": '''
-        def limit(temperature_degc):
-            """Implements: SWR_PUMP_LIMIT"""
-            return temperature_degc < 80.0
-    ''',
-    "tests/test_mod.py": """
-        import pytest
-
-        @pytest.mark.verifies("SWR_PUMP_LIMIT")
-        def test_limit():
-            pass
-    """,
+    # The pump project of the report tests, its requirements moved under docs/.
+    **{
+        f"docs/{path}" if path.startswith("reqs/") else path: text for path, text in PROJECT.items()
+    },
 }
 
 
