@@ -29,7 +29,7 @@ from safety_case.policy import load_policy
 from safety_case.snapshot import take_snapshot
 
 from ..conftest import write_project
-from ..report._fixtures import PROJECT
+from ..report._fixtures import PROJECT, SITE
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -48,33 +48,7 @@ assumptions = ["The pump runs from a 12 V supply."]
 """
 
 FILES = {
-    "docs/conf.py": """
-        extensions = ["safety_case.sphinx"]
-        project = "mini"
-        safety_case_policy_file = "../safety_case.toml"
-    """,
-    "docs/index.rst": """
-        Mini
-        ====
-
-        .. toctree::
-
-           reqs/index
-           safety_case
-           traceability
-    """,
-    "docs/safety_case.rst": """
-        Safety case
-        ===========
-
-        .. safety-case::
-    """,
-    "docs/traceability.rst": """
-        Traceability
-        ============
-
-        .. safety-traceability::
-    """,
+    **SITE,
     # The pump project of the report tests, its requirements moved under docs/.
     **{
         f"docs/{path}" if path.startswith("reqs/") else path: text for path, text in PROJECT.items()

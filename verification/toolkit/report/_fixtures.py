@@ -185,3 +185,35 @@ def pump_record(root: Path, verdict: Verdict) -> EvidenceRecord:
         started_at=NOW,
         finished_at=NOW,
     )
+
+
+SITE = {
+    "docs/conf.py": """
+        extensions = ["safety_case.sphinx"]
+        project = "mini"
+        safety_case_policy_file = "../safety_case.toml"
+    """,
+    "docs/index.rst": """
+        Mini
+        ====
+
+        .. toctree::
+
+           reqs/index
+           safety_case
+           traceability
+    """,
+    "docs/safety_case.rst": """
+        Safety case
+        ===========
+
+        .. safety-case::
+    """,
+    "docs/traceability.rst": """
+        Traceability
+        ============
+
+        .. safety-traceability::
+    """,
+}
+"""A Sphinx site around the pump project: the case dashboard and the traceability page."""

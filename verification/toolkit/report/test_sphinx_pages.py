@@ -23,37 +23,8 @@ from safety_case.policy import load_policy
 from safety_case.report import evidence_anchor
 
 from ..conftest import write_project
-from ._fixtures import COMPLETE_POLICY, PROJECT, pump_record
+from ._fixtures import COMPLETE_POLICY, PROJECT, SITE, pump_record
 
-SITE = {
-    "docs/conf.py": """
-        extensions = ["safety_case.sphinx"]
-        project = "mini"
-        safety_case_policy_file = "../safety_case.toml"
-    """,
-    "docs/index.rst": """
-        Mini
-        ====
-
-        .. toctree::
-
-           reqs/index
-           safety_case
-           traceability
-    """,
-    "docs/safety_case.rst": """
-        Safety case
-        ===========
-
-        .. safety-case::
-    """,
-    "docs/traceability.rst": """
-        Traceability
-        ============
-
-        .. safety-traceability::
-    """,
-}
 RECORD = "tests/test_mod.py::test_limit"
 
 
