@@ -2,15 +2,14 @@
 
 Layer 2 (sources). sphinx-needs is the single reader of the ``.rst``
 sources: the toolkit asks its ``needs`` builder for ``needs.json`` instead of
-parsing reStructuredText itself. The build runs in a subprocess because
-sphinx-needs keeps process-wide registries that one process cannot reset.
+parsing reStructuredText itself. The build runs in the calling process
+(:mod:`safety_case._needs_build`) on Sphinx's persistent environment, so a
+re-export after an edit re-reads and re-validates only what the edit can
+affect.
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,11 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
     """Run the sphinx-needs ``needs`` builder on ``source_dir``; return ``needs.json``.
 
     The sources need no ``conf.py``: the build uses this toolkit's Sphinx
-    extension alone, exactly as every project that adopts it would. The
-    doctrees stay in ``out_dir`` so that the next export re-reads only the
-    files that changed, and when no source file and no part of the toolkit
+    extension alone, exactly as every project that adopts it would. It runs
+    in this process (:func:`safety_case._needs_build.build`). The doctrees
+    and Sphinx's environment stay in ``out_dir`` so that the next export
+    re-reads only the files that changed and schema-validates only the needs
+    those changes can affect, and when no source file and no part of the toolkit
     changed since the last export (same size and modification time of every
     file) the build is skipped. Warnings (broken reStructuredText, unknown
     options, duplicate ids) go to :data:`WARNINGS_FILE` and schema results to
@@ -58,34 +59,19 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
     if needs_json.is_file() and _read(stamp_file) == stamp:
         return needs_json
     previous = _read(out_dir / WARNINGS_FILE)
-    command = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "needs",
-        "-N",  # no colour: the "reading sources" lines below are parsed
-        "-C",
-        "-D",
-        "extensions=safety_case.sphinx",
-        "-d",
-        str(out_dir / "doctrees"),
-        "-w",
-        str(out_dir / WARNINGS_FILE),
-        str(source_dir),
-        str(out_dir),
-    ]
     stamp_file.unlink(missing_ok=True)
-    # Plain output whatever the caller's terminal: the "reading sources" lines are parsed.
-    environment = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"} | {"NO_COLOR": "1"}
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
-    if result.returncode != 0 or not needs_json.is_file():
+    from safety_case._needs_build import build  # noqa: PLC0415 (imports Sphinx)
+
+    try:
+        read, warnings = build(source_dir, out_dir)
+    except Exception as error:  # any Sphinx failure is reported, with its message
         raise NeedsBuildError(
-            f"exporting requirements from {source_dir} failed:\n{result.stderr.strip()}"
-        )
-    status = _ANSI.sub("", result.stdout).replace("\r", "\n")
-    reread = {source_dir.resolve() / name for name in _READ_DOC.findall(status)}
-    merged = _merge_warnings(previous, _read(out_dir / WARNINGS_FILE), reread)
+            f"exporting requirements from {source_dir} failed:\n{type(error).__name__}: {error}"
+        ) from error
+    if not needs_json.is_file():
+        raise NeedsBuildError(f"exporting requirements from {source_dir} wrote no needs.json")
+    reread = {source_dir.resolve() / name for name in read}
+    merged = _merge_warnings(previous, _ANSI.sub("", warnings), reread)
     (out_dir / WARNINGS_FILE).write_text(merged, encoding="utf-8")
     stamp_file.write_text(stamp, encoding="utf-8")
     return needs_json
@@ -96,7 +82,6 @@ _TRACES_DIRECTIVE = ".. safety-traces::"
 _CARRIED = ("[docutils]", "[needs.directive]", "[needs.create_need]")
 """Warnings of the read phase, which Sphinx repeats only for the documents it re-reads."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_READ_DOC = re.compile(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
 _LOCATED = re.compile(r"^(?P<file>/.+?):\d*:? ?(?:WARNING|ERROR|CRITICAL|SEVERE): ")
 
 

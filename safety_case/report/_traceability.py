@@ -5,6 +5,7 @@ Layer 4 (producers). Walks the links both ways (ISO 26262-8:2018 clause
 records. ASIL: tool for ASIL D development.
 """
 
+import gc
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -56,7 +57,17 @@ def goal_summaries(case: Case) -> tuple[GoalSummary, ...]:
 
 
 def traceability(case: Case) -> TraceabilityReport:
-    """The report of ``case``."""
+    """The report of ``case`` (the garbage collector paused while its many parts are built)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _traceability(case)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _traceability(case: Case) -> TraceabilityReport:
     leaf_types = set(_leaf_types())
     plan = method_plan(case.policy)
     implementers, verifiers = case.implementers(), case.verifiers()

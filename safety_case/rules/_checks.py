@@ -7,6 +7,7 @@ already rejects is skipped here, so it is reported once).
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,7 @@ class ProjectData:
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the root when inside it, else as given."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return _relative(path, self.root)
 
     def rating(self, need_id: str) -> AsilRating | None:
         """The need's parsed ASIL, or ``None`` if absent or malformed."""
@@ -77,6 +75,15 @@ class ProjectData:
     def of_type(self, directive: str) -> list[str]:
         """Ids of the needs of one type, sorted."""
         return sorted(i for i, n in self.needs.items() if n.get("type") == directive)
+
+
+@lru_cache(maxsize=4096)
+def _relative(path: Path, root: Path) -> str:
+    """:meth:`ProjectData.relative`, once per path (thousands of traces share a few files)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def run_rules(data: ProjectData, methods: MethodTable) -> list[Finding]:

@@ -1,0 +1,179 @@
+"""Tests of safety_case/_needs_build.py: an incremental export equals a fresh one.
+
+Covers: after each edit of one requirement file (a changed field, an added
+need, a deleted need, a renamed id that other documents link to, a target
+whose type changes under an unchanged document's link, a malformed need, a
+deleted document) the incremental export gives the same needs, the same
+schema results and the same check findings as a fresh export of the same
+sources; the incremental export re-validates only the needs the edit can
+affect; the builder's ``needs.json`` equals the stock ``needs`` builder's.
+"""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sphinx_needs.schema.core import validate_field_link_schemas
+
+from safety_case import _needs_build
+from safety_case.needs import SCHEMA_REPORT, export_needs, load_needs
+from safety_case.policy import load_policy
+from safety_case.rules import check_project
+
+from .conftest import MiniProject
+
+INDEX = "Index\n=====\n\n.. toctree::\n   :glob:\n\n   *\n"
+GOALS = """\
+Goals
+=====
+
+.. hazard:: Overheating
+   :id: HAZ_ONE
+   :severity: S3
+   :exposure: E4
+   :controllability: C3
+   :asil: D
+
+.. safety_goal:: No overheating
+   :id: SG_ONE
+   :asil: D
+   :safe_state: off
+   :ftti_ms: 1000
+   :mitigates: HAZ_ONE
+
+.. fsr:: Detect
+   :id: FSR_ONE
+   :asil: D
+   :satisfies: SG_ONE
+"""
+TSRS = """\
+Technical
+=========
+
+.. tsr:: Monitor
+   :id: TSR_ONE
+   :asil: D
+   :satisfies: FSR_ONE
+
+.. tsr:: Second monitor
+   :id: TSR_TWO
+   :asil: D
+   :satisfies: FSR_ONE
+"""
+EXTRA_TSR = """
+.. tsr:: Added monitor
+   :id: TSR_THREE
+   :asil: D
+   :satisfies: FSR_ONE
+"""
+
+
+def _same_as_fresh(root: Path, step: int) -> None:
+    """Export incrementally to ``build`` and freshly to ``fresh<step>``; compare everything."""
+    time.sleep(0.01)  # a new modification time for the stamp and for Sphinx
+    incremental = export_needs(root / "reqs", root / "build")
+    fresh = export_needs(root / "reqs", root / f"fresh{step}")
+    assert load_needs(incremental) == load_needs(fresh)
+    assert _schema(incremental) == _schema(fresh)
+    policy = load_policy(root / "safety_case.toml")
+    assert check_project(policy, incremental).findings == check_project(policy, fresh).findings
+
+
+def _schema(needs_json: Path) -> object:
+    report = json.loads((needs_json.parent / SCHEMA_REPORT).read_text(encoding="utf-8"))
+    return report["validation_warnings"]
+
+
+def test_incremental_export_equals_a_fresh_one(mini_project: MiniProject) -> None:
+    root = mini_project({"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS})
+    goals, tsrs = root / "reqs" / "goals.rst", root / "reqs" / "tsrs.rst"
+    export_needs(root / "reqs", root / "build")
+    # a changed field: an ASIL the schema rejects
+    tsrs.write_text(
+        TSRS.replace(
+            ":asil: D\n   :satisfies: FSR_ONE\n\n", ":asil: X\n   :satisfies: FSR_ONE\n\n", 1
+        ),
+        "utf-8",
+    )
+    _same_as_fresh(root, 1)
+    assert "TSR_ONE" in _schema(root / "build" / "needs.json")  # type: ignore[operator]
+    # an added need, then the field fixed again
+    tsrs.write_text(TSRS + EXTRA_TSR, "utf-8")
+    _same_as_fresh(root, 2)
+    # a deleted need
+    tsrs.write_text(TSRS, "utf-8")
+    _same_as_fresh(root, 3)
+    # the target of the unchanged document's links renamed: its links dangle
+    goals.write_text(GOALS.replace("FSR_ONE", "FSR_RENAMED"), "utf-8")
+    _same_as_fresh(root, 4)
+    # the target's type changes: the unchanged TSRs now satisfy a goal (network schema)
+    goals.write_text(
+        GOALS.replace(
+            ".. fsr:: Detect\n   :id: FSR_ONE", ".. safety_goal:: Detect\n   :id: FSR_ONE"
+        ),
+        "utf-8",
+    )
+    _same_as_fresh(root, 5)
+    assert "TSR_TWO" in _schema(root / "build" / "needs.json")  # type: ignore[operator]
+    # back to valid: the carried-over violations of the unchanged document go
+    goals.write_text(GOALS, "utf-8")
+    _same_as_fresh(root, 6)
+    assert _schema(root / "build" / "needs.json") == {}
+    # a malformed need: an unknown option and a missing id
+    tsrs.write_text(TSRS + "\n.. tsr:: Broken\n   :bogus: 1\n", "utf-8")
+    _same_as_fresh(root, 7)
+    # a deleted document
+    tsrs.unlink()
+    _same_as_fresh(root, 8)
+
+
+def test_only_affected_needs_are_validated(
+    mini_project: MiniProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS}
+    files |= {f"reqs/other{i}.rst": TSRS.replace("TSR_", f"TSR_O{i}_") for i in range(3)}
+    root = mini_project(files)
+    export_needs(root / "reqs", root / "build")
+    validated: list[set[str]] = []
+    real = validate_field_link_schemas
+
+    def spy(config: Any, schema: Any, needs: Any) -> Any:
+        validated.append(set(needs))
+        return real(config, schema, needs)
+
+    monkeypatch.setattr(_needs_build, "validate_field_link_schemas", spy)
+    time.sleep(0.01)
+    (root / "reqs" / "tsrs.rst").write_text(TSRS + EXTRA_TSR, "utf-8")
+    export_needs(root / "reqs", root / "build")
+    assert validated == [{"TSR_ONE", "TSR_TWO", "TSR_THREE"}]
+    # FSR_ONE changes: the nine TSRs that link to it are validated again, HAZ_ONE is not
+    time.sleep(0.01)
+    (root / "reqs" / "goals.rst").write_text(
+        GOALS.replace(":asil: D\n   :satisfies: SG", ":asil: C\n   :satisfies: SG"), "utf-8"
+    )
+    export_needs(root / "reqs", root / "build")
+    tsrs = {f"TSR_{p}{n}" for p in ("", "O0_", "O1_", "O2_") for n in ("ONE", "TWO")}
+    assert validated[1] == {"HAZ_ONE", "SG_ONE", "FSR_ONE", "TSR_THREE", *tsrs}
+
+
+def test_needs_json_equals_the_stock_builders(mini_project: MiniProject) -> None:
+    root = mini_project({"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS})
+    ours = export_needs(root / "reqs", root / "build")
+    command = [sys.executable, "-m", "sphinx", "-b", "needs", "-q", "-C"]
+    command += ["-D", "extensions=safety_case.sphinx", str(root / "reqs"), str(root / "stock")]
+    subprocess.run(command, check=True, capture_output=True)
+    stock = json.loads((root / "stock" / "needs.json").read_text("utf-8"))
+    mine = json.loads(ours.read_text("utf-8"))
+    for data in (stock, mine):
+        data.pop("created", None)
+        for version in data["versions"].values():
+            version.pop("created", None)
+    assert mine == stock
+    assert (
+        _schema(ours)
+        == json.loads((root / "stock" / SCHEMA_REPORT).read_text("utf-8"))["validation_warnings"]
+    )
