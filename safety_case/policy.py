@@ -39,6 +39,9 @@ class ToolPolicy(BaseModel):
     """Why these classes, in words an assessor reads."""
     qualification: str = ""
     """How the tool is qualified when its TCL is 2 or 3 (ISO 26262-8 11.4.6); empty if not."""
+    qualification_evidence: tuple[str, ...] = ()
+    """Files (from the project root) that show the qualification, such as the tool's
+    validation tests (ISO 26262-8 11.4.9); each becomes a solution that must exist."""
 
 
 class ArgumentPolicy(BaseModel):

@@ -50,7 +50,13 @@ def evidence_status(
         EvidenceStatus(
             record,
             tuple(
-                stale_reasons(record, current.code_fingerprints, current.requirement_fingerprints)
+                stale_reasons(
+                    record,
+                    current.code_fingerprints,
+                    current.requirement_fingerprints,
+                    root=current.root,
+                    implemented={u.qualified_name: u.requirement_ids for u in current.code_units},
+                )
             ),
         )
         for record in records

@@ -268,7 +268,11 @@ def verify_bundle(
             invalid.append(name)
             continue
         reasons = stale_reasons(
-            record, snapshot.code_fingerprints, snapshot.requirement_fingerprints
+            record,
+            snapshot.code_fingerprints,
+            snapshot.requirement_fingerprints,
+            root=snapshot.root,
+            implemented={u.qualified_name: u.requirement_ids for u in snapshot.code_units},
         )
         if reasons:
             stale[record.id] = tuple(reasons)

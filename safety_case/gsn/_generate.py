@@ -43,6 +43,7 @@ from safety_case.gsn._tables import (
     ToolRating,
     base_asil,
     tool_confidence_level,
+    tool_key,
 )
 from safety_case.metamodel import NEED_TYPES
 from safety_case.policy import POLICY_FILE_NAME, ArgumentPolicy, Policy
@@ -492,8 +493,9 @@ def _tools_module(judged: Sequence[JudgedRecord], policy: ArgumentPolicy) -> Mod
     versions: dict[str, set[str]] = defaultdict(set)
     for item in judged:
         versions[item.record.tool.name].add(item.record.tool.version)
-    for name in policy.tools:
-        versions.setdefault(name, set())
+    for name in policy.tools:  # a classified tool named by no record (such as a plugin)
+        if not any(tool_key(used, {name: None}) for used in versions):
+            versions.setdefault(name, set())
     builder = _ModuleBuilder(TOOLS_MODULE)
     builder.add(Goal(id=_TOOLS_GOAL, text=""))
     strategy = "S_TOOLS"
@@ -534,16 +536,19 @@ def _tool_goal(
 ) -> Status:
     key = "".join(c if c.isalnum() else "_" for c in name.upper())
     goal = f"G_TOOL_{key}"
-    configured = policy.tools.get(name)
+    configured_key = tool_key(name, policy.tools)
+    configured = policy.tools[configured_key] if configured_key is not None else None
+    default_key = tool_key(name, DEFAULT_TOOLS)
     rating = (
         ToolRating(
             configured.impact,
             configured.detection,
             configured.justification,
             configured.qualification,
+            configured.qualification_evidence,
         )
         if configured
-        else DEFAULT_TOOLS.get(name)
+        else (DEFAULT_TOOLS[default_key] if default_key is not None else None)
     )
     shown = f"{name} {', '.join(versions)}".strip()
     builder.support(strategy, goal)
@@ -551,7 +556,8 @@ def _tool_goal(
         builder.add(
             Goal(
                 id=goal,
-                text=f"Confidence in {shown} is adequate (no classification given)",
+                text=f"Confidence in {shown} is adequate (no classification given: "
+                "neither the policy nor the toolkit's defaults classify it)",
                 status=Status.UNDEVELOPED,
                 undeveloped=True,
             )
@@ -568,10 +574,14 @@ def _tool_goal(
             goal, _document(builder, f"Sn_TOOL_{key}", f"Classification of {name} in the policy")
         )
         if tcl != "TCL1":
-            builder.support(
-                goal,
-                _document(builder, f"Sn_TOOL_{key}_Q", f"Qualification: {rating.qualification}"),
+            builder.context(
+                goal, Context(id=f"C_TOOL_{key}_Q", text=f"Qualification: {rating.qualification}")
             )
+            for number, path in enumerate(rating.evidence or (_POLICY_DOCUMENT,), start=1):
+                builder.support(
+                    goal,
+                    _document(builder, f"Sn_TOOL_{key}_Q{number}", f"Qualification: {path}", path),
+                )
     if developed:
         why = ""
     elif configured is None:
@@ -590,7 +600,7 @@ def _tool_goal(
     return status
 
 
-def _document(builder: _ModuleBuilder, solution: str, text: str) -> str:
-    return builder.add(
-        Solution(id=solution, text=text, status=Status.SUPPORTED, document=_POLICY_DOCUMENT)
-    )
+def _document(
+    builder: _ModuleBuilder, solution: str, text: str, document: str = _POLICY_DOCUMENT
+) -> str:
+    return builder.add(Solution(id=solution, text=text, status=Status.SUPPORTED, document=document))

@@ -4,7 +4,8 @@ Layer 4 (producers). Only syntax here: shapes follow the GSN Community
 Standard v3 (goal rectangle, strategy parallelogram, solution circle,
 context rounded rectangle, assumption and justification ovals marked A and
 J, a hollow diamond under an undeveloped element, an away goal as a
-rectangle with its module underneath); the colours of the statuses are
+rectangle with its module underneath; many solutions of one goal as a
+table of linked cells); the colours of the statuses are
 chosen here, never in the model. Each node links to a URL given by the
 caller (a need's anchor, a record's row). The DOT text is written by hand:
 it is a few lines of syntax, and the ``graphviz`` package would only wrap
@@ -15,13 +16,14 @@ import html
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from safety_case.errors import SafetyCaseError
-from safety_case.gsn._model import AwayGoal, BaseElement, Module, Status
+from safety_case.gsn._model import AwayGoal, BaseElement, Module, Solution, Status
+from safety_case.gsn._views import LEAVES_PER_ROW, SOLUTIONS_PER_ROW, VIEW_SEPARATOR
 
-__all__ = ["STATUS_COLOURS", "RenderError", "render_svg", "to_dot"]
+__all__ = ["STATUS_COLOURS", "RenderError", "render_svg", "render_svgs", "to_dot"]
 
 STATUS_COLOURS: Final = {
     Status.SUPPORTED: ("#d9ead3", "#38761d"),
@@ -45,7 +47,17 @@ Linker = Callable[[BaseElement], str | None]
 
 
 def to_dot(module: Module, link: Linker | None = None) -> str:
-    """DOT text of ``module``; ``link`` gives each element's URL (or ``None``)."""
+    """DOT text of ``module``; ``link`` gives each element's URL (or ``None``).
+
+    A goal or strategy closed by more than ``SOLUTIONS_PER_ROW`` solutions
+    shows them as one table of solutions, a cell per solution with its
+    status colour, its id and its own link (dozens of circles joined by as
+    many long edges would spread the diagram over thousands of points); a
+    parent of more than ``LEAVES_PER_ROW`` other leaves (away goals,
+    undeveloped goals) stacks them in rows.
+    """
+    tabled = _tabled_solutions(module)
+    hidden = {solution.id for group in tabled.values() for solution in group}
     lines = [
         f"digraph {_quote(module.id)} {{",
         "  graph [rankdir=TB, nodesep=0.3, ranksep=0.45, forcelabels=true, "
@@ -54,6 +66,8 @@ def to_dot(module: Module, link: Linker | None = None) -> str:
         '  edge [color="#444444", arrowsize=0.8];',
     ]
     for element in module.elements:
+        if element.id in hidden:
+            continue
         lines.append(f"  {_quote(element.id)} [{_attributes(element, link)}];")
         if getattr(element, "undeveloped", False):
             marker = _quote(f"{element.id}__undeveloped")
@@ -62,11 +76,17 @@ def to_dot(module: Module, link: Linker | None = None) -> str:
                 'style="filled", fillcolor="white", color="#444444", tooltip="undeveloped"];'
             )
             lines.append(f"  {_quote(element.id)} -> {marker} [arrowhead=none, minlen=1];")
+    for source, solutions in tabled.items():
+        table = _quote(f"{source}__solutions")
+        lines.append(f"  {table} [{_table(source, solutions, link)}];")
+        lines.append(f"  {_quote(source)} -> {table} [arrowhead=normal];")
     for relation in module.supported_by:
+        if relation.target in hidden:
+            continue
         lines.append(
             f"  {_quote(relation.source)} -> {_quote(relation.target)} [arrowhead=normal];"
         )
-    lines += _stacked_solutions(module)
+    lines += _stacked_leaves(module, hidden)
     for context in module.in_context_of:
         lines.append(
             f"  {_quote(context.source)} -> {_quote(context.target)} "
@@ -77,24 +97,66 @@ def to_dot(module: Module, link: Linker | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-_SOLUTIONS_PER_ROW: Final = 12
+def _tabled_solutions(module: Module) -> dict[str, list[Solution]]:
+    """Solutions of each source that has more than ``SOLUTIONS_PER_ROW`` of them."""
+    by_id = {element.id: element for element in module.elements}
+    below: dict[str, list[Solution]] = {}
+    for relation in module.supported_by:
+        target = by_id.get(relation.target)
+        if isinstance(target, Solution):
+            below.setdefault(relation.source, []).append(target)
+    return {source: found for source, found in below.items() if len(found) > SOLUTIONS_PER_ROW}
 
 
-def _stacked_solutions(module: Module) -> list[str]:
-    """Invisible edges that stack many solutions of one goal in rows of twelve.
+def _table(source: str, solutions: list[Solution], link: Linker | None) -> str:
+    """Attributes of the node showing ``solutions`` as a table, one linked cell each."""
+    rows = []
+    for start in range(0, len(solutions), SOLUTIONS_PER_ROW):
+        cells = []
+        for solution in solutions[start : start + SOLUTIONS_PER_ROW]:
+            fill, border = STATUS_COLOURS[solution.status]
+            url = link(solution) if link is not None else None
+            extra = f' HREF="{html.escape(url)}" TARGET="_top"' if url else ""
+            text = "<BR/>".join(html.escape(line) for line in textwrap.wrap(solution.text, 22))
+            mark = "" if solution.status is Status.SUPPORTED else f"<BR/><I>[{solution.status}]</I>"
+            cells.append(
+                f'<TD ID="gsn-{html.escape(solution.id)}" BGCOLOR="{fill}" COLOR="{border}" '
+                f'TITLE="{html.escape(_tooltip(solution))}"{extra}>'
+                f"<B>{html.escape(solution.id)}</B><BR/>{text}{mark}</TD>"
+            )
+        rows.append(f"<TR>{''.join(cells)}</TR>")
+    label = (
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="3" CELLPADDING="3" STYLE="ROUNDED">'
+        f'<TR><TD COLSPAN="{SOLUTIONS_PER_ROW}" BORDER="0"><I>{len(solutions)} solutions'
+        "</I></TD></TR>"
+        f"{''.join(rows)}</TABLE>"
+    )
+    statuses = ", ".join(sorted({s.status.value for s in solutions}))
+    return (
+        f'id={_quote(f"gsn-{source}__solutions")}, shape="plain", style="", fontsize=8, '
+        f'class="gsn-solution-table", tooltip={_quote(f"solutions of {source}: {statuses}")}, '
+        f"label=<{label}>"
+    )
 
-    A goal closed by dozens of records would otherwise spread them on one
-    rank and make the diagram tens of thousands of points wide.
+
+def _stacked_leaves(module: Module, hidden: set[str]) -> list[str]:
+    """Invisible edges that stack many leaves of one parent in rows.
+
+    Leaves are solutions not drawn in a table, away goals and goals or
+    strategies with nothing below them; a parent with dozens of them would
+    otherwise spread them on one rank.
     """
+    parents = {relation.source for relation in module.supported_by}
     kinds = {element.id: element.kind for element in module.elements}
     below: dict[str, list[str]] = {}
     for relation in module.supported_by:
-        if kinds.get(relation.target) == "solution":
-            below.setdefault(relation.source, []).append(relation.target)
+        target = relation.target
+        if target not in hidden and target not in parents and target in kinds:
+            below.setdefault(relation.source, []).append(target)
     return [
         f"  {_quote(upper)} -> {_quote(lower)} [style=invis];"
-        for solutions in below.values()
-        for upper, lower in zip(solutions, solutions[_SOLUTIONS_PER_ROW:], strict=False)
+        for leaves in below.values()
+        for upper, lower in zip(leaves, leaves[LEAVES_PER_ROW:], strict=False)
     ]
 
 
@@ -143,7 +205,9 @@ def _label(element: BaseElement, status: Status | None) -> str:
     head = f"<B>{html.escape(element.id)}</B>"
     body = f"{head}<BR/>{text}"
     if isinstance(element, AwayGoal):
-        body += f"<BR/><I>module {html.escape(element.module)}</I>"
+        parts = element.module.replace(VIEW_SEPARATOR, f"{VIEW_SEPARATOR} ").split()
+        lines = textwrap.wrap(" ".join(["module", *parts]), width) or [""]
+        body += "".join(f"<BR/><I>{html.escape(line)}</I>" for line in lines)
     marker = _MARKERS.get(element.kind)
     if marker:  # GSN marks the oval with its letter
         body += f'<BR ALIGN="RIGHT"/><B>{marker}</B>'
@@ -174,6 +238,20 @@ def render_svg(dot_text: str, timeout_s: float = 120.0) -> str:
         RenderError: when ``dot`` is not installed (install graphviz, such as
             Debian's ``graphviz`` package) or fails.
     """
+    return render_svgs([dot_text], timeout_s)[0]
+
+
+def render_svgs(dot_texts: Sequence[str], timeout_s: float = 300.0) -> list[str]:
+    """One SVG per DOT text, drawn by a single ``dot`` process (as :func:`render_svg`).
+
+    A split argument has hundreds of small diagrams; starting ``dot`` once
+    for all of them instead of once each saves most of the time.
+
+    Raises:
+        RenderError: when ``dot`` is not installed or fails.
+    """
+    if not dot_texts:
+        return []
     program = shutil.which("dot")
     if program is None:
         raise RenderError(
@@ -183,7 +261,7 @@ def render_svg(dot_text: str, timeout_s: float = 120.0) -> str:
     try:
         result = subprocess.run(
             [program, "-Tsvg"],
-            input=dot_text,
+            input="".join(dot_texts),
             capture_output=True,
             text=True,
             check=False,
@@ -193,6 +271,11 @@ def render_svg(dot_text: str, timeout_s: float = 120.0) -> str:
         raise RenderError(f"dot took longer than {timeout_s} s") from None
     if result.returncode != 0:
         raise RenderError(f"dot failed: {result.stderr.strip()}")
-    svg = result.stdout
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    svgs = [
+        part[: part.rindex("</svg>") + len("</svg>")] + "\n"
+        for part in result.stdout.split("<svg")[1:]
+    ]
+    svgs = ["<svg" + svg for svg in svgs]
+    if len(svgs) != len(dot_texts):
+        raise RenderError(f"dot drew {len(svgs)} diagrams of {len(dot_texts)}")
+    return svgs

@@ -18,6 +18,7 @@ __all__ = [
     "ToolRating",
     "base_asil",
     "tool_confidence_level",
+    "tool_key",
 ]
 
 _PROJECT_A = ("static_analysis", "interface_test", "structural_coverage")
@@ -105,6 +106,8 @@ class ToolRating:
     """Why these classes, in words an assessor reads."""
     qualification: str = ""
     """How the tool is qualified when its TCL is 2 or 3; empty when it is not."""
+    evidence: tuple[str, ...] = ()
+    """Files (from the project root) showing the qualification, such as validation tests."""
 
 
 def tool_confidence_level(impact: str, detection: str) -> str:
@@ -153,12 +156,49 @@ DEFAULT_TOOLS: Final[Mapping[str, ToolRating]] = MappingProxyType(
             "A missed rule violation could let a defect through (TI2); review and the "
             "language-subset checker overlap with it (TD2).",
         ),
+        "ruff-mccabe": ToolRating(
+            "TI2",
+            "TD2",
+            "An under-reported cyclomatic complexity could let a too complex unit pass the "
+            "low-complexity principle (TI2); review sees long functions, but not every "
+            "miscount (TD2).",
+        ),
         "safety-case": ToolRating(
             "TI2",
             "TD3",
             "The toolkit judges evidence and builds this argument; a malfunction could "
             "show a gap as closed (TI2) and nothing downstream checks it (TD3).",
         ),
+        "safety-case-mcdc": ToolRating(
+            "TI2",
+            "TD3",
+            "The toolkit's MC/DC measurement: an over-reported independence pair could hide "
+            "an untested condition (TI2), and no other Python tool measures MC/DC to "
+            "compare with in general (TD3).",
+        ),
+        "safety-case-subset": ToolRating(
+            "TI2",
+            "TD2",
+            "The toolkit's language-subset checker: a missed rule violation (recursion, "
+            "eval, unbounded loop) could let a defect through (TI2); review, mypy and ruff "
+            "overlap with part of the rules (TD2).",
+        ),
     }
 )
-"""Default classification of common evidence-producing tools (no qualification claimed)."""
+"""Default classification of common evidence-producing tools (no qualification claimed).
+
+Keys are tool names as evidence records give them; a record's tool name
+with a configuration in brackets (``ruff-mccabe(limit=10)``) falls back to
+the name before the bracket (:func:`tool_key`). The project confirms,
+changes and qualifies these in ``[safety_case.argument.tools.NAME]``; a
+default alone leaves the tool's goal undeveloped, and a tool with neither
+is an explicit gap (ISO 26262-8:2018 clauses 11.4.5 and 11.4.6).
+"""
+
+
+def tool_key(name: str, known: Mapping[str, object]) -> str | None:
+    """The key of ``known`` classifying the tool ``name``: itself, or its name before ``(``."""
+    if name in known:
+        return name
+    base = name.split("(", 1)[0].strip()
+    return base if base in known else None

@@ -81,11 +81,29 @@ def judge(
     records: Iterable[EvidenceRecord],
     code_fingerprints: Mapping[str, str | None],
     requirement_fingerprints: Mapping[str, str],
+    *,
+    root: Path | None = None,
+    code_units: Iterable[TraceTarget] = (),
 ) -> list[JudgedEvidence]:
-    """Each record with its staleness against the given fingerprints."""
+    """Each record with its staleness against the given fingerprints.
+
+    With the project ``root`` and the traced ``code_units`` the reasons say
+    precisely what happened to a unit (file gone, unit gone, tag removed);
+    see :func:`safety_case.evidence.stale_reasons`.
+    """
+    implemented = {unit.qualified_name: unit.requirement_ids for unit in code_units}
     return [
         JudgedEvidence(
-            record, tuple(stale_reasons(record, code_fingerprints, requirement_fingerprints))
+            record,
+            tuple(
+                stale_reasons(
+                    record,
+                    code_fingerprints,
+                    requirement_fingerprints,
+                    root=root,
+                    implemented=implemented or None,
+                )
+            ),
         )
         for record in records
     ]
@@ -165,7 +183,13 @@ def build_case(
     current = snapshot if snapshot is not None else snapshot_of(policy)
     folder = evidence_dir if evidence_dir is not None else policy.path(policy.evidence_dir)
     records, problems = read_records(folder)
-    judged = judge(records, current.code_fingerprints, current.requirement_fingerprints)
+    judged = judge(
+        records,
+        current.code_fingerprints,
+        current.requirement_fingerprints,
+        root=current.root,
+        code_units=current.code_units,
+    )
     trace_problems = [
         f"{error.path}:{error.line}: {error.message}" for error in current.trace_errors
     ]

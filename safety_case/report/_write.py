@@ -2,15 +2,17 @@
 
 Layer 4 (producers). Files: ``traceability.json`` with its schema
 ``traceability.schema.json``, ``traceability.html`` (standalone),
-``argument.json`` (the GSN model) and, on request, one SVG per module under
-``gsn/``. ASIL: tool for ASIL D development.
+``argument.json`` (the GSN model) and, on request, one SVG per view of each
+module under ``gsn/`` (a wide module is split into views joined by away
+goals, :func:`safety_case.gsn.partition`; the first keeps the module's id).
+ASIL: tool for ASIL D development.
 """
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from safety_case.gsn import Check, Goal, Solution, Status, render_svg, to_dot
+from safety_case.gsn import Check, Goal, Solution, Status, partition, render_svgs, to_dot
 from safety_case.report._case import Case
 from safety_case.report._html import standalone_html
 from safety_case.report._model import TraceabilityReport
@@ -57,9 +59,10 @@ def write_reports(case: Case, out_dir: Path, *, svg: bool = False) -> ReportFile
     if svg:
         folder = out_dir / "gsn"
         folder.mkdir(exist_ok=True)
-        for module in case.argument.modules:
-            path = folder / f"{module.id}.svg"
-            path.write_text(render_svg(to_dot(module)), encoding="utf-8")
+        views = [view for module in case.argument.modules for view in partition(module)]
+        for view, drawn in zip(views, render_svgs([to_dot(v) for v in views]), strict=True):
+            path = folder / f"{view.id}.svg"
+            path.write_text(drawn, encoding="utf-8")
             svgs.append(path)
     return ReportFiles(report=report, svgs=tuple(svgs), **paths)
 

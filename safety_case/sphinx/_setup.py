@@ -6,12 +6,18 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from safety_case._version import __version__
+from safety_case.gsn import DEFAULT_MAX_WIDTH
 from safety_case.metamodel import FIELDS
 from safety_case.sphinx._schemas import (
     field_schema,
     link_config,
     need_types_config,
     schema_definitions,
+)
+from safety_case.sphinx.directives.bundle import (
+    BundleDirective,
+    BundleNode,
+    process_bundle_nodes,
 )
 from safety_case.sphinx.directives.evidence import (
     EvidenceDirective,
@@ -45,6 +51,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # config values
     app.add_config_value("safety_case_policy_file", "", "env", types=[str])
     app.add_config_value("safety_case_traceability_doc", "traceability", "env", types=[str])
+    app.add_config_value("safety_case_diagram_width", DEFAULT_MAX_WIDTH, "html", types=[int])
     # nodes and directives
     app.add_node(EvidenceNode)
     app.add_directive("safety-evidence", EvidenceDirective)
@@ -54,6 +61,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("safety-case", SafetyCaseDirective)
     app.add_node(TraceabilityNode)
     app.add_directive("safety-traceability", TraceabilityDirective)
+    app.add_node(BundleNode)
+    app.add_directive("safety-bundle", BundleDirective)
     # events, in build-phase order. Links, need types and schemas must be in
     # the config before sphinx-needs resolves it (need types at priority 12,
     # load_config at the default 500); fields are added through its API after.
@@ -63,6 +72,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", outdated_case_pages)
     app.connect("doctree-resolved", process_safety_case_nodes)
     app.connect("doctree-resolved", process_traceability_nodes)
+    app.connect("doctree-resolved", process_bundle_nodes)
     app.connect("html-collect-pages", collect_goal_pages)
     return {
         "version": __version__,

@@ -5,7 +5,7 @@ requirements as sphinx-needs read them now and the code as it is now. A
 record whose subjects changed since its run is shown as stale, never as a pass.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -57,7 +57,10 @@ def process_evidence_nodes(app: Sphinx, doctree: nodes.document, docname: str) -
         shown = [r for r in records if not wanted or wanted & set(r.requirement_ids)]
         replacement: list[nodes.Node] = [_implementers(units, wanted, policy.root)]
         if shown:
-            replacement.append(_table(shown, code, requirements))
+            implemented = {u.qualified_name: u.requirement_ids for u in units}
+            replacement.append(
+                _table(shown, code, requirements, root=policy.root, implemented=implemented)
+            )
         else:
             replacement.append(nodes.paragraph(text="No evidence records: evidence is missing."))
         replacement += [nodes.paragraph(text=problem) for problem in problems]
@@ -111,10 +114,13 @@ def _table(
     records: list[EvidenceRecord],
     code: dict[str, str | None],
     requirements: dict[str, str],
+    *,
+    root: Path,
+    implemented: Mapping[str, Sequence[str]],
 ) -> nodes.table:
     rows = []
     for record in records:
-        reasons = stale_reasons(record, code, requirements)
+        reasons = stale_reasons(record, code, requirements, root=root, implemented=implemented)
         status = "stale: " + "; ".join(reasons) if reasons else "fresh"
         subjects = ", ".join(s.qualified_name for s in record.subjects) or "no code unit"
         rows.append(

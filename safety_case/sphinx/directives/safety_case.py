@@ -6,13 +6,18 @@ of undeveloped goals and missing, failing and stale evidence, and by every
 reason the gate would give. Each module gets a page of its own
 (``safety_case/<module>.html``, added through ``html-collect-pages``) with its
 diagram inlined as SVG, each node linked to its need's anchor or to its
-record's row on the traceability page. Everything is judged against the
+record's row on the traceability page. A wide module is split into views
+(:func:`safety_case.gsn.partition`): its page shows the top view, and each
+cut goal, drawn there as an away goal, gets a page of its own
+(``safety_case/<module>__<goal>.html``) it links to. The configuration value
+``safety_case_diagram_width`` sets the widest view, in units of about 100
+points (default :data:`safety_case.gsn.DEFAULT_MAX_WIDTH`). Everything is judged against the
 sources of this very build, as the evidence directive does.
 """
 
 import html
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Final, cast
 
@@ -20,12 +25,33 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from safety_case.evidence import read_records
+from safety_case.evidence import EvidenceRecord, read_records
 from safety_case.fingerprint import code_unit_fingerprints, requirement_fingerprint
-from safety_case.gsn import STATUS_COLOURS, BaseElement, Solution, Status, render_svg, to_dot
+from safety_case.gsn import (
+    STATUS_COLOURS,
+    AwayGoal,
+    BaseElement,
+    Goal,
+    Solution,
+    Status,
+    partition,
+    render_svgs,
+    to_dot,
+)
 from safety_case.policy import Policy, find_policy, load_policy
-from safety_case.report import Case, case_from_parts, evidence_anchor, gate_reasons, goal_summaries
-from safety_case.trace import extract, module_name
+from safety_case.report import (
+    Case,
+    JudgedEvidence,
+    case_from_parts,
+    evidence_anchor,
+    gate_reasons,
+    goal_summaries,
+    judge,
+)
+from safety_case.trace import TraceTarget, extract, module_name
+
+_Fingerprints = tuple[dict[str, str | None], dict[str, str], list[TraceTarget]]
+"""Code-unit and requirement fingerprints of a build, and its traced code units."""
 
 __all__ = [
     "GOAL_PAGE_FOLDER",
@@ -33,13 +59,16 @@ __all__ = [
     "SafetyCaseNode",
     "case_of_build",
     "collect_goal_pages",
+    "judge_in_build",
     "outdated_case_pages",
+    "policy_of_build",
     "process_safety_case_nodes",
 ]
 
 GOAL_PAGE_FOLDER: Final = "safety_case"
 """Pages of the modules are ``<folder>/<module id>.html`` in the output."""
 _CASES: "weakref.WeakKeyDictionary[Sphinx, Case]" = weakref.WeakKeyDictionary()
+_SOURCES: "weakref.WeakKeyDictionary[Sphinx, _Fingerprints]" = weakref.WeakKeyDictionary()
 
 
 class SafetyCaseNode(nodes.General, nodes.Element):
@@ -57,6 +86,18 @@ class SafetyCaseDirective(SphinxDirective):
         node = SafetyCaseNode()
         self.set_source_info(node)
         return [node]
+
+
+def policy_of_build(app: Sphinx) -> Policy:
+    """The policy this build reads (``safety_case_policy_file``, or the nearest one)."""
+    return _policy(app)
+
+
+def judge_in_build(app: Sphinx, records: Iterable[EvidenceRecord]) -> list[JudgedEvidence]:
+    """``records`` judged against this build's needs and code, as the dashboard judges."""
+    root = case_of_build(app).policy.root
+    code, requirements, units = _SOURCES[app]
+    return judge(records, code, requirements, root=root, code_units=units)
 
 
 def _policy(app: Sphinx) -> Policy:
@@ -88,14 +129,14 @@ def case_of_build(app: Sphinx) -> Case:
     )
     requirements = {i: requirement_fingerprint(n) for i, n in needs.items()}
     records, problems = read_records(policy.path(policy.evidence_dir))
-    from safety_case.report import judge  # noqa: PLC0415
-
+    code_units = [u for u in units if u.kind == "code"]
+    _SOURCES[app] = (code, requirements, code_units)
     case = case_from_parts(
         policy,
         needs=needs,
-        code_units=[u for u in units if u.kind == "code"],
+        code_units=code_units,
         tests=[t for t in tests if t.kind == "test"],
-        evidence=judge(records, code, requirements),
+        evidence=judge(records, code, requirements, root=policy.root, code_units=code_units),
         problems=[
             *problems,
             *(f"{e.path}:{e.line}: {e.message}" for e in unit_errors + test_errors),
@@ -168,42 +209,63 @@ def _row(cells: list[nodes.Node]) -> nodes.row:
 
 
 def collect_goal_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """One page per module with its diagram (``html-collect-pages``)."""
+    """One page per view of each module with its diagram (``html-collect-pages``)."""
     if not app.env.found_docs or not _uses_directive(app):
         return
     case = case_of_build(app)
-    traceability = app.config.safety_case_traceability_doc
-    has_traceability = traceability in app.env.found_docs
-    for module in case.argument.modules:
-        pagename = f"{GOAL_PAGE_FOLDER}/{module.id}"
-
-        def link(element: BaseElement, pagename: str = pagename) -> str | None:
-            if isinstance(element, Solution) and element.record_id and has_traceability:
-                uri = app.builder.get_relative_uri(pagename, traceability)
-                return f"{uri}#{evidence_anchor(element.record_id)}"
-            need = case.needs.get(element.need_id or "")
-            if need is not None and need.get("docname"):
-                uri = app.builder.get_relative_uri(pagename, str(need["docname"]))
-                return f"{uri}#{element.need_id}"
-            away = getattr(element, "module", None)
-            if isinstance(away, str):
-                return app.builder.get_relative_uri(pagename, f"{GOAL_PAGE_FOLDER}/{away}")
-            return None
-
-        svg = render_svg(to_dot(module, link))
-        folder = Path(app.outdir) / GOAL_PAGE_FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{module.id}.svg").write_text(svg, encoding="utf-8")
+    width = int(app.config.safety_case_diagram_width)
+    views = [
+        (module, view) for module in case.argument.modules for view in partition(module, width)
+    ]
+    folder = Path(app.outdir) / GOAL_PAGE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    linkers = [_linker(app, case, f"{GOAL_PAGE_FOLDER}/{view.id}") for _, view in views]
+    drawn = render_svgs(
+        [to_dot(view, link) for (_, view), link in zip(views, linkers, strict=True)]
+    )
+    for (module, view), svg in zip(views, drawn, strict=True):
+        pagename = f"{GOAL_PAGE_FOLDER}/{view.id}"
+        (folder / f"{view.id}.svg").write_text(svg, encoding="utf-8")
         title = f"Safety case: {module.title}"
+        part = ""
+        if view.id != module.id:
+            title = f"{title}: {view.root.id if view.root else view.id}"
+            part = (
+                f'<p>Part of the argument <a href="{html.escape(module.id)}.html">'
+                f"{html.escape(module.id)}: {html.escape(module.title)}</a>, developing "
+                f"<strong>{html.escape(view.title)}</strong>.</p>"
+            )
+        status = view.root.status if isinstance(view.root, Goal) else module.status
         body = (
-            f"<h1>{html.escape(title)}</h1>"
-            f"<p>Status of the argument: <strong>{html.escape(module.status.value)}</strong>. "
-            "Each node links to its requirement or evidence record; the diagram scrolls, or "
-            f'<a href="{html.escape(module.id)}.svg">open it alone</a>.</p>'
+            f"<h1>{html.escape(title)}</h1>{part}"
+            f"<p>Status of the argument: <strong>{html.escape(status.value)}</strong>. "
+            "Each node links to its requirement or evidence record, and each away goal "
+            "(double border) to the diagram that develops it; the diagram scrolls, or "
+            f'<a href="{html.escape(view.id)}.svg">open it alone</a>.</p>'
             f"{_legend()}"
             f'<div class="safety-case-gsn" style="overflow:auto">{svg}</div>'
         )
         yield pagename, {"title": title, "body": body}, "page.html"
+
+
+def _linker(app: Sphinx, case: Case, pagename: str) -> Callable[[BaseElement], str | None]:
+    """The URL of each element drawn on ``pagename``: its view, record or need."""
+    traceability = app.config.safety_case_traceability_doc
+    has_traceability = traceability in app.env.found_docs
+
+    def link(element: BaseElement) -> str | None:
+        if isinstance(element, AwayGoal):
+            return app.builder.get_relative_uri(pagename, f"{GOAL_PAGE_FOLDER}/{element.module}")
+        if isinstance(element, Solution) and element.record_id and has_traceability:
+            uri = app.builder.get_relative_uri(pagename, traceability)
+            return f"{uri}#{evidence_anchor(element.record_id)}"
+        need = case.needs.get(element.need_id or "")
+        if need is not None and need.get("docname"):
+            uri = app.builder.get_relative_uri(pagename, str(need["docname"]))
+            return f"{uri}#{element.need_id}"
+        return None
+
+    return link
 
 
 def _docs_using(app: Sphinx, *markers: str) -> list[str]:
@@ -232,7 +294,7 @@ def outdated_case_pages(
     change; an incremental build must not keep yesterday's verdict.
     """
     del env, added, changed, removed
-    return _docs_using(app, "safety-case::", "safety-traceability::")
+    return _docs_using(app, "safety-case::", "safety-traceability::", "safety-bundle::")
 
 
 def _legend() -> str:

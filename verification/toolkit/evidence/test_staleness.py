@@ -3,7 +3,10 @@
 Covers the foundation slice's promise: evidence written for a requirement
 goes stale when the function that implements it changes or when the
 requirement's text changes, and stays fresh when an unrelated function or
-only a comment changes.
+only a comment changes. Each reason says precisely what happened: the
+unit's file removed, the unit removed or renamed, only its ``Implements:``
+tag removed, its tag naming another requirement, or its content changed;
+without the project root the reason names the possibilities.
 """
 
 import shutil
@@ -15,7 +18,9 @@ import pytest
 from safety_case.evidence import (
     EvidenceRecord,
     Method,
+    Subject,
     ToolInfo,
+    Verdict,
     record_from_test,
     stale_reasons,
 )
@@ -73,7 +78,13 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Evid
 
 
 def _stale_after_edit(
-    baseline: tuple[Path, Path, EvidenceRecord], tmp_path: Path, relative: str, old: str, new: str
+    baseline: tuple[Path, Path, EvidenceRecord],
+    tmp_path: Path,
+    relative: str,
+    old: str,
+    new: str,
+    *,
+    precise: bool = False,
 ) -> list[str]:
     original, needs_json, record = baseline
     project = tmp_path / "project"
@@ -85,7 +96,15 @@ def _stale_after_edit(
     policy = load_policy(project / "safety_case.toml")
     requirements_edited = relative.endswith(".rst")
     after = take_snapshot(policy, None if requirements_edited else needs_json)
-    return stale_reasons(record, after.code_fingerprints, after.requirement_fingerprints)
+    if not precise:
+        return stale_reasons(record, after.code_fingerprints, after.requirement_fingerprints)
+    return stale_reasons(
+        record,
+        after.code_fingerprints,
+        after.requirement_fingerprints,
+        root=project,
+        implemented={u.qualified_name: u.requirement_ids for u in after.code_units},
+    )
 
 
 Baseline = tuple[Path, Path, EvidenceRecord]
@@ -107,7 +126,94 @@ def test_editing_the_requirement_makes_evidence_stale(baseline: Baseline, tmp_pa
 
 def test_removing_the_function_makes_evidence_stale(baseline: Baseline, tmp_path: Path) -> None:
     reasons = _stale_after_edit(baseline, tmp_path, "pkg/mod.py", "def limit(", "def renamed(")
-    assert reasons == ["code unit pkg.mod.limit no longer exists"]
+    assert reasons == [
+        "code unit pkg.mod.limit is no longer traced: removed, renamed, or its "
+        "Implements: tag was removed (pkg/mod.py)"
+    ]
+
+
+def test_a_renamed_function_is_reported_as_gone_from_its_file(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline, tmp_path, "pkg/mod.py", "def limit(", "def renamed(", precise=True
+    )
+    assert reasons == [
+        "code unit pkg.mod.limit no longer exists: pkg/mod.py does not define it "
+        "(removed or renamed)"
+    ]
+
+
+def test_a_removed_tag_is_not_reported_as_a_removed_unit(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline,
+        tmp_path,
+        "pkg/mod.py",
+        '"""Implements: SWR_LIMIT_001"""',
+        '"""Limit."""',
+        precise=True,
+    )
+    assert reasons == [
+        "code unit pkg.mod.limit lost its Implements: tag: it still exists in pkg/mod.py "
+        "but traces to no requirement"
+    ]
+
+
+def test_a_tag_naming_another_requirement_says_which_was_dropped(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline,
+        tmp_path,
+        "pkg/mod.py",
+        "Implements: SWR_LIMIT_001",
+        "Implements: SWR_OTHER_001",
+        precise=True,
+    )
+    assert reasons == [
+        "code unit pkg.mod.limit no longer implements SWR_LIMIT_001: its Implements: tag "
+        "no longer names it"
+    ]
+
+
+def test_a_content_change_is_reported_as_such_when_judged_precisely(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    reasons = _stale_after_edit(
+        baseline, tmp_path, "pkg/mod.py", "min(value, 4.25)", "min(value, 4.3)", precise=True
+    )
+    assert reasons == ["code unit pkg.mod.limit changed since the run"]
+
+
+def test_a_removed_file_is_named(baseline: Baseline, tmp_path: Path) -> None:
+    _, _, record = baseline
+    reasons = stale_reasons(record, {}, dict(record.requirement_fingerprints), root=tmp_path)
+    assert reasons == ["code unit pkg.mod.limit no longer exists: its file pkg/mod.py is gone"]
+
+
+def test_a_unit_under_a_source_folder_is_found_by_the_tail_of_its_path(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "mod.py").write_text(
+        CODE.replace('"""Implements: SWR_LIMIT_001"""', "")
+    )
+    now = datetime.now(UTC)
+    record = EvidenceRecord(
+        id="t",
+        method=Method.REQUIREMENTS_BASED_TEST,
+        requirement_ids=("SWR_LIMIT_001",),
+        requirement_fingerprints={},
+        subjects=(Subject(qualified_name="pkg.mod.limit", path="src/pkg/mod.py", fingerprint="x"),),
+        verdict=Verdict.PASS,
+        tool=ToolInfo(name="pytest", version="x"),
+        started_at=now,
+        finished_at=now,
+    )
+    assert stale_reasons(record, {}, {}, root=tmp_path) == [
+        "code unit pkg.mod.limit lost its Implements: tag: it still exists in src/pkg/mod.py "
+        "but traces to no requirement"
+    ]
 
 
 def test_unrelated_edit_and_comments_keep_evidence_fresh(

@@ -212,3 +212,70 @@ def test_the_generated_argument_is_well_formed() -> None:
         argument, counting_records={"t1", "t2"}, known_needs=set(_needs()), document_exists=None
     )
     assert [f for f in findings if f.check is not Check.SOLUTION_EVIDENCE] == []
+
+
+def _tool_record(tool: str) -> EvidenceRecord:
+    return _record("t1", RBT).model_copy(update={"tool": ToolInfo(name=tool, version="1")})
+
+
+def test_an_unclassified_tool_stays_a_visible_gap() -> None:
+    argument = _generate([Judged(_tool_record("home-made-checker"))])
+    goal = _goal(argument, "G_TOOL_HOME_MADE_CHECKER", TOOLS_MODULE)
+    assert goal.undeveloped
+    assert goal.status is Status.UNDEVELOPED
+    assert "no classification given" in goal.text
+    assert _goal(argument, "G_SG_A").status is not Status.SUPPORTED
+    tools = argument.module(TOOLS_MODULE)
+    assert tools is not None
+    assert not [r for r in tools.supported_by if r.source == goal.id]  # nothing closes it
+
+
+def test_a_bracketed_configuration_falls_back_to_the_tools_name() -> None:
+    configured = ArgumentPolicy(
+        tools={"ruff-mccabe": ToolPolicy(impact="TI1", detection="TD3", justification="figures")}
+    )
+    judged = [Judged(_tool_record("ruff-mccabe(limit=10)"))]
+    goal = _goal(
+        generate(_needs(), {}, judged, configured), "G_TOOL_RUFF_MCCABE_LIMIT_10_", TOOLS_MODULE
+    )
+    assert goal.status is Status.SUPPORTED
+    assert "TCL1" in goal.text
+    default = _goal(_generate(judged), "G_TOOL_RUFF_MCCABE_LIMIT_10_", TOOLS_MODULE)
+    assert default.undeveloped
+    assert "default classification" in default.text
+
+
+def test_a_qualified_tool_is_closed_by_its_validation_tests() -> None:
+    qualified = ArgumentPolicy(
+        tools={
+            "pytest": ToolPolicy(
+                impact="TI2",
+                detection="TD3",
+                justification="x",
+                qualification="validation of the software tool",
+                qualification_evidence=("tests/test_tool.py", "tests/missing.py"),
+            ),
+            "pybamm": ToolPolicy(impact="TI1", detection="TD3", justification="not in records"),
+        }
+    )
+    argument = generate(_needs(), {}, [Judged(_record("t1", RBT))], qualified)
+    goal = _goal(argument, "G_TOOL_PYTEST", TOOLS_MODULE)
+    assert goal.status is Status.SUPPORTED
+    tools = argument.module(TOOLS_MODULE)
+    assert tools is not None
+    documents = {
+        e.document
+        for e in tools.elements
+        if isinstance(e, Solution) and e.id.startswith("Sn_TOOL_PYTEST_Q")
+    }
+    assert documents == {"tests/test_tool.py", "tests/missing.py"}
+    assert _goal(argument, "G_TOOL_PYBAMM", TOOLS_MODULE).status is Status.SUPPORTED
+    findings = check_argument(
+        argument,
+        counting_records={"t1"},
+        known_needs=set(_needs()),
+        document_exists=lambda path: path != "tests/missing.py",
+    )
+    assert [f.element for f in findings if f.check is Check.SOLUTION_EVIDENCE] == [
+        "Sn_TOOL_PYTEST_Q2"
+    ]

@@ -4,8 +4,9 @@ Covers: each element kind gets its GSN shape (goal box, strategy
 parallelogram, solution circle, context rounded box, A and J ovals, away
 goal naming its module), an undeveloped element gets a diamond, statuses
 get their colours and are also written in the label, links become URLs,
-quotes and markup in texts are escaped; more than twelve solutions of one
-goal are stacked in rows; ``dot`` turns it into an SVG with
+quotes and markup in texts are escaped; more than six solutions of one
+goal become one table with a linked, coloured cell per solution, and more
+than six other leaves of one parent are stacked in rows; ``dot`` turns it into an SVG with
 one node per element (skipped without graphviz); a missing ``dot`` is a
 clear RenderError.
 """
@@ -29,6 +30,7 @@ from safety_case.gsn import (
     Strategy,
     SupportedBy,
     render_svg,
+    render_svgs,
     to_dot,
 )
 
@@ -96,9 +98,14 @@ def test_missing_dot_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
         render_svg("digraph {}")
 
 
-def test_many_solutions_are_stacked_in_rows() -> None:
+def test_many_solutions_are_one_table_of_linked_cells() -> None:
     solutions = tuple(
-        Solution(id=f"Sn{i}", text="t", status=Status.SUPPORTED, record_id=f"r{i}")
+        Solution(
+            id=f"Sn{i}",
+            text="t",
+            status=Status.FAILING if i == 3 else Status.SUPPORTED,
+            record_id=f"r{i}",
+        )
         for i in range(14)
     )
     module = Module(
@@ -107,5 +114,70 @@ def test_many_solutions_are_stacked_in_rows() -> None:
         elements=(Goal(id="G1", text="verified"), *solutions),
         supported_by=tuple(SupportedBy(source="G1", target=s.id) for s in solutions),
     )
+    dot = to_dot(module, lambda e: f"trace.html#{e.id}")
+    assert '"G1" -> "G1__solutions"' in dot
+    assert '"G1" -> "Sn0"' not in dot
+    table = _line(dot, "G1__solutions")
+    assert table.count("<TD ID=") == 14
+    assert table.count("<TR>") == 1 + 3  # the caption, then rows of six
+    assert 'HREF="trace.html#Sn3"' in table
+    assert f'BGCOLOR="{STATUS_COLOURS[Status.FAILING][0]}"' in table
+    assert "[failing]" in table
+
+
+def test_six_solutions_stay_circles() -> None:
+    solutions = tuple(
+        Solution(id=f"Sn{i}", text="t", status=Status.SUPPORTED, record_id=f"r{i}")
+        for i in range(6)
+    )
+    module = Module(
+        id="M",
+        title="t",
+        elements=(Goal(id="G1", text="verified"), *solutions),
+        supported_by=tuple(SupportedBy(source="G1", target=s.id) for s in solutions),
+    )
+    dot = to_dot(module)
+    assert "__solutions" not in dot
+    assert 'shape="circle"' in _line(dot, "Sn5")
+
+
+def test_many_leaves_are_stacked_in_rows() -> None:
+    leaves = tuple(AwayGoal(id=f"AG{i}", text="t", module=f"M{i}", goal="G") for i in range(8))
+    module = Module(
+        id="M",
+        title="t",
+        elements=(Goal(id="G1", text="verified"), *leaves),
+        supported_by=tuple(SupportedBy(source="G1", target=a.id) for a in leaves),
+    )
     invisible = [line for line in to_dot(module).splitlines() if "style=invis" in line]
-    assert invisible == ['  "Sn0" -> "Sn12" [style=invis];', '  "Sn1" -> "Sn13" [style=invis];']
+    assert invisible == ['  "AG0" -> "AG6" [style=invis];', '  "AG1" -> "AG7" [style=invis];']
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+def test_a_table_of_solutions_renders_each_cell_with_its_id_and_link() -> None:
+    solutions = tuple(
+        Solution(id=f"Sn{i}", text="t", status=Status.SUPPORTED, record_id=f"r{i}")
+        for i in range(9)
+    )
+    module = Module(
+        id="M",
+        title="t",
+        elements=(Goal(id="G1", text="verified"), *solutions),
+        supported_by=tuple(SupportedBy(source="G1", target=s.id) for s in solutions),
+    )
+    svg = render_svg(to_dot(module, lambda e: f"trace.html#{e.id}")).replace("&#45;", "-")
+    for i in range(9):
+        assert f"gsn-Sn{i}" in svg
+        assert f"trace.html#Sn{i}" in svg
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+def test_many_diagrams_render_in_one_dot_run_in_order() -> None:
+    other = Module(id="M2", title="t", elements=(Goal(id="G_OTHER", text="other"),))
+    svgs = render_svgs([to_dot(MODULE), to_dot(other)])
+    assert len(svgs) == 2
+    assert all(svg.startswith("<svg") and svg.rstrip().endswith("</svg>") for svg in svgs)
+    assert "G_OTHER" not in svgs[0]
+    assert "G_OTHER" in svgs[1]
+    assert svgs[0] == render_svg(to_dot(MODULE))
+    assert render_svgs([]) == []

@@ -11,7 +11,13 @@ import itertools
 
 import pytest
 
-from safety_case.gsn import DEFAULT_METHOD_PLAN, DEFAULT_TOOLS, base_asil, tool_confidence_level
+from safety_case.gsn import (
+    DEFAULT_METHOD_PLAN,
+    DEFAULT_TOOLS,
+    base_asil,
+    tool_confidence_level,
+    tool_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +66,11 @@ def test_defaults_equal_the_rule_checks_table() -> None:
     assert {a.name: m for a, m in DEFAULT_PER_PROJECT.items()} == dict(
         DEFAULT_METHOD_PLAN.per_project
     )
+
+
+def test_the_toolkits_own_tools_have_defaults() -> None:
+    for name in ("safety-case", "safety-case-mcdc", "safety-case-subset", "ruff-mccabe"):
+        assert name in DEFAULT_TOOLS
+    assert tool_key("ruff-mccabe(limit=10)", DEFAULT_TOOLS) == "ruff-mccabe"
+    assert tool_key("pytest", DEFAULT_TOOLS) == "pytest"
+    assert tool_key("unknown(x)", DEFAULT_TOOLS) is None
