@@ -82,6 +82,7 @@ class FaultFlag(IntFlag):
     CRASH_DISCONNECT = 1 << 17
     EMERGENCY_OPENING = 1 << 18
     INTERNAL_ERROR = 1 << 19
+    CONTACTOR_FEEDBACK = 1 << 20
 
 
 def _camel(name: str) -> str:

@@ -177,6 +177,10 @@ class PlausibilityLimits(StrictModel):
     """A temperature changing faster than this between two fresh samples is implausible."""
     stuck_time_ms: Annotated[int, Field(gt=0, le=600_000)]
     """A reading bit-identical over this long, while it should move, is a stuck sensor."""
+    stuck_fault_tolerant_time_ms: Annotated[int, Field(gt=0, le=600_000)]
+    """FTTI of a stuck cell reading: the time the true cell voltage needs to move from the fault
+    tier to the cell's absolute limit at the pack's largest rate of change (a stuck value is
+    hazardous only once the true voltage has drifted that far; SWR_PROT_PLAUS_003)."""
     stuck_min_current_a: Annotated[float, Field(gt=0.0)]
     """Cell voltages must move while the pack current magnitude is at least this."""
     current_mismatch_warning_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -224,6 +228,10 @@ class CommunicationLimits(StrictModel):
     """Without a valid vehicle message for this long the communication is lost (fault)."""
     timing: TimedLimit
     """Debounce (after the timeout) and FTTI of the communication fault."""
+    corruption_timing: TimedLimit
+    """Debounce and FTTI of corrupted vehicle messages (wrong CRC, length or alive counter):
+    the fault latches when the last frame of a protected message has failed its E2E check for
+    ``debounce_ms`` (a single bad frame followed by a good one does not latch)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> "CommunicationLimits":
@@ -249,6 +257,10 @@ class ContactorSequenceLimits(StrictModel):
     """Time after the open command at which feedback and link voltage are checked for welding."""
     weld_link_voltage_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
     """A link voltage above this share of the pack voltage at the weld check means a weld."""
+    feedback_timing: TimedLimit
+    """Debounce and FTTI of a contactor whose auxiliary contact disagrees with its coil command
+    (dropped out while commanded closed, or closed while commanded open); the debounce starts
+    after ``pack.contactors.opening_time_ms`` of mechanical travel following each command."""
 
 
 class ProtectionConfig(StrictModel):
@@ -294,7 +306,9 @@ class ProtectionConfig(StrictModel):
             "plausibility.current_mismatch": self.plausibility.current_mismatch_timing,
             "isolation": self.isolation.timing,
             "communication": self.communication.timing,
+            "communication.corruption": self.communication.corruption_timing,
             "crash": self.crash,
+            "contactor_sequence.feedback": self.contactor_sequence.feedback_timing,
         }
 
     def timing_problems(self, period_ms: int, opening_time_ms: int) -> list[str]:
@@ -349,6 +363,22 @@ class ProtectionConfig(StrictModel):
                 f"protection.plausibility.max_stale_periods={self.plausibility.max_stale_periods}"
                 f" x pack.protection_period_ms + period + opening ({stale_ms + overhead_ms} ms) "
                 f"must be <= the shortest sensor FTTI ({sensor_ftti_ms} ms)"
+            )
+        plausibility = self.plausibility
+        stuck_ms = plausibility.stuck_time_ms + plausibility.timing.debounce_ms + overhead_ms
+        if stuck_ms > plausibility.stuck_fault_tolerant_time_ms:
+            problems.append(
+                f"protection.plausibility.stuck_time_ms={plausibility.stuck_time_ms} + "
+                f"timing.debounce_ms + period + opening ({stuck_ms} ms) must be <= "
+                f"stuck_fault_tolerant_time_ms={plausibility.stuck_fault_tolerant_time_ms}"
+            )
+        feedback = self.contactor_sequence.feedback_timing
+        feedback_ms = opening_time_ms + feedback.debounce_ms + overhead_ms
+        if feedback_ms > feedback.fault_tolerant_time_ms:
+            problems.append(
+                f"protection.contactor_sequence.feedback_timing: opening travel + debounce_ms="
+                f"{feedback.debounce_ms} + period + opening ({feedback_ms} ms) must be <= "
+                f"fault_tolerant_time_ms={feedback.fault_tolerant_time_ms}"
             )
         if self.contactor_sequence.weld_check_ms < opening_time_ms:
             problems.append(

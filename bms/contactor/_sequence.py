@@ -2,7 +2,7 @@
 
 ASIL: D. Requirements: SWR_CONT_INIT_001, SWR_CONT_PRE_001, SWR_CONT_PRE_002,
 SWR_CONT_PRE_003, SWR_CONT_FAULT_001, SWR_CONT_OPEN_001, SWR_CONT_OPEN_002,
-SWR_CONT_WELD_001, SWR_CONT_DWELL_001, SWR_CONT_RST_001.
+SWR_CONT_WELD_001, SWR_CONT_DWELL_001, SWR_CONT_RST_001, SWR_CONT_FB_001.
 
 The project's state-machine recipe: an enum of states with an explicit
 not-yet-run state, a frozen dataclass with the current and previous state
@@ -17,7 +17,15 @@ own count of periods (no clock). Diagram::
     PRECHARGING / CLOSED ──fault or no close request──> OPENING
     OPENING ──weld_check_ms: feedback open, link down──> OPEN
     OPENING ──weld_check_ms: a contactor still closed or link up──> WELDED
-    WELDED / LOCKOUT ──reset request (weld gone)──> OPEN
+    OPENING ──weld_check_ms: a contactor had dropped out──> FEEDBACK_FAULT
+    PRECHARGING / CLOSED ──feedback disagrees with the coils──> OPENING (recorded)
+    OPEN ──a contactor reports closed while commanded open──> WELDED
+    WELDED / LOCKOUT / FEEDBACK_FAULT ──reset request (weld gone)──> OPEN
+
+Feedback supervision (SWR_CONT_FB_001): in PRECHARGING, CLOSED and OPEN, once
+``pack.contactors.opening_time_ms`` of mechanical travel has passed since the
+state's coil commands, an auxiliary contact that disagrees with its coil for
+``protection.contactor_sequence.feedback_timing.debounce_ms`` is a fault.
 """
 
 import math
@@ -56,6 +64,9 @@ class ContactorState(Enum):
     """A contactor did not open (fault); closing forbidden until reset."""
     LOCKOUT = "lockout"
     """Precharge failed on every allowed attempt; closing forbidden until reset."""
+    FEEDBACK_FAULT = "feedback_fault"
+    """A contactor dropped out (reported open while commanded closed); closing forbidden
+    until reset."""
 
 
 class ContactorEvent(StrEnum):
@@ -71,6 +82,8 @@ class ContactorEvent(StrEnum):
     WELD_DETECTED = "weld_detected"
     LOCKOUT = "lockout"
     RESET = "reset"
+    FEEDBACK_MISMATCH = "feedback_mismatch"
+    """An auxiliary contact disagreed with its coil command beyond the debounce."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,10 @@ class ContactorMachine:
     """Time a normal open request started waiting for the current to fall (-1: none)."""
     welded: tuple[str, ...] = ()
     """Contactors found welded (``link`` when only the link voltage stayed up)."""
+    mismatch_ms: int = 0
+    """Time the feedback has disagreed with the coil commands after the travel time."""
+    dropped: tuple[str, ...] = ()
+    """Contactors whose feedback disagreed with their command (kept until reset)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,7 @@ def commands_for(state: ContactorState) -> ContactorCommands:
             | ContactorState.OPENING
             | ContactorState.WELDED
             | ContactorState.LOCKOUT
+            | ContactorState.FEEDBACK_FAULT
         ):
             return _OPEN
         case _:
@@ -171,6 +189,7 @@ def _go(machine: ContactorMachine, state: ContactorState, **changes: Any) -> Con
         "previous": machine.state,
         "entered_ms": machine.time_ms,
         "open_wait_ms": -1,
+        "mismatch_ms": 0,
     }
     return replace(machine, **(entered | changes))
 
@@ -273,6 +292,8 @@ def _step_opening(
             _go(machine, ContactorState.WELDED, welded=welded),
             (ContactorEvent.WELD_DETECTED,),
         )
+    if machine.dropped:
+        return (_go(machine, ContactorState.FEEDBACK_FAULT), (ContactorEvent.OPENED,))
     if machine.attempts >= config.pack.contactors.precharge_max_attempts:
         return (
             _go(machine, ContactorState.LOCKOUT),
@@ -284,10 +305,71 @@ def _step_opening(
 def _step_latched(
     machine: ContactorMachine, inputs: ContactorInputs, config: BmsConfig
 ) -> tuple[ContactorMachine, tuple[ContactorEvent, ...]]:
-    """WELDED and LOCKOUT: leave only on a reset request once no weld is seen."""
+    """WELDED, LOCKOUT and FEEDBACK_FAULT: leave only on a reset request once no weld is seen."""
     if inputs.reset_request and not _welded(inputs, config):
-        return (_go(machine, ContactorState.OPEN, attempts=0, welded=()), (ContactorEvent.RESET,))
+        return (
+            _go(machine, ContactorState.OPEN, attempts=0, welded=(), dropped=()),
+            (ContactorEvent.RESET,),
+        )
     return (machine, ())
+
+
+_SUPERVISED = frozenset({ContactorState.PRECHARGING, ContactorState.CLOSED, ContactorState.OPEN})
+"""States whose coil commands hold long enough for the feedback to be compared with them."""
+
+
+def _disagreeing(machine: ContactorMachine, inputs: ContactorInputs) -> tuple[str, ...]:
+    """Contactors whose auxiliary contact disagrees with the state's coil command."""
+    wanted = commands_for(machine.state)
+    feedback = inputs.feedback
+    return tuple(
+        name
+        for name, commanded, closed in (
+            ("main_positive", wanted.main_positive, feedback.main_positive),
+            ("main_negative", wanted.main_negative, feedback.main_negative),
+            ("precharge", wanted.precharge, feedback.precharge),
+        )
+        if commanded != closed
+    )
+
+
+def _mismatch_time(
+    machine: ContactorMachine, inputs: ContactorInputs, config: BmsConfig
+) -> ContactorMachine:
+    """``machine`` with this step's disagreement time (0 when the feedback agrees)."""
+    travel_ms = config.pack.contactors.opening_time_ms
+    settled = machine.time_ms - machine.entered_ms > travel_ms
+    disagree = machine.state in _SUPERVISED and settled and bool(_disagreeing(machine, inputs))
+    mismatch_ms = machine.mismatch_ms + config.pack.protection_period_ms if disagree else 0
+    return replace(machine, mismatch_ms=mismatch_ms)
+
+
+def _supervise(
+    machine: ContactorMachine, inputs: ContactorInputs, config: BmsConfig
+) -> tuple[ContactorMachine, tuple[ContactorEvent, ...] | None]:
+    """The feedback supervision of one step.
+
+    Implements: SWR_CONT_FB_001
+
+    Returns:
+        The machine with the updated disagreement time, and the reaction's
+        events when a disagreement has lasted the debounce (``None`` otherwise):
+        in OPEN a contactor closed while commanded open is a weld; in
+        PRECHARGING and CLOSED every contactor is commanded open at once and
+        the disagreeing ones are kept in ``dropped``.
+    """
+    machine = _mismatch_time(machine, inputs, config)
+    debounce_ms = config.protection.contactor_sequence.feedback_timing.debounce_ms
+    if machine.mismatch_ms == 0 or machine.mismatch_ms < debounce_ms:
+        return (machine, None)
+    names = _disagreeing(machine, inputs)
+    if machine.state is ContactorState.OPEN:
+        return (
+            _go(machine, ContactorState.WELDED, welded=names),
+            (ContactorEvent.FEEDBACK_MISMATCH, ContactorEvent.WELD_DETECTED),
+        )
+    opened, events = _open_now(machine, inputs, config, dropped=names)
+    return (opened, (ContactorEvent.FEEDBACK_MISMATCH, *events))
 
 
 def step_contactors(
@@ -297,7 +379,7 @@ def step_contactors(
 
     Implements: SWR_CONT_INIT_001, SWR_CONT_PRE_001, SWR_CONT_PRE_002, SWR_CONT_PRE_003,
     SWR_CONT_FAULT_001, SWR_CONT_OPEN_001, SWR_CONT_OPEN_002, SWR_CONT_WELD_001,
-    SWR_CONT_DWELL_001, SWR_CONT_RST_001
+    SWR_CONT_DWELL_001, SWR_CONT_RST_001, SWR_CONT_FB_001
 
     Args:
         machine: the state after the previous period.
@@ -311,7 +393,10 @@ def step_contactors(
         same period as the fault that forces it.
     """
     events: tuple[ContactorEvent, ...]
+    machine, supervision = _supervise(machine, inputs, config)
     match machine.state:
+        case _ if supervision is not None:
+            events = supervision
         case ContactorState.NOT_RUN:
             machine, events = (_go(machine, ContactorState.OPENING), ())
         case ContactorState.OPEN:
@@ -322,7 +407,7 @@ def step_contactors(
             machine, events = _step_closed(machine, inputs, config)
         case ContactorState.OPENING:
             machine, events = _step_opening(machine, inputs, config)
-        case ContactorState.WELDED | ContactorState.LOCKOUT:
+        case ContactorState.WELDED | ContactorState.LOCKOUT | ContactorState.FEEDBACK_FAULT:
             machine, events = _step_latched(machine, inputs, config)
         case _:
             assert_never(machine.state)

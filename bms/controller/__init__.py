@@ -14,24 +14,37 @@ from bms.controller._controller import (
     controller_step,
 )
 from bms.controller._inputs import (
+    MAX_RX_FRAMES,
+    CanFrameInput,
     ContactorFeedbackInput,
     ControllerInputs,
     FreshFlags,
-    VehicleCommandInput,
 )
 from bms.controller._outputs import (
     CanFrameOutput,
     ContactorCommandOutput,
     ControllerOutputs,
     ControllerStatus,
+    DtcEventOutput,
     FaultReport,
 )
-from bms.controller._replay import ReplayStep, replay_lines, stale_frame
+from bms.controller._receive import (
+    COMMAND_MESSAGE,
+    CRASH_MESSAGE,
+    Reception,
+    VehicleReceiver,
+    receive_vehicle,
+)
+from bms.controller._replay import ReplayStep, fault_event, replay_lines, stale_frame
 from bms.controller._transmit import FAULT_FLAGS, can_frames, fault_flags
 
 __all__ = [
+    "COMMAND_MESSAGE",
+    "CRASH_MESSAGE",
     "FAULT_FLAGS",
+    "MAX_RX_FRAMES",
     "BmsController",
+    "CanFrameInput",
     "CanFrameOutput",
     "ContactorCommandOutput",
     "ContactorFeedbackInput",
@@ -40,13 +53,17 @@ __all__ = [
     "ControllerOutputs",
     "ControllerState",
     "ControllerStatus",
+    "DtcEventOutput",
     "FaultReport",
     "FreshFlags",
+    "Reception",
     "ReplayStep",
-    "VehicleCommandInput",
+    "VehicleReceiver",
     "can_frames",
     "controller_step",
+    "fault_event",
     "fault_flags",
+    "receive_vehicle",
     "replay_lines",
     "stale_frame",
 ]

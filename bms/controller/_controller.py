@@ -2,19 +2,24 @@
 
 ASIL: D. Requirements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001, SWR_CTRL_FORCE_001,
 SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_EST_001, SWR_CTRL_LIM_001,
-SWR_CTRL_CAN_001.
+SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001.
 
 :func:`controller_step` is pure: ``(state, inputs, context) -> (state, outputs)``.
-Each step runs, in order: the protection (every fault, every step), the
+Each step runs, in order: the E2E receiver stage on the vehicle's raw CAN
+frames (:mod:`bms.controller._receive`), the protection (every fault, every step), the
 contactor sequence (forced open by any latched fault), balancing and thermal
 requests (:mod:`bms.control`), and every ``estimation_period_ms`` the SoC
 filter (:mod:`bms.estimation`) when a chemistry is given, and the CAN
-frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). Time is the count
+frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). A fault that
+latches is reported once as a DTC event with its occurrence count and freeze
+frame, for the caller to store (:mod:`bms.memory`). Time is the count
 of steps times the protection period; there is no clock and no I/O.
 :class:`BmsController` holds the state and wraps the step so that any
 internal error latches ``internal_error`` and commands every contactor open.
 """
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -37,8 +42,10 @@ from bms.controller._outputs import (
     ContactorCommandOutput,
     ControllerOutputs,
     ControllerStatus,
+    DtcEventOutput,
     FaultReport,
 )
+from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
 from bms.controller._transmit import can_frames
 from bms.estimation import EkfState, SocFilterTuning, ekf_step, initial_ekf_state
 from bms.protection import (
@@ -62,6 +69,8 @@ CONTACTOR_WELDED = "contactor_welded"
 """Fault name of a weld found by the contactor sequence."""
 PRECHARGE_LOCKOUT = "precharge_lockout"
 """Fault name of the precharge lockout."""
+CONTACTOR_FEEDBACK = "contactor_feedback"
+"""Fault name of a contactor whose feedback disagreed with its command (drop-out)."""
 CAN_TX_FAILED = "can_tx_failed"
 """Warning name of a CAN transmission cycle that could not be encoded."""
 _CAN_WARNING = FaultReport(
@@ -78,7 +87,14 @@ _UNKNOWN_SOC = 0.5
 """Initial SoC guess of the filter: the middle, since nothing is known at start."""
 _UNKNOWN_SOC_SIGMA = 0.3
 """Initial SoC standard deviation: 3 sigma covers the whole range from the middle guess."""
-_SETTLED_OPEN = frozenset({ContactorState.OPEN, ContactorState.WELDED, ContactorState.LOCKOUT})
+_SETTLED_OPEN = frozenset(
+    {
+        ContactorState.OPEN,
+        ContactorState.WELDED,
+        ContactorState.LOCKOUT,
+        ContactorState.FEEDBACK_FAULT,
+    }
+)
 _STATUS = MappingProxyType(
     {
         ContactorState.NOT_RUN: ControllerStatus.OPENING,
@@ -88,6 +104,7 @@ _STATUS = MappingProxyType(
         ContactorState.OPENING: ControllerStatus.OPENING,
         ContactorState.WELDED: ControllerStatus.FAULT,
         ContactorState.LOCKOUT: ControllerStatus.FAULT,
+        ContactorState.FEEDBACK_FAULT: ControllerStatus.FAULT,
     }
 )
 
@@ -118,6 +135,8 @@ class ControllerState:
     """Last balancing decision."""
     thermal: ThermalState = field(default_factory=ThermalState)
     """Last thermal request."""
+    receiver: VehicleReceiver = field(default_factory=VehicleReceiver)
+    """E2E receivers of the vehicle's protected messages."""
     close_request: bool = False
     """Last close request received in a valid vehicle message."""
     internal_fault: bool = False
@@ -136,9 +155,13 @@ class ControllerState:
     """Alive counters of the protected BMS messages."""
     can_failed: bool = False
     """The last CAN transmission cycle could not be encoded (reported as a warning)."""
+    latched: tuple[str, ...] = ()
+    """Names of the faults latched after the last step (a new name is a new DTC event)."""
+    occurrences: tuple[tuple[str, int], ...] = ()
+    """How often each fault has latched since start, by name."""
 
 
-def _sample(inputs: ControllerInputs, vehicle_ok: bool) -> ProtectionSample:
+def _sample(inputs: ControllerInputs, reception: Reception) -> ProtectionSample:
     return ProtectionSample(
         cell_voltages_v=np.asarray(inputs.cell_voltages_v, dtype=np.float64),
         cell_temperatures_degc=np.asarray(inputs.cell_temperatures_degc, dtype=np.float64),
@@ -149,8 +172,10 @@ def _sample(inputs: ControllerInputs, vehicle_ok: bool) -> ProtectionSample:
         temperatures_fresh=inputs.fresh.temperatures,
         current_fresh=inputs.fresh.current,
         isolation_fresh=inputs.fresh.isolation,
-        vehicle_message_ok=vehicle_ok,
-        crash=vehicle_ok and inputs.vehicle.crash,
+        vehicle_message_ok=reception.command is not None,
+        crash=reception.crash is not None and reception.crash.crash_detected,
+        crash_message_ok=reception.crash is not None,
+        communication_corrupt=reception.corrupt,
     )
 
 
@@ -187,6 +212,16 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
                 latched=True,
                 reaction=open_reaction,
                 reason="still closed after opening: " + ", ".join(machine.welded),
+            )
+        )
+    if machine.dropped:
+        reports.append(
+            FaultReport(
+                fault=CONTACTOR_FEEDBACK,
+                level="fault",
+                latched=True,
+                reaction=open_reaction,
+                reason="feedback disagreed with the command: " + ", ".join(machine.dropped),
             )
         )
     if machine.state is ContactorState.LOCKOUT:
@@ -291,12 +326,16 @@ def controller_step(
     SWR_CTRL_CAN_001
     """
     config = context.config
-    vehicle = inputs.vehicle
-    vehicle_ok = vehicle.message_valid
-    close_request = vehicle.close_request if vehicle_ok else state.close_request
-    reset = vehicle_ok and vehicle.reset_request and state.contactors.state in _SETTLED_OPEN
+    receiver, reception = receive_vehicle(
+        state.receiver, inputs.can_rx, state.step * config.pack.protection_period_ms
+    )
+    command = reception.command
+    close_request = command.close_request if command is not None else state.close_request
+    reset = (
+        command is not None and command.reset_request and state.contactors.state in _SETTLED_OPEN
+    )
     protection, report = step_protection(
-        state.protection, _sample(inputs, vehicle_ok), reset=reset, config=config
+        state.protection, _sample(inputs, reception), reset=reset, config=config
     )
     internal_fault = state.internal_fault and not reset
     feedback = inputs.contactor_feedback
@@ -322,6 +361,7 @@ def controller_step(
         step=state.step + 1,
         protection=protection,
         contactors=machine,
+        receiver=receiver,
         close_request=close_request,
         internal_fault=internal_fault,
         internal_reason=state.internal_reason if internal_fault else "",
@@ -330,6 +370,8 @@ def controller_step(
     volts = [Volts(v) for v in inputs.cell_voltages_v]
     temps = [DegreesC(t) for t in inputs.cell_temperatures_degc]
     at_rest = machine.state is ContactorState.OPEN and not report.open_contactors
+    ekf = None if state.estimation_failed else state.estimator
+    soc_cells = None if ekf is None else (ekf.x[0], ekf.p[0, 0])
     state = replace(
         state,
         balancing=step_balancing(
@@ -338,10 +380,18 @@ def controller_step(
             temps,
             enabled=at_rest and not reset,
             limits=config.control.balancing,
+            # Issue 9: on SoC when the (QM(D)) estimate is valid, else on voltage.
+            cell_soc=None if soc_cells is None else soc_cells[0].tolist(),
+            cell_soc_sigma=None if soc_cells is None else np.sqrt(soc_cells[1]).tolist(),
         ),
         thermal=step_thermal(state.thermal, temps, config.control.thermal),
     )
     outputs = _outputs(state, inputs, report, contactor_out, config)
+    if any(f.latched and f.fault not in state.latched for f in outputs.faults):
+        state, events = _dtc_events(state, outputs.faults, inputs.time_ms, _freeze(inputs, report))
+        outputs = outputs.model_copy(update={"dtc_events": events})
+    elif state.latched != outputs.latched_faults:
+        state = replace(state, latched=outputs.latched_faults)
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
     if (state.step - 1) % every == 0:
         try:
@@ -352,6 +402,76 @@ def controller_step(
             state = replace(state, can_failed=True)
             outputs = outputs.model_copy(update={"faults": (*outputs.faults, _CAN_WARNING)})
     return (state, outputs)
+
+
+def _extreme(values: Sequence[float]) -> dict[str, float | int]:
+    """Largest and smallest finite value with their index (``-1`` and NaN when none is)."""
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite:
+        return {"max": math.nan, "max_index": -1, "min": math.nan, "min_index": -1}
+    high = max(finite, key=lambda pair: (pair[0], -pair[1]))
+    low = min(finite)
+    return {"max": high[0], "max_index": high[1], "min": low[0], "min_index": low[1]}
+
+
+def _freeze(
+    inputs: ControllerInputs, report: ProtectionReport
+) -> dict[str, float | int | bool | str]:
+    """The measured values of one step, kept with each DTC that latches on it.
+
+    Implements: SWR_CTRL_DTC_001
+    """
+    cells = _extreme(inputs.cell_voltages_v)
+    temps = _extreme(inputs.cell_temperatures_degc)
+    currents = (*inputs.current_a, math.nan, math.nan)
+    feedback = inputs.contactor_feedback
+    return {
+        "max_cell_v": cells["max"],
+        "max_cell_index": cells["max_index"],
+        "min_cell_v": cells["min"],
+        "min_cell_index": cells["min_index"],
+        "max_temperature_degc": temps["max"],
+        "max_temperature_index": temps["max_index"],
+        "min_temperature_degc": temps["min"],
+        "min_temperature_index": temps["min_index"],
+        "current_a": report.current_a,
+        "current_sensor_1_a": currents[0],
+        "current_sensor_2_a": currents[1],
+        "pack_voltage_v": inputs.pack_voltage_v,
+        "link_voltage_v": inputs.link_voltage_v,
+        "isolation_resistance_ohm": inputs.isolation_resistance_ohm,
+        "main_positive_closed": feedback.main_positive_closed,
+        "main_negative_closed": feedback.main_negative_closed,
+        "precharge_closed": feedback.precharge_closed,
+    }
+
+
+def _dtc_events(
+    state: ControllerState,
+    faults: Sequence[FaultReport],
+    time_ms: int,
+    freeze: dict[str, float | int | bool | str],
+) -> tuple[ControllerState, tuple[DtcEventOutput, ...]]:
+    """One DTC event per fault that latched this step (it was not latched the step before).
+
+    Implements: SWR_CTRL_DTC_001
+    """
+    latched = tuple(fault.fault for fault in faults if fault.latched)
+    counts = dict(state.occurrences)
+    events: list[DtcEventOutput] = []
+    for fault in faults:  # loop-bound: one report per fault kind
+        if not fault.latched or fault.fault in state.latched:
+            continue
+        counts[fault.fault] = counts.get(fault.fault, 0) + 1
+        events.append(
+            DtcEventOutput(
+                dtc=fault.fault.upper(),
+                time_ms=time_ms,
+                occurrence=counts[fault.fault],
+                freeze={**freeze, "step": state.step, "reason": fault.reason},
+            )
+        )
+    return (replace(state, latched=latched, occurrences=tuple(counts.items())), tuple(events))
 
 
 def _outputs(
@@ -477,4 +597,6 @@ class BmsController:
             raw_time: object = getattr(inputs, "time_ms", -1)
             time_ms = raw_time if isinstance(raw_time, int) else -1
             outputs = _safe_outputs(self._state, time_ms)
+            self._state, events = _dtc_events(self._state, outputs.faults, time_ms, {})
+            outputs = outputs.model_copy(update={"dtc_events": events})
         return outputs

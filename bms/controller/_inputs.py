@@ -1,20 +1,32 @@
 """What the controller reads each 10 ms step: one JSON-serialisable model.
 
-ASIL: D. Requirements: SWR_CTRL_IN_001.
+ASIL: D. Requirements: SWR_CTRL_IN_001, SWR_CTRL_RX_001.
 
 :class:`ControllerInputs` is the contract of ``bms replay`` (one JSON object
 per line) and of the vehicle integration; ``bms schema inputs`` prints its
 JSON Schema. Readings may be NaN or infinite (JSON ``NaN``/``Infinity``):
 judging them is the protection's job, not the parser's. Lengths are not
 checked here either: a wrong count of cells is a sensor fault the controller
-reports, not a parse error.
+reports, not a parse error. The vehicle's messages arrive as the raw CAN
+frames received during the step (``can_rx``): the controller runs the E2E
+checks (CRC-8, alive counter, length, timeout) itself, so a frame of the
+wrong length or with a bad CRC is a communication fault, not a parse error.
 """
 
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ContactorFeedbackInput", "ControllerInputs", "FreshFlags", "VehicleCommandInput"]
+__all__ = [
+    "MAX_RX_FRAMES",
+    "CanFrameInput",
+    "ContactorFeedbackInput",
+    "ControllerInputs",
+    "FreshFlags",
+]
+
+MAX_RX_FRAMES = 32
+"""Most CAN frames one step may carry (two protected messages at 20 ms and 100 ms need 1)."""
 
 
 class _InputModel(BaseModel):
@@ -40,19 +52,13 @@ class ContactorFeedbackInput(_InputModel):
     """Precharge contactor reports closed."""
 
 
-class VehicleCommandInput(_InputModel):
-    """The vehicle's command, decoded from CAN (``VCU_Command`` and ``VCU_Crash``)."""
+class CanFrameInput(_InputModel):
+    """One classic CAN frame received during the step, as the bus delivered it."""
 
-    message_valid: bool = True
-    """A new vehicle message arrived this step and passed its E2E check (CRC, counter, length);
-    ``false`` means no valid message this step (the fields below are then ignored)."""
-    close_request: bool = False
-    """The vehicle asks for the high-voltage connection."""
-    reset_request: bool = False
-    """The driver or workshop asks to clear latched faults (honoured only with contactors open
-    and the condition gone)."""
-    crash: bool = False
-    """Crash detected by the airbag controller."""
+    arbitration_id: Annotated[int, Field(ge=0, le=0x7FF)]
+    """11-bit identifier (``VCU_Command`` is 512, ``VCU_Crash`` 80)."""
+    data_hex: Annotated[str, Field(pattern=r"^([0-9a-fA-F]{2}){0,8}$")]
+    """Payload as hexadecimal, 0 to 8 bytes (the E2E receiver checks the length)."""
 
 
 class FreshFlags(_InputModel):
@@ -90,7 +96,8 @@ class ControllerInputs(_InputModel):
     """Insulation resistance to chassis, from the isolation monitor."""
     contactor_feedback: ContactorFeedbackInput = ContactorFeedbackInput()
     """Auxiliary contacts of the three contactors."""
-    vehicle: VehicleCommandInput = VehicleCommandInput()
-    """Decoded vehicle command of this step."""
+    can_rx: Annotated[tuple[CanFrameInput, ...], Field(max_length=MAX_RX_FRAMES)] = ()
+    """CAN frames received this step, in arrival order (``VCU_Command``, ``VCU_Crash``; frames
+    of other identifiers are ignored); none means no frame arrived."""
     fresh: FreshFlags = FreshFlags()
     """Freshness of each sensor group (debounces count fresh samples only)."""

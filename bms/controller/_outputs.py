@@ -1,6 +1,6 @@
 """What the controller commands and reports each step: one JSON-serialisable model.
 
-ASIL: D. Requirements: SWR_CTRL_OUT_001.
+ASIL: D. Requirements: SWR_CTRL_OUT_001, SWR_CTRL_DTC_001.
 """
 
 from enum import StrEnum
@@ -12,6 +12,7 @@ __all__ = [
     "ContactorCommandOutput",
     "ControllerOutputs",
     "ControllerStatus",
+    "DtcEventOutput",
     "FaultReport",
 ]
 
@@ -62,6 +63,25 @@ class FaultReport(_OutputModel):
     """What it triggers now: ``warn``, ``derate`` or ``open_contactors``."""
     reason: str
     """Why, with the value and the threshold."""
+
+
+class DtcEventOutput(_OutputModel):
+    """A fault that became active this step: what the fault memory must store.
+
+    The controller does no I/O; ``bms replay --fault-memory`` and the fault
+    campaign append these to :class:`bms.memory.FaultMemoryStore`.
+    """
+
+    dtc: str
+    """Trouble code: the fault name in capitals, such as ``CELL_OVER_VOLTAGE``."""
+    time_ms: int
+    """Time stamp of the inputs of the step on which the fault latched."""
+    occurrence: int
+    """How often this fault has latched since the controller started (1 the first time)."""
+    freeze: dict[str, float | int | bool | str]
+    """Freeze frame: the measured values of that step (cell voltage and temperature extremes
+    with their index, trusted current, both sensor readings, pack and link voltage, insulation,
+    contactor state, status) and the fault's reason."""
 
 
 class CanFrameOutput(_OutputModel):
@@ -116,3 +136,5 @@ class ControllerOutputs(_OutputModel):
     can_frames: tuple[CanFrameOutput, ...]
     """CAN frames to send this step (every 100 ms: status, limits, cell voltages and
     temperatures, faults), encoded by :mod:`bms.can`."""
+    dtc_events: tuple[DtcEventOutput, ...] = ()
+    """Faults that latched this step, each with its occurrence count and freeze frame."""

@@ -1,13 +1,15 @@
 """Replay recorded input frames through the controller, one JSON object per 10 ms step.
 
 ASIL: D (the replay drives the same controller step as the vehicle).
-Requirements: SWR_CTRL_REPLAY_001.
+Requirements: SWR_CTRL_REPLAY_001, SWR_CTRL_DTC_001.
 
 A line that does not parse as :class:`ControllerInputs` is reported with its
 line number and replaced by a stale step: the previous frame with every
 sensor group marked not fresh and no valid vehicle message (a missing step
 is stale data, which the protection turns into the stale-stream and
 communication faults). The run goes on; nothing here raises on content.
+:func:`fault_event` turns a DTC event of the outputs into the record that
+:class:`bms.memory.FaultMemoryStore` appends (the I/O stays with the caller).
 """
 
 import math
@@ -17,10 +19,11 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from bms.controller._controller import BmsController
-from bms.controller._inputs import ControllerInputs, FreshFlags, VehicleCommandInput
-from bms.controller._outputs import ControllerOutputs
+from bms.controller._inputs import ControllerInputs, FreshFlags
+from bms.controller._outputs import ControllerOutputs, DtcEventOutput
+from bms.memory import FaultEvent
 
-__all__ = ["ReplayStep", "replay_lines", "stale_frame"]
+__all__ = ["ReplayStep", "fault_event", "replay_lines", "stale_frame"]
 
 _MAX_REASON = 300
 
@@ -38,12 +41,11 @@ class ReplayStep:
 
 
 def stale_frame(previous: ControllerInputs | None, time_ms: int) -> ControllerInputs:
-    """The frame that stands for a malformed line: nothing fresh, no vehicle message.
+    """The frame that stands for a malformed line: nothing fresh, no CAN frame received.
 
     Implements: SWR_CTRL_REPLAY_001
     """
     stale_flags = FreshFlags(cells=False, temperatures=False, current=False, isolation=False)
-    no_message = VehicleCommandInput(message_valid=False)
     if previous is None:
         return ControllerInputs(
             time_ms=max(time_ms, 0),
@@ -53,11 +55,10 @@ def stale_frame(previous: ControllerInputs | None, time_ms: int) -> ControllerIn
             pack_voltage_v=math.nan,
             link_voltage_v=math.nan,
             isolation_resistance_ohm=math.nan,
-            vehicle=no_message,
             fresh=stale_flags,
         )
     return previous.model_copy(
-        update={"time_ms": max(time_ms, 0), "fresh": stale_flags, "vehicle": no_message}
+        update={"time_ms": max(time_ms, 0), "fresh": stale_flags, "can_rx": ()}
     )
 
 
@@ -102,3 +103,12 @@ def replay_lines(
         outputs = controller.step(frame)
         previous = frame
         yield ReplayStep(line=number, outputs=outputs, error=error)
+
+
+def fault_event(event: DtcEventOutput) -> FaultEvent:
+    """The fault memory record of one DTC event (the occurrence count joins the freeze frame).
+
+    Implements: SWR_CTRL_DTC_001
+    """
+    freeze = {**event.freeze, "occurrence": event.occurrence}
+    return FaultEvent(dtc=event.dtc[:64] or "UNKNOWN", time_ms=event.time_ms, freeze=freeze)

@@ -45,6 +45,8 @@ FAULT_FLAGS = MappingProxyType(
         "stale_data": FaultFlag.FROZEN_SAMPLES,
         "isolation": FaultFlag.ISOLATION_FAULT,
         "communication_timeout": FaultFlag.COMMUNICATION_LOSS,
+        "communication_corrupt": FaultFlag.COMMUNICATION_CORRUPT,
+        "contactor_feedback": FaultFlag.CONTACTOR_FEEDBACK,
         "crash": FaultFlag.CRASH_DISCONNECT,
         "contactor_welded": FaultFlag.CONTACTOR_WELDED,
         "precharge_lockout": FaultFlag.PRECHARGE_FAILURE,

@@ -4,14 +4,16 @@ ASIL: QM (a verification tool producing fault-injection evidence for the D
 protection; the BMS never imports it). Requirements: SWR_CTRL_FAULTS_001.
 
     from bms.faults import run_campaign
-    report = run_campaign(config, load_chemistry("NMC_Chen2020"), fault_free_s=60.0)
+    report = run_campaign(config, load_chemistry("NMC_Chen2020"), fault_free_s=60.0, workers=2)
     report.summary["passed"]
 """
 
 from bms.faults._campaign import (
     DEFAULT_ONSETS_MS,
     DEFAULT_POINTS,
+    DEFAULT_SEGMENT_S,
     CampaignReport,
+    DtcSink,
     FaultFreeResult,
     RunResult,
     Trace,
@@ -26,7 +28,9 @@ from bms.faults._rig import OperatingPoint, PackRig, RigParameters
 __all__ = [
     "DEFAULT_ONSETS_MS",
     "DEFAULT_POINTS",
+    "DEFAULT_SEGMENT_S",
     "CampaignReport",
+    "DtcSink",
     "FaultCase",
     "FaultFreeResult",
     "OperatingPoint",

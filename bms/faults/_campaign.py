@@ -10,22 +10,31 @@ at its onset, and the run records when the intended fault (or another that
 covers it) latched, when every contactor was commanded open, and whether the
 contacts were open (command + ``pack.contactors.opening_time_ms``) within
 the fault tolerant time. Fault-free runs at every operating point count
-false trips. Everything is seeded: the same arguments give the same report.
+false trips; each point's fault-free time is cut into drives of at most
+``segment_s`` (each a fresh power-up with its own seed) that can run on
+several worker processes. Every DTC event the controller emits is recorded
+per run (``dtcs``) and can be handed to a sink (``bms faults --fault-memory``
+writes them through :mod:`bms.memory`). Everything is seeded: the same
+arguments give the same report, whatever the number of workers.
 """
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 from bms.cell import Chemistry
 from bms.config import BmsConfig
-from bms.controller import BmsController, ControllerOutputs
+from bms.controller import BmsController, ControllerOutputs, DtcEventOutput
 from bms.faults._cases import FaultCase, fault_cases
 from bms.faults._rig import OperatingPoint, PackRig
 
 __all__ = [
     "DEFAULT_ONSETS_MS",
     "DEFAULT_POINTS",
+    "DEFAULT_SEGMENT_S",
     "CampaignReport",
+    "DtcSink",
     "FaultFreeResult",
     "RunResult",
     "Trace",
@@ -50,6 +59,16 @@ DEFAULT_ONSETS_MS: tuple[int, ...] = (2500, 3370, 4110)
 
 _MARGIN_MS = 300
 """A run goes on this long past the fault tolerant time, to see late reactions."""
+
+DEFAULT_SEGMENT_S = 1800.0
+"""Longest fault-free drive: a point's fault-free time is cut into drives of at most this."""
+
+
+class DtcSink(Protocol):
+    """Receives each DTC event of an injected run with the run's label (``case/point/T/onset``)."""
+
+    def __call__(self, label: str, event: DtcEventOutput) -> None:
+        """Take one event."""
 
 
 @dataclass
@@ -81,6 +100,10 @@ class RunResult:
     open_command_ms: int | None
     safe_state_ms: int | None
     within_ftti: bool
+    dtcs: list[str] = field(default_factory=list)
+    """DTC events the controller emitted after the onset (name, occurrence, time from onset)."""
+    dtc_recorded: bool = False
+    """Whether a DTC of a detecting fault was emitted with a freeze frame."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +148,30 @@ def _record(trace: Trace, rig: PackRig, outputs: ControllerOutputs) -> None:
     trace.latched.append(len(outputs.latched_faults))
 
 
+def _note_dtcs(  # noqa: PLR0913 - one step's bookkeeping
+    outputs: ControllerOutputs,
+    since_ms: int,
+    *,
+    case: FaultCase,
+    label: str,
+    dtcs: list[str],
+    sink: DtcSink | None,
+) -> bool:
+    """Record this step's DTC events; whether one of them is a detecting fault with a freeze frame.
+
+    Each event is appended to ``dtcs`` (as ``NAME#occurrence@time``) and handed to ``sink``.
+    """
+    events: tuple[DtcEventOutput, ...] = getattr(outputs, "dtc_events", ())
+    # getattr: scripted stand-ins of the controller in the unit tests may have none
+    recorded = False
+    for event in events:  # loop-bound: at most one event per fault kind
+        dtcs.append(f"{event.dtc}#{event.occurrence}@{since_ms}ms")
+        recorded = recorded or (event.dtc.lower() in case.expected and bool(event.freeze))
+        if sink is not None:
+            sink(label, event)
+    return recorded
+
+
 def run_fault_case(  # noqa: PLR0913 - a run is exactly these
     case: FaultCase,
     point: OperatingPoint,
@@ -134,6 +181,7 @@ def run_fault_case(  # noqa: PLR0913 - a run is exactly these
     chemistry: Chemistry,
     seed: int,
     trace: Trace | None = None,
+    dtc_sink: DtcSink | None = None,
 ) -> RunResult:
     """Inject ``case`` at ``onset_ms`` into a run at ``point``; time the reaction.
 
@@ -147,6 +195,9 @@ def run_fault_case(  # noqa: PLR0913 - a run is exactly these
     connected = False
     detection: tuple[int, list[str]] | None = None
     open_ms: int | None = None
+    label = f"{case.name}/{point.name}/{point.ambient_degc:g}C/{onset_ms}ms"
+    dtcs: list[str] = []
+    recorded = False
     while rig.time_ms <= end_ms:  # loop-bound: every step advances rig.time_ms by one period
         since_ms = rig.time_ms - onset_ms
         if case.plant is not None:
@@ -159,6 +210,10 @@ def run_fault_case(  # noqa: PLR0913 - a run is exactly these
             false_trips.update(outputs.latched_faults)
             connected = outputs.contactors.main_positive
         else:
+            recorded = (
+                _note_dtcs(outputs, since_ms, case=case, label=label, dtcs=dtcs, sink=dtc_sink)
+                or recorded
+            )
             hits = sorted(case.expected & set(outputs.latched_faults))
             if detection is None and hits:
                 detection = (since_ms, hits)
@@ -186,6 +241,8 @@ def run_fault_case(  # noqa: PLR0913 - a run is exactly these
         open_command_ms=open_ms,
         safe_state_ms=safe_ms,
         within_ftti=within and connected and not false_trips,
+        dtcs=dtcs,
+        dtc_recorded=recorded,
     )
 
 
@@ -211,6 +268,45 @@ def run_fault_free(
     return FaultFreeResult(point.name, point.ambient_degc, duration_s, sorted(trips), first)
 
 
+def _fault_free_task(
+    task: tuple[OperatingPoint, float, BmsConfig, Chemistry, int],
+) -> FaultFreeResult:
+    """One fault-free drive (module level, so a worker process can run it)."""
+    point, duration_s, config, chemistry, seed = task
+    return run_fault_free(point, duration_s, config=config, chemistry=chemistry, seed=seed)
+
+
+def _fault_free_drives(
+    tasks: list[tuple[OperatingPoint, float, BmsConfig, Chemistry, int]],
+    workers: int,
+    progress: Callable[[str], None] | None,
+) -> list[FaultFreeResult]:
+    """Every fault-free drive, in task order, on ``workers`` processes (1: in this one)."""
+    results: list[FaultFreeResult] = []
+
+    def done(result: FaultFreeResult) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(f"fault-free {result.point} {result.ambient_degc:g} C")
+
+    if workers > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_fault_free_task, tasks):  # loop-bound: one per task
+                done(result)
+    else:
+        for task in tasks:  # loop-bound: one per task
+            done(_fault_free_task(task))
+    return results
+
+
+def _segments(total_s: float, segment_s: float) -> list[float]:
+    """``total_s`` cut into equal drives of at most ``segment_s`` (none for a zero total)."""
+    if total_s <= 0.0:
+        return [0.0]
+    count = max(1, -int(-total_s // segment_s))
+    return [total_s / count] * count
+
+
 def run_campaign(  # noqa: PLR0913 - the campaign's knobs
     config: BmsConfig,
     chemistry: Chemistry,
@@ -221,6 +317,9 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
     fault_free_s: float = 120.0,
     progress: Callable[[str], None] | None = None,
     traces: dict[str, Trace] | None = None,
+    workers: int = 1,
+    segment_s: float = DEFAULT_SEGMENT_S,
+    dtc_sink: DtcSink | None = None,
 ) -> CampaignReport:
     """Every applicable (fault, point, onset) run and a fault-free run per point.
 
@@ -232,9 +331,12 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
         cases: names of the fault types to inject (all when ``None``).
         points: operating points.
         onsets_ms: fault onsets after power-up.
-        fault_free_s: length of each fault-free run.
-        progress: called with a label after each run.
+        fault_free_s: fault-free time at each point (cut into drives of ``segment_s``).
+        progress: called with a label after each run (and each fault-free drive).
         traces: when given, the first run of each fault type records its trace here.
+        workers: processes for the fault-free drives (1 runs them in this process).
+        segment_s: longest fault-free drive.
+        dtc_sink: receives every DTC event of the injected runs.
 
     Returns:
         Every run and a summary; ``summary["passed"]`` is the verdict.
@@ -266,19 +368,17 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
                         chemistry=chemistry,
                         seed=seed,
                         trace=trace,
+                        dtc_sink=dtc_sink,
                     )
                 )
                 if progress is not None:
                     progress(f"{case.name} {point.name} {point.ambient_degc:g} C")
-    fault_free = []
-    for index, point in enumerate(points):
-        fault_free.append(
-            run_fault_free(
-                point, fault_free_s, config=config, chemistry=chemistry, seed=90_000 + index
-            )
-        )
-        if progress is not None:
-            progress(f"fault-free {point.name} {point.ambient_degc:g} C")
+    tasks = [
+        (point, duration_s, config, chemistry, 90_000 + 100 * index + part)
+        for index, point in enumerate(points)
+        for part, duration_s in enumerate(_segments(fault_free_s, segment_s))
+    ]
+    fault_free = _fault_free_drives(tasks, workers, progress)
     missed = [r for r in runs if not r.within_ftti]
     tripped = [f for f in fault_free if f.false_trips]
     detection = [r.detection_ms for r in runs if r.detection_ms is not None]
@@ -289,7 +389,9 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
         "within_ftti": len(runs) - len(missed),
         "missed": [f"{r.case}/{r.point}/{r.ambient_degc:g}C/{r.onset_ms}ms" for r in missed],
         "worst_detection_ms": max(detection) if detection else None,
+        "dtc_recorded": sum(r.dtc_recorded for r in runs),
         "fault_free_hours": round(sum(f.duration_s for f in fault_free) / 3600.0, 3),
+        "fault_free_drives": len(fault_free),
         "false_trips": [f"{f.point}/{f.ambient_degc:g}C: {f.false_trips}" for f in tripped],
         "passed": not missed and not tripped,
     }

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bms.can import protected_message
 from bms.config import BmsConfig
-from bms.controller import ControllerInputs, FreshFlags, VehicleCommandInput
+from bms.controller import COMMAND_MESSAGE, CanFrameInput, ControllerInputs, FreshFlags
 from bms.faults._rig import OperatingPoint, PackRig
 from bms.protection import current_scale
 
@@ -135,6 +136,61 @@ def _current_override(amperes: Callable[[OperatingPoint], float]) -> Callable[[P
     return plant
 
 
+def _rig_flag(name: str, value: object) -> Callable[[PackRig, int], None]:
+    """From the onset on, the rig attribute ``name`` is ``value`` (before it, its default)."""
+    default: object = {"crash_detected": False, "close_override": None, "dropped": frozenset()}[
+        name
+    ]
+
+    def plant(rig: PackRig, since_ms: int) -> None:
+        setattr(rig, name, value if since_ms >= 0 else default)
+
+    return plant
+
+
+def _spoil_command(spoil: Callable[[str], str]) -> Injection:
+    """From the onset on, every ``VCU_Command`` frame's payload (hex) is changed by ``spoil``."""
+    command_id = protected_message(COMMAND_MESSAGE).arbitration_id
+
+    def inject(frame: ControllerInputs, rig: PackRig, since_ms: int) -> ControllerInputs:
+        del rig
+        if since_ms < 0:
+            return frame
+        frames = tuple(
+            f.model_copy(update={"data_hex": spoil(f.data_hex)})
+            if f.arbitration_id == command_id
+            else f
+            for f in frame.can_rx
+        )
+        return frame.model_copy(update={"can_rx": frames})
+
+    return inject
+
+
+def _flip_crc(data_hex: str) -> str:
+    return f"{int(data_hex[:2], 16) ^ 0x5A:02x}{data_hex[2:]}"
+
+
+class _Repeated:
+    """From the onset on, the vehicle repeats its first ``VCU_Command`` frame (counter stuck)."""
+
+    def __init__(self) -> None:
+        self.held: CanFrameInput | None = None
+        self.command_id = protected_message(COMMAND_MESSAGE).arbitration_id
+
+    def __call__(self, frame: ControllerInputs, rig: PackRig, since_ms: int) -> ControllerInputs:
+        del rig
+        if since_ms < 0:
+            self.held = None
+            return frame
+        frames = []
+        for one in frame.can_rx:
+            if one.arbitration_id == self.command_id:
+                self.held = self.held if self.held is not None else one
+            frames.append(self.held if one.arbitration_id == self.command_id else one)
+        return frame.model_copy(update={"can_rx": tuple(frames)})
+
+
 class _Frozen:
     """Repeats the frame of the onset with nothing fresh (a frozen sample stream)."""
 
@@ -153,7 +209,7 @@ class _Frozen:
             update={
                 "time_ms": frame.time_ms,
                 "fresh": stale,
-                "vehicle": frame.vehicle,
+                "can_rx": frame.can_rx,
                 "contactor_feedback": frame.contactor_feedback,
                 "link_voltage_v": frame.link_voltage_v,
             }
@@ -341,7 +397,7 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             "cell_voltage_stuck",
             frozenset({"voltage_sensor"}),
             "voltage_sensor",
-            plausibility.stuck_time_ms + sensor_ftti,
+            plausibility.stuck_fault_tolerant_time_ms,
             charging,
             _Stuck(),
         ),
@@ -384,9 +440,31 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             "communication_timeout",
             protection.communication.timing.fault_tolerant_time_ms,
             anywhere,
-            _after_onset(
-                lambda f: f.model_copy(update={"vehicle": VehicleCommandInput(message_valid=False)})
-            ),
+            _after_onset(lambda f: f.model_copy(update={"can_rx": ()})),
+        ),
+        FaultCase(
+            "communication_crc",
+            frozenset({"communication_corrupt", "communication_timeout"}),
+            "communication_corrupt",
+            protection.communication.corruption_timing.fault_tolerant_time_ms,
+            anywhere,
+            _spoil_command(_flip_crc),
+        ),
+        FaultCase(
+            "communication_length",
+            frozenset({"communication_corrupt", "communication_timeout"}),
+            "communication_corrupt",
+            protection.communication.corruption_timing.fault_tolerant_time_ms,
+            anywhere,
+            _spoil_command(lambda data: data[:-2]),
+        ),
+        FaultCase(
+            "communication_counter",
+            frozenset({"communication_corrupt", "communication_timeout"}),
+            "communication_corrupt",
+            protection.communication.corruption_timing.fault_tolerant_time_ms,
+            anywhere,
+            _Repeated(),
         ),
         FaultCase(
             "frozen_stream",
@@ -405,26 +483,28 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             "crash",
             protection.crash.fault_tolerant_time_ms,
             anywhere,
-            _after_onset(
-                lambda f: f.model_copy(
-                    update={
-                        "vehicle": VehicleCommandInput(
-                            close_request=f.vehicle.close_request, crash=True
-                        )
-                    }
-                )
-            ),
+            _identity,
+            _rig_flag("crash_detected", True),
         ),
         FaultCase(
             "welded_main_positive",
             frozenset({"contactor_welded"}),
             "contactor_welded",
-            sequence.weld_check_ms + 2 * period,
+            # the open request reaches the BMS with the next VCU_Command (one message period)
+            sequence.weld_check_ms + protected_message(COMMAND_MESSAGE).period_ms + 2 * period,
             standstill,
-            _after_onset(
-                lambda f: f.model_copy(update={"vehicle": VehicleCommandInput(close_request=False)})
-            ),
+            _identity,
+            _rig_flag("close_override", False),
             opens_contactors=False,
             welded=frozenset({"main_positive"}),
+        ),
+        FaultCase(
+            "main_positive_dropout",
+            frozenset({"contactor_feedback"}),
+            "contactor_feedback",
+            sequence.feedback_timing.fault_tolerant_time_ms,
+            lambda p: p.name in {"driving", "charging"},
+            _identity,
+            _rig_flag("dropped", frozenset({"main_positive"})),
         ),
     )

@@ -10,27 +10,55 @@ of cells, two current sensors with their own gain, offset and noise (inside
 their configured accuracy), the pack voltage, a DC link charged through the
 precharge resistor or the main contactor and discharged actively when open,
 contactor feedback that follows the coil command after a mechanical delay,
-an isolation monitor reading every 100 ms and vehicle messages every 100 ms.
-Everything is seeded and deterministic.
+an isolation monitor reading every 100 ms, and the vehicle's E2E-protected
+CAN frames as the bus delivers them (``VCU_Command`` every 100 ms,
+``VCU_Crash`` every 20 ms, each with its alive counter and CRC-8, encoded by
+:mod:`bms.can`). Everything is seeded and deterministic.
 """
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
+from bms.can import (
+    CrashSignal,
+    VehicleCommand,
+    encode_crash,
+    encode_vehicle_command,
+    next_counter,
+    protected_message,
+)
 from bms.cell import Chemistry
 from bms.config import BmsConfig
 from bms.controller import (
+    COMMAND_MESSAGE,
+    CRASH_MESSAGE,
+    CanFrameInput,
     ContactorCommandOutput,
     ContactorFeedbackInput,
     ControllerInputs,
     FreshFlags,
-    VehicleCommandInput,
 )
 from bms.plant import PackSimulator, PackSpread
 
 __all__ = ["OperatingPoint", "PackRig", "RigParameters"]
+
+
+@cache
+def _command_frame(close_request: bool, counter: int) -> CanFrameInput:
+    """The vehicle's ``VCU_Command`` (30 distinct frames: encoded once each)."""
+    command = VehicleCommand(close_request=close_request, reset_request=False)
+    frame = encode_vehicle_command(command, counter)
+    return CanFrameInput(arbitration_id=frame.arbitration_id, data_hex=frame.data.hex())
+
+
+@cache
+def _crash_frame(crash_detected: bool, counter: int) -> CanFrameInput:
+    """The airbag controller's ``VCU_Crash`` (30 distinct frames: encoded once each)."""
+    frame = encode_crash(CrashSignal(crash_detected), counter)
+    return CanFrameInput(arbitration_id=frame.arbitration_id, data_hex=frame.data.hex())
 
 
 @dataclass(frozen=True)
@@ -121,6 +149,14 @@ class PackRig:
         """A demanded pack current that replaces the operating point's (fault injection)."""
         self.limits_a = (0.0, 0.0)
         """The BMS's last (charge, discharge) current limits, which the vehicle obeys."""
+        self.crash_detected = False
+        """What the airbag controller sends in ``VCU_Crash`` (fault injection)."""
+        self.close_override: bool | None = None
+        """A close request that replaces the campaign's (``None``: no override)."""
+        self.dropped: frozenset[str] = frozenset()
+        """Contactors that drop out (open whatever their coil command; fault injection)."""
+        self.counters = (0, 0)
+        """Alive counters of the next ``VCU_Command`` and ``VCU_Crash``."""
 
     @property
     def pack_voltage_v(self) -> float:
@@ -142,18 +178,37 @@ class PackRig:
             self.current_a * (1.0 + params.hall[0]) + params.hall[1] + params.hall[2] * noise[-1],
         )
         message = self.step_count % params.message_period_steps == 0
+        can_rx = self._vehicle_frames(
+            close_request if self.close_override is None else self.close_override
+        )
         return ControllerInputs(
             time_ms=self.time_ms,
-            cell_voltages_v=tuple(float(v) for v in volts),
-            cell_temperatures_degc=tuple(float(t) for t in temps),
+            cell_voltages_v=tuple(volts.tolist()),
+            cell_temperatures_degc=tuple(temps.tolist()),
             current_a=currents,
             pack_voltage_v=self.pack_voltage_v,
             link_voltage_v=self.link_v,
             isolation_resistance_ohm=params.isolation_ohm,
             contactor_feedback=self.closed,
-            vehicle=VehicleCommandInput(message_valid=message, close_request=close_request),
+            can_rx=can_rx,
             fresh=FreshFlags(isolation=message),
         )
+
+    def _vehicle_frames(self, close_request: bool) -> tuple[CanFrameInput, ...]:
+        """The vehicle's frames due this step, each at its DBC period, counters advanced."""
+        period_ms = self.config.pack.protection_period_ms
+        command_every = max(protected_message(COMMAND_MESSAGE).period_ms // period_ms, 1)
+        crash_every = max(protected_message(CRASH_MESSAGE).period_ms // period_ms, 1)
+        command_counter, crash_counter = self.counters
+        frames: list[CanFrameInput] = []
+        if self.step_count % command_every == 0:
+            frames.append(_command_frame(close_request, command_counter))
+            command_counter = next_counter(command_counter)
+        if self.step_count % crash_every == 0:
+            frames.append(_crash_frame(self.crash_detected, crash_counter))
+            crash_counter = next_counter(crash_counter)
+        self.counters = (command_counter, crash_counter)
+        return tuple(frames)
 
     def _mechanics(self, commands: ContactorCommandOutput) -> None:
         """Each contactor follows its coil command after the mechanical delay."""
@@ -183,6 +238,11 @@ class PackRig:
             state = self.closed.model_dump()
             for name in welded:
                 state[f"{name}_closed"] = state[f"{name}_closed"] or before[f"{name}_closed"]
+            self.closed = ContactorFeedbackInput(**state)
+        if self.dropped:  # a contactor that drops out is open whatever its coil command
+            state = self.closed.model_dump()
+            for name in self.dropped:
+                state[f"{name}_closed"] = False
             self.closed = ContactorFeedbackInput(**state)
         dt_s = period_ms / 1000.0
         pack_v = self.pack_voltage_v

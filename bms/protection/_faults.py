@@ -34,6 +34,7 @@ class FaultId(StrEnum):
     ISOLATION = "isolation"
     COMMUNICATION_TIMEOUT = "communication_timeout"
     CRASH = "crash"
+    COMMUNICATION_CORRUPT = "communication_corrupt"
 
 
 class Reaction(IntEnum):
@@ -67,6 +68,7 @@ _WARNING_REACTION = MappingProxyType(
         FaultId.ISOLATION: Reaction.WARN,
         FaultId.COMMUNICATION_TIMEOUT: Reaction.DERATE,
         FaultId.CRASH: Reaction.WARN,
+        FaultId.COMMUNICATION_CORRUPT: Reaction.DERATE,
     }
 )
 

@@ -2,7 +2,7 @@
 
 ASIL: D. Requirements: SWR_PROT_OV_001, SWR_PROT_UV_001, SWR_PROT_OC_001,
 SWR_PROT_OC_002, SWR_PROT_TEMP_001, SWR_PROT_TEMP_002, SWR_PROT_PLAUS_001,
-SWR_PROT_ISO_001, SWR_PROT_COMM_001, SWR_PROT_CRASH_001, SWR_PROT_DEB_001,
+SWR_PROT_ISO_001, SWR_PROT_COMM_001, SWR_PROT_COMM_002, SWR_PROT_CRASH_001, SWR_PROT_DEB_001,
 SWR_PROT_RST_001, SWR_PROT_REACT_001, SWR_PROT_LIM_001.
 
 :func:`step_protection` runs once per protection period: it classifies the
@@ -75,6 +75,11 @@ class ProtectionSample:
     """Whether a valid (E2E-checked) vehicle command arrived this period."""
     crash: bool = False
     """Crash signalled by the vehicle."""
+    crash_message_ok: bool = True
+    """Whether a valid (E2E-checked) crash message arrived this period."""
+    communication_corrupt: str = ""
+    """Why a protected vehicle message is corrupted (its last frame failed the E2E check:
+    CRC, length or alive counter); empty when every message's last frame was accepted."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class ProtectionState:
     """Time since the last valid vehicle message."""
     isolation_age_ms: int = 0
     """Time since the last fresh isolation reading."""
+    crash_age_ms: int = 0
+    """Time since the last valid crash message."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ def fault_timings(config: BmsConfig) -> dict[FaultId, TimedLimit]:
         FaultId.ISOLATION: protection.isolation.timing,
         FaultId.COMMUNICATION_TIMEOUT: protection.communication.timing,
         FaultId.CRASH: protection.crash,
+        FaultId.COMMUNICATION_CORRUPT: protection.communication.corruption_timing,
     }
 
 
@@ -233,16 +241,22 @@ def _classify(
             sample.isolation_resistance_ohm, reference_v, protection.isolation
         ),
         FaultId.COMMUNICATION_TIMEOUT: classify_communication(
-            state.communication_age_ms, protection.communication
+            max(state.communication_age_ms, state.crash_age_ms), protection.communication
         ),
         FaultId.CRASH: classify_crash(sample.crash),
+        FaultId.COMMUNICATION_CORRUPT: (
+            (Level.FAULT, sample.communication_corrupt)
+            if sample.communication_corrupt
+            else (Level.NORMAL, "")
+        ),
     }
 
 
 def _freshness(sample: ProtectionSample) -> dict[FaultId, bool]:
     """Whether this period's sample is fresh for the sensor group each fault reads.
 
-    The stale stream, communication and crash faults are evaluated every period.
+    The stale stream, communication (loss and corruption) and crash faults are evaluated every
+    period.
     """
     return {
         FaultId.CELL_OVER_VOLTAGE: sample.cells_fresh,
@@ -262,6 +276,7 @@ def _freshness(sample: ProtectionSample) -> dict[FaultId, bool]:
         FaultId.STALE_DATA: True,
         FaultId.COMMUNICATION_TIMEOUT: True,
         FaultId.CRASH: True,
+        FaultId.COMMUNICATION_CORRUPT: True,
     }
 
 
@@ -270,7 +285,8 @@ def step_protection(
 ) -> tuple[ProtectionState, ProtectionReport]:
     """Run the protection for one period.
 
-    Implements: SWR_PROT_DEB_001, SWR_PROT_RST_001, SWR_PROT_REACT_001, SWR_PROT_LIM_001
+    Implements: SWR_PROT_DEB_001, SWR_PROT_RST_001, SWR_PROT_REACT_001, SWR_PROT_LIM_001,
+    SWR_PROT_COMM_001, SWR_PROT_COMM_002
 
     The charge current limit is 0 A while any temperature is outside the
     charge window's warning tier (or unknown): the vehicle must not charge
@@ -291,8 +307,9 @@ def step_protection(
     current_a = _trusted_current(sample.currents_a)
     age_ms = 0 if sample.vehicle_message_ok else state.communication_age_ms + period_ms
     isolation_age_ms = 0 if sample.isolation_fresh else state.isolation_age_ms + period_ms
+    crash_age_ms = 0 if sample.crash_message_ok else state.crash_age_ms + period_ms
     state = ProtectionState(
-        state.monitors, state.reasons, state.plausibility, age_ms, isolation_age_ms
+        state.monitors, state.reasons, state.plausibility, age_ms, isolation_age_ms, crash_age_ms
     )
     plausibility, plausibility_levels = step_plausibility(
         state.plausibility,
@@ -373,6 +390,6 @@ def step_protection(
         current_a=current_a,
     )
     new_state = ProtectionState(
-        tuple(monitors), tuple(reasons), plausibility, age_ms, isolation_age_ms
+        tuple(monitors), tuple(reasons), plausibility, age_ms, isolation_age_ms, crash_age_ms
     )
     return (new_state, report)

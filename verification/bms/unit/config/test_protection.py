@@ -160,7 +160,7 @@ SEQUENCE = PROTECTION.contactor_sequence.model_dump()
         ),
         (
             CommunicationLimits,
-            {"warning_ms": 300, "timeout_ms": 300, "timing": TIMING},
+            {"warning_ms": 300, "timeout_ms": 300, "timing": TIMING, "corruption_timing": TIMING},
             "warning_ms=300 must be < timeout_ms=300",
         ),
         (
@@ -232,6 +232,9 @@ def _protection(path: str, value: Any) -> ProtectionConfig:
         ("communication.timeout_ms", 461, "protection.communication.timeout_ms=461"),
         ("plausibility.max_stale_periods", 7, "max_stale_periods=7"),
         ("contactor_sequence.weld_check_ms", 29, "weld_check_ms=29"),
+        ("plausibility.stuck_time_ms", 921, "stuck_fault_tolerant_time_ms=980"),
+        ("contactor_sequence.feedback_timing.debounce_ms", 131, "feedback_timing"),
+        ("communication.corruption_timing.debounce_ms", 461, "communication.corruption.timing"),
     ],
 )
 def test_reaction_budget_problems(path: str, value: Any, fragment: str) -> None:
@@ -249,6 +252,9 @@ def test_reaction_budget_problems(path: str, value: Any, fragment: str) -> None:
         ("communication.timeout_ms", 460),
         ("plausibility.max_stale_periods", 6),
         ("contactor_sequence.weld_check_ms", 30),
+        ("plausibility.stuck_time_ms", 920),
+        ("contactor_sequence.feedback_timing.debounce_ms", 130),
+        ("communication.corruption_timing.debounce_ms", 460),
     ],
 )
 def test_reaction_budget_boundaries_accepted(path: str, value: Any) -> None:

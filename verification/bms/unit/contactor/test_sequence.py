@@ -9,7 +9,11 @@ opening in every closing state on the same step, recorded as an emergency
 above the emergency current (boundary); a normal open request waiting for
 the current to fall, then opening as an emergency after the wait; weld
 detection of each contactor by feedback and by the link voltage; no close
-while forced open; the minimum dwell between openings and closings.
+while forced open; the minimum dwell between openings and closings; the
+feedback supervision (a main contactor dropping out while closed opens every
+contactor within its budget and latches FEEDBACK_FAULT until reset; a lag
+shorter than travel plus debounce is tolerated; a contactor closing while
+commanded open is a weld).
 """
 
 from dataclasses import replace
@@ -46,12 +50,19 @@ IDLE = ContactorInputs(
 CLOSING = replace(IDLE, close_request=True)
 
 
+def fed(machine: ContactorMachine, inputs: ContactorInputs) -> ContactorInputs:
+    """Healthy auxiliary contacts (they follow the coils) unless a test sets other feedback."""
+    if inputs.feedback != ContactorCommands():
+        return inputs
+    return replace(inputs, feedback=commands_for(machine.state))
+
+
 def drive(
     machine: ContactorMachine, inputs: ContactorInputs, steps: int
 ) -> tuple[ContactorMachine, list[ContactorOutput]]:
     outputs = []
     for _ in range(steps):
-        machine, output = step_contactors(machine, inputs, CONFIG)
+        machine, output = step_contactors(machine, fed(machine, inputs), CONFIG)
         outputs.append(output)
     return machine, outputs
 
@@ -65,7 +76,7 @@ def until(
 ) -> tuple[ContactorMachine, ContactorOutput]:
     """Step until ``state`` is entered; return the machine and the output of that step."""
     for _ in range(limit):
-        machine, output = step_contactors(machine, inputs, CONFIG)
+        machine, output = step_contactors(machine, fed(machine, inputs), CONFIG)
         if machine.state is state:
             return machine, output
     raise AssertionError(f"{state} not reached in {limit} steps")
@@ -148,7 +159,7 @@ def test_precharge_timeout_retries_then_locks_out() -> None:
     machine = precharging()
     timeouts = 0
     for _ in range(4000):
-        machine, output = step_contactors(machine, CLOSING, CONFIG)
+        machine, output = step_contactors(machine, fed(machine, CLOSING), CONFIG)
         if ContactorEvent.PRECHARGE_FAILED in output.events:
             timeouts += 1
             assert output.commands == ContactorCommands()
@@ -274,3 +285,65 @@ def test_minimum_dwell_before_reclosing() -> None:
     assert machine.state is ContactorState.OPEN
     machine, outputs = drive(machine, CLOSING, 1)
     assert machine.state is ContactorState.PRECHARGING
+
+
+FEEDBACK = SEQUENCE.feedback_timing
+
+
+def _steps_to_feedback_fault() -> int:
+    """Steps after a state's entry until a persistent disagreement must have reacted."""
+    return steps_of(TIMING.opening_time_ms) + steps_of(FEEDBACK.debounce_ms) + 1
+
+
+@pytest.mark.verifies("SWR_CONT_FB_001", method="fault_injection")
+@pytest.mark.verifies("SWR_CONT_FB_001")
+@pytest.mark.parametrize("dropped", ["main_positive", "main_negative"])
+def test_dropout_while_closed_opens_and_latches(dropped: str) -> None:
+    feedback = replace(commands_for(ContactorState.CLOSED), **{dropped: False})
+    inputs = replace(CLOSING, link_voltage_v=PACK_V, feedback=feedback)
+    machine = closed()
+    reacted = None
+    for step in range(_steps_to_feedback_fault() + 2):
+        machine, output = step_contactors(machine, inputs, CONFIG)
+        if ContactorEvent.FEEDBACK_MISMATCH in output.events:
+            reacted = step
+            assert output.commands == ContactorCommands()
+            break
+    assert reacted is not None
+    budget_ms = TIMING.opening_time_ms + FEEDBACK.debounce_ms + PERIOD
+    assert (reacted + 1) * PERIOD <= budget_ms
+    assert (reacted + 1) * PERIOD + TIMING.opening_time_ms <= FEEDBACK.fault_tolerant_time_ms
+    assert machine.dropped == (dropped,)
+    opened = replace(IDLE, close_request=True)
+    machine, outputs = drive(machine, opened, steps_of(SEQUENCE.weld_check_ms) + 1)
+    assert machine.state is ContactorState.FEEDBACK_FAULT
+    machine, outputs = drive(machine, opened, 100)
+    assert all(o.commands == ContactorCommands() for o in outputs)
+    machine, _ = drive(machine, replace(IDLE, reset_request=True), 1)
+    assert machine.state is ContactorState.OPEN
+    assert machine.dropped == ()
+
+
+@pytest.mark.verifies("SWR_CONT_FB_001")
+def test_short_disagreement_during_travel_is_tolerated() -> None:
+    """A contact that lags its coil by less than the travel plus the debounce is healthy."""
+    machine = closed()
+    lag = steps_of(TIMING.opening_time_ms) + steps_of(FEEDBACK.debounce_ms) - 1
+    lagging = replace(CLOSING, link_voltage_v=PACK_V, feedback=ContactorCommands())
+    machine, outputs = drive(machine, lagging, lag)
+    assert machine.state is ContactorState.CLOSED
+    assert all(ContactorEvent.FEEDBACK_MISMATCH not in o.events for o in outputs)
+    machine, outputs = drive(machine, CLOSING, 50)
+    assert machine.state is ContactorState.CLOSED
+
+
+@pytest.mark.verifies("SWR_CONT_FB_001", "SWR_CONT_WELD_001", method="fault_injection")
+def test_contactor_closing_while_open_is_a_weld() -> None:
+    machine = settled_open()
+    stuck = replace(IDLE, feedback=ContactorCommands(precharge=True))
+    machine, outputs = drive(machine, stuck, _steps_to_feedback_fault())
+    assert machine.state is ContactorState.WELDED
+    assert machine.welded == ("precharge",)
+    assert any(ContactorEvent.WELD_DETECTED in o.events for o in outputs)
+    machine, outputs = drive(machine, replace(stuck, close_request=True), 50)
+    assert all(o.commands == ContactorCommands() for o in outputs)

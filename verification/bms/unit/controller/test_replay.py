@@ -4,14 +4,23 @@ Covers: valid lines give one output each with no error; a malformed line
 (bad JSON, unknown key, wrong type, empty line) is reported with its line
 number and replayed as a stale step (nothing fresh, no vehicle message,
 time advanced by one period); three malformed lines in a row latch the
-stale-stream fault; a malformed first line has no previous frame to repeat.
+stale-stream fault; a malformed first line has no previous frame to repeat;
+end to end through ``bms replay --fault-memory``: a replayed over-voltage
+(and a corrupted vehicle command) leave their DTCs with occurrence counts
+and freeze frames in the append-only store, read back after the run, and a
+second replay adds occurrences; a DTC event converts to a memory record.
 """
+
+import math
+from pathlib import Path
 
 import pytest
 
+from bms.cli import ExitCode, main
 from bms.config import load_config
-from bms.controller import BmsController, replay_lines, stale_frame
-from verification.bms.unit.controller.frames import frame
+from bms.controller import BmsController, DtcEventOutput, fault_event, replay_lines, stale_frame
+from bms.memory import read_fault_memory
+from verification.bms.unit.controller.frames import follow, frame, vehicle_frames
 
 CONFIG = load_config()
 PERIOD = CONFIG.pack.protection_period_ms
@@ -66,7 +75,68 @@ def test_stale_frame() -> None:
     assert stale.time_ms == 110
     assert stale.cell_voltages_v == previous.cell_voltages_v
     assert not any(stale.fresh.model_dump().values())
-    assert not stale.vehicle.message_valid
+    assert stale.can_rx == ()
+    assert previous.can_rx != ()
     first = stale_frame(None, 0)
     assert first.cell_voltages_v == ()
     assert replay(["oops"])[0].outputs.contactors.main_positive is False
+
+
+def _fault_recording(path: Path) -> None:
+    """A drive that connects, then one cell rises above the over-voltage fault tier."""
+    high_v = CONFIG.protection.cell_voltage.over_fault_v + 0.01
+    controller = BmsController(CONFIG)
+    plant: dict[str, object] = {}
+    lines = []
+    for index in range(160):
+        time_ms = index * PERIOD
+        changes: dict[str, object] = dict(plant)
+        if index >= 100:
+            changes["cell_voltages_v"] = tuple([3.7] * 95 + [high_v])
+        if index >= 120:  # the vehicle's command frames arrive with a bad CRC from here on
+            command, crash = vehicle_frames(time_ms, close=True)
+            spoilt = f"{int(command.data_hex[:2], 16) ^ 0xFF:02x}{command.data_hex[2:]}"
+            changes["can_rx"] = (command.model_copy(update={"data_hex": spoilt}), crash)
+        inputs = frame(time_ms, close=True, **changes)  # type: ignore[arg-type]
+        plant = follow(controller.step(inputs))
+        lines.append(inputs.model_dump_json())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.verifies("SWR_CTRL_DTC_001", "SWR_MEM_001", "SWR_MEM_003", method="fault_injection")
+def test_replayed_faults_survive_in_the_fault_memory(tmp_path: Path) -> None:
+    recording, store = tmp_path / "frames.jsonl", tmp_path / "dtc.fm"
+    _fault_recording(recording)
+    out = tmp_path / "out.jsonl"
+    argv = ["replay", "--inputs", str(recording), "--out", str(out), "--fault-memory", str(store)]
+    assert main(argv) == ExitCode.OK
+    memory = read_fault_memory(store).memory
+    codes = [entry.dtc for entry in memory.entries]
+    assert codes[0] == "CELL_OVER_VOLTAGE"
+    assert "COMMUNICATION_CORRUPT" in codes
+    over = memory.entry("CELL_OVER_VOLTAGE")
+    assert over is not None
+    assert over.occurrences == 1
+    assert over.first_freeze["max_cell_index"] == 95
+    assert math.isclose(float(over.first_freeze["max_cell_v"]), 4.26)
+    assert (
+        over.first_ms
+        == (100 + CONFIG.protection.cell_voltage.timing.debounce_ms // PERIOD - 1) * PERIOD
+    )
+    assert main(argv) == ExitCode.OK
+    again = read_fault_memory(store).memory.entry("CELL_OVER_VOLTAGE")
+    assert again is not None
+    assert again.occurrences == 2
+    assert again.first_ms == over.first_ms
+
+
+@pytest.mark.verifies("SWR_CTRL_DTC_001")
+def test_fault_event_record() -> None:
+    event = DtcEventOutput(
+        dtc="CRASH", time_ms=120, occurrence=3, freeze={"current_a": math.nan, "reason": "x"}
+    )
+    record = fault_event(event)
+    assert record.dtc == "CRASH"
+    assert record.time_ms == 120
+    assert record.freeze["occurrence"] == 3
+    assert math.isnan(float(record.freeze["current_a"]))

@@ -11,7 +11,7 @@ import pytest
 
 from bms.can import CanFrame, FaultFlag, decode_signals
 from bms.config import load_config
-from bms.controller import FAULT_FLAGS, BmsController, VehicleCommandInput
+from bms.controller import FAULT_FLAGS, BmsController
 from bms.protection import FaultId
 from verification.bms.unit.controller.frames import frame
 
@@ -48,7 +48,7 @@ def test_latched_fault_sets_its_bit_and_safe_state() -> None:
     controller = BmsController(CONFIG)
     controller.step(frame(0))
     for i in range(1, 10):
-        controller.step(frame(i * 10, vehicle=VehicleCommandInput(crash=True)))
+        controller.step(frame(i * 10, crash=True))
     outputs = controller.step(frame(100))
     faults = decoded(outputs, "Crash")
     assert faults["CrashDisconnect"] == 1
@@ -57,7 +57,12 @@ def test_latched_fault_sets_its_bit_and_safe_state() -> None:
 
 @pytest.mark.verifies("SWR_CTRL_CAN_001")
 def test_every_latchable_fault_has_a_bit() -> None:
-    names = {str(f) for f in FaultId} | {"contactor_welded", "precharge_lockout", "internal_error"}
+    names = {str(f) for f in FaultId} | {
+        "contactor_welded",
+        "precharge_lockout",
+        "internal_error",
+        "contactor_feedback",
+    }
     assert set(FAULT_FLAGS) == names
     assert all(flag is not FaultFlag.NONE for flag in FAULT_FLAGS.values())
 

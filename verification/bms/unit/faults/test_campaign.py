@@ -5,7 +5,11 @@ within their FTTI with the detection and open-command times the debounce
 predicts; a fault-free run does not trip; a campaign over chosen fault
 types, one operating point and one onset runs each once, passes, and
 reports a summary; an unknown fault type is refused; a run whose
-reaction is disabled (patched protection) is reported as missed.
+reaction is disabled (patched protection) is reported as missed; a main
+contactor dropping out while driving and a corrupted (CRC) vehicle command
+are detected within their FTTI and leave a DTC; fault-free time is cut into
+drives and gives the same results on two worker processes as on one; every
+DTC event reaches the sink with the run's label.
 """
 
 import pytest
@@ -90,3 +94,64 @@ def test_missing_reaction_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_case_refused() -> None:
     with pytest.raises(ValueError, match="unknown fault types: nope"):
         run_campaign(CONFIG, CHEMISTRY, cases=("nope",), points=[STANDSTILL], fault_free_s=0.0)
+
+
+DRIVING = OperatingPoint("driving", 25.0, 0.8)
+
+
+@pytest.mark.verifies("SWR_CTRL_FAULTS_001", "SWR_CONT_FB_001", method="fault_injection")
+def test_contactor_dropout_reacts_within_its_ftti() -> None:
+    case = CASES["main_positive_dropout"]
+    assert (
+        case.ftti_ms == CONFIG.protection.contactor_sequence.feedback_timing.fault_tolerant_time_ms
+    )
+    result = run_fault_case(case, DRIVING, ONSET_MS, config=CONFIG, chemistry=CHEMISTRY, seed=4)
+    assert result.connected_at_onset
+    assert result.detected_as == ["contactor_feedback"]
+    assert result.within_ftti
+    assert result.dtc_recorded
+    assert result.dtcs[0].startswith("CONTACTOR_FEEDBACK#1@")
+
+
+@pytest.mark.verifies("SWR_CTRL_FAULTS_001", "SWR_PROT_COMM_002", "SWR_CTRL_RX_001")
+def test_corrupted_command_detected_within_its_ftti() -> None:
+    events: list[str] = []
+    result = run_fault_case(
+        CASES["communication_crc"],
+        STANDSTILL,
+        ONSET_MS,
+        config=CONFIG,
+        chemistry=CHEMISTRY,
+        seed=5,
+        dtc_sink=lambda label, event: events.append(f"{label} {event.dtc}"),
+    )
+    assert result.detected_as == ["communication_corrupt"]
+    assert result.within_ftti
+    timing = CONFIG.protection.communication.corruption_timing
+    assert result.detection_ms is not None
+    assert result.detection_ms >= timing.debounce_ms - 10
+    assert events == [f"communication_crc/standstill/25C/{ONSET_MS}ms COMMUNICATION_CORRUPT"]
+
+
+@pytest.mark.verifies("SWR_CTRL_FAULTS_001", "SWR_PROT_PLAUS_003")
+def test_stuck_cell_case_uses_the_hazard_ftti() -> None:
+    plausibility = CONFIG.protection.plausibility
+    assert CASES["cell_voltage_stuck"].ftti_ms == plausibility.stuck_fault_tolerant_time_ms
+    charging = OperatingPoint("charging", 25.0, 0.3)
+    result = run_fault_case(
+        CASES["cell_voltage_stuck"], charging, 2500, config=CONFIG, chemistry=CHEMISTRY, seed=6
+    )
+    assert result.within_ftti
+    assert result.detection_ms is not None
+    assert result.detection_ms >= plausibility.stuck_time_ms - 10
+
+
+@pytest.mark.verifies("SWR_CTRL_FAULTS_001")
+def test_fault_free_drives_on_two_workers_match_one() -> None:
+    kwargs = {"cases": ("crash",), "points": [STANDSTILL, DRIVING], "onsets_ms": [ONSET_MS]}
+    one = run_campaign(CONFIG, CHEMISTRY, fault_free_s=3.0, segment_s=1.5, **kwargs)  # type: ignore[arg-type]
+    two = run_campaign(CONFIG, CHEMISTRY, fault_free_s=3.0, segment_s=1.5, workers=2, **kwargs)  # type: ignore[arg-type]
+    assert one.fault_free == two.fault_free
+    assert len(one.fault_free) == 4
+    assert one.summary["fault_free_hours"] == round(6.0 / 3600.0, 3)
+    assert one.summary["fault_free_drives"] == 4

@@ -5,15 +5,17 @@ follows the command only after the mechanical delay; the link charges
 through the precharge path (with a small current) and follows the pack once
 the mains close; the vehicle's current obeys the BMS limits unless a fault
 overrides it; a welded contactor stays closed; frames have the configured
-counts and messages arrive every tenth step; the same seed gives the same
+counts, ``VCU_Command`` arrives every tenth step and ``VCU_Crash`` every
+second one, both passing the E2E receiver; the same seed gives the same
 frames.
 """
 
 import pytest
 
+from bms.can import E2eStatus, protected_message
 from bms.cell import load_chemistry
 from bms.config import load_config
-from bms.controller import ContactorCommandOutput
+from bms.controller import ContactorCommandOutput, VehicleReceiver, receive_vehicle
 from bms.faults import OperatingPoint, PackRig
 
 CONFIG = load_config()
@@ -37,7 +39,14 @@ def test_frame_shape_and_messages() -> None:
         plant.advance(OPEN)
     assert len(frames[0].cell_voltages_v) == CONFIG.pack.series_count
     assert len(frames[0].cell_temperatures_degc) == CONFIG.pack.temperature_sensor_count
-    assert [f.vehicle.message_valid for f in frames].count(True) == 2
+    ids = [frame.arbitration_id for f in frames for frame in f.can_rx]
+    assert ids.count(protected_message("VCU_Command").arbitration_id) == 2
+    assert ids.count(protected_message("VCU_Crash").arbitration_id) == 10
+    receiver = VehicleReceiver()
+    for index, f in enumerate(frames):
+        receiver, reception = receive_vehicle(receiver, f.can_rx, index * 10)
+        assert reception.corrupt == ""
+        assert E2eStatus.TIMEOUT not in reception.statuses
     assert frames[0].link_voltage_v == 0.0
 
 
