@@ -224,6 +224,34 @@ class PhysicsCell:
         faraday = 96485.33212
         return abs(_evaluate(full[key]) - _evaluate(empty[key])) * volume * faraday / 3600.0
 
+    def age(self, capacity_fraction: float) -> None:
+        """Age the cell to ``capacity_fraction`` of its capacity by loss of electrode area.
+
+        Every later run uses an electrode width (and nominal capacity) scaled
+        by ``capacity_fraction``: the cell loses that share of its active area
+        on both electrodes alike (loss of active material with the
+        stoichiometry windows kept), so its capacity scales by the fraction,
+        its OCV against the normalised charge is unchanged (the chemistry
+        file's OCV table still holds) and its resistances rise by the inverse
+        fraction (the same current over a smaller area), the two symptoms of
+        ageing that SoH estimation must see. The simplest ageing a parameter
+        set expresses without a degradation model.
+
+        Raises:
+            ValueError: unless ``0 < capacity_fraction <= 1``.
+        """
+        if not 0.0 < capacity_fraction <= 1.0:
+            raise ValueError(f"capacity_fraction={capacity_fraction} must be in (0, 1]")
+        width = float(self._values["Electrode width [m]"])
+        self._values.update(
+            {
+                "Electrode width [m]": width * capacity_fraction,
+                "Nominal cell capacity [A.h]": self.nominal_capacity_ah * capacity_fraction,
+            }
+        )
+        self.nominal_capacity_ah *= capacity_fraction
+        self._thermodynamic_capacity_ah = None
+
     def set_heat_transfer(self, coefficient_w_per_m2_k: float) -> None:
         """Set the total heat transfer coefficient of every later run (a climate chamber)."""
         self._values.update({"Total heat transfer coefficient [W.m-2.K-1]": coefficient_w_per_m2_k})

@@ -1,6 +1,7 @@
 """Back-to-back validation: PyBaMM's DFN as the truth, the BMS's SoC estimator against it.
 
-ASIL: QM (offline validation tool; never in the control path). Requirements: SWR_CAL_002.
+ASIL: QM (offline validation tool; never in the control path). Requirements: SWR_CAL_002,
+SWR_PLAT_004.
 
 One run (:func:`run_validation`):
 
@@ -14,15 +15,20 @@ One run (:func:`run_validation`):
 3. :class:`bms.estimation.SocEstimator` and plain coulomb counting (with the
    measured current and the chemistry's nominal capacity) both start from the
    SoC guess;
-4. :func:`soc_metrics` scores both after the convergence window.
+4. :func:`soc_metrics` scores both after the convergence window;
+5. the truth's lowest anode potential against lithium at the separator while
+   the cell charges (regeneration), ``plating_min_margin_v``
+   (:func:`bms.calibration._plating_map.case_plating_margin`: a second DFN run
+   of the same truth, cached beside it).
 
 The true SoC is ``initial_soc - charge / nominal_capacity_ah``, the chemistry
 file's own definition (:mod:`bms.calibration._calibrate`). matplotlib is
 imported inside :func:`plot_validation` only.
 """
 
+import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +43,26 @@ __all__ = [
     "SocMetrics",
     "ValidationCase",
     "ValidationResult",
+    "cached_truth",
+    "concatenate_cycles",
     "coulomb_count",
     "cycle_for_chemistry",
     "ecm_voltage_error",
+    "evaluate_on_truth",
     "plot_validation",
     "run_validation",
+    "simulate_truth",
     "soc_metrics",
+    "truth_key",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+REST_CURRENT_C_RATE = 0.05
+"""Current (as a C-rate) below which the cell counts as resting, for the capacity segments."""
+REST_TIME_S = 10.0
+"""Rest before a capacity segment may close (the fast RC pair's time constant order)."""
+SOC_TUNING_CAPACITY_FLOOR_PCT = 0.5
+"""Smallest capacity uncertainty the SoC filter is given once SoH has run, percent."""
 CONVERGED_ERROR = 0.02
 """|SoC error| below which the estimate counts as converged (for ``convergence_time_s``)."""
 
@@ -163,6 +180,14 @@ class ValidationCase:
     """Overrides of :class:`bms.plant.SensorErrors` fields."""
     tuning: dict[str, Any] = field(default_factory=dict)
     """Overrides of :class:`bms.estimation.SocFilterTuning` fields."""
+    capacity_fraction: float = 1.0
+    """The truth cell's capacity relative to the fresh cell's (:meth:`PhysicsCell.age`)."""
+    estimate_capacity: bool = False
+    """Run the capacity estimator (AWTLS) beside the SoC filter and feed it back."""
+    capacity_segment_s: float = 300.0
+    """Length of each (SoC change, charge) pair of the capacity estimator."""
+    capacity_prior_sigma: float = 0.1
+    """Standard deviation of the capacity prior (the chemistry's), relative."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +220,10 @@ class ValidationResult:
     """Largest absolute value of that difference."""
     ecm_voltage_mean_error_v: float = 0.0
     """Mean of that difference (a bias points at the OCV table, a spread at the dynamics)."""
+    capacity: dict[str, object] | None = None
+    """Capacity estimate against the plant's (when the case estimates capacity)."""
+    plating_min_margin_v: float | None = None
+    """Truth's lowest anode potential vs lithium while charging (None: never charged)."""
 
     def summary(self) -> dict[str, object]:
         """The JSON document ``bms validate`` writes."""
@@ -220,9 +249,17 @@ class ValidationResult:
             "ecm_voltage_max_abs_error_v": self.ecm_voltage_max_abs_error_v,
             "ecm_voltage_mean_error_v": self.ecm_voltage_mean_error_v,
             **self.estimator.as_dict(),
-            "capacity_error": None,
-            "capacity_note": "no SoH (capacity) estimator in bms.estimation yet",
+            "capacity_fraction": case.capacity_fraction,
+            **(
+                self.capacity
+                if self.capacity is not None
+                else {
+                    "capacity_error": None,
+                    "capacity_note": "SoH not run (bms validate --soh or --aged-capacity)",
+                }
+            ),
             "coulomb_counting": self.coulomb.as_dict(),
+            "plating_min_margin_v": self.plating_min_margin_v,
         }
 
 
@@ -255,38 +292,120 @@ def ecm_voltage_error(
     return result
 
 
-def run_validation(case: ValidationCase) -> ValidationResult:
-    """Run the truth, the sensors and both estimators; score them (see the module doc)."""
+def simulate_truth(case: ValidationCase) -> CellTestRecord:
+    """The truth of a case: PyBaMM's DFN (lumped thermal) over the repeated cycle."""
     from bms.calibration._physics import PhysicsCell  # noqa: PLC0415 - needs PyBaMM
+
+    cycle = case.cycle.repeated(case.repeat)
+    time_s = cycle.time_s - cycle.time_s[0]
+    cell = PhysicsCell(case.parameter_set)
+    if case.capacity_fraction != 1.0:
+        cell.age(case.capacity_fraction)
+    start = cell.initial_state_for_soc(
+        case.initial_soc, case.chemistry.nominal_capacity_ah * case.capacity_fraction
+    )
+    return cell.drive_cycle(time_s, cycle.current_a, case.ambient_degc, start)
+
+
+def truth_key(case: ValidationCase) -> str:
+    """A digest of everything the truth depends on (set, profile, ambient, SoC, ageing)."""
+    digest = hashlib.sha256()
+    cycle = case.cycle.repeated(case.repeat)
+    for part in (
+        case.parameter_set,
+        repr((case.ambient_degc, case.initial_soc, case.capacity_fraction)),
+        repr(case.chemistry.nominal_capacity_ah),
+    ):
+        digest.update(part.encode())
+    digest.update(np.ascontiguousarray(cycle.time_s).tobytes())
+    digest.update(np.ascontiguousarray(cycle.current_a).tobytes())
+    return digest.hexdigest()[:20]
+
+
+def cached_truth(case: ValidationCase, directory: Path | None) -> CellTestRecord:
+    """:func:`simulate_truth`, reusing ``directory/<truth_key>.npz`` when it exists.
+
+    The DFN run dominates a validation (minutes); the estimators take
+    seconds, so a changed estimator is re-validated on the stored truth.
+    The key covers every input of the truth, so a stale file is never reused.
+    """
+    if directory is None:
+        return simulate_truth(case)
+    path = directory / f"{truth_key(case)}.npz"
+    if path.is_file():
+        with np.load(path) as data:
+            return CellTestRecord(
+                time_s=data["time_s"],
+                current_a=data["current_a"],
+                voltage_v=data["voltage_v"],
+                temperature_degc=data["temperature_degc"],
+                discharged_ah=data["discharged_ah"],
+                step=data["step"],
+            )
+    truth = simulate_truth(case)
+    directory.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        time_s=truth.time_s,
+        current_a=truth.current_a,
+        voltage_v=truth.voltage_v,
+        temperature_degc=truth.temperature_degc,
+        discharged_ah=truth.discharged_ah,
+        step=truth.step,
+    )
+    return truth
+
+
+def run_validation(case: ValidationCase, truth_cache: Path | None = None) -> ValidationResult:
+    """Run the truth, the sensors and both estimators; score them (see the module doc)."""
+    from bms.calibration._plating_map import case_plating_margin  # noqa: PLC0415 - PyBaMM
+
+    result = evaluate_on_truth(case, cached_truth(case, truth_cache))
+    return replace(result, plating_min_margin_v=case_plating_margin(case, truth_cache))
+
+
+def evaluate_on_truth(case: ValidationCase, truth: CellTestRecord) -> ValidationResult:
+    """Sensors, the SoC filter and coulomb counting on a recorded truth; their scores.
+
+    Split from :func:`run_validation` so that one (slow) DFN run can serve
+    several estimator settings.
+    """
     from bms.estimation import SocEstimator, SocFilterTuning  # noqa: PLC0415
     from bms.plant import PackMeasurement, SensorErrors, SensorModel  # noqa: PLC0415
 
     chemistry = case.chemistry
     nominal = chemistry.nominal_capacity_ah
+    true_capacity = nominal * case.capacity_fraction
     cycle = case.cycle.repeated(case.repeat)
-    time_s = cycle.time_s - cycle.time_s[0]
-    cell = PhysicsCell(case.parameter_set)
-    start = cell.initial_state_for_soc(case.initial_soc, nominal)
-    truth = cell.drive_cycle(time_s, cycle.current_a, case.ambient_degc, start)
     end = float(truth.time_s[-1])
-    ended_early = end < float(time_s[-1]) - 1.0
+    ended_early = end < float(cycle.time_s[-1] - cycle.time_s[0]) - 1.0
     bms_time = np.arange(0.0, end + 1e-9, case.period_s)
     current = np.interp(bms_time, truth.time_s, truth.current_a)
     voltage = np.interp(bms_time, truth.time_s, truth.voltage_v)
     temperature = np.interp(bms_time, truth.time_s, truth.temperature_degc)
     charge = np.interp(bms_time, truth.time_s, truth.discharged_ah - truth.discharged_ah[0])
-    true_soc = case.initial_soc - charge / nominal
-    truth_soc_1s = case.initial_soc - (truth.discharged_ah - truth.discharged_ah[0]) / nominal
+    true_soc = case.initial_soc - charge / true_capacity
+    truth_soc_1s = case.initial_soc - (truth.discharged_ah - truth.discharged_ah[0]) / true_capacity
     model_error = ecm_voltage_error(chemistry, truth, truth_soc_1s)
     sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed)
+    tuning = SocFilterTuning(**case.tuning)
+    if case.estimate_capacity:
+        # Until SoH has run, the capacity is known only to the prior's spread.
+        tuning = replace(
+            tuning,
+            capacity_uncertainty_pct=max(
+                tuning.capacity_uncertainty_pct, 100.0 * case.capacity_prior_sigma
+            ),
+        )
     estimator = SocEstimator(
         chemistry,
         1,
         initial_soc=case.soc_guess,
         initial_sigma=case.initial_sigma,
-        tuning=SocFilterTuning(**case.tuning),
+        tuning=tuning,
         initial_temperature_degc=case.ambient_degc,
     )
+    soh = _CapacityLoop(case, estimator) if case.estimate_capacity else None
     estimate = np.empty_like(bms_time)
     sigma = np.empty_like(bms_time)
     measured_current = np.empty_like(bms_time)
@@ -305,6 +424,8 @@ def run_validation(case: ValidationCase) -> ValidationResult:
         )
         estimate[index] = float(out.soc[0])
         sigma[index] = float(out.soc_sigma[0])
+        if soh is not None:
+            soh.step(float(moment), seen.current_a, out)
     coulomb = coulomb_count(bms_time, measured_current, case.soc_guess, nominal)
     return ValidationResult(
         case=case,
@@ -320,7 +441,109 @@ def run_validation(case: ValidationCase) -> ValidationResult:
         ecm_voltage_rmse_v=float(np.sqrt(np.mean(model_error**2))),
         ecm_voltage_max_abs_error_v=float(np.max(np.abs(model_error))),
         ecm_voltage_mean_error_v=float(np.mean(model_error)),
+        capacity=None if soh is None else soh.result(true_capacity),
     )
+
+
+class _CapacityLoop:
+    """Capacity (AWTLS) beside the SoC filter, fed back to it: dual estimation.
+
+    After the convergence window, a segment closes at the first moment after
+    ``capacity_segment_s`` at which the cell has rested (below C/20 for
+    ``REST_TIME_S``): near rest the filter's SoC leans on the OCV table, the
+    circuit's most accurate part, while under load it carries the circuit's
+    overpotential error, which would bias the SoC change of a segment that
+    ends under load (HWFET has no stop). Each segment gives one pair to
+    :func:`bms.estimation.awtls_update`: ``x`` the filter's SoC change
+    over the segment (variance: the sum of both ends' variances), ``y`` the
+    charge counted with the measured current less the filter's offset
+    estimate (variance: the offset's uncertainty over the segment plus the
+    gain error's share of the charge). The estimate then becomes the filter's
+    capacity scale, and its relative sigma the filter's capacity uncertainty,
+    so that the SoC filter neither counts charge against a faded capacity nor
+    trusts a capacity it has not learnt yet.
+    """
+
+    def __init__(self, case: ValidationCase, estimator: Any) -> None:
+        from bms.estimation import initial_capacity_state  # noqa: PLC0415
+
+        self.case = case
+        self.estimator = estimator
+        self.nominal = case.chemistry.nominal_capacity_ah
+        self.state = initial_capacity_state(
+            1,
+            nominal_capacity_ah=self.nominal,
+            initial_sigma_ah=case.capacity_prior_sigma * self.nominal,
+            soc_sigma=0.01,
+            ah_sigma=0.01 * self.nominal,
+            gamma=1.0,
+        )
+        self.start_time: float | None = None
+        self.start_soc = 0.0
+        self.start_var = 0.0
+        self.charge_ah = 0.0
+        self.last_time = 0.0
+        self.updates = 0
+        self.rest_since = 0.0
+        self.history: list[tuple[float, float, float]] = []
+
+    def step(self, moment: float, current_a: float, out: Any) -> None:
+        """Count the charge of one sample; close a segment when it is long enough."""
+        from bms.estimation import awtls_update  # noqa: PLC0415
+
+        case = self.case
+        soc = float(out.soc[0])
+        variance = float(out.soc_sigma[0]) ** 2
+        if moment < case.window_s:
+            return
+        if self.start_time is None:
+            self.start_time, self.start_soc, self.start_var = moment, soc, variance
+            self.charge_ah, self.last_time = 0.0, moment
+            return
+        self.charge_ah += (current_a - float(out.current_bias_a[0])) * case.period_s / 3600.0
+        duration = moment - self.start_time
+        if abs(current_a) > REST_CURRENT_C_RATE * self.nominal:
+            self.rest_since = moment
+        rested = moment - self.rest_since >= REST_TIME_S
+        if duration < case.capacity_segment_s or not rested:
+            return
+        gain = self.estimator.tuning.current_gain_error_pct / 100.0
+        bias_sigma = float(np.sqrt(self.estimator.state.p[3, 3, 0]))
+        charge_var = (bias_sigma * duration / 3600.0) ** 2 + (gain * self.charge_ah) ** 2 + 1e-10
+        self.state = awtls_update(
+            self.state,
+            np.array([self.start_soc - soc]),
+            self.charge_ah,
+            self.start_var + variance,
+            charge_var,
+        )
+        self.updates += 1
+        capacity = float(self.state.capacity_ah[0])
+        capacity_sigma = float(self.state.capacity_sigma_ah[0])
+        self.history.append((moment, capacity, capacity_sigma))
+        self.estimator.set_cell_scales(capacity / self.nominal, 1.0)
+        self.estimator.tuning = replace(
+            self.estimator.tuning,
+            capacity_uncertainty_pct=max(
+                SOC_TUNING_CAPACITY_FLOOR_PCT, 100.0 * capacity_sigma / capacity
+            ),
+        )
+        self.start_time, self.start_soc, self.start_var = moment, soc, variance
+        self.charge_ah = 0.0
+
+    def result(self, true_capacity_ah: float) -> dict[str, object]:
+        """The estimate against the plant's capacity, as JSON-ready values."""
+        capacity = float(self.state.capacity_ah[0])
+        return {
+            "capacity_estimate_ah": capacity,
+            "capacity_sigma_ah": float(self.state.capacity_sigma_ah[0]),
+            "capacity_true_ah": true_capacity_ah,
+            "capacity_error": (capacity - true_capacity_ah) / true_capacity_ah,
+            "capacity_updates": self.updates,
+            "capacity_history": [
+                {"time_s": t, "capacity_ah": c, "sigma_ah": s} for t, c, s in self.history
+            ],
+        }
 
 
 def plot_validation(result: ValidationResult, path: Path) -> None:
@@ -399,8 +622,31 @@ def plot_validation(result: ValidationResult, path: Path) -> None:
     plt.close(figure)
 
 
+def concatenate_cycles(cycles: list[DriveCycle]) -> DriveCycle:
+    """Cycles run back to back (each starts one mean sample step after the previous ends).
+
+    Raises:
+        ValueError: for an empty list.
+    """
+    if not cycles:
+        raise ValueError("no cycle to concatenate")
+    times, currents = [], []
+    offset = 0.0
+    for cycle in cycles:
+        local = cycle.time_s - cycle.time_s[0]
+        times.append(local + offset)
+        currents.append(cycle.current_a)
+        offset += float(local[-1]) + float(np.mean(np.diff(local)))
+    return DriveCycle(
+        "-".join(cycle.name for cycle in cycles), np.concatenate(times), np.concatenate(currents)
+    )
+
+
 def cycle_for_chemistry(name_or_path: str, chemistry: Chemistry) -> DriveCycle:
     """A shipped cycle at the same C-rate as in the default pack, or a user CSV as it is.
+
+    Several names or paths separated by commas run back to back
+    (:func:`concatenate_cycles`), e.g. ``udds,hwfet,udds``.
 
     The shipped files hold the cell current of the default pack (its cells'
     nominal capacity from ``bms.config``); for another chemistry the current
@@ -410,6 +656,10 @@ def cycle_for_chemistry(name_or_path: str, chemistry: Chemistry) -> DriveCycle:
     from bms.config import load_config  # noqa: PLC0415
     from bms.cycles import cycle_names, load_cycle  # noqa: PLC0415
 
+    if "," in name_or_path:
+        return concatenate_cycles(
+            [cycle_for_chemistry(part.strip(), chemistry) for part in name_or_path.split(",")]
+        )
     cycle = load_cycle(name_or_path)
     if name_or_path not in cycle_names():
         return cycle

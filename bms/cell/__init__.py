@@ -10,7 +10,13 @@ evaluate its tables for many cells at once; :func:`ecm_step` and
 thermal model (:func:`thermal_step`), pure functions over numpy arrays.
 """
 
-from bms.cell._chemistry import Chemistry, ChemistrySource, FitReport, ThermalParameters
+from bms.cell._chemistry import (
+    Chemistry,
+    ChemistrySource,
+    FitReport,
+    PlatingMap,
+    ThermalParameters,
+)
 from bms.cell._ecm import (
     CellModel,
     EcmState,
@@ -20,7 +26,20 @@ from bms.cell._ecm import (
     terminal_voltage,
 )
 from bms.cell._loader import chemistry_names, chemistry_path, load_chemistry, parse_chemistry
-from bms.cell._tables import CellParameters, CellTables, cell_tables, lookup, ocv
+from bms.cell._tables import (
+    CellParameters,
+    CellTables,
+    Row,
+    cell_tables,
+    lookup,
+    lookup_rows,
+    lookup_rows_at,
+    ocv,
+    ocv_at,
+    ocv_rows,
+    soc_bracket,
+    temperature_bracket,
+)
 from bms.cell._thermal import thermal_step
 
 __all__ = [
@@ -31,6 +50,8 @@ __all__ = [
     "ChemistrySource",
     "EcmState",
     "FitReport",
+    "PlatingMap",
+    "Row",
     "ThermalParameters",
     "cell_model",
     "cell_tables",
@@ -40,8 +61,14 @@ __all__ = [
     "heat_generation_w",
     "load_chemistry",
     "lookup",
+    "lookup_rows",
+    "lookup_rows_at",
     "ocv",
+    "ocv_at",
+    "ocv_rows",
     "parse_chemistry",
+    "soc_bracket",
+    "temperature_bracket",
     "terminal_voltage",
     "thermal_step",
 ]

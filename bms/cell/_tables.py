@@ -2,11 +2,17 @@
 
 ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_002.
 
-:func:`cell_tables` turns a validated :class:`~bms.cell.Chemistry` into one
-stacked array so that :func:`lookup` evaluates every parameter of every cell
-with a handful of numpy operations (no Python loop over cells): the cost of an
-estimator step for a 96-cell pack is dominated by numpy call overhead, so the
-four corner gathers are shared by all tables.
+:func:`cell_tables` turns a validated :class:`~bms.cell.Chemistry` into
+precomputed bilinear coefficients, one set per grid cell (temperature segment
+x SoC segment) and per quantity, so that :func:`lookup` evaluates every
+parameter of every cell with one gather and four multiply-adds
+(``f = c0 + c1 w_s + (c2 + c3 w_s) w_t``) instead of four corner gathers per
+table: the cost of an estimator step for a 96-cell pack is dominated by numpy
+call overhead, and this layout keeps the number of numpy calls independent of
+the number of tables. The quantities (rows of :func:`lookup_rows`, named by
+:class:`Row`) are the six tables, the OCV slope in SoC, the capacity, and the
+fit residual of the pulse tests (the circuit's own voltage error at that
+temperature, which the estimators use as a measurement-noise floor).
 
 Interpolation is bilinear in (temperature, SoC) and clamped at the table
 edges (the contract of the chemistry file). scipy's ``RegularGridInterpolator``
@@ -15,18 +21,54 @@ the whole filter step; hence this small hand-written version.
 """
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from bms.cell._chemistry import Chemistry
 
-__all__ = ["CellParameters", "CellTables", "FloatArray", "cell_tables", "lookup", "ocv"]
+__all__ = [
+    "CellParameters",
+    "CellTables",
+    "FloatArray",
+    "Row",
+    "cell_tables",
+    "lookup",
+    "lookup_rows",
+    "lookup_rows_at",
+    "ocv",
+    "ocv_at",
+    "ocv_rows",
+    "soc_bracket",
+    "temperature_bracket",
+]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
+IndexArray = npt.NDArray[np.intp]
 
-_OCV, _R0, _R1, _TAU1, _R2, _TAU2 = range(6)
+
+class Row(IntEnum):
+    """Rows of :func:`lookup_rows`: the interpolated quantities.
+
+    The two resistances of the RC pairs are adjacent, and so are their time
+    constants, so that the filter handles both pairs with one slice.
+    """
+
+    OCV = 0
+    R0 = 1
+    R1 = 2
+    R2 = 3
+    TAU1 = 4
+    TAU2 = 5
+    DOCV_DSOC = 6
+    CAPACITY = 7
+    FIT_RMSE = 8
+
+
+_QUANTITIES = len(Row)
+_TABLE_ROWS = 6
 
 
 @dataclass(frozen=True)
@@ -38,7 +80,7 @@ class CellTables:
     temperature_degc: FloatArray
     """Temperature breakpoints, shape (T,)."""
     stacked: FloatArray
-    """OCV, R0, R1, tau1, R2, tau2 stacked and flattened: shape (6, T * S)."""
+    """OCV, R0, R1, R2, tau1, tau2 stacked and flattened: shape (6, T * S) (:class:`Row` order)."""
     capacity_ah: FloatArray
     """Capacity at each temperature breakpoint, shape (T,)."""
     nominal_capacity_ah: float
@@ -47,6 +89,22 @@ class CellTables:
     """Lower cut-off voltage of the chemistry."""
     max_voltage_v: float
     """Upper cut-off voltage of the chemistry."""
+    coefficients: FloatArray
+    """Bilinear coefficients ``(c0, c1, c2, c3)`` of every :class:`Row` in every grid cell.
+
+    Shape (4, rows, (T - 1) * (S - 1)) (a single temperature counts as one
+    segment), grid cell index ``t_segment * (S - 1) + s_segment``.
+    """
+    ocv_coefficients: FloatArray
+    """The OCV row of ``coefficients``, contiguous: shape (4, grid cells)."""
+    soc_inverse_span: FloatArray
+    """1 / width of each SoC segment, shape (S - 1,)."""
+    soc_uniform_step: float
+    """Width of every SoC segment if the SoC grid is uniform (bracketed by arithmetic), else 0."""
+    temperature_inverse_span: FloatArray
+    """1 / width of each temperature segment, shape (max(T - 1, 1),); 0 for one temperature."""
+    fit_rmse_v: FloatArray
+    """Pulse-test fit residual of the circuit at each temperature breakpoint, shape (T,)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +129,51 @@ class CellParameters:
     """Capacity of the chemistry at the cell's temperature (before per-cell scaling)."""
 
 
+def _fit_rmse_by_breakpoint(chemistry: Chemistry) -> FloatArray:
+    """The fit report's pulse residual at each temperature breakpoint.
+
+    A breakpoint the report does not name takes the largest residual reported
+    (or the whole-fit RMS of the OCV when the report names none): the
+    conservative choice for a noise floor.
+    """
+    reported = {
+        float(key): value for key, value in chemistry.fit.pulse_rmse_v_by_temperature.items()
+    }
+    fallback = max(reported.values(), default=chemistry.fit.ocv_rmse_v)
+    return np.array(
+        [reported.get(t, fallback) for t in chemistry.temperature_breakpoints_degc],
+        dtype=np.float64,
+    )
+
+
+def _coefficients(
+    grid: FloatArray, soc: FloatArray, capacity: FloatArray, fit: FloatArray
+) -> FloatArray:
+    """Bilinear coefficients of the stacked tables (rows, T, S) on every grid cell."""
+    if grid.shape[1] == 1:  # one temperature: a flat second row makes every t-weight moot
+        grid = np.concatenate([grid, grid], axis=1)
+        capacity = np.concatenate([capacity, capacity])
+        fit = np.concatenate([fit, fit])
+    f00 = grid[:, :-1, :-1]
+    f01 = grid[:, :-1, 1:]
+    f10 = grid[:, 1:, :-1]
+    f11 = grid[:, 1:, 1:]
+    t_segments, s_segments = f00.shape[1], f00.shape[2]
+    result = np.zeros((4, _QUANTITIES, t_segments, s_segments))
+    table_rows = slice(0, _TABLE_ROWS)
+    result[0, table_rows] = f00
+    result[1, table_rows] = f01 - f00
+    result[2, table_rows] = f10 - f00
+    result[3, table_rows] = f11 - f10 - f01 + f00
+    span = np.diff(soc)[None, :]
+    result[0, Row.DOCV_DSOC] = (f01[Row.OCV] - f00[Row.OCV]) / span
+    result[2, Row.DOCV_DSOC] = (f11[Row.OCV] - f10[Row.OCV] - f01[Row.OCV] + f00[Row.OCV]) / span
+    for row, values in ((Row.CAPACITY, capacity), (Row.FIT_RMSE, fit)):
+        result[0, row] = values[:-1, None]
+        result[2, row] = np.diff(values)[:, None]
+    return result.reshape(4, _QUANTITIES, t_segments * s_segments)
+
+
 def cell_tables(chemistry: Chemistry) -> CellTables:
     """Arrays of a validated chemistry, for :func:`lookup`.
 
@@ -80,35 +183,128 @@ def cell_tables(chemistry: Chemistry) -> CellTables:
         chemistry.ocv_v,
         chemistry.r0_ohm,
         chemistry.r1_ohm,
-        chemistry.tau1_s,
         chemistry.r2_ohm,
+        chemistry.tau1_s,
         chemistry.tau2_s,
     ]
-    stacked = np.array(tables, dtype=np.float64).reshape(len(tables), -1)
+    grid = np.array(tables, dtype=np.float64)
+    soc = np.array(chemistry.soc_breakpoints, dtype=np.float64)
+    temperature = np.array(chemistry.temperature_breakpoints_degc, dtype=np.float64)
+    capacity = np.array(chemistry.capacity_ah_by_temperature, dtype=np.float64)
+    fit = _fit_rmse_by_breakpoint(chemistry)
+    coefficients = _coefficients(grid, soc, capacity, fit)
+    t_inverse = 1.0 / np.diff(temperature) if temperature.size > 1 else np.zeros(1)
+    widths = np.diff(soc)
+    uniform = bool(np.all(np.abs(widths - widths[0]) <= 1e-12 * widths[0]))
     return CellTables(
-        soc=np.array(chemistry.soc_breakpoints, dtype=np.float64),
-        temperature_degc=np.array(chemistry.temperature_breakpoints_degc, dtype=np.float64),
-        stacked=stacked,
-        capacity_ah=np.array(chemistry.capacity_ah_by_temperature, dtype=np.float64),
+        soc=soc,
+        temperature_degc=temperature,
+        stacked=grid.reshape(len(tables), -1),
+        capacity_ah=capacity,
         nominal_capacity_ah=chemistry.nominal_capacity_ah,
         min_voltage_v=chemistry.min_voltage_v,
         max_voltage_v=chemistry.max_voltage_v,
+        coefficients=coefficients,
+        ocv_coefficients=np.ascontiguousarray(coefficients[:, Row.OCV]),
+        soc_inverse_span=1.0 / widths,
+        soc_uniform_step=float(widths[0]) if uniform else 0.0,
+        temperature_inverse_span=t_inverse,
+        fit_rmse_v=fit,
     )
 
 
 def _bracket(
-    axis: FloatArray, values: FloatArray
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
-    """Lower and upper breakpoint index and weight of each value, clamped to the axis."""
+    axis: FloatArray, inverse_span: FloatArray, values: FloatArray
+) -> tuple[IndexArray, FloatArray]:
+    """Segment index and weight in the segment of each value, clamped to the axis."""
     last = axis.shape[0] - 1
     if last == 0:
-        zeros = np.zeros(values.shape, dtype=np.intp)
-        return zeros, zeros, np.zeros(values.shape)
+        return np.zeros(values.shape, dtype=np.intp), np.zeros(values.shape)
     clamped = np.minimum(np.maximum(values, axis[0]), axis[-1])
     lower = np.minimum(np.searchsorted(axis, clamped, side="right") - 1, last - 1)
-    upper = lower + 1
-    weight = (clamped - axis[lower]) / (axis[upper] - axis[lower])
-    return lower, upper, weight
+    weight: FloatArray = (clamped - axis[lower]) * inverse_span[lower]
+    return lower, weight
+
+
+def soc_bracket(tables: CellTables, soc: FloatArray) -> tuple[IndexArray, FloatArray]:
+    """SoC segment of each value and its weight in it, clamped to the grid.
+
+    On a uniform grid by arithmetic (no search, no gather).
+
+    Implements: SWR_CELL_002
+    """
+    step = tables.soc_uniform_step
+    if step == 0.0:
+        return _bracket(tables.soc, tables.soc_inverse_span, soc)
+    axis = tables.soc
+    last = axis.shape[0] - 1
+    position = (np.minimum(np.maximum(soc, axis[0]), axis[-1]) - axis[0]) * (1.0 / step)
+    lower = np.minimum(position.astype(np.intp), last - 1)
+    weight: FloatArray = position - lower
+    return lower, weight
+
+
+def temperature_bracket(
+    tables: CellTables, temperature_degc: FloatArray
+) -> tuple[IndexArray, FloatArray]:
+    """First grid-cell index of each temperature's segment, and the weight in it.
+
+    Computed once per step and shared by :func:`lookup_rows` and the
+    OCV-only lookups of that step.
+
+    Implements: SWR_CELL_002
+    """
+    segment, weight = _bracket(
+        tables.temperature_degc, tables.temperature_inverse_span, temperature_degc
+    )
+    base: IndexArray = segment * tables.soc_inverse_span.shape[0]
+    return base, weight
+
+
+def lookup_rows(
+    tables: CellTables, base: IndexArray, t_weight: FloatArray, soc: FloatArray
+) -> FloatArray:
+    """Every :class:`Row` at each cell, shape (rows, cells), from a :func:`temperature_bracket`.
+
+    Implements: SWR_CELL_002
+    """
+    s_segment, s_weight = soc_bracket(tables, soc)
+    return lookup_rows_at(tables, base + s_segment, s_weight, t_weight)
+
+
+def lookup_rows_at(
+    tables: CellTables, cells: IndexArray, s_weight: FloatArray, t_weight: FloatArray
+) -> FloatArray:
+    """:func:`lookup_rows` from grid-cell indices and both weights already known.
+
+    Implements: SWR_CELL_002
+    """
+    c = np.take(tables.coefficients, cells, axis=2)
+    result: FloatArray = c[0] + c[1] * s_weight + (c[2] + c[3] * s_weight) * t_weight
+    return result
+
+
+def ocv_rows(
+    tables: CellTables, base: IndexArray, t_weight: FloatArray, soc: FloatArray
+) -> FloatArray:
+    """The OCV alone at each (temperature bracket, SoC), shape (cells,).
+
+    Implements: SWR_CELL_002
+    """
+    s_segment, s_weight = soc_bracket(tables, soc)
+    return ocv_at(tables, base + s_segment, s_weight, t_weight)
+
+
+def ocv_at(
+    tables: CellTables, cells: IndexArray, s_weight: FloatArray, t_weight: FloatArray
+) -> FloatArray:
+    """:func:`ocv_rows` from grid-cell indices and both weights already known.
+
+    Implements: SWR_CELL_002
+    """
+    c = np.take(tables.ocv_coefficients, cells, axis=1)
+    result: FloatArray = c[0] + c[1] * s_weight + (c[2] + c[3] * s_weight) * t_weight
+    return result
 
 
 def lookup(tables: CellTables, temperature_degc: FloatArray, soc: FloatArray) -> CellParameters:
@@ -126,32 +322,17 @@ def lookup(tables: CellTables, temperature_degc: FloatArray, soc: FloatArray) ->
         SoC segment holding the (clamped) SoC, so it stays informative at the
         table edges.
     """
-    t_lo, t_hi, t_w = _bracket(tables.temperature_degc, temperature_degc)
-    s_lo, s_hi, s_w = _bracket(tables.soc, soc)
-    columns = tables.soc.shape[0]
-    flat = tables.stacked
-    c00 = flat[:, t_lo * columns + s_lo]
-    c01 = flat[:, t_lo * columns + s_hi]
-    c10 = flat[:, t_hi * columns + s_lo]
-    c11 = flat[:, t_hi * columns + s_hi]
-    low_t = c00 + (c01 - c00) * s_w
-    high_t = c10 + (c11 - c10) * s_w
-    values = low_t + (high_t - low_t) * t_w
-    span = tables.soc[s_hi] - tables.soc[s_lo]
-    rise = (c01[_OCV] - c00[_OCV]) * (1.0 - t_w) + (c11[_OCV] - c10[_OCV]) * t_w
-    slope = rise / np.where(span > 0.0, span, 1.0)
-    capacity = (
-        tables.capacity_ah[t_lo] + (tables.capacity_ah[t_hi] - tables.capacity_ah[t_lo]) * t_w
-    )
+    base, t_weight = temperature_bracket(tables, np.asarray(temperature_degc, dtype=np.float64))
+    rows = lookup_rows(tables, base, t_weight, np.asarray(soc, dtype=np.float64))
     return CellParameters(
-        ocv_v=values[_OCV],
-        docv_dsoc_v=slope,
-        r0_ohm=values[_R0],
-        r1_ohm=values[_R1],
-        tau1_s=values[_TAU1],
-        r2_ohm=values[_R2],
-        tau2_s=values[_TAU2],
-        capacity_ah=capacity,
+        ocv_v=rows[Row.OCV],
+        docv_dsoc_v=rows[Row.DOCV_DSOC],
+        r0_ohm=rows[Row.R0],
+        r1_ohm=rows[Row.R1],
+        tau1_s=rows[Row.TAU1],
+        r2_ohm=rows[Row.R2],
+        tau2_s=rows[Row.TAU2],
+        capacity_ah=rows[Row.CAPACITY],
     )
 
 
@@ -160,13 +341,5 @@ def ocv(tables: CellTables, temperature_degc: FloatArray, soc: FloatArray) -> Fl
 
     Implements: SWR_CELL_002
     """
-    t_lo, t_hi, t_w = _bracket(tables.temperature_degc, temperature_degc)
-    s_lo, s_hi, s_w = _bracket(tables.soc, soc)
-    columns = tables.soc.shape[0]
-    row = tables.stacked[_OCV]
-    low_t = row[t_lo * columns + s_lo]
-    low_t = low_t + (row[t_lo * columns + s_hi] - low_t) * s_w
-    high_t = row[t_hi * columns + s_lo]
-    high_t = high_t + (row[t_hi * columns + s_hi] - high_t) * s_w
-    result: FloatArray = low_t + (high_t - low_t) * t_w
-    return result
+    base, t_weight = temperature_bracket(tables, np.asarray(temperature_degc, dtype=np.float64))
+    return ocv_rows(tables, base, t_weight, np.asarray(soc, dtype=np.float64))

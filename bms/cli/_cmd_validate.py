@@ -23,7 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--chemistry", help="chemistry file or shipped name (default: the one fitted to the set)"
     )
-    parser.add_argument("--cycle", required=True, help="udds, hwfet or a CSV time_s,current_a")
+    parser.add_argument(
+        "--cycle",
+        required=True,
+        help="udds, hwfet or a CSV time_s,current_a; several comma-separated run back to back",
+    )
     parser.add_argument("--ambient", type=float, default=25.0, help="degC (default 25)")
     parser.add_argument("--initial-soc", type=float, required=True, help="true initial SoC")
     parser.add_argument("--soc-guess", type=float, required=True, help="estimators' initial SoC")
@@ -46,6 +50,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FIELD=VALUE",
         help="override a filter setting (bms.estimation.SocFilterTuning)",
+    )
+    parser.add_argument(
+        "--aged-capacity",
+        type=float,
+        default=1.0,
+        metavar="FRACTION",
+        help="age the DFN cell to this share of its capacity (electrode area); implies --soh",
+    )
+    parser.add_argument(
+        "--soh", action="store_true", help="run the capacity estimator and report capacity_error"
+    )
+    parser.add_argument(
+        "--truth-cache",
+        type=Path,
+        metavar="DIR",
+        help="reuse (or store) the DFN truth in DIR, keyed by everything it depends on",
     )
     parser.add_argument("--json", type=Path, required=True, dest="json_out", help="JSON result")
     parser.add_argument("--plot", type=Path, help="PNG plot of truth, estimate, bound and error")
@@ -82,6 +102,8 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"--period-s={args.period_s} must be > 0"
     if args.repeat < 1:
         return f"--repeat={args.repeat} must be >= 1"
+    if not 0.0 < args.aged_capacity <= 1.0:
+        return f"--aged-capacity={args.aged_capacity} must be in (0, 1]"
     return None
 
 
@@ -131,13 +153,15 @@ def run(args: argparse.Namespace) -> ExitCode:
         period_s=args.period_s,
         sensor=sensor,
         tuning=tuning,
+        capacity_fraction=args.aged_capacity,
+        estimate_capacity=args.soh or args.aged_capacity < 1.0,
     )
     console = Console(stderr=True)
     with console.status(
         f"DFN truth and estimators: {args.cycle} x{args.repeat}, {args.ambient:g} degC"
     ):
         try:
-            result = run_validation(case)
+            result = run_validation(case, args.truth_cache)
         except (ValueError, TypeError) as error:
             print(f"bms validate: {error}", file=sys.stderr)
             return ExitCode.USAGE
@@ -153,4 +177,15 @@ def run(args: argparse.Namespace) -> ExitCode:
         f"{cc.soc_rmse * 100:.2f} %, max {cc.soc_max_abs_error * 100:.2f} %; circuit vs DFN "
         f"voltage rmse {result.ecm_voltage_rmse_v * 1000:.1f} mV"
     )
+    if result.capacity is not None:
+        print(
+            f"capacity: {result.capacity['capacity_estimate_ah']:.3f} Ah estimated, "
+            f"{result.capacity['capacity_true_ah']:.3f} Ah true, error "
+            f"{float(result.capacity['capacity_error']) * 100:+.2f} %"  # type: ignore[arg-type]
+        )
+    if result.plating_min_margin_v is not None:
+        print(
+            "true minimum plating margin while charging: "
+            f"{result.plating_min_margin_v * 1000:.1f} mV"
+        )
     return ExitCode.OK

@@ -12,7 +12,9 @@ ASIL: QM(D) (the estimation channel; the D(D) voltage monitor is independent of 
   steps), each with its standard deviation;
 * SoF: :func:`state_of_function`, charge and discharge current and power
   limits over a horizon, with :func:`sof_limits` reading the maxima from
-  :class:`bms.config.BmsConfig`.
+  :class:`bms.config.BmsConfig`;
+* plating: :func:`plating_limits`, each cell's lithium-plating-limited charge
+  current and plating margin (with its bound) from the chemistry's map.
 """
 
 from bms.estimation._capacity import (
@@ -22,6 +24,7 @@ from bms.estimation._capacity import (
     initial_capacity_state,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
+from bms.estimation._plating import PlatingLimits, plating_limits
 from bms.estimation._resistance import (
     ResistanceState,
     initial_resistance_state,
@@ -35,6 +38,7 @@ from bms.estimation._soc_ekf import (
     SocFilterTuning,
     ekf_step,
     initial_ekf_state,
+    measurement_variance,
 )
 from bms.estimation._sof import (
     PowerLimits,
@@ -49,6 +53,7 @@ __all__ = [
     "CapacityState",
     "EkfState",
     "PackSoc",
+    "PlatingLimits",
     "PowerLimits",
     "ResistanceState",
     "SocEstimate",
@@ -60,7 +65,9 @@ __all__ = [
     "initial_capacity_state",
     "initial_ekf_state",
     "initial_resistance_state",
+    "measurement_variance",
     "pack_soc",
+    "plating_limits",
     "resistance_update",
     "sof_limits",
     "state_of_function",

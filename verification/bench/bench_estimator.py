@@ -28,8 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import Chemistry, chemistry_names, load_chemistry, lookup, ocv
-from bms.estimation import SocEstimator, SocFilterTuning
+from bms.cell import (
+    Chemistry,
+    Row,
+    chemistry_names,
+    load_chemistry,
+    lookup,
+    lookup_rows,
+    ocv,
+    temperature_bracket,
+)
+from bms.estimation import SocEstimator, SocFilterTuning, measurement_variance
 from bms.plant import PackSimulator, PackSpread, SensorModel
 
 FloatArray = npt.NDArray[np.float64]
@@ -106,6 +115,7 @@ class _FilterpyPack:
     def step(self, sample: Sample) -> None:
         tuning = self.tuning
         x = np.array([ekf.x[:, 0] for ekf in self.filters]).T
+        prior_soc_var = np.array([ekf.P[SOC, SOC] for ekf in self.filters])
         temperature = np.where(
             np.isfinite(sample.temperatures), sample.temperatures, self.temperature
         )
@@ -142,7 +152,20 @@ class _FilterpyPack:
         r0 = p.r0_ohm * (1.0 + x[DELTA])
         open_v = p.ocv_v + p.docv_dsoc_v * (x_pred[SOC] - x[SOC])
         predicted_v = open_v - r0 * current - x_pred[V1] - x_pred[V2]
-        r_var = tuning.voltage_noise_v**2 + tuning.model_error_v**2
+        overpotential = np.abs(r0 * current) + np.abs(x_pred[V1]) + np.abs(x_pred[V2])
+        fit = lookup_rows(
+            self.model.tables, *temperature_bracket(self.model.tables, temperature), x[SOC]
+        )[Row.FIT_RMSE]
+        inflation = max(1.0, tuning.model_error_correlation_s / DT_S)
+        r_var = measurement_variance(tuning, fit, overpotential, inflation)
+        # secant over the prior's spread around the prior SoC (as the vectorised filter)
+        spread = np.sqrt(3.0 * prior_soc_var)
+        low, high = np.maximum(x[SOC] - spread, 0.0), np.minimum(x[SOC] + spread, 1.0)
+        ends = ocv(
+            self.model.tables,
+            np.concatenate([temperature, temperature]),
+            np.concatenate([low, high]),
+        )
         for cell, ekf in enumerate(self.filters):
             a = np.diag([1.0, decay1[cell], decay2[cell], 1.0, 1.0])
             a[SOC, BIAS], a[V1, BIAS], a[V2, BIAS] = gain_soc[cell], -gain1[cell], -gain2[cell]
@@ -153,21 +176,16 @@ class _FilterpyPack:
             ekf.Q = input_var * np.outer(u, u) + np.diag(walks)
             ekf.predict()  # P = F P F' + Q (its x = F x is replaced below by the model's)
             ekf.x = x_pred[:, cell].reshape(5, 1)
-            spread = np.sqrt(3.0 * ekf.P[SOC, SOC])
-            low = max(x_pred[SOC, cell] - spread, 0.0)
-            high = min(x_pred[SOC, cell] + spread, 1.0)
-            ends = ocv(self.model.tables, np.full(2, temperature[cell]), np.array([low, high]))
+            width = high[cell] - low[cell]
             slope = (
-                (ends[1] - ends[0]) / max(high - low, 1e-6)
-                if high - low > 1e-6
-                else p.docv_dsoc_v[cell]
+                (ends[CELLS + cell] - ends[cell]) / width if width > 1e-6 else p.docv_dsoc_v[cell]
             )
             h = np.array([[slope, -1.0, -1.0, r0[cell], -p.r0_ohm[cell] * current[cell]]])
             ekf.update(
                 np.array([[sample.voltages[cell]]]),
                 HJacobian=lambda _x, h=h: h,
                 Hx=lambda _x, v=predicted_v[cell]: np.array([[v]]),
-                R=np.array([[r_var]]),
+                R=np.array([[r_var[cell]]]),
             )
             ekf.x[SOC, 0] = min(max(ekf.x[SOC, 0], 0.0), 1.0)
 

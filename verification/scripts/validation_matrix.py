@@ -9,12 +9,16 @@ and writes, under ``--out`` (default ``docs/validation``):
 * ``cases/<id>.json``: each run's summary (a finished case is reused unless
   ``--fresh``, so an interrupted matrix resumes);
 * ``plots/<id>.png``: truth, estimate, bound and errors;
+* ``build/validation/truth/<key>.npz``: each DFN truth, keyed by its
+  inputs (:func:`bms.calibration._validation.cached_truth`), so that after an
+  estimator change ``--fresh`` re-scores every case in seconds per case;
 * ``results.json``, ``results.md`` and ``results.inc`` (RST, with the plots,
   included by ``docs/validation/index.rst``): the table of every case.
 
 Usage::
 
     python verification/scripts/validation_matrix.py [--fresh] [--only NMC] [--out DIR]
+        [--truth-cache DIR | --no-truth-cache]
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ def _case_id(chemistry: str, cycle: str, ambient: float) -> str:
     return f"{chemistry}_{cycle}_{ambient:+g}C".replace("+", "p").replace("-", "m")
 
 
-def _run_case(chemistry_name: str, cycle: str, ambient: float, out: Path) -> dict[str, Any]:
+def _run_case(
+    chemistry_name: str, cycle: str, ambient: float, out: Path, truth_cache: Path | None
+) -> dict[str, Any]:
     from bms.calibration._validation import (  # noqa: PLC0415
         ValidationCase,
         cycle_for_chemistry,
@@ -58,10 +64,21 @@ def _run_case(chemistry_name: str, cycle: str, ambient: float, out: Path) -> dic
         soc_guess=SOC_GUESS,
         repeat=MATRIX_CYCLES[cycle],
     )
-    result = run_validation(case)
+    result = run_validation(case, truth_cache)
     case_id = _case_id(chemistry_name, cycle, ambient)
     plot_validation(result, out / "plots" / f"{case_id}.png")
-    return {"id": case_id, **result.summary()}
+    return {"id": case_id, "estimator_version": _estimator_version(), **result.summary()}
+
+
+def _estimator_version() -> str:
+    """A digest of the SoC filter's source and default tuning: which filter made a row."""
+    import hashlib  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
+    from bms.estimation import SocFilterTuning, _soc_ekf  # noqa: PLC0415
+
+    text = inspect.getsource(_soc_ekf) + repr(SocFilterTuning())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _percent(value: float | None) -> str:
@@ -69,6 +86,7 @@ def _percent(value: float | None) -> str:
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
+    current = _estimator_version()
     lines = [
         "| chemistry | cycle | ambient (degC) | EKF RMSE (%) | EKF max (%) | 3-sigma coverage "
         "| NEES mean | convergence (s) | CC RMSE (%) | CC max (%) | circuit vs DFN rmse (mV) |",
@@ -79,8 +97,10 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
         coverage = row["bound_coverage"]
         nees = row["nees_mean"]
         converged = row["convergence_time_s"]
+        stale = "" if row.get("estimator_version") == current else " (older filter)"
         lines.append(
-            f"| {row['chemistry']} | {row['cycle']} x{row['repeat']} | {row['ambient_degc']:g} "
+            f"| {row['chemistry']}{stale} | {row['cycle']} x{row['repeat']} "
+            f"| {row['ambient_degc']:g} "
             f"| {_percent(row['soc_rmse'])} | {_percent(row['soc_max_abs_error'])} "
             f"| {'n/a' if coverage is None else f'{coverage:.3f}'} "
             f"| {'n/a' if nees is None else f'{nees:.2f}'} "
@@ -88,12 +108,20 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             f"| {_percent(cc['soc_rmse'])} | {_percent(cc['soc_max_abs_error'])} "
             f"| {1000.0 * row['ecm_voltage_rmse_v']:.1f} |"
         )
+    if any(row.get("estimator_version") != current for row in rows):
+        lines.append("")
+        lines.append(
+            "Rows marked (older filter) were scored by an earlier version of the SoC filter; "
+            "rerun them with ``--fresh``."
+        )
     return "\n".join(lines) + "\n"
 
 
 def _rst(rows: list[dict[str, Any]]) -> str:
     """The table as an RST list-table and the plots as figures (included by index.rst)."""
-    table = _markdown(rows).splitlines()
+    markdown = _markdown(rows).splitlines()
+    table = [line for line in markdown if line.startswith("|")]
+    notes = [line for line in markdown[len(table) :] if line]
     header = [cell.strip() for cell in table[0].strip("|").split("|")]
     lines = [
         ".. list-table:: SoC estimation against the DFN (after the 600 s window)",
@@ -104,6 +132,7 @@ def _rst(rows: list[dict[str, Any]]) -> str:
         lines.append(f"   * - {cells[0]}")
         lines.extend(f"     - {cell}" for cell in cells[1:])
     lines.append("")
+    lines.extend([*notes, ""] if notes else [])
     for row in rows:
         lines += [
             f".. figure:: plots/{row['id']}.png",
@@ -121,6 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
     parser.add_argument("--fresh", action="store_true", help="rerun finished cases")
     parser.add_argument("--only", help="run only case ids containing this text")
+    parser.add_argument(
+        "--truth-cache",
+        type=Path,
+        default=Path("build/validation/truth"),
+        help="where the DFN truths are kept (keyed by their inputs) so that a changed "
+        "estimator re-runs in seconds (default build/validation/truth)",
+    )
+    parser.add_argument("--no-truth-cache", action="store_true", help="always rerun the DFN")
     args = parser.parse_args(argv)
     from rich.progress import Progress  # noqa: PLC0415
 
@@ -140,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             target = args.out / "cases" / f"{case_id}.json"
             progress.update(task, description=case_id)
             if args.fresh or not target.is_file():
-                summary = _run_case(chemistry, cycle, ambient, args.out)
+                cache = None if args.no_truth_cache else args.truth_cache
+                summary = _run_case(chemistry, cycle, ambient, args.out, cache)
                 target.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             progress.advance(task)
     rows = [

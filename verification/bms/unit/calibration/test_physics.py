@@ -4,8 +4,9 @@ Covers: an unknown parameter set lists the known ones; Prada2013 is completed
 with exactly the missing current-collector and thermal keys (26650 geometry)
 while Chen2020 is used unchanged; the thermal summary is plausible for a
 21700 cell; the SoC mapping to PyBaMM's initial state is 1 at the top and
-monotone. No simulation runs here (the calibration and validation sessions
-run them).
+monotone; ageing by electrode area scales the capacity and keeps the SoC
+mapping, and rejects a fraction outside (0, 1]. No simulation runs here (the
+calibration and validation sessions run them).
 """
 
 import pytest
@@ -38,3 +39,18 @@ def test_soc_maps_to_pybamm_state_monotonically() -> None:
     states = [cell.initial_state_for_soc(soc, cell.nominal_capacity_ah) for soc in (0.2, 0.5, 1.0)]
     assert states[2] == pytest.approx(1.0)
     assert states[0] < states[1] < states[2]
+
+
+def test_ageing_scales_the_capacity_and_keeps_the_soc_mapping() -> None:
+    fresh = PhysicsCell("Chen2020")
+    aged = PhysicsCell("Chen2020")
+    aged.age(0.85)
+    assert aged.nominal_capacity_ah == pytest.approx(0.85 * fresh.nominal_capacity_ah)
+    # the same SoC of the aged cell's own capacity maps to the same PyBaMM state
+    for soc in (0.3, 0.8):
+        assert aged.initial_state_for_soc(soc, 0.85 * 5.0) == pytest.approx(
+            fresh.initial_state_for_soc(soc, 5.0)
+        )
+    for fraction in (0.0, 1.2, float("nan")):
+        with pytest.raises(ValueError, match="capacity_fraction"):
+            aged.age(fraction)

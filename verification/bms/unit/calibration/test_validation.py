@@ -4,7 +4,12 @@ Covers: the metrics on hand-made traces (RMSE and maximum after the window,
 coverage of +-3 sigma, NEES, convergence time including "never"); coulomb
 counting against the closed form; the shipped cycles scaled to another
 chemistry's capacity (same C-rate) while user CSVs pass unchanged; argument
-validation. The PyBaMM run itself is exercised by ``nox -s validation``.
+validation; the capacity estimator run beside the SoC filter on a cell aged
+to 85 % (the equivalent-circuit plant as truth, issue 3's sensor model, one
+UDDS-HWFET-UDDS, a 13-point SoC swing): within 6 % and inside its 3-sigma bound, the SoC bound
+honest meanwhile; cycles concatenated back to back; a stored truth reused
+without a PyBaMM run and keyed by its inputs only. The PyBaMM run itself is
+exercised by ``nox -s validation`` and ``bms validate``.
 """
 
 from pathlib import Path
@@ -12,9 +17,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bms.calibration._validation import coulomb_count, cycle_for_chemistry, soc_metrics
-from bms.cell import load_chemistry
-from bms.cycles import load_cycle
+from bms.calibration._physics import CellTestRecord
+from bms.calibration._validation import (
+    ValidationCase,
+    cached_truth,
+    concatenate_cycles,
+    coulomb_count,
+    cycle_for_chemistry,
+    evaluate_on_truth,
+    soc_metrics,
+    truth_key,
+)
+from bms.cell import Chemistry, load_chemistry
+from bms.cycles import DriveCycle, load_cycle
+from bms.plant import PackSimulator
 
 
 @pytest.mark.verifies("SWR_CAL_002")
@@ -64,3 +80,74 @@ def test_shipped_cycles_keep_their_c_rate_for_another_chemistry(tmp_path: Path) 
     path = tmp_path / "mine.csv"
     path.write_text("time_s,current_a\n0,1\n1,2\n", encoding="utf-8")
     assert cycle_for_chemistry(str(path), lfp).current_a.tolist() == [1.0, 2.0]
+
+
+def _ecm_truth(chemistry: Chemistry, cycle: DriveCycle, fraction: float) -> CellTestRecord:
+    """The truth of a case from the equivalent-circuit plant (1 s), aged like the DFN's age()."""
+    sim = PackSimulator(
+        chemistry, 1, initial_soc=0.9, seed=1, capacity_fraction=fraction,
+        resistance_factor=1.0 / fraction,
+    )  # fmt: skip
+    time_s = cycle.time_s - cycle.time_s[0]
+    voltage, temperature = [sim.measure().cell_voltages_v[0]], [25.0]
+    for index in range(1, time_s.size):
+        seen = sim.step(float(cycle.current_a[index - 1]), float(time_s[index] - time_s[index - 1]))
+        voltage.append(seen.cell_voltages_v[0])
+        temperature.append(seen.cell_temperatures_degc[0])
+    charge = np.concatenate([[0.0], np.cumsum(cycle.current_a[:-1] * np.diff(time_s))]) / 3600
+    return CellTestRecord(
+        time_s=time_s, current_a=cycle.current_a, voltage_v=np.array(voltage),
+        temperature_degc=np.array(temperature), discharged_ah=charge,
+        step=np.full(time_s.size, -1, dtype=np.int64),
+    )  # fmt: skip
+
+
+@pytest.mark.verifies("SWR_CAL_002")
+def test_capacity_of_a_cell_aged_to_85_percent_on_the_circuit_plant() -> None:
+    # The DFN run of the same case is `bms validate --aged-capacity 0.85` (needs PyBaMM);
+    # here the plant is the equivalent circuit with the same sensor model.
+    chemistry = load_chemistry("NMC_Chen2020")
+    cycle = cycle_for_chemistry("udds,hwfet,udds", chemistry)
+    case = ValidationCase(
+        parameter_set="circuit plant", chemistry=chemistry, cycle=cycle, ambient_degc=25.0,
+        initial_soc=0.9, soc_guess=0.6, period_s=1.0, capacity_fraction=0.85,
+        estimate_capacity=True,
+    )  # fmt: skip
+    result = evaluate_on_truth(case, _ecm_truth(chemistry, cycle, 0.85))
+    capacity = result.capacity
+    assert capacity is not None
+    error = float(capacity["capacity_error"])  # type: ignore[arg-type]
+    sigma = float(capacity["capacity_sigma_ah"])  # type: ignore[arg-type]
+    assert int(capacity["capacity_updates"]) >= 5  # type: ignore[call-overload]  # 300 s+ at rest
+    assert abs(error) <= 0.06  # from a prior 17.6 % too high
+    assert abs(error) * float(capacity["capacity_true_ah"]) <= 3.0 * sigma  # type: ignore[arg-type]
+    assert result.summary()["capacity_error"] == error
+    assert result.estimator.bound_coverage is not None
+    assert result.estimator.bound_coverage >= 0.95
+
+
+def test_cycles_concatenate_back_to_back() -> None:
+    udds, hwfet = load_cycle("udds"), load_cycle("hwfet")
+    both = concatenate_cycles([udds, hwfet])
+    assert both.name == "udds-hwfet"
+    assert both.time_s.size == udds.time_s.size + hwfet.time_s.size
+    assert np.all(np.diff(both.time_s) > 0.0)
+    assert both.duration_s == pytest.approx(udds.duration_s + hwfet.duration_s + 1.0)
+    assert np.array_equal(both.current_a[udds.time_s.size :], hwfet.current_a)
+    with pytest.raises(ValueError, match="no cycle"):
+        concatenate_cycles([])
+
+
+def test_a_stored_truth_is_reused_and_keyed_by_its_inputs(tmp_path: Path) -> None:
+    chemistry = load_chemistry("NMC_Chen2020")
+    case = ValidationCase(
+        parameter_set="Chen2020", chemistry=chemistry, cycle=load_cycle("udds"),
+        ambient_degc=25.0, initial_soc=0.8, soc_guess=0.5,
+    )  # fmt: skip
+    stored = _ecm_truth(chemistry, DriveCycle("udds", np.arange(5.0), np.ones(5)), 1.0)
+    np.savez(tmp_path / f"{truth_key(case)}.npz", **stored.__dict__)
+    loaded = cached_truth(case, tmp_path)  # no PyBaMM run: the file is found
+    assert np.array_equal(loaded.voltage_v, stored.voltage_v)
+    aged = ValidationCase(**{**case.__dict__, "capacity_fraction": 0.85})
+    assert truth_key(aged) != truth_key(case)
+    assert truth_key(ValidationCase(**{**case.__dict__, "soc_guess": 0.2})) == truth_key(case)

@@ -5,13 +5,25 @@ grid (checked against an independent construction from ``numpy.interp``:
 interpolate each temperature row in SoC, then across temperature); clamping outside the
 grid in SoC and temperature; the OCV slope equals the finite difference
 inside a segment; a single-temperature chemistry; the capacity by
-temperature; the OCV-only lookup equals the full one.
+temperature; the OCV-only lookup equals the full one; the row lookup
+equals the named parameters and carries the fit residual by temperature;
+the arithmetic bracket of a uniform SoC grid (the shipped files) matches the
+reference.
 """
 
 import numpy as np
 import pytest
 
-from bms.cell import cell_tables, lookup, ocv
+from bms.cell import (
+    Row,
+    cell_tables,
+    load_chemistry,
+    lookup,
+    lookup_rows,
+    ocv,
+    ocv_rows,
+    temperature_bracket,
+)
 from verification.bms.unit.cell.chemistry_fixture import SOC, TEMPERATURES, synthetic_chemistry
 
 CHEMISTRY = synthetic_chemistry()
@@ -86,3 +98,43 @@ def test_ocv_only_lookup_equals_the_full_one() -> None:
     t = rng.uniform(-20.0, 60.0, 100)
     s = rng.uniform(-0.1, 1.1, 100)
     assert np.array_equal(ocv(TABLES, t, s), lookup(TABLES, t, s).ocv_v)
+
+
+@pytest.mark.verifies("SWR_CELL_002")
+def test_rows_match_the_named_parameters_and_the_fit_residual() -> None:
+    rng = np.random.default_rng(6)
+    t = rng.uniform(-20.0, 60.0, 50)
+    s = rng.uniform(-0.1, 1.1, 50)
+    base, weight = temperature_bracket(TABLES, t)
+    rows = lookup_rows(TABLES, base, weight, s)
+    named = lookup(TABLES, t, s)
+    for row, name in ((Row.OCV, "ocv_v"), (Row.R2, "r2_ohm"), (Row.TAU1, "tau1_s")):
+        assert np.array_equal(rows[row], getattr(named, name))
+    reported = CHEMISTRY.fit.pulse_rmse_v_by_temperature
+    residuals = [reported.get(f"{t:g}", max(reported.values())) for t in TEMPERATURES]
+    expected = np.interp(np.clip(t, TEMPERATURES[0], TEMPERATURES[-1]), TEMPERATURES, residuals)
+    assert np.allclose(rows[Row.FIT_RMSE], expected, rtol=1e-12)
+    assert np.array_equal(ocv_rows(TABLES, base, weight, s), named.ocv_v)
+
+
+@pytest.mark.verifies("SWR_CELL_002")
+def test_uniform_soc_grid_is_bracketed_like_any_grid() -> None:
+    # The shipped files have a uniform SoC grid (bracketed by arithmetic); the reference
+    # interpolates each temperature row with numpy.interp, then across temperature.
+    chemistry = load_chemistry("NMC_Chen2020")
+    tables = cell_tables(chemistry)
+    assert tables.soc_uniform_step > 0.0
+    assert TABLES.soc_uniform_step == 0.0
+    rng = np.random.default_rng(7)
+    temperatures = chemistry.temperature_breakpoints_degc
+    t = rng.uniform(temperatures[0], temperatures[-1], 200)
+    s = np.concatenate([rng.uniform(0.0, 1.0, 197), [0.0, 0.5, 1.0]])
+    reference = [
+        np.interp(
+            ti,
+            temperatures,
+            [np.interp(si, chemistry.soc_breakpoints, row) for row in chemistry.r1_ohm],
+        )
+        for ti, si in zip(t, s, strict=True)
+    ]
+    assert np.allclose(lookup(tables, t, s).r1_ohm, reference, rtol=1e-10)

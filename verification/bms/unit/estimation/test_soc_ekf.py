@@ -21,7 +21,13 @@ import math
 import numpy as np
 import pytest
 
-from bms.estimation import SocEstimator, SocFilterTuning, ekf_step, initial_ekf_state
+from bms.estimation import (
+    SocEstimator,
+    SocFilterTuning,
+    ekf_step,
+    initial_ekf_state,
+    measurement_variance,
+)
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.estimation.scenario import run
 
@@ -205,3 +211,48 @@ def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
     arguments = {"series_count": 2, **kwargs}
     with pytest.raises(ValueError, match=message):
         SocEstimator(CHEMISTRY, **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_measurement_noise_grows_with_load_correlation_and_fit_floor() -> None:
+    tuning = SocFilterTuning()
+    fit = np.array([0.02, 0.02])
+    rest, loaded = measurement_variance(tuning, fit, np.array([0.0, 0.2]), 1.0)
+    assert rest == pytest.approx(tuning.voltage_noise_v**2 + tuning.model_error_v**2)
+    assert loaded == pytest.approx(rest + (0.1 * 0.2) ** 2)
+    inflated = measurement_variance(tuning, fit, np.array([0.0, 0.2]), 100.0)
+    assert inflated[0] == pytest.approx(tuning.voltage_noise_v**2 + 100 * tuning.model_error_v**2)
+    floored = measurement_variance(
+        SocFilterTuning(fit_residual_floor=True), fit, np.array([0.0, 0.0]), 1.0
+    )
+    assert floored[0] == pytest.approx(tuning.voltage_noise_v**2 + 0.02**2)
+
+
+def _rest_with_bias(tuning: SocFilterTuning, bias_v: float, steps: int) -> tuple[float, float]:
+    """SoC error and sigma after ``steps`` at rest with a constant voltage error."""
+    from bms.cell import ocv  # noqa: PLC0415
+
+    model = SocEstimator(CHEMISTRY, 1).model
+    state = initial_ekf_state(1, 0.5, 0.05, tuning)
+    voltage = float(ocv(model.tables, np.array([25.0]), np.array([0.5]))[0]) + bias_v
+    for _ in range(steps):
+        state, out = ekf_step(
+            model, tuning, state, cell_voltages_v=np.array([voltage]), current_a=0.0,
+            cell_temperatures_degc=np.array([25.0]), dt_s=0.1,
+        )  # fmt: skip
+    return float(abs(out.soc[0] - 0.5)), float(out.soc_sigma[0])
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_a_correlated_model_error_keeps_the_bound_honest() -> None:
+    # A voltage error of the circuit's rest size held for a minute and for five: it moves
+    # the estimate, and the bound still covers it; the correlation inflation makes the
+    # filter take longer to believe the voltage than if the error were white.
+    bias = SocFilterTuning().model_error_v
+    for steps in (600, 3000):
+        error, sigma = _rest_with_bias(SocFilterTuning(), bias, steps)
+        assert error > 0.003  # the bias does move the estimate ...
+        assert error <= 3.0 * sigma  # ... but not outside its bound
+    _, correlated = _rest_with_bias(SocFilterTuning(), bias, 100)
+    _, white = _rest_with_bias(SocFilterTuning(model_error_correlation_s=0.0), bias, 100)
+    assert correlated > 1.5 * white
