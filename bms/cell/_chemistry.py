@@ -1,6 +1,6 @@
 """The chemistry file: equivalent-circuit tables of one cell type, fitted to a physics model.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001.
+ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001, SWR_PLAT_001.
 
 A chemistry file is JSON written by ``bms calibrate`` (PyBaMM's DFN model fitted
 to a two-RC equivalent circuit) and shipped in ``bms/cell/chemistries/``. This
@@ -16,7 +16,12 @@ the equivalent-circuit code never sees a malformed table:
 * resistances and time constants strictly positive, ``tau1_s < tau2_s``
   everywhere (the fast pair is pair 1);
 * ``capacity_ah_by_temperature`` one positive value per temperature;
-* ``min_voltage_v < max_voltage_v``.
+* ``min_voltage_v < max_voltage_v``;
+* the optional ``plating`` section (:class:`PlatingMap`, written by
+  ``bms plating-map``): its own breakpoints strictly increasing, its limit
+  table of shape (temperatures, SoC breakpoints), >= 0, non-increasing in SoC
+  and non-decreasing in temperature, and its anode-potential table of shape
+  (temperatures, SoC breakpoints, currents), non-increasing in current.
 """
 
 import math
@@ -25,7 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Chemistry", "ChemistrySource", "FitReport", "ThermalParameters"]
+__all__ = ["Chemistry", "ChemistrySource", "FitReport", "PlatingMap", "ThermalParameters"]
 
 _TABLE_FIELDS = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
 _POSITIVE_TABLE_FIELDS = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
@@ -85,6 +90,126 @@ class FitReport(_ChemistryModel):
     """Largest absolute terminal-voltage error over every fitted test."""
 
 
+class PlatingMap(_ChemistryModel):
+    """Lithium-plating charge-current limit map of one cell, from the physics model.
+
+    The negative electrode's potential against lithium at the separator
+    (``phi_s - phi_e``, PyBaMM's "Negative electrode surface potential
+    difference at separator interface [V]") during constant-current charges,
+    and the largest charge current keeping it at or above ``margin_v``.
+    Currents are magnitudes per cell, in A. Written by ``bms plating-map``.
+
+    Implements: SWR_PLAT_001
+    """
+
+    margin_v: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)]
+    """Potential the limits keep the anode at or above (default 0.010 V)."""
+    temperature_breakpoints_degc: Annotated[tuple[FiniteFloat, ...], Field(min_length=1)]
+    """Cell temperatures of the map, strictly increasing; outside them there is no limit."""
+    soc_breakpoints: Annotated[tuple[FiniteFloat, ...], Field(min_length=2)]
+    """SoC grid of the map, strictly increasing, inside [0, 1]."""
+    current_breakpoints_a: Annotated[tuple[FiniteFloat, ...], Field(min_length=1)]
+    """Charge currents (magnitudes, per cell) of the simulated charges, strictly increasing, > 0."""
+    max_charge_current_a: Table
+    """Plating-limited charge current per cell, shape (temperatures, SoC); >= 0,
+    non-increasing in SoC, non-decreasing in temperature, <= the largest current breakpoint."""
+    anode_potential_v: tuple[Table, ...]
+    """Anode potential against lithium at the separator, shape (temperatures, SoC,
+    currents); non-increasing in current."""
+    source: Annotated[str, Field(min_length=1)]
+    """How the map was made: command, PyBaMM version and set, model and set-up."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PlatingMap":
+        problems = self._axis_problems()
+        if not problems:
+            problems = self._limit_problems() + self._potential_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _axis_problems(self) -> list[str]:
+        problems = []
+        soc = self.soc_breakpoints
+        if soc[0] < 0.0 or soc[-1] > 1.0:
+            problems.append(f"soc_breakpoints=[{soc[0]}, ..., {soc[-1]}] must lie in [0, 1]")
+        currents = self.current_breakpoints_a
+        if not currents[0] > 0.0:
+            problems.append(f"current_breakpoints_a[0]={currents[0]} must be > 0")
+        for axis_name, axis in (
+            ("temperature_breakpoints_degc", self.temperature_breakpoints_degc),
+            ("soc_breakpoints", soc),
+            ("current_breakpoints_a", currents),
+        ):
+            index = _first_not_increasing(axis)
+            if index is not None:
+                problems.append(
+                    f"{axis_name}: element {index + 1} ({axis[index + 1]}) must be > "
+                    f"element {index} ({axis[index]}) (strictly increasing)"
+                )
+        return problems
+
+    def _limit_problems(self) -> list[str]:
+        table = self.max_charge_current_a
+        shape = (len(self.temperature_breakpoints_degc), len(self.soc_breakpoints))
+        if len(table) != shape[0] or any(len(row) != shape[1] for row in table):
+            got = f"{len(table)} rows of lengths {sorted({len(row) for row in table})}"
+            return [
+                f"max_charge_current_a must have shape {shape} (temperatures, SoC "
+                f"breakpoints), got {got}"
+            ]
+        top = self.current_breakpoints_a[-1]
+        bad = _first_where(table, lambda value: not 0.0 <= value <= top)
+        if bad is not None:
+            return [
+                f"max_charge_current_a[{bad[0]}][{bad[1]}]={table[bad[0]][bad[1]]} must lie "
+                f"in [0, {top}] (the largest current breakpoint)"
+            ]
+        for t_index, row in enumerate(table):
+            rising = _first_rising(row)
+            if rising is not None:
+                return [
+                    f"max_charge_current_a[{t_index}][{rising + 1}]={row[rising + 1]} must be <= "
+                    f"max_charge_current_a[{t_index}][{rising}]={row[rising]} "
+                    "(non-increasing in SoC)"
+                ]
+        for t_index in range(shape[0] - 1):
+            for s_index in range(shape[1]):
+                colder, warmer = table[t_index][s_index], table[t_index + 1][s_index]
+                if warmer < colder:
+                    return [
+                        f"max_charge_current_a[{t_index + 1}][{s_index}]={warmer} must be >= "
+                        f"max_charge_current_a[{t_index}][{s_index}]={colder} "
+                        "(non-decreasing in temperature)"
+                    ]
+        return []
+
+    def _potential_problems(self) -> list[str]:
+        cube = self.anode_potential_v
+        shape = (
+            len(self.temperature_breakpoints_degc),
+            len(self.soc_breakpoints),
+            len(self.current_breakpoints_a),
+        )
+        if len(cube) != shape[0] or any(
+            len(table) != shape[1] or any(len(row) != shape[2] for row in table) for table in cube
+        ):
+            return [
+                f"anode_potential_v must have shape {shape} (temperatures, SoC breakpoints, "
+                "currents)"
+            ]
+        for t_index, table in enumerate(cube):
+            for s_index, row in enumerate(table):
+                rising = _first_rising(row)
+                if rising is not None:
+                    return [
+                        f"anode_potential_v[{t_index}][{s_index}][{rising + 1}]={row[rising + 1]}"
+                        f" must be <= anode_potential_v[{t_index}][{s_index}][{rising}]="
+                        f"{row[rising]} (non-increasing in current)"
+                    ]
+        return []
+
+
 class Chemistry(_ChemistryModel):
     """Equivalent-circuit tables of one cell type (OCV, R0, two RC pairs) and its thermal data.
 
@@ -130,6 +255,8 @@ class Chemistry(_ChemistryModel):
     """Lumped thermal model."""
     fit: FitReport
     """Residuals of the fit."""
+    plating: PlatingMap | None = None
+    """Lithium-plating charge-current limit map (``bms plating-map``); None if not made."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Chemistry":
@@ -211,6 +338,14 @@ def _first_not_increasing(values: tuple[float, ...]) -> int | None:
     """Index ``i`` of the first pair with ``values[i + 1] <= values[i]``, if any."""
     for index in range(len(values) - 1):
         if not values[index + 1] > values[index]:
+            return index
+    return None
+
+
+def _first_rising(values: tuple[float, ...]) -> int | None:
+    """Index ``i`` of the first pair with ``values[i + 1] > values[i]``, if any."""
+    for index in range(len(values) - 1):
+        if values[index + 1] > values[index]:
             return index
     return None
 

@@ -1,6 +1,7 @@
 """State of Function: charge and discharge current and power limits over a horizon.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003,
+SWR_PLAT_003.
 
 For each cell the equivalent circuit predicts the terminal voltage after
 holding a constant current ``I`` for the horizon ``H`` (Plett's
@@ -20,15 +21,20 @@ monotone in temperature outside the warning tiers. The SoC used is the
 estimate moved by ``soc_sigmas`` standard deviations towards the limit
 (down for discharge, up for charge), so an uncertain SoC gives a smaller limit.
 Power is the limit current times the sum of the predicted cell voltages.
+Given a chemistry (``plating_chemistry``), the charge current is also capped
+by the lithium-plating limit of :func:`bms.estimation.plating_limits` (the
+smallest cell's times the parallel count); a missing or out-of-range map
+gives its most conservative limit and ``PowerLimits.charge_limit_reason``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel, lookup
+from bms.cell import CellModel, Chemistry, lookup
 from bms.config import BmsConfig, TemperatureLimits
+from bms.estimation._plating import plating_limits
 
 __all__ = ["PowerLimits", "SofLimits", "sof_limits", "state_of_function", "temperature_derating"]
 
@@ -78,6 +84,12 @@ class PowerLimits:
     """Largest discharge power for the horizon."""
     charge_power_w: float
     """Largest charge power for the horizon."""
+    charge_limit_reason: str | None = None
+    """Why the plating cap fell back to its most conservative limit (None: it did not)."""
+    plating_margin_v: float | None = None
+    """Lowest cell's estimated anode potential at the charge limit (None: not computed)."""
+    plating_margin_lower_v: float | None = None
+    """Its lower bound (conservative SoC and temperature)."""
 
 
 def sof_limits(config: BmsConfig, horizon_s: float = 10.0) -> SofLimits:
@@ -134,10 +146,11 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
     soc_sigma: FloatArray,
     rc_voltages_v: tuple[FloatArray, FloatArray],
     temperature_degc: FloatArray,
+    plating_chemistry: Chemistry | None = None,
 ) -> PowerLimits:
     """Charge and discharge current and power limits of the pack over the horizon.
 
-    Implements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003
+    Implements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003, SWR_PLAT_003
 
     Args:
         model: the cells' equivalent circuit (with SoH scales).
@@ -146,6 +159,8 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
         soc_sigma: its standard deviation.
         rc_voltages_v: the estimated (v1, v2) of each cell.
         temperature_degc: each cell's temperature.
+        plating_chemistry: the chemistry whose plating map caps the charge
+            current (None: no plating cap).
 
     Returns:
         The limits; all zero when an input is not finite.
@@ -173,12 +188,39 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
         limits.max_charge_current_a
         * temperature_derating(temperature_degc, limits.charge_temperature),
     )
+    capped = None
+    if plating_chemistry is not None:
+        capped = plating_limits(
+            plating_chemistry.plating,
+            soc=soc,
+            soc_sigma=soc_sigma,
+            temperature_degc=temperature_degc,
+            soc_sigmas=limits.soc_sigmas,
+        )
+        charge_a = min(charge_a, capped.min_cell_charge_current_a * parallel)
     discharge_a, charge_a = max(discharge_a, 0.0), max(charge_a, 0.0)
-    return PowerLimits(
+    result = PowerLimits(
         discharge_current_a=discharge_a,
         charge_current_a=charge_a,
         discharge_power_w=max(discharge_a * float(discharge_v(discharge_a / parallel)), 0.0),
         charge_power_w=max(charge_a * float(charge_v(-charge_a / parallel)), 0.0),
+    )
+    if plating_chemistry is None or capped is None:
+        return result
+    at_limit = plating_limits(
+        plating_chemistry.plating,
+        soc=soc,
+        soc_sigma=soc_sigma,
+        temperature_degc=temperature_degc,
+        charge_current_a=charge_a / parallel,
+        soc_sigmas=limits.soc_sigmas,
+    )
+    known = at_limit.margin_v.size > 0 and bool(np.all(np.isfinite(at_limit.margin_v)))
+    return replace(
+        result,
+        charge_limit_reason=capped.fallback_reason,
+        plating_margin_v=float(at_limit.margin_v.min()) if known else None,
+        plating_margin_lower_v=float(at_limit.margin_lower_v.min()) if known else None,
     )
 
 

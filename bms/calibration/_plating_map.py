@@ -1,0 +1,529 @@
+"""Lithium-plating charge-current limit map from PyBaMM's DFN (``bms plating-map``).
+
+ASIL: QM (calibration tool; runs offline, never in the control path).
+Requirements: SWR_PLAT_004.
+
+Lithium plates on the graphite (or silicon-graphite) negative electrode when
+its potential against a lithium reference falls below 0 V; it falls first at
+the separator, where the electrolyte current is largest. The DFN gives that
+potential directly: ``phi_s - phi_e`` at the negative electrode/separator
+interface, PyBaMM's variable :data:`POTENTIAL_VARIABLE`.
+
+The map (:func:`build_plating_map`):
+
+1. the set runs in the DFN with a lumped thermal model, as ``bms calibrate``
+   runs it (:class:`~bms.calibration._physics.PhysicsCell`, the missing
+   thermal parameters completed the same way, the cell clamped to the ambient
+   by the calibration's 1000 W/m2/K "chamber", so that each row of the map
+   belongs to its cell temperature); one model is built and solved with the
+   current and the temperatures as PyBaMM inputs;
+2. SoC has the chemistry file's definition, ``1 - discharged / capacity``
+   from PyBaMM's 100 %, with the capacity of a C/20 discharge to the lower
+   cut-off at 25 degC (what ``bms calibrate`` writes as
+   ``nominal_capacity_ah``);
+3. at each temperature, constant-current charges from rest at SoC 0 at a few
+   C-rates (:data:`DEFAULT_C_RATES`) to SoC 1 (the upper cut-off widened by
+   :data:`VOLTAGE_ALLOWANCE_V` so that the charge runs on past the set's
+   cut-off; a run that stops earlier leaves the higher SoC "not reached");
+   the potential is read on the SoC grid. A charge from SoC 0 carries the
+   concentration gradients of the whole charge: at any SoC its potential is
+   lower than that of a charge started from rest at that SoC;
+4. the limit at each (temperature, SoC) is the current at which the potential,
+   made non-increasing in current (:func:`monotone_in_current`; not reached
+   counts as plating), crosses the margin, linear in log-current between the
+   two bracketing currents (:func:`limit_current`); the table is then lowered where needed to
+   be non-increasing in SoC and non-decreasing in temperature
+   (:func:`monotone_limits`), which only ever lowers a limit.
+
+Hand-written because no library builds plating maps; the search over current
+is a bracketing interpolation of simulated points rather than a bisection
+because every point of a charge is one solve, all SoC at once.
+"""
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.calibration._physics import (
+    COMPLETION_NOTE,
+    DRIVE_CYCLE_MESH,
+    CellTestRecord,
+    PhysicsCell,
+    _record,
+    pybamm_version,
+)
+from bms.cell import PlatingMap
+
+__all__ = [
+    "DEFAULT_C_RATES",
+    "DEFAULT_MARGIN_V",
+    "DEFAULT_TEMPERATURES_DEGC",
+    "POTENTIAL_VARIABLE",
+    "SOC_GRID",
+    "ChargeTruth",
+    "PlatingMapResult",
+    "TruthSample",
+    "build_plating_map",
+    "case_plating_margin",
+    "drive_cycle_with_potential",
+    "limit_current",
+    "limit_table",
+    "min_charge_margin",
+    "monotone_in_current",
+    "monotone_limits",
+    "potential_on_grid",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str], None]
+
+POTENTIAL_VARIABLE = "Negative electrode surface potential difference at separator interface [V]"
+"""PyBaMM's phi_s - phi_e at the negative electrode/separator interface (pybamm 26.10)."""
+DEFAULT_TEMPERATURES_DEGC = (-20.0, -10.0, 0.0, 10.0, 25.0, 45.0, 55.0)
+"""Cell temperatures of the map: issue 9's -20 to 45 degC, and 55 degC so that a cell
+warmed a little above 45 degC (or its sensor's noise) stays inside the map rather
+than falling back to the most conservative limit."""
+DEFAULT_C_RATES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
+"""Charge currents of the simulated charges, in multiples of the capacity per hour."""
+DEFAULT_MARGIN_V = 0.010
+"""Default margin: the anode stays at or above +10 mV against lithium."""
+SOC_GRID = tuple(round(0.05 * k, 3) for k in range(21))
+"""SoC breakpoints of the map."""
+CHAMBER_HEAT_TRANSFER_W_PER_M2_K = 1000.0
+"""The calibration's clamped cell (:mod:`bms.calibration._calibrate`)."""
+VOLTAGE_ALLOWANCE_V = 0.5
+"""The charges run up to the set's upper cut-off plus this."""
+SAMPLES_PER_CHARGE = 801
+"""Output points of one charge."""
+_CAPACITY_TEMPERATURE_DEGC = 25.0
+
+
+@dataclass(frozen=True)
+class PlatingMapResult:
+    """A built map and what it cost."""
+
+    plating: PlatingMap
+    """The validated map."""
+    capacity_ah: float
+    """Capacity that defines SoC (C/20 to the lower cut-off at 25 degC)."""
+    runs: int
+    """DFN solves (charges plus the capacity test)."""
+    build_s: float
+    """Wall time of the model build and every solve."""
+    solve_s: list[float]
+    """Wall time of each solve."""
+
+
+def potential_on_grid(
+    soc_trace: FloatArray, potential_trace: FloatArray, soc_grid: Sequence[float]
+) -> FloatArray:
+    """The potential of a charge at each grid SoC; NaN where the charge did not reach it.
+
+    ``soc_trace`` must be non-decreasing (a charge).
+    """
+    grid = np.asarray(soc_grid, dtype=np.float64)
+    result: FloatArray = np.interp(grid, soc_trace, potential_trace)
+    result[grid > float(np.max(soc_trace)) + 1e-9] = np.nan
+    return result
+
+
+def monotone_in_current(potentials_v: FloatArray) -> FloatArray:
+    """Potentials made non-increasing along the last axis (current); NaN becomes -inf.
+
+    A point a charge did not reach counts as plating, and so does every higher
+    current there. Only ever lowers a value.
+    """
+    filled = np.where(np.isfinite(potentials_v), potentials_v, -np.inf)
+    result: FloatArray = np.minimum.accumulate(filled, axis=-1)
+    return result
+
+
+def limit_current(currents_a: Sequence[float], potentials_v: FloatArray, margin_v: float) -> float:
+    """Largest current whose potential stays >= ``margin_v``, given non-increasing potentials.
+
+    Linear in the logarithm of the current between the last current that
+    keeps the margin and the first that does not (that one's own current if
+    its potential is -inf); 0 if even the smallest current breaks the margin,
+    the largest current if none does. The potential is convex in current
+    (Butler-Volmer kinetics), so a chord linear in current lies above it; in
+    log-current the chord lies below it for a linear or convex potential, so
+    the limit errs low.
+
+    Implements: SWR_PLAT_004
+    """
+    currents = np.asarray(currents_a, dtype=np.float64)
+    below = np.nonzero(~(potentials_v >= margin_v))[0]
+    if below.size == 0:
+        return float(currents[-1])
+    first = int(below[0])
+    if first == 0:
+        return 0.0
+    upper_v, lower_v = float(potentials_v[first - 1]), float(potentials_v[first])
+    if not math.isfinite(lower_v) or upper_v <= lower_v:
+        return float(currents[first - 1])
+    share = (upper_v - margin_v) / (upper_v - lower_v)
+    return float(currents[first - 1] * (currents[first] / currents[first - 1]) ** share)
+
+
+def monotone_limits(limits_a: FloatArray) -> FloatArray:
+    """Limits lowered to be non-increasing in SoC (axis 1) and non-decreasing in temperature.
+
+    Both passes only lower values: along SoC a running minimum from low SoC
+    up; along temperature a running minimum from the hottest row down.
+
+    Implements: SWR_PLAT_004
+    """
+    by_soc = np.minimum.accumulate(limits_a, axis=1)
+    result: FloatArray = np.minimum.accumulate(by_soc[::-1], axis=0)[::-1]
+    return result
+
+
+def limit_table(currents_a: Sequence[float], cube_v: FloatArray, margin_v: float) -> FloatArray:
+    """The monotone limit table of a (temperature, SoC, current) potential cube.
+
+    Implements: SWR_PLAT_004
+    """
+    monotone = monotone_in_current(cube_v)
+    raw = np.array(
+        [[limit_current(currents_a, row, margin_v) for row in table] for table in monotone]
+    )
+    return monotone_limits(raw)
+
+
+def _stored_cube(cube_v: FloatArray) -> FloatArray:
+    """The cube for the file: non-increasing in current, unreached points set to the slab minimum.
+
+    A point no charge reached gets the lowest potential seen at its temperature
+    (a pessimistic stand-in; its limit is already 0 or bounded by a lower current).
+    """
+    monotone = monotone_in_current(cube_v)
+    result = monotone.copy()
+    for index, slab in enumerate(monotone):
+        finite = slab[np.isfinite(slab)]
+        floor = float(finite.min()) if finite.size else -1.0
+        result[index] = np.where(np.isfinite(slab), slab, floor)
+    stored: FloatArray = np.minimum.accumulate(result, axis=-1)
+    return stored
+
+
+def _floor(values: FloatArray, decimals: int) -> FloatArray:
+    """Values rounded down (keeps every order and never raises a limit)."""
+    scale = 10.0**decimals
+    result: FloatArray = np.floor(values * scale) / scale
+    return result
+
+
+class _ChargeRunner:
+    """One built DFN (lumped thermal) with current and temperatures as inputs."""
+
+    def __init__(self, cell: PhysicsCell, initial_state: float) -> None:
+        import pybamm  # noqa: PLC0415
+
+        values = cell._values.copy()  # the calibration's completed set
+        values.set_initial_state(initial_state)
+        values.update(
+            {
+                "Ambient temperature [K]": "[input]",
+                "Initial temperature [K]": "[input]",
+                "Current function [A]": "[input]",
+                "Lower voltage cut-off [V]": cell.min_voltage_v - VOLTAGE_ALLOWANCE_V,
+                "Upper voltage cut-off [V]": cell.max_voltage_v + VOLTAGE_ALLOWANCE_V,
+            }
+        )
+        model = pybamm.lithium_ion.DFN(options={"thermal": "lumped"})
+        self._simulation = pybamm.Simulation(
+            model,
+            parameter_values=values,
+            solver=pybamm.IDAKLUSolver(),
+            var_pts=dict(DRIVE_CYCLE_MESH),
+        )
+
+    def run(self, current_a: float, duration_s: float, ambient_degc: float) -> Any:
+        """Solve a constant current (+ = discharge) for ``duration_s`` from rest."""
+        kelvin = ambient_degc + 273.15
+        stops = np.linspace(0.0, duration_s, SAMPLES_PER_CHARGE)
+        return self._simulation.solve(
+            [0.0, duration_s],
+            t_interp=stops,
+            inputs={
+                "Ambient temperature [K]": kelvin,
+                "Initial temperature [K]": kelvin,
+                "Current function [A]": current_a,
+            },
+        )
+
+
+def _capacity_ah(cell: PhysicsCell) -> float:
+    """C/20 discharge capacity from PyBaMM's 100 % to the lower cut-off at 25 degC."""
+    runner = _ChargeRunner(cell, 1.0)
+    current = cell.nominal_capacity_ah / 20.0
+    solution = runner.run(current, 22.0 * 3600.0, _CAPACITY_TEMPERATURE_DEGC)
+    voltage = solution["Terminal voltage [V]"].entries
+    discharged = solution["Discharge capacity [A.h]"].entries
+    reached = np.nonzero(voltage <= cell.min_voltage_v)[0]
+    if reached.size == 0:
+        raise ValueError("the C/20 capacity test never reached the lower cut-off")
+    index = int(reached[0])
+    if index == 0:
+        return float(discharged[0])
+    # linear between the samples on either side of the cut-off
+    v0, v1 = voltage[index - 1], voltage[index]
+    q0, q1 = discharged[index - 1], discharged[index]
+    return float(q0 + (q1 - q0) * (v0 - cell.min_voltage_v) / (v0 - v1))
+
+
+def build_plating_map(  # noqa: PLR0913 - the map's settings
+    parameter_set: str,
+    *,
+    temperatures_degc: Sequence[float] = DEFAULT_TEMPERATURES_DEGC,
+    margin_v: float = DEFAULT_MARGIN_V,
+    c_rates: Sequence[float] = DEFAULT_C_RATES,
+    soc_grid: Sequence[float] = SOC_GRID,
+    progress: Progress | None = None,
+) -> PlatingMapResult:
+    """Simulate the charges and build the validated map (see the module doc).
+
+    Args:
+        parameter_set: a PyBaMM lithium-ion parameter set.
+        temperatures_degc: cell temperatures, strictly increasing.
+        margin_v: the potential the limits keep, >= 0.
+        c_rates: charge C-rates of the simulated charges, strictly increasing.
+        soc_grid: SoC breakpoints.
+        progress: called with a message after each solve.
+
+    Raises:
+        ValueError: unknown set, bad settings, or a map the model rejects.
+    """
+    temperatures = [float(value) for value in temperatures_degc]
+    if sorted(set(temperatures)) != temperatures or not temperatures:
+        raise ValueError(f"temperatures {temperatures} must be strictly increasing")
+    if not 0.0 <= margin_v <= 0.5:
+        raise ValueError(f"margin {margin_v} V must lie in [0, 0.5] V")
+    rates = [float(value) for value in c_rates]
+    if sorted(set(rates)) != rates or not rates or rates[0] <= 0.0:
+        raise ValueError(f"C-rates {rates} must be positive and strictly increasing")
+    report = progress or (lambda _message: None)
+    started = time.perf_counter()
+    cell = PhysicsCell(parameter_set)
+    cell.set_heat_transfer(CHAMBER_HEAT_TRANSFER_W_PER_M2_K)
+    capacity = _capacity_ah(cell)
+    report(f"{parameter_set}: capacity {capacity:.3f} Ah at 25 degC")
+    runner = _ChargeRunner(cell, cell.initial_state_for_soc(0.0, capacity))
+    currents = [rate * capacity for rate in rates]
+    cube = np.full((len(temperatures), len(soc_grid), len(currents)), np.nan)
+    solve_s: list[float] = []
+    for t_index, temperature in enumerate(temperatures):
+        for c_index, (rate, current) in enumerate(zip(rates, currents, strict=True)):
+            tick = time.perf_counter()
+            solution = runner.run(-current, 1.01 * 3600.0 / rate, temperature)
+            solve_s.append(time.perf_counter() - tick)
+            soc = -solution["Discharge capacity [A.h]"].entries / capacity
+            potential = solution[POTENTIAL_VARIABLE].entries
+            cube[t_index, :, c_index] = potential_on_grid(
+                np.maximum.accumulate(soc), potential, soc_grid
+            )
+            report(f"{temperature:g} degC, {rate:g}C")
+    limits = limit_table(currents, cube, margin_v)
+    stored = _stored_cube(cube)
+    notes = f" {COMPLETION_NOTE}" if cell.completed_keys else ""
+    document = {
+        "margin_v": margin_v,
+        "temperature_breakpoints_degc": temperatures,
+        "soc_breakpoints": [float(value) for value in soc_grid],
+        "current_breakpoints_a": _floor(np.asarray(currents), 6).tolist(),
+        "max_charge_current_a": _floor(limits, 4).tolist(),
+        "anode_potential_v": _floor(stored, 5).tolist(),
+        "source": (
+            f"bms plating-map: PyBaMM {pybamm_version()} set {parameter_set}, DFN with lumped "
+            f"thermal model, cell clamped to the ambient ({CHAMBER_HEAT_TRANSFER_W_PER_M2_K:g} "
+            f"W/m2/K), constant-current charges from rest at SoC 0 at {rates} C "
+            f"({capacity:.4f} Ah, C/20 at 25 degC); potential: {POTENTIAL_VARIABLE}.{notes}"
+        ),
+    }
+    plating = PlatingMap.model_validate_json(json.dumps(document))
+    return PlatingMapResult(
+        plating=plating,
+        capacity_ah=capacity,
+        runs=len(solve_s) + 1,
+        build_s=time.perf_counter() - started,
+        solve_s=solve_s,
+    )
+
+
+@dataclass(frozen=True)
+class TruthSample:
+    """The DFN after one closed-loop step."""
+
+    time_s: float
+    """Time since the start."""
+    soc: float
+    """True SoC (chemistry-file definition)."""
+    voltage_v: float
+    """Terminal voltage at the end of the step."""
+    temperature_degc: float
+    """Volume-averaged cell temperature at the end of the step."""
+    min_potential_v: float
+    """Lowest anode potential against lithium at the separator during the step."""
+
+
+class ChargeTruth:
+    """PyBaMM's DFN (lumped thermal) stepped with a current chosen between steps.
+
+    The truth of the closed-loop charge validation: the BMS chooses each
+    step's current from what it measured after the previous one. The set-up
+    is :meth:`PhysicsCell.drive_cycle`'s (completed set, drive-cycle mesh, the
+    set's own heat transfer so the cell warms, IDAKLU), with the current as
+    an input; the potential is :data:`POTENTIAL_VARIABLE`, read at
+    ``samples`` points of every step.
+    """
+
+    def __init__(
+        self, parameter_set: str, capacity_ah: float, initial_soc: float, ambient_degc: float
+    ) -> None:
+        import pybamm  # noqa: PLC0415
+
+        cell = PhysicsCell(parameter_set)
+        values = cell._values.copy()  # the calibration's completed set
+        values.set_initial_state(cell.initial_state_for_soc(initial_soc, capacity_ah))
+        values.update(
+            {
+                "Ambient temperature [K]": "[input]",
+                "Initial temperature [K]": "[input]",
+                "Current function [A]": "[input]",
+                "Lower voltage cut-off [V]": cell.min_voltage_v - VOLTAGE_ALLOWANCE_V,
+                "Upper voltage cut-off [V]": cell.max_voltage_v + VOLTAGE_ALLOWANCE_V,
+            }
+        )
+        self._simulation = pybamm.Simulation(
+            pybamm.lithium_ion.DFN(options={"thermal": "lumped"}),
+            parameter_values=values,
+            solver=pybamm.IDAKLUSolver(),
+            var_pts=dict(DRIVE_CYCLE_MESH),
+        )
+        self._kelvin = ambient_degc + 273.15
+        self._capacity_ah = capacity_ah
+        self._initial_soc = initial_soc
+
+    def step(self, current_a: float, dt_s: float, samples: int = 4) -> TruthSample:
+        """Hold ``current_a`` (+ = discharge) for ``dt_s``; the state at its end."""
+        solution = self._simulation.step(
+            dt=dt_s,
+            inputs={
+                "Ambient temperature [K]": self._kelvin,
+                "Initial temperature [K]": self._kelvin,
+                "Current function [A]": current_a,
+            },
+            save=False,
+            npts=samples,
+        )
+        potential = solution[POTENTIAL_VARIABLE].entries
+        discharged = float(solution["Discharge capacity [A.h]"].entries[-1])
+        return TruthSample(
+            time_s=float(solution["Time [s]"].entries[-1]),
+            soc=self._initial_soc - discharged / self._capacity_ah,
+            voltage_v=float(solution["Terminal voltage [V]"].entries[-1]),
+            temperature_degc=float(solution["Volume-averaged cell temperature [C]"].entries[-1]),
+            min_potential_v=float(np.min(potential)),
+        )
+
+
+def drive_cycle_with_potential(
+    cell: PhysicsCell,
+    time_s: FloatArray,
+    current_a: FloatArray,
+    ambient_degc: float,
+    initial_state: float,
+) -> tuple[CellTestRecord, FloatArray]:
+    """:meth:`PhysicsCell.drive_cycle`'s run, also giving the anode potential of each sample.
+
+    The same set-up (completed set, drive-cycle mesh, IDAKLU, cut-offs 0.1 V
+    beyond the set's, ``initial_state`` in PyBaMM's terms), so that
+    ``bms validate`` gets its truth and the potential from one solve;
+    :data:`POTENTIAL_VARIABLE` is read at the record's samples.
+    """
+    import pybamm  # noqa: PLC0415
+
+    if time_s.ndim != 1 or time_s.shape != current_a.shape or time_s.size < 2:
+        raise ValueError("time_s and current_a must be 1-D, of equal length >= 2")
+    values = cell._values.copy()  # the calibration's completed set
+    values.set_initial_state(initial_state)
+    values.update(
+        {
+            "Ambient temperature [K]": "[input]",
+            "Initial temperature [K]": "[input]",
+            "Lower voltage cut-off [V]": cell.min_voltage_v - 0.1,
+            "Upper voltage cut-off [V]": cell.max_voltage_v + 0.1,
+            "Current function [A]": pybamm.Interpolant(
+                time_s, current_a, pybamm.t, interpolator="linear"
+            ),
+        }
+    )
+    simulation = pybamm.Simulation(
+        pybamm.lithium_ion.DFN(options={"thermal": "lumped"}),
+        parameter_values=values,
+        solver=pybamm.IDAKLUSolver(),
+        var_pts=dict(DRIVE_CYCLE_MESH),
+    )
+    kelvin = ambient_degc + 273.15
+    solution = simulation.solve(
+        [float(time_s[0]), float(time_s[-1])],
+        t_interp=time_s,
+        inputs={"Ambient temperature [K]": kelvin, "Initial temperature [K]": kelvin},
+    )
+    potential = np.asarray(solution[POTENTIAL_VARIABLE].entries, dtype=np.float64)
+    return _record(solution), potential
+
+
+def min_charge_margin(current_a: FloatArray, potential_v: FloatArray) -> float | None:
+    """Lowest anode potential over the samples where the cell charges (current < 0).
+
+    None when the cell never charges.
+
+    Implements: SWR_PLAT_004
+    """
+    charging = current_a < 0.0
+    if not np.any(charging):
+        return None
+    return float(np.min(potential_v[charging]))
+
+
+def case_plating_margin(case: Any, directory: Path | None = None) -> float | None:
+    """The truth's lowest anode potential while charging, for a ``bms validate`` case.
+
+    ``case`` is a :class:`bms.calibration._validation.ValidationCase`; the DFN
+    is set up as its truth is (:func:`~bms.calibration._validation.simulate_truth`:
+    the set, the ageing, the initial SoC, the repeated cycle) and run by
+    :func:`drive_cycle_with_potential`. The result is stored in
+    ``directory/<truth_key>.plating.json`` (the truth's own key) and reused
+    when present. None when the cell never charges.
+
+    Implements: SWR_PLAT_004
+    """
+    from bms.calibration._validation import truth_key  # noqa: PLC0415 - avoids a cycle
+
+    path = None if directory is None else directory / f"{truth_key(case)}.plating.json"
+    if path is not None and path.is_file():
+        stored = json.loads(path.read_text(encoding="utf-8"))["plating_min_margin_v"]
+        return None if stored is None else float(stored)
+    cycle = case.cycle.repeated(case.repeat)
+    cell = PhysicsCell(case.parameter_set)
+    if case.capacity_fraction != 1.0:
+        cell.age(case.capacity_fraction)
+    start = cell.initial_state_for_soc(
+        case.initial_soc, case.chemistry.nominal_capacity_ah * case.capacity_fraction
+    )
+    record, potential = drive_cycle_with_potential(
+        cell, cycle.time_s - cycle.time_s[0], cycle.current_a, case.ambient_degc, start
+    )
+    margin = min_charge_margin(record.current_a, potential)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"plating_min_margin_v": margin}) + "\n", encoding="utf-8")
+    return margin

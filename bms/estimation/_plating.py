@@ -1,0 +1,198 @@
+"""Lithium-plating margin and plating-limited charge current of each cell, from the map.
+
+ASIL: QM(D) (estimation channel). Requirements: SWR_PLAT_002, SWR_PLAT_003.
+
+A chemistry's :class:`~bms.cell.PlatingMap` (built offline by
+``bms plating-map`` from PyBaMM's DFN) holds the anode potential against
+lithium at the separator during charges, on a (temperature, SoC, current)
+grid, and the largest charge current per cell that keeps it at or above the
+map's margin on the (temperature, SoC) grid. :func:`plating_limits` reads
+both for every cell from its SoC estimate, its standard deviation and its
+temperature:
+
+* the **limit** is taken at the conservative end: the SoC moved up by
+  ``soc_sigmas`` standard deviations (the limit falls as SoC rises) and the
+  colder of the two temperature breakpoints around the cell (the limit rises
+  with temperature, so the colder row is the smaller), linear in SoC between
+  breakpoints;
+* the **margin** (the anode potential against lithium; plating starts below
+  0 V) at a given charge current is interpolated linearly in temperature and
+  SoC and linearly in the logarithm of the current (the potential is convex
+  in current, so this chord lies below it) at the SoC estimate, and its
+  **lower bound** at the conservative end as above, with the smaller of the
+  two SoC breakpoints' potentials instead of the chord in SoC (the potential
+  steps across graphite's staging plateaus between breakpoints); below the
+  smallest current breakpoint the smallest current's potential is used (a lower
+  current only raises the potential), above the largest the last segment is
+  extended linearly in current.
+
+Fallbacks (never raises): without a map, every cell's limit is 0 A; with a
+temperature outside the map's breakpoints, or a non-finite input, every
+cell's limit is the map's smallest entry (0 A without a map); in both cases
+the margins are NaN and :attr:`PlatingLimits.fallback_reason` says why.
+
+Hand-written interpolation (a few ``numpy`` calls) for the same reason as
+:mod:`bms.cell._tables`: scipy's interpolators re-validate on every call.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import PlatingMap
+
+__all__ = ["PlatingLimits", "plating_limits"]
+
+FloatArray = npt.NDArray[np.float64]
+"""A float64 numpy array; per-cell arrays have shape (cells,)."""
+
+
+@dataclass(frozen=True)
+class PlatingLimits:
+    """Each cell's plating-limited charge current and plating margin."""
+
+    cell_charge_current_a: FloatArray
+    """Largest charge current per cell keeping the anode above the map's margin (A, >= 0)."""
+    margin_v: FloatArray
+    """Estimated anode potential against lithium at the given charge current (NaN on fallback)."""
+    margin_lower_v: FloatArray
+    """Its lower bound (conservative SoC and temperature; NaN on fallback)."""
+    fallback_reason: str | None = None
+    """Why the most conservative limit applies; None when the map covered every cell."""
+
+    @property
+    def min_cell_charge_current_a(self) -> float:
+        """The smallest cell limit (0 for an empty pack)."""
+        limits = self.cell_charge_current_a
+        return float(limits.min()) if limits.size else 0.0
+
+
+def _fallback(plating: PlatingMap | None, cells: int, reason: str) -> PlatingLimits:
+    floor = 0.0
+    if plating is not None:
+        floor = float(np.min(np.asarray(plating.max_charge_current_a, dtype=np.float64)))
+    nan = np.full(cells, np.nan)
+    return PlatingLimits(np.full(cells, max(floor, 0.0)), nan, nan.copy(), reason)
+
+
+def _segment(axis: FloatArray, values: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Left breakpoint index and weight in [0, 1] of each value (clamped at the ends)."""
+    if axis.size == 1:
+        return np.zeros(values.shape, dtype=np.intp), np.zeros(values.shape)
+    clamped = np.clip(values, axis[0], axis[-1])
+    index = np.clip(np.searchsorted(axis, clamped, side="right") - 1, 0, axis.size - 2)
+    weight = (clamped - axis[index]) / (axis[index + 1] - axis[index])
+    return index, weight
+
+
+def _along_soc(
+    table: FloatArray, row: npt.NDArray[np.intp], soc_axis: FloatArray, soc: FloatArray
+) -> FloatArray:
+    """Each cell's value of ``table[row]`` at its SoC, linear in SoC (table shape (T, S, ...))."""
+    index, weight = _segment(soc_axis, soc)
+    if table.ndim == 3:  # the (T, S, I) cube
+        weight = weight[:, None]
+    result: FloatArray = table[row, index] * (1.0 - weight) + table[row, index + 1] * weight
+    return result
+
+
+def _soc_bracket_min(
+    cube: FloatArray, row: npt.NDArray[np.intp], soc_axis: FloatArray, soc: FloatArray
+) -> FloatArray:
+    """The smaller of the two SoC breakpoints' rows around each cell (cube shape (T, S, I)).
+
+    The potential steps down across graphite's staging plateaus between
+    breakpoints, so a chord in SoC can lie above it; the smaller end cannot.
+    Exactly at a breakpoint, that breakpoint's row.
+    """
+    index, weight = _segment(soc_axis, soc)
+    left, right = cube[row, index], cube[row, index + 1]
+    result: FloatArray = np.where(
+        (weight <= 0.0)[:, None],
+        left,
+        np.where((weight >= 1.0)[:, None], right, np.minimum(left, right)),
+    )
+    return result
+
+
+def _along_current(
+    potentials: FloatArray, current_axis: FloatArray, current_a: FloatArray
+) -> FloatArray:
+    """Each cell's potential (rows of ``potentials``) at its current; see the module doc."""
+    if current_axis.size == 1:
+        return potentials[:, 0].copy()
+    low = np.maximum(current_a, current_axis[0])
+    index = np.clip(np.searchsorted(current_axis, low, side="right") - 1, 0, current_axis.size - 2)
+    left_a, right_a = current_axis[index], current_axis[index + 1]
+    inside = np.log(np.minimum(low, right_a) / left_a) / np.log(right_a / left_a)
+    beyond = np.maximum(low - right_a, 0.0) / (right_a - left_a)  # linear extension
+    weight = inside + beyond
+    cells = np.arange(potentials.shape[0])
+    left, right = potentials[cells, index], potentials[cells, index + 1]
+    result: FloatArray = left + (right - left) * weight
+    return result
+
+
+def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
+    plating: PlatingMap | None,
+    *,
+    soc: FloatArray,
+    soc_sigma: FloatArray,
+    temperature_degc: FloatArray,
+    charge_current_a: float = 0.0,
+    soc_sigmas: float = 3.0,
+) -> PlatingLimits:
+    """Plating-limited charge current and plating margin of each cell (see the module doc).
+
+    Implements: SWR_PLAT_002, SWR_PLAT_003
+
+    Args:
+        plating: the chemistry's map; None if it has none.
+        soc: SoC estimate of each cell.
+        soc_sigma: its standard deviation.
+        temperature_degc: each cell's temperature.
+        charge_current_a: charge current per cell (magnitude) the margin is estimated at.
+        soc_sigmas: standard deviations added to the SoC at the conservative end.
+
+    Returns:
+        The limits; the most conservative ones, with the reason, when the map
+        is missing or does not cover a cell, or an input is not finite.
+    """
+    socs = np.asarray(soc, dtype=np.float64).reshape(-1)
+    sigmas = np.asarray(soc_sigma, dtype=np.float64).reshape(-1)
+    temperatures = np.asarray(temperature_degc, dtype=np.float64).reshape(-1)
+    cells = socs.size
+    if plating is None:
+        return _fallback(None, cells, "the chemistry has no plating map: charge limited to 0 A")
+    if sigmas.size != cells or temperatures.size != cells:
+        return _fallback(plating, cells, "SoC, sigma and temperature differ in length")
+    finite = (socs, sigmas, temperatures, np.array([charge_current_a, soc_sigmas]))
+    if not all(np.all(np.isfinite(values)) for values in finite):
+        return _fallback(plating, cells, "a SoC, sigma, temperature or current is not finite")
+    t_axis = np.asarray(plating.temperature_breakpoints_degc, dtype=np.float64)
+    if cells and (temperatures.min() < t_axis[0] or temperatures.max() > t_axis[-1]):
+        return _fallback(
+            plating,
+            cells,
+            f"cell temperature {temperatures.min():g}..{temperatures.max():g} degC outside the "
+            f"plating map's {t_axis[0]:g}..{t_axis[-1]:g} degC",
+        )
+    soc_axis = np.asarray(plating.soc_breakpoints, dtype=np.float64)
+    current_axis = np.asarray(plating.current_breakpoints_a, dtype=np.float64)
+    limits = np.asarray(plating.max_charge_current_a, dtype=np.float64)
+    cube = np.asarray(plating.anode_potential_v, dtype=np.float64)
+    high_soc = np.clip(socs + abs(soc_sigmas) * np.abs(sigmas), 0.0, 1.0)
+    t_index, t_weight = _segment(t_axis, temperatures)
+    cold = t_index  # the colder breakpoint: the smaller limit (the map is monotone)
+    at_top = t_weight >= 1.0  # exactly at the hottest breakpoint: that row
+    cold = np.where(at_top, np.minimum(t_index + 1, t_axis.size - 1), cold)
+    limit = np.maximum(_along_soc(limits, cold, soc_axis, high_soc), 0.0)
+    current = np.full(cells, abs(charge_current_a))
+    lower = _along_current(_soc_bracket_min(cube, cold, soc_axis, high_soc), current_axis, current)
+    warm = np.minimum(t_index + 1, t_axis.size - 1)
+    at_estimate = _along_soc(cube, t_index, soc_axis, socs) * (1.0 - t_weight[:, None]) + (
+        _along_soc(cube, warm, soc_axis, socs) * t_weight[:, None]
+    )
+    margin = _along_current(at_estimate, current_axis, current)
+    return PlatingLimits(limit, margin, np.minimum(lower, margin))
