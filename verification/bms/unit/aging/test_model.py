@@ -1,0 +1,147 @@
+"""Tests of bms.aging._model: the aging terms, the shipped fits and the parameter loader.
+
+Covers: a term at constant stress is ``k * x^z`` (the square root of time for
+``z = 0.5``); a multiplier on the rate multiplies the loss; the Arrhenius
+ratio between two temperatures; under changing stress the closed form equals
+BLAST-Lite's incremental power-law state update; the shipped NMC and LFP fits
+reproduce their BLAST-Lite fit set within 1.5 capacity points RMS (computed
+here from the shipped histories, and equal to what the parameter file
+states), and their provenance names BLAST-Lite and the model; a parameter
+file with a bad field or an unknown chemistry is rejected naming the field.
+"""
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bms.aging import (
+    GAS_CONSTANT_J_MOL_K,
+    PatternRow,
+    Term,
+    UsagePattern,
+    load_parameters,
+    term_loss,
+)
+from bms.errors import ConfigError
+
+DAY_S = 86400.0
+
+
+def _term(**changes: Any) -> Term:
+    values: dict[str, Any] = {
+        "driver": "time",
+        "log_rate": math.log(0.004),
+        "activation_j_mol": 40000.0,
+        "soc_linear": 1.5,
+        "soc_quadratic": 2.0,
+        "dod_exponent": 0.0,
+        "c_rate_coefficient": 0.0,
+        "exponent": 0.5,
+    }
+    values.update(changes)
+    return Term(**values)
+
+
+def _row(temperature_degc: float = 25.0, soc_pct: float = 50.0) -> PatternRow:
+    return PatternRow(
+        duration_s=DAY_S,
+        temperature_degc=temperature_degc,
+        soc_mean_pct=soc_pct,
+        dod_pct=0.0,
+        efc=0.0,
+        c_rate=0.0,
+    )
+
+
+@pytest.mark.verifies("SWR_AGE_001")
+def test_constant_stress_is_a_power_law_of_time() -> None:
+    days = np.array([0.0, 1.0, 4.0, 100.0, 400.0])
+    loss = term_loss(_term(), UsagePattern(rows=(_row(),)), days * DAY_S)
+    np.testing.assert_allclose(loss, 0.004 * np.sqrt(days), rtol=1e-12)
+    scaled = term_loss(
+        _term(log_rate=math.log(0.004 * 1.7)), UsagePattern(rows=(_row(),)), days * DAY_S
+    )
+    np.testing.assert_allclose(scaled, 1.7 * loss, rtol=1e-12)
+
+
+@pytest.mark.verifies("SWR_AGE_001")
+def test_arrhenius_and_soc_dependence() -> None:
+    t = np.array([365 * DAY_S])
+    cold = term_loss(_term(), UsagePattern(rows=(_row(15.0),)), t)[0]
+    hot = term_loss(_term(), UsagePattern(rows=(_row(45.0),)), t)[0]
+    expected = math.exp(40000.0 / GAS_CONSTANT_J_MOL_K * (1 / 288.15 - 1 / 318.15))
+    assert hot / cold == pytest.approx(expected, rel=1e-9)
+    low = term_loss(_term(), UsagePattern(rows=(_row(soc_pct=30.0),)), t)[0]
+    high = term_loss(_term(), UsagePattern(rows=(_row(soc_pct=90.0),)), t)[0]
+    assert high / low == pytest.approx(math.exp(1.5 * 0.6 + 2.0 * (0.16 - 0.04)), rel=1e-9)
+
+
+@pytest.mark.verifies("SWR_AGE_001")
+def test_changing_stress_matches_blast_state_update() -> None:
+    term = _term(exponent=0.65)
+    pattern = UsagePattern(rows=(_row(10.0, 30.0), _row(40.0, 95.0), _row(25.0, 60.0)))
+    ks = [
+        float(term_loss(term, UsagePattern(rows=(r,)), np.array([DAY_S]))[0]) for r in pattern.rows
+    ]
+    # BLAST-Lite's _update_power_state: dq = k p (q / k)^((p - 1) / p) dx, first step q = k dx^p
+    q, steps = 0.0, 200
+    for day in range(60):
+        k = ks[day % 3]
+        for _ in range(steps):
+            dx = 1.0 / steps
+            q += k * dx**0.65 if q == 0 else k * 0.65 * (q / k) ** ((0.65 - 1) / 0.65) * dx
+    closed = term_loss(term, pattern, np.array([60 * DAY_S]))[0]
+    assert closed == pytest.approx(q, rel=2e-3)
+
+
+def _histories(chemistry: str) -> dict[str, Any]:
+    folder = Path(str(resources.files("bms.aging").joinpath("data")))
+    document: dict[str, Any] = json.loads(
+        (folder / f"{chemistry.lower()}_histories.json").read_text()
+    )
+    return document
+
+
+@pytest.mark.verifies("SWR_AGE_001")
+@pytest.mark.parametrize("chemistry", ["NMC", "LFP"])
+def test_shipped_fit_reproduces_blast_lite(chemistry: str) -> None:
+    params = load_parameters(chemistry)
+    document = _histories(chemistry)
+    assert document["provenance"]["model"] in params.source
+    assert document["provenance"]["blast_lite_version"] in params.source
+    errors = []
+    for history in document["histories"]:
+        if history["split"] != "fit":
+            continue
+        pattern = UsagePattern.model_validate({"rows": tuple(history["pattern"])})
+        time_s = np.asarray(history["truth"]["time_d"]) * DAY_S
+        model = (
+            1.0
+            - term_loss(params.capacity_calendar, pattern, time_s)
+            - term_loss(params.capacity_cycle, pattern, time_s)
+        )
+        errors.append(model - np.asarray(history["truth"]["capacity"]))
+    rms_pct = 100 * float(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
+    assert rms_pct <= 1.5
+    assert rms_pct == pytest.approx(params.fit.capacity_rms_pct, rel=1e-6)
+    assert {h["split"] for h in document["histories"]} == {"fit", "heldout"}
+
+
+@pytest.mark.verifies("SWR_AGE_001")
+def test_bad_parameter_files_name_the_field(tmp_path: Path) -> None:
+    good = json.loads(load_parameters("NMC").model_dump_json())
+    good["capacity_calendar"]["exponent"] = -1.0
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(good))
+    with pytest.raises(ConfigError, match=r"p\.json: capacity_calendar\.exponent: "):
+        load_parameters("NMC", path)
+    with pytest.raises(ConfigError, match="'NCA' is not NMC or LFP"):
+        load_parameters("NCA")
+    path.write_text("{")
+    with pytest.raises(ConfigError, match=r"p\.json: <file>: cannot be read"):
+        load_parameters("NMC", path)
