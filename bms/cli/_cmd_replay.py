@@ -2,7 +2,13 @@
 
 Exit codes: 0 every line parsed, 1 some lines were malformed (each reported
 on stderr with its line number and replayed as a stale step), 2 the input
-cannot be read or the output cannot be written, 3 bad configuration.
+cannot be read or the output (or the fault memory) cannot be written, 3 bad
+configuration.
+
+``--fault-memory FILE`` appends every DTC event of the run (a fault that
+latched, with its occurrence count and freeze frame) to an append-only fault
+memory file (:mod:`bms.memory`: CRC-32 per record, fsync per write) and
+reads it back at the end, so the DTCs survive the run.
 """
 
 import argparse
@@ -18,7 +24,7 @@ HELP = "run recorded input frames (JSON lines, one per 10 ms step) through the c
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare ``--inputs``, ``--out``, ``--config`` and ``--chemistry``."""
+    """Declare the inputs, output, config, chemistry, telemetry and fault-memory options."""
     parser.add_argument(
         "--inputs",
         type=Path,
@@ -35,12 +41,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
     parser.add_argument("--chemistry", help="chemistry name or file: enables SoC estimation")
+    parser.add_argument(
+        "--telemetry",
+        type=Path,
+        metavar="OUT.jsonl",
+        help="also write telemetry records, one per second and per session "
+        "(see `bms schema telemetry`)",
+    )
+    parser.add_argument(
+        "--fault-memory",
+        type=Path,
+        metavar="FILE",
+        help="append the DTCs of the run to this fault memory file (created if missing)",
+    )
 
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Replay the frames; report malformed lines on stderr and carry on."""
     from bms.config import load_config  # noqa: PLC0415 - keeps `bms --help` fast
-    from bms.controller import BmsController, replay_lines  # noqa: PLC0415
+    from bms.controller import BmsController, fault_event, replay_lines  # noqa: PLC0415
+    from bms.memory import FaultMemoryStore, read_fault_memory  # noqa: PLC0415
 
     config = load_config(args.config)
     chemistry = None
@@ -48,7 +68,11 @@ def run(args: argparse.Namespace) -> ExitCode:
         from bms.cell import load_chemistry  # noqa: PLC0415
 
         chemistry = load_chemistry(args.chemistry)
-    controller = BmsController(config, chemistry=chemistry)
+    from bms.telemetry import TelemetryTap  # noqa: PLC0415
+
+    tap = TelemetryTap(config, chemistry=chemistry) if args.telemetry else None
+    controller = tap if tap is not None else BmsController(config, chemistry=chemistry)
+    store = FaultMemoryStore.open(args.fault_memory)[0] if args.fault_memory else None
     malformed = steps = 0
     try:
         with (
@@ -67,8 +91,17 @@ def run(args: argparse.Namespace) -> ExitCode:
                         file=sys.stderr,
                     )
                 sink.write(step.outputs.model_dump_json() + "\n")
+                if store is not None:
+                    for event in step.outputs.dtc_events:
+                        store.append(fault_event(event))
+        if tap is not None:
+            tap.write(args.telemetry)
     except OSError as error:
         print(f"bms replay: {error}", file=sys.stderr)
         return ExitCode.USAGE
     print(f"bms replay: {steps} steps, {malformed} malformed lines -> {args.out}", file=sys.stderr)
+    if store is not None:
+        memory = read_fault_memory(store.path).memory
+        codes = ", ".join(f"{e.dtc} x{e.occurrences}" for e in memory.entries) or "none"
+        print(f"bms replay: fault memory {store.path}: {codes}", file=sys.stderr)
     return ExitCode.FAILED if malformed else ExitCode.OK

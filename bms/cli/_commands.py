@@ -11,6 +11,8 @@ from bms.cli import (
     _cmd_calibrate,
     _cmd_config,
     _cmd_faults,
+    _cmd_plating_map,
+    _cmd_prognosis,
     _cmd_replay,
     _cmd_schema,
     _cmd_validate,
@@ -21,9 +23,11 @@ __all__ = ["COMMANDS"]
 COMMANDS: tuple[ModuleType, ...] = (
     _cmd_config,
     _cmd_calibrate,
+    _cmd_plating_map,
     _cmd_validate,
     _cmd_replay,
     _cmd_schema,
     _cmd_faults,
+    _cmd_prognosis,
 )
 """Every subcommand, in the order ``bms --help`` lists them."""

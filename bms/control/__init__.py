@@ -12,6 +12,7 @@ per protection or estimation step::
     balancing = step_balancing(balancing, cell_voltages_v, temperatures_degc,
                                enabled=at_rest_and_no_fault,
                                limits=config.control.balancing)
+    # on SoC (issue 9): add cell_soc=..., cell_soc_sigma=... (one per cell)
     balancing.bleeding       # tuple[bool, ...], one per series cell
     limits = derate(cell_voltages_v, temperatures_degc, pack_soc,
                     config.control.derating)
@@ -20,7 +21,12 @@ per protection or estimation step::
     thermal.request          # ThermalRequest.OFF / HEAT / COOL
 """
 
-from bms.control._balancing import BalancingInhibit, BalancingState, step_balancing
+from bms.control._balancing import (
+    BalancingInhibit,
+    BalancingState,
+    SocBalancingTuning,
+    step_balancing,
+)
 from bms.control._derating import CurrentLimits, derate, table_factor
 from bms.control._thermal import ThermalRequest, ThermalState, step_thermal
 
@@ -28,6 +34,7 @@ __all__ = [
     "BalancingInhibit",
     "BalancingState",
     "CurrentLimits",
+    "SocBalancingTuning",
     "ThermalRequest",
     "ThermalState",
     "derate",

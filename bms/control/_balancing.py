@@ -1,7 +1,7 @@
 """Passive balancing: decide per cell whether to bleed charge through its resistor.
 
 ASIL: D. Requirements: SWR_BAL_001, SWR_BAL_002, SWR_BAL_003, SWR_BAL_004,
-SWR_BAL_005.
+SWR_BAL_005, SWR_BAL_006, SWR_BAL_007.
 
 Follows the project's state-machine recipe: a frozen state (the previous
 decision, which gives the hysteresis), one pure :func:`step_balancing`
@@ -9,17 +9,29 @@ with no clock and no I/O. Balancing only ever removes charge, so the safety
 rules are about *not* bleeding: never the lowest cell, never while any cell
 is at or below the under-voltage inhibit or any sensor is hot, never on a
 measurement that is missing or not finite (fail-safe default: no bleeding).
+
+Two bases (issue 9, item 4): on **SoC** when the caller gives a finite SoC
+estimate and standard deviation for every cell (the cell with the lowest SoC
+is the lowest cell; a cell bleeds only while its SoC stays above the lowest
+one's by more than the thresholds *plus* ``sigma_factor`` standard deviations
+of the difference, so a bound that is not yet tight cannot drain a cell below
+the lowest, and only while the highest cell is at or above ``min_soc``, since
+equal SoC near the top is what gives equal SoC at the end of charge when
+capacities differ), else on **voltage** (the rule of SWR_BAL_001/005). On
+either basis no cell within ``stop_delta_v`` of the lowest voltage bleeds
+(SWR_BAL_001, TSR_BALANCING_SAFE), and the inhibits hold.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 from bms.config import BalancingConfig
 from bms.units import DegreesC, Volts
 
-__all__ = ["BalancingInhibit", "BalancingState", "step_balancing"]
+__all__ = ["BalancingInhibit", "BalancingState", "SocBalancingTuning", "step_balancing"]
 
 
 class BalancingInhibit(Enum):
@@ -34,6 +46,30 @@ class BalancingInhibit(Enum):
     """A cell is at or below ``min_cell_voltage_v``."""
     OVER_TEMPERATURE = "over_temperature"
     """A temperature sensor reads at or above ``max_temperature_degc``."""
+    LOW_SOC = "low_soc"
+    """On the SoC basis: the highest cell's SoC is below ``min_soc`` (top balancing only)."""
+
+
+@dataclass(frozen=True)
+class SocBalancingTuning:
+    """Thresholds of balancing on SoC (fractions of full charge, not percent).
+
+    The defaults suit the 96s20p reference pack with 100 mA-class bleed
+    resistors; :func:`step_balancing` rejects none of them (an invalid
+    tuning, such as ``stop_delta >= start_delta``, simply bleeds less).
+    """
+
+    start_delta: float = 0.004
+    """A cell starts bleeding when its conservative SoC difference to the lowest cell
+    exceeds this (0.4 points)."""
+    stop_delta: float = 0.001
+    """A bleeding cell stops once its conservative difference is at or below this."""
+    sigma_factor: float = 1.0
+    """Standard deviations of the difference ``sqrt(sigma_i^2 + sigma_low^2)`` subtracted
+    from it (conservative: the difference is over-estimated less often)."""
+    min_soc: float = 0.8
+    """No cell bleeds on the SoC basis while the highest cell's SoC is below this (the pack
+    is not near the top of its charge)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +80,8 @@ class BalancingState:
     """One flag per series cell: ``True`` closes that cell's balancing switch."""
     inhibit: BalancingInhibit = BalancingInhibit.DISABLED
     """Why balancing is off as a whole, ``NONE`` when the per-cell rule applied."""
+    basis: Literal["voltage", "soc"] = "voltage"
+    """Which rule decided: SoC when a valid estimate of every cell was given."""
 
     @property
     def active(self) -> bool:
@@ -76,23 +114,70 @@ def _inhibit(
     return reason
 
 
-def step_balancing(
+def _soc_valid(
+    count: int, cell_soc: Sequence[float] | None, cell_soc_sigma: Sequence[float] | None
+) -> bool:
+    """Whether a SoC estimate and a sigma >= 0, all finite, are given for each of ``count``."""
+    return (
+        cell_soc is not None
+        and cell_soc_sigma is not None
+        and len(cell_soc) == count
+        and len(cell_soc_sigma) == count
+        and all(math.isfinite(z) for z in cell_soc)
+        and all(math.isfinite(s) and s >= 0.0 for s in cell_soc_sigma)
+    )
+
+
+def _soc_candidates(
+    previous: tuple[bool, ...],
+    cell_soc: Sequence[float],
+    cell_soc_sigma: Sequence[float],
+    tuning: SocBalancingTuning,
+) -> list[tuple[float, int]]:
+    """``(conservative SoC difference, index)`` of each cell that may bleed on the SoC basis.
+
+    Implements: SWR_BAL_006
+    """
+    lowest = min(range(len(cell_soc)), key=lambda index: (cell_soc[index], index))
+    soc_low, sigma_low = cell_soc[lowest], cell_soc_sigma[lowest]
+    chosen: list[tuple[float, int]] = []
+    for index, (soc, sigma) in enumerate(zip(cell_soc, cell_soc_sigma, strict=True)):
+        margin = tuning.sigma_factor * math.sqrt(sigma * sigma + sigma_low * sigma_low)
+        difference = soc - soc_low - margin
+        starts = difference > tuning.start_delta
+        keeps = previous[index] and difference > tuning.stop_delta
+        if index != lowest and difference > 0.0 and (starts or keeps):
+            chosen.append((difference, index))
+    return chosen
+
+
+def step_balancing(  # noqa: PLR0913 - the SoC basis adds its estimate, bound and tuning
     state: BalancingState,
     cell_voltages_v: Sequence[Volts],
     cell_temperatures_degc: Sequence[DegreesC],
     *,
     enabled: bool,
     limits: BalancingConfig,
+    cell_soc: Sequence[float] | None = None,
+    cell_soc_sigma: Sequence[float] | None = None,
+    soc_tuning: SocBalancingTuning | None = None,
 ) -> BalancingState:
     """Decide which cells bleed in this step.
 
-    Implements: SWR_BAL_001, SWR_BAL_002, SWR_BAL_003, SWR_BAL_004, SWR_BAL_005
+    Implements: SWR_BAL_001, SWR_BAL_002, SWR_BAL_003, SWR_BAL_004, SWR_BAL_005,
+    SWR_BAL_006, SWR_BAL_007
 
-    A cell is a candidate when it is more than ``start_delta_v`` above the
-    lowest cell, or was bleeding and is still more than ``stop_delta_v``
-    above it (hysteresis). Since ``stop_delta_v > 0``, the lowest cell is
-    never a candidate. Of the candidates, the ``max_bleeding_cells`` highest
-    bleed (ties by lower index). A previous decision of another length than
+    On the voltage basis a cell is a candidate when it is more than
+    ``start_delta_v`` above the lowest cell, or was bleeding and is still
+    more than ``stop_delta_v`` above it (hysteresis). Since
+    ``stop_delta_v > 0``, the lowest cell is never a candidate. On the SoC
+    basis (``cell_soc`` and ``cell_soc_sigma`` finite, one per cell, sigmas
+    >= 0) a cell is a candidate when ``soc - soc_low - k sigma_diff`` exceeds
+    ``start_delta`` (or ``stop_delta`` while it bleeds), it is not the lowest
+    SoC cell nor within ``stop_delta_v`` of the lowest voltage, and the
+    highest SoC is at least ``min_soc``. Of the candidates, the
+    ``max_bleeding_cells`` highest (largest difference) bleed (ties by lower
+    index). A previous decision of another length than
     ``cell_voltages_v`` is ignored (taken as no cell bleeding).
 
     Args:
@@ -102,6 +187,9 @@ def step_balancing(
         enabled: whether the caller allows balancing now (for example at
             rest or charging, and no fault active).
         limits: the balancing thresholds.
+        cell_soc: SoC estimate of each cell (fraction); ``None`` balances on voltage.
+        cell_soc_sigma: standard deviation of each SoC estimate.
+        soc_tuning: thresholds of the SoC basis (defaults when ``None``).
 
     Returns:
         The new decision; all ``False`` with the reason when inhibited.
@@ -125,6 +213,28 @@ def step_balancing(
         return BalancingState(bleeding=(False,) * count, inhibit=inhibit)
     previous = state.bleeding if len(state.bleeding) == count else (False,) * count
     lowest_v = min(cell_voltages_v)
+    if (
+        cell_soc is not None
+        and cell_soc_sigma is not None
+        and _soc_valid(count, cell_soc, cell_soc_sigma)
+    ):
+        tuning = soc_tuning if soc_tuning is not None else SocBalancingTuning()
+        if max(cell_soc) < tuning.min_soc:
+            return BalancingState(
+                bleeding=(False,) * count, inhibit=BalancingInhibit.LOW_SOC, basis="soc"
+            )
+        ranked = [
+            (-difference, index)
+            for difference, index in _soc_candidates(previous, cell_soc, cell_soc_sigma, tuning)
+            if cell_voltages_v[index] - lowest_v > limits.stop_delta_v
+        ]
+        ranked.sort()
+        chosen = {index for _, index in ranked[: limits.max_bleeding_cells]}
+        return BalancingState(
+            bleeding=tuple(index in chosen for index in range(count)),
+            inhibit=BalancingInhibit.NONE,
+            basis="soc",
+        )
     candidates = [
         index
         for index, voltage_v in enumerate(cell_voltages_v)

@@ -1,6 +1,6 @@
 """State of Health, capacity: Plett's approximate weighted total least squares (AWTLS).
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_001, SWR_SOH_002.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_001, SWR_SOH_002, SWR_SOH_004.
 
 Each update is one pair per cell: ``x`` the SoC change over a segment (from
 the SoC filter, noisy) and ``y`` the charge that flowed (from the current
@@ -123,7 +123,7 @@ def awtls_update(
 ) -> CapacityState:
     """Add one (SoC change, charge) pair per cell and re-solve.
 
-    Implements: SWR_SOH_001, SWR_SOH_002
+    Implements: SWR_SOH_001, SWR_SOH_002, SWR_SOH_004
 
     Args:
         state: the state after the previous update.

@@ -5,7 +5,13 @@ the lowest cell never bleeding (hypothesis, any voltages); the under-voltage,
 over-temperature, invalid-measurement and disabled inhibits at their
 boundaries and as properties over any sample (NaN and infinities
 included); the cap on bleeding cells, highest first; a previous decision of
-the wrong length ignored.
+the wrong length ignored. On the SoC basis (SWR_BAL_006, SWR_BAL_007): the
+conservative start and stop thresholds and their hysteresis; the lowest-SoC
+cell never bleeds and the voltage guard holds (hypothesis); with estimates
+whose errors stay inside their bound a bleeding cell is truly above the
+lowest cell by more than one step's bleed, so balancing never drains a cell
+below the lowest (hypothesis); the top gate (``LOW_SOC``); the fall-back to
+the voltage basis on a missing, short, non-finite or negative-sigma estimate.
 """
 
 import math
@@ -16,8 +22,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from bms.config import BalancingConfig, load_config
-from bms.control import BalancingInhibit, BalancingState, step_balancing
+from bms.control import BalancingInhibit, BalancingState, SocBalancingTuning, step_balancing
 from bms.units import DegreesC, Volts
+from verification.hypothesis_profiles import examples
 
 LIMITS: BalancingConfig = load_config().control.balancing
 WARM = [DegreesC(25.0)] * 4
@@ -252,4 +259,137 @@ class BalancingMachine(RuleBasedStateMachine):
 class TestBalancingMachine(BalancingMachine.TestCase):  # type: ignore[misc,valid-type]
     """The balancing machine run by pytest."""
 
-    settings = settings(max_examples=30, stateful_step_count=30)
+    settings = settings(max_examples=examples(30), stateful_step_count=30)
+
+
+TUNING = SocBalancingTuning()
+SPREAD_V = [Volts(4.0 + 0.01 * i) for i in range(4)]
+
+
+def soc_step(
+    soc: list[float],
+    sigma: list[float],
+    voltages: list[Volts] | None = None,
+    state: BalancingState = NOTHING_BLEEDING,
+) -> BalancingState:
+    return step_balancing(
+        state,
+        voltages if voltages is not None else SPREAD_V[: len(soc)],
+        WARM,
+        enabled=True,
+        limits=LIMITS,
+        cell_soc=soc,
+        cell_soc_sigma=sigma,
+    )
+
+
+@pytest.mark.verifies("SWR_BAL_006")
+def test_soc_basis_start_threshold_counts_the_bound() -> None:
+    sigma = 0.005
+    margin = TUNING.sigma_factor * math.sqrt(2) * sigma
+    at = soc_step([0.9, 0.9 + margin + TUNING.start_delta - 1e-9], [sigma, sigma])
+    above = soc_step([0.9, 0.9 + margin + TUNING.start_delta + 1e-6], [sigma, sigma])
+    assert (at.basis, at.bleeding) == ("soc", (False, False))
+    assert (above.basis, above.bleeding, above.inhibit) == (
+        "soc", (False, True), BalancingInhibit.NONE
+    )  # fmt: skip
+    tighter = soc_step([0.9, 0.9 + TUNING.start_delta + 1e-6], [0.0, 0.0])
+    assert tighter.bleeding == (False, True)
+
+
+@pytest.mark.verifies("SWR_BAL_006")
+def test_soc_basis_hysteresis() -> None:
+    bleeding = soc_step([0.9, 0.91], [0.0, 0.0])
+    assert bleeding.bleeding == (False, True)
+    inside = [0.9, 0.9 + (TUNING.start_delta + TUNING.stop_delta) / 2]
+    assert soc_step(inside, [0.0, 0.0], state=bleeding).bleeding == (False, True)
+    assert soc_step(inside, [0.0, 0.0]).bleeding == (False, False)
+    at_stop = [0.9, 0.9 + TUNING.stop_delta - 1e-9]
+    assert soc_step(at_stop, [0.0, 0.0], state=bleeding).bleeding == (False, False)
+
+
+@pytest.mark.verifies("SWR_BAL_006", "SWR_BAL_001", method="fault_injection")
+def test_soc_basis_keeps_the_voltage_guard() -> None:
+    guarded = soc_step([0.9, 0.95], [0.0, 0.0], volts(4.0, 4.0 + LIMITS.stop_delta_v * 0.99))
+    assert guarded.bleeding == (False, False)
+
+
+@pytest.mark.verifies("SWR_BAL_007")
+def test_soc_basis_waits_for_the_top_of_charge() -> None:
+    low = soc_step([0.5, math.nextafter(TUNING.min_soc, 0.0)], [0.0, 0.0])
+    assert (low.basis, low.inhibit, low.active) == ("soc", BalancingInhibit.LOW_SOC, False)
+    assert soc_step([0.5, TUNING.min_soc], [0.0, 0.0]).active
+
+
+@pytest.mark.verifies("SWR_BAL_007", method="fault_injection")
+@pytest.mark.parametrize(
+    ("soc", "sigma"),
+    [
+        (None, [0.0, 0.0, 0.0]),
+        ([0.9, 0.95, 0.99], None),
+        ([0.9, 0.95], [0.0, 0.0]),
+        ([0.9, math.nan, 0.99], [0.0, 0.0, 0.0]),
+        ([0.9, 0.95, 0.99], [0.0, math.inf, 0.0]),
+        ([0.9, 0.95, 0.99], [0.0, -0.01, 0.0]),
+    ],
+    ids=["no-soc", "no-sigma", "short", "nan-soc", "inf-sigma", "negative-sigma"],
+)
+def test_invalid_estimate_falls_back_to_voltage(
+    soc: list[float] | None, sigma: list[float] | None
+) -> None:
+    state = step_balancing(
+        NOTHING_BLEEDING, volts(3.9, 3.95, 4.0), WARM, enabled=True, limits=LIMITS,
+        cell_soc=soc, cell_soc_sigma=sigma,
+    )  # fmt: skip
+    assert state.basis == "voltage"
+    assert state.bleeding == (False, True, True)
+
+
+soc_value = st.floats(min_value=0.0, max_value=1.0)
+sigma_value = st.floats(min_value=0.0, max_value=0.05)
+
+
+@pytest.mark.verifies("SWR_BAL_006", "SWR_BAL_001", "SWR_BAL_005")
+@given(
+    st.lists(st.tuples(soc_value, sigma_value, cell_voltage, st.booleans()), min_size=1,
+             max_size=24),
+)  # fmt: skip
+def test_soc_basis_never_bleeds_the_lowest(cells: list[tuple[float, float, float, bool]]) -> None:
+    soc = [c[0] for c in cells]
+    sigma = [c[1] for c in cells]
+    voltages = [c[2] for c in cells]
+    prior = BalancingState(tuple(c[3] for c in cells))
+    state = soc_step(soc, sigma, volts(*voltages), prior)
+    lowest = min(range(len(soc)), key=lambda i: (soc[i], i))
+    assert not state.bleeding[lowest]
+    for index, bleeding in enumerate(state.bleeding):
+        if bleeding:
+            margin = TUNING.sigma_factor * math.hypot(sigma[index], sigma[lowest])
+            assert soc[index] - soc[lowest] - margin > TUNING.stop_delta
+            assert voltages[index] - min(voltages) > LIMITS.stop_delta_v
+    assert sum(state.bleeding) <= LIMITS.max_bleeding_cells
+
+
+@pytest.mark.verifies("SWR_BAL_006", method="fault_injection")
+@given(
+    st.lists(
+        st.tuples(soc_value, sigma_value, st.floats(-1.0, 1.0), st.booleans()),
+        min_size=2, max_size=24,
+    ),
+)  # fmt: skip
+def test_soc_basis_never_drains_a_cell_below_the_lowest(
+    cells: list[tuple[float, float, float, bool]],
+) -> None:
+    """Estimates off the truth by at most ``k sigma / sqrt(2)`` each (the bound holds)."""
+    truth = [c[0] for c in cells]
+    sigma = [c[1] for c in cells]
+    estimate = [
+        t + share * TUNING.sigma_factor * s / math.sqrt(2)
+        for t, s, share in zip(truth, sigma, (c[2] for c in cells), strict=True)
+    ]
+    prior = BalancingState(tuple(c[3] for c in cells))
+    state = soc_step(estimate, sigma, volts(*[4.0 + 0.01 * i for i in range(len(cells))]), prior)
+    for index, bleeding in enumerate(state.bleeding):
+        if bleeding:
+            # bleeding at most stop_delta before the next decision leaves it above the lowest
+            assert truth[index] - TUNING.stop_delta > min(truth)

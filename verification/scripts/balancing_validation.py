@@ -1,0 +1,329 @@
+"""Balancing validation: end-of-charge SoC spread over repeated cycles on the ECM pack.
+
+Runs :func:`bms.control.step_balancing` in closed loop with the per-cell EKF
+(:class:`bms.estimation.SocEstimator`) on the equivalent-circuit pack of
+:class:`bms.plant.PackSimulator` (96 cells of ``NMC_Chen2020``, 3 % capacity
+spread, 5 % resistance spread, 5 % initial SoC spread, each 1 sigma, fixed
+seed) with issue 3's sensor errors (:class:`bms.plant.SensorModel`), and
+writes ``balancing.json``, ``balancing.md``, ``balancing.inc`` (RST, included
+by ``docs/validation/balancing.rst``) and ``balancing.png`` under ``--out``
+(default ``docs/validation``).
+
+One cycle: charge at C/3 until the highest measured cell reaches 4.15 V, then
+at C/10 until it reaches 4.20 V (end of charge: the true SoC spread, highest
+minus lowest cell, is scored here); rest ``--rest-h`` hours with balancing
+enabled; discharge at C/2 until the lowest measured cell reaches 3.40 V; rest
+2 h with balancing enabled (the SoC basis holds it off below ``min_soc``).
+Balancing bleeds ``--bleed-a`` per series group of the 96s20p pack
+(``--bleed-a / 20`` per simulated cell). The steps are 20 s under current and
+300 s at rest. The filter is not told the bleed current (it sees the string
+current only, as in the controller) and corrects for it from the voltages.
+
+:class:`PackSimulator.step` takes one current for every cell, so the bleed
+current is applied by stepping the simulator's own model and state with
+:func:`bms.cell.ecm_step` (per-cell current = string current + bleed); the
+pack, its spread and its truth are still the simulator's.
+
+Bases compared: ``soc`` (the filter with the chemistry's nominal capacity
+and resistance for every cell, as the controller runs it today),
+``soc_known_soh`` (the filter told each cell's true capacity and resistance
+scale, standing for a converged State of Health estimator feeding it: dual
+estimation), and ``voltage`` (the voltage rule, no SoC).
+
+``--telemetry OUT.jsonl`` also writes the telemetry of the first basis's run
+(``bms.telemetry``: a periodic record a minute, one per charge and drive).
+
+Usage::
+
+    python verification/scripts/balancing_validation.py [--cycles 30] [--basis all]
+        [--telemetry OUT.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import ecm_step, load_chemistry, terminal_voltage
+from bms.config import load_config
+from bms.control import BalancingState, derate, step_balancing
+from bms.controller import (
+    ContactorCommandOutput,
+    ControllerInputs,
+    ControllerOutputs,
+    ControllerStatus,
+)
+from bms.estimation import SocEstimate, SocEstimator
+from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
+from bms.telemetry import CellEstimates, TelemetryRecorder, write_telemetry
+from bms.units import DegreesC, Fraction, Volts
+
+FloatArray = npt.NDArray[np.float64]
+
+CELLS = 96
+PARALLEL = 20
+DT_S = 20.0
+"""Step while current flows."""
+REST_DT_S = 300.0
+"""Step at rest (the exact RC discretisation and the filter hold at any step)."""
+SPREAD = PackSpread(capacity_pct=3.0, resistance_pct=5.0, initial_soc_pct=5.0)
+
+
+class Telemetry:
+    """Telemetry of the simulated pack (``--telemetry``), as the BMS would log it.
+
+    The script runs no controller, so each step's inputs and outputs are
+    written as the controller would see and report them: connected while
+    current flows, standby at rest, the derating's current limits, the
+    balancing decision and the filter's SoC.
+    """
+
+    def __init__(self) -> None:
+        self.recorder = TelemetryRecorder(period_ms=60_000)
+        self.records: list[Any] = []
+        self.step = 0
+        self.limits = load_config().control.derating
+
+    def observe(
+        self,
+        measured: PackMeasurement,
+        estimate: SocEstimate,
+        bleeding: tuple[bool, ...],
+        *,
+        connected: bool,
+    ) -> None:
+        """Record one step of the closed loop (``connected``: current is commanded)."""
+        self.step += 1
+        time_ms = round(measured.time_s * 1000.0)
+        volts = [Volts(v) for v in measured.cell_voltages_v]
+        temps = [DegreesC(t) for t in measured.cell_temperatures_degc]
+        limits = derate(volts, temps, Fraction(float(np.mean(estimate.soc))), self.limits)
+        pack_v = float(np.sum(measured.cell_voltages_v))
+        pack_a = measured.current_a * PARALLEL
+        inputs = ControllerInputs(
+            time_ms=time_ms, cell_voltages_v=tuple(measured.cell_voltages_v.tolist()),
+            cell_temperatures_degc=tuple(measured.cell_temperatures_degc.tolist()),
+            current_a=(pack_a, pack_a), pack_voltage_v=pack_v,
+            link_voltage_v=pack_v if connected else 0.0, isolation_resistance_ohm=2e6,
+        )  # fmt: skip
+        outputs = ControllerOutputs(
+            time_ms=time_ms, step=self.step,
+            status=ControllerStatus.CONNECTED if connected else ControllerStatus.STANDBY,
+            contactor_state="closed" if connected else "open",
+            contactors=ContactorCommandOutput(
+                main_positive=connected, main_negative=connected, precharge=False
+            ),
+            balancing=bleeding, thermal_request="off",
+            charge_current_limit_a=limits.charge_a, discharge_current_limit_a=limits.discharge_a,
+            charge_power_limit_w=limits.charge_a * pack_v,
+            discharge_power_limit_w=limits.discharge_a * pack_v,
+            derating=False, faults=(), latched_faults=(), events=(),
+            soc=float(np.mean(estimate.soc)), soc_sigma=float(np.max(estimate.soc_sigma)),
+            can_frames=(),
+        )  # fmt: skip
+        cells = CellEstimates(soc=estimate.soc, soc_sigma=estimate.soc_sigma)
+        self.records.extend(self.recorder.observe(inputs, outputs, cells))
+
+    def write(self, path: Path) -> None:
+        """Close the open session and write every record."""
+        self.records.extend(self.recorder.finish())
+        with path.open("w", encoding="utf-8") as sink:
+            write_telemetry(sink, self.records)
+
+
+class BleedingPack:
+    """The simulator's pack stepped with a per-cell bleed current."""
+
+    def __init__(self, sim: PackSimulator) -> None:
+        self.sim = sim
+        self.state = sim.state
+        self.time_s = 0.0
+
+    def step(self, current_a: float, bleed_a: FloatArray, dt_s: float) -> PackMeasurement:
+        """Hold the string current plus each cell's bleed for one step; measure."""
+        cell_current = current_a + bleed_a
+        self.state = ecm_step(self.sim.model, self.state, cell_current, dt_s, 25.0)
+        self.time_s += dt_s
+        return PackMeasurement(
+            time_s=self.time_s,
+            cell_voltages_v=terminal_voltage(self.sim.model, self.state, current_a),
+            cell_temperatures_degc=self.state.temperature_degc.copy(),
+            current_a=current_a,
+        )
+
+
+def run(  # noqa: C901 - one closed loop, read top to bottom
+    basis: str,
+    cycles: int,
+    rest_h: float,
+    bleed_a: float,
+    seed: int,
+    *,
+    telemetry: Telemetry | None = None,
+) -> dict[str, Any]:
+    """Cycle the pack; the end-of-charge spread and bleeding time of each cycle."""
+    chemistry = load_chemistry("NMC_Chen2020")
+    limits = load_config().control.balancing
+    capacity = chemistry.nominal_capacity_ah
+    sim = PackSimulator(chemistry, CELLS, spread=SPREAD, initial_soc=0.5, seed=seed)
+    pack = BleedingPack(sim)
+    sensors = SensorModel(seed=seed + 1)
+    estimator = SocEstimator(chemistry, CELLS, initial_soc=0.5, initial_sigma=0.3)
+    if basis == "soc_known_soh":  # what a converged SoH estimator gives the filter
+        estimator.set_cell_scales(sim.model.capacity_scale, sim.model.resistance_scale)
+    on_soc = basis != "voltage"
+    balancing = BalancingState()
+    bleed_cell_a = bleed_a / PARALLEL
+    measured = sensors.measure(pack.step(0.0, np.zeros(CELLS), REST_DT_S))
+    history: list[dict[str, Any]] = []
+    spread_initial = float(np.ptp(pack.state.soc))
+
+    def advance(current_a: float, enabled: bool) -> None:
+        nonlocal measured, balancing
+        dt_s = DT_S if current_a else REST_DT_S
+        estimate = estimator.step(
+            measured.cell_voltages_v, measured.current_a, measured.cell_temperatures_degc, dt_s
+        )
+        balancing = step_balancing(
+            balancing,
+            [Volts(v) for v in measured.cell_voltages_v],
+            [DegreesC(t) for t in measured.cell_temperatures_degc],
+            enabled=enabled,
+            limits=limits,
+            cell_soc=estimate.soc.tolist() if on_soc else None,
+            cell_soc_sigma=estimate.soc_sigma.tolist() if on_soc else None,
+        )
+        bleed = np.where(np.array(balancing.bleeding), bleed_cell_a, 0.0)
+        measured = sensors.measure(pack.step(current_a, bleed, dt_s))
+        if telemetry is not None:
+            telemetry.observe(measured, estimate, balancing.bleeding, connected=current_a != 0.0)
+        if balancing.active:
+            counters["bleed_cell_h"] += float(np.sum(balancing.bleeding)) * dt_s / 3600.0
+
+    for cycle in range(1, cycles + 1):
+        counters = {"bleed_cell_h": 0.0}
+        for rate, stop_v in ((-capacity / 3.0, 4.15), (-capacity / 10.0, 4.20)):
+            while float(np.max(measured.cell_voltages_v)) < stop_v:
+                advance(rate, enabled=False)
+        end_of_charge = pack.state.soc.copy()
+        for _ in range(int(rest_h * 3600 / REST_DT_S)):
+            advance(0.0, enabled=True)
+        while float(np.min(measured.cell_voltages_v)) > 3.40:
+            advance(capacity / 2.0, enabled=False)
+        for _ in range(int(2 * 3600 / REST_DT_S)):
+            advance(0.0, enabled=True)
+        history.append(
+            {
+                "cycle": cycle,
+                "end_of_charge_spread_pct": float(100.0 * np.ptp(end_of_charge)),
+                "end_of_charge_std_pct": float(100.0 * np.std(end_of_charge)),
+                "end_of_charge_min_soc": float(np.min(end_of_charge)),
+                "end_of_charge_max_soc": float(np.max(end_of_charge)),
+                "bleeding_cell_hours": counters["bleed_cell_h"],
+            }
+        )
+        print(basis, history[-1], file=sys.stderr)
+    return {
+        "basis": basis,
+        "initial_spread_pct": 100.0 * spread_initial,
+        "cycles": history,
+        "final_end_of_charge_spread_pct": history[-1]["end_of_charge_spread_pct"],
+        "first_cycle_within_1pct": next(
+            (h["cycle"] for h in history if h["end_of_charge_spread_pct"] <= 1.0), None
+        ),
+    }
+
+
+def write(results: list[dict[str, Any]], meta: dict[str, Any], out: Path) -> None:
+    """JSON, Markdown, RST and a plot."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "balancing.json").write_text(
+        json.dumps({"scenario": meta, "runs": results}, indent=2) + "\n", "utf-8"
+    )
+    head = ["cycle"] + [f"{r['basis']} spread / std (%)" for r in results]
+    rows = [
+        [str(h["cycle"])]
+        + [
+            f"{r['cycles'][i]['end_of_charge_spread_pct']:.2f} / "
+            f"{r['cycles'][i]['end_of_charge_std_pct']:.2f}"
+            for r in results
+        ]
+        for i, h in enumerate(results[0]["cycles"])
+    ]
+    markdown = "\n".join(
+        ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        + ["| " + " | ".join(row) + " |" for row in rows]
+    )
+    (out / "balancing.md").write_text(markdown + "\n", "utf-8")
+    rst = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [head, *rows]:
+        rst.append("   * - " + row[0])
+        rst.extend("     - " + cell for cell in row[1:])
+    (out / "balancing.inc").write_text("\n".join(rst) + "\n", "utf-8")
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    fig, axis = plt.subplots(figsize=(7, 3.2))
+    for r in results:
+        cycles = [h["cycle"] for h in r["cycles"]]
+        axis.plot(cycles, [h["end_of_charge_spread_pct"] for h in r["cycles"]], "o-",
+                  label=f"{r['basis']} basis (max - min)")  # fmt: skip
+    axis.axhline(1.0, color="k", ls="--", lw=0.8, label="target 1 %")
+    axis.set_yscale("log")
+    axis.set_xlabel("cycle")
+    axis.set_ylabel("end-of-charge SoC spread (%)")
+    axis.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "balancing.png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen bases and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=30)
+    parser.add_argument("--rest-h", type=float, default=8.0, help="rest after each charge")
+    parser.add_argument("--bleed-a", type=float, default=0.2, help="bleed per series group")
+    parser.add_argument(
+        "--basis", choices=["soc", "soc_known_soh", "voltage", "all"], default="all"
+    )
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--out", type=Path, default=Path("docs/validation"))
+    parser.add_argument(
+        "--telemetry", type=Path, metavar="OUT.jsonl", help="telemetry of the first basis's run"
+    )
+    args = parser.parse_args(argv)
+    bases = ["soc", "soc_known_soh", "voltage"] if args.basis == "all" else [args.basis]
+    telemetry = Telemetry() if args.telemetry else None
+    results = [
+        run(
+            b, args.cycles, args.rest_h, args.bleed_a, args.seed, telemetry=None if i else telemetry
+        )
+        for i, b in enumerate(bases)
+    ]
+
+    meta = {
+        "cells": CELLS, "parallel": PARALLEL, "chemistry": "NMC_Chen2020",
+        "capacity_spread_pct": SPREAD.capacity_pct, "resistance_spread_pct": SPREAD.resistance_pct,
+        "initial_soc_spread_pct": SPREAD.initial_soc_pct, "rest_h": args.rest_h,
+        "bleed_a_per_group": args.bleed_a, "dt_s": DT_S, "seed": args.seed,
+        "target_end_of_charge_spread_pct": 1.0,
+    }  # fmt: skip
+    write(results, meta, args.out)
+    if telemetry is not None:
+        args.telemetry.parent.mkdir(parents=True, exist_ok=True)
+        telemetry.write(args.telemetry)
+    print(json.dumps([{k: v for k, v in r.items() if k != "cycles"} for r in results], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
