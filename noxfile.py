@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nox
@@ -88,6 +89,47 @@ def coverage(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+PROPERTY_TESTS = "verification/bms/properties"
+"""Folder of the property and stateful tests; the others carry hypothesis' own marker."""
+
+
+@nox.session(default=False)
+def properties(session: nox.Session) -> None:
+    """Property and stateful tests under the certification profile (>= 1,000 examples each)."""
+    _install(session, "dev", "docs")
+    since = datetime.now(UTC).isoformat()
+    env = {"HYPOTHESIS_PROFILE": "certification"}
+    evidence = f"--safety-evidence={EVIDENCE}"
+    # Everything in the properties folder (stateful machines run from plain test functions
+    # there), then every other test hypothesis marks as its own.
+    session.run("pytest", "-n", "2", evidence, PROPERTY_TESTS, *session.posargs, env=env)
+    session.run(
+        "pytest", "-n", "2", evidence, "-m", "hypothesis", f"--ignore={PROPERTY_TESTS}",
+        "verification", *session.posargs, env=env,
+    )  # fmt: skip
+    # The records must keep example count and seed; fewer than 1,000 examples fails here.
+    session.run("python", "verification/scripts/check_property_evidence.py", "--since", since)
+
+
+@nox.session(default=False)
+def faults(session: nox.Session) -> None:
+    """Fault-injection campaign on the pack plant; one fault_injection record per requirement."""
+    _install(session, "dev", "plant")
+    out = BUILD / "faults"
+    started = datetime.now(UTC).isoformat()
+    report = str(out / "campaign.json")
+    # A missed FTTI or a false trip makes failing records (the evidence session is the gate).
+    session.run(
+        "bms", "faults", "--json", report, "--plot", str(out), *session.posargs,
+        success_codes=[0, 1],
+    )  # fmt: skip
+    session.run(
+        "python", "verification/scripts/faults_evidence.py", report,
+        "--evidence", str(EVIDENCE), "--started-at", started,
+        success_codes=[0, 1],
+    )  # fmt: skip
+
+
 SYMBOLIC_MODULES = (
     "bms.can._e2e",
     "bms.control._balancing",
@@ -150,6 +192,14 @@ def cycles(session: nox.Session) -> None:
     session.install("fastsim>=3.1")
     pack = ["--series", "96", "--parallel", "20", "--cell-nominal-v", "3.63"]
     session.run("python", "verification/scripts/make_cycles.py", "--out", "bms/cycles/data", *pack)
+
+
+@nox.session(default=False)
+def aging_data(session: nox.Session) -> None:
+    """Remake bms/aging/data: NREL BLAST-Lite aging truth and the fitted model (own venv, pins)."""
+    # blast-lite pins numpy < 2 through a dependency it never imports: its own venv and pins.
+    session.install("blast-lite==1.1.1", "numpy<2", "scipy>=1.13", "pydantic>=2.8")
+    session.run("python", "verification/scripts/make_aging_data.py", *session.posargs)
 
 
 @nox.session(default=False)
