@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bms.cli._exit import ExitCode
+from bms.cli._plant import missing_plant_extra
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -37,15 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Run the tests with a progress bar, fit, validate and write the file."""
-    try:
-        import pybamm  # noqa: F401, PLC0415 - only to report a missing extra politely
-        import scipy  # noqa: F401, PLC0415
-    except ImportError as error:
-        print(
-            f"bms calibrate: {error.name} is missing; install the plant extra "
-            "(pip install 'bms-safety-case[plant]')",
-            file=sys.stderr,
-        )
+    if missing_plant_extra("calibrate", "pybamm", "scipy"):
         return ExitCode.CONFIG
     from rich.progress import Progress  # noqa: PLC0415
 

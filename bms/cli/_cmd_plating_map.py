@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bms.cli._exit import ExitCode
+from bms.cli._plant import missing_plant_extra
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -82,14 +83,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     if problem:
         print(f"bms plating-map: {problem}", file=sys.stderr)
         return ExitCode.USAGE
-    try:
-        import pybamm  # noqa: F401, PLC0415 - only to report a missing extra politely
-    except ImportError as error:
-        print(
-            f"bms plating-map: {error.name} is missing; install the plant extra "
-            "(pip install 'bms-safety-case[plant]')",
-            file=sys.stderr,
-        )
+    if missing_plant_extra("plating-map", "pybamm"):
         return ExitCode.CONFIG
     from rich.progress import Progress  # noqa: PLC0415
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bms.cli._exit import ExitCode
+from bms.cli._plant import missing_plant_extra
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -109,15 +110,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Run one validation and write its JSON (and plot)."""
-    try:
-        import matplotlib  # noqa: F401, PLC0415 - only to report a missing extra politely
-        import pybamm  # noqa: F401, PLC0415
-    except ImportError as error:
-        print(
-            f"bms validate: {error.name} is missing; install the plant extra "
-            "(pip install 'bms-safety-case[plant]')",
-            file=sys.stderr,
-        )
+    if missing_plant_extra("validate", "matplotlib", "pybamm"):
         return ExitCode.CONFIG
     from rich.console import Console  # noqa: PLC0415
 
