@@ -4,29 +4,20 @@
 * ``ci``: more examples, derandomized so CI is repeatable;
 * ``certification``: at least 1,000 examples per property, derandomized so an
   assessor can repeat the run and get the same examples.
+
+The profiles are registered by :mod:`verification.hypothesis_profiles`, whose
+:func:`~verification.hypothesis_profiles.examples` a test uses to cap its
+examples under ``dev`` and ``ci`` while still running >= 1,000 under
+``certification``.
 """
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
+
+from verification.hypothesis_profiles import register_profiles
 
 pytest_plugins = ["pytester"]
 
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile(
-    "ci",
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "certification",
-    max_examples=1000,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+register_profiles()
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

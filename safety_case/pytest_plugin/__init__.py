@@ -103,7 +103,7 @@ def pytest_runtest_call(item: pytest.Item) -> typing.Generator[None, None, None]
     with collecting(item) as figures:
         yield
     if figures:
-        item.user_properties.append((_HYPOTHESIS_PROPERTY, {**figures, **settings_figures(item)}))
+        item.user_properties.append((_HYPOTHESIS_PROPERTY, settings_figures(item, figures)))
 
 
 def _known_ids(config: pytest.Config) -> frozenset[str] | None:

@@ -27,9 +27,14 @@ class _Outcome:
     duration_s: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)
 class EvidenceCollector:
-    """Turns test reports into evidence records and writes them at the end."""
+    """Turns test reports into evidence records and writes them at the end.
+
+    ``eq=False``: a plugin must be hashable (pluggy keeps plugins in sets and
+    dicts, e.g. when a conftest of another folder is registered), and two
+    collectors are the same only if they are the same object.
+    """
 
     folder: Path
     snapshot: Snapshot

@@ -9,6 +9,18 @@ still runs) and sums what it receives; :func:`settings_figures` adds what
 is needed to repeat the run: the profile, ``max_examples``, ``derandomize``,
 the seed and the example database. Stateful tests
 (``RuleBasedStateMachine.TestCase``) report through the same variable.
+
+The settings recorded are those each run applied, not those the test
+declares: a state machine run from a plain test function
+(``run_state_machine_as_test(Machine, settings=...)``, or
+``TestX = Machine.TestCase``) carries its settings on an inner function
+that pytest never sees, so the declared settings would be the profile's.
+The callback reads the applied settings from the engine that reports
+(hypothesis' ``ConjectureRunner.settings``, found on the caller's frame),
+else the cap from the reason the run stopped (``settings.max_examples=N``);
+only when neither is found are the declared settings recorded, and the
+figure ``settings_source`` says which. With several runs in one test,
+``max_examples`` is the smallest cap applied and the example counts add up.
 Statistics and settings attributes beyond the public API are read with
 fallbacks, so a newer hypothesis degrades to fewer figures, never an error.
 """
@@ -16,8 +28,10 @@ fallbacks, so a newer hypothesis degrades to fewer figures, never an error.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -25,6 +39,13 @@ import pytest
 __all__ = ["collecting", "settings_figures"]
 
 _PHASES = ("explicit", "reuse", "generate", "shrink")
+_STOPPED_AT_CAP = re.compile(r"settings\.max_examples=(\d+)")
+"""How hypothesis words a run that stopped at its cap (``ExitReason.max_examples``)."""
+_FRAMES_UP = 6
+"""Frames searched above the statistics callback for the engine that reports."""
+SOURCE_RUN = "applied by the run"
+SOURCE_STOP_REASON = "cap read from the reason the run stopped"
+SOURCE_DECLARED = "declared on the test (the run's settings were not found)"
 
 
 def _add_statistics(figures: dict[str, float | int | str], stats: dict[str, Any]) -> None:
@@ -51,6 +72,51 @@ def _add_statistics(figures: dict[str, float | int | str], stats: dict[str, Any]
         figures["stopped_because"] = stopped
 
 
+def _reporting_settings() -> Any:
+    """The settings of the engine whose statistics are being reported, or ``None``.
+
+    Hypothesis calls the statistics callback from the engine's caller, which
+    holds the engine (``runner``, a ``ConjectureRunner`` with ``.settings``).
+    """
+    try:
+        from hypothesis import settings  # noqa: PLC0415 - only when hypothesis runs
+    except ImportError:  # pragma: no cover - hypothesis is not installed
+        return None
+    frame = inspect.currentframe()
+    try:
+        for _ in range(_FRAMES_UP):
+            if frame is None:
+                return None
+            applied = getattr(frame.f_locals.get("runner"), "settings", None)
+            if isinstance(applied, settings):
+                return applied
+            frame = frame.f_back
+        return None
+    finally:
+        del frame  # no reference cycle through the frames
+
+
+def _add_settings(figures: dict[str, float | int | str], stats: dict[str, Any]) -> None:
+    """Add one run's applied cap, ``derandomize`` and database to ``figures``."""
+    applied = _reporting_settings()
+    if applied is not None:
+        cap = int(applied.max_examples)
+        source = SOURCE_RUN
+        derandomize = int(bool(applied.derandomize))
+        figures["derandomize"] = min(int(figures.get("derandomize", 1)), derandomize)
+        database = applied.database
+        figures["database"] = "none" if database is None else type(database).__name__
+    else:
+        found = _STOPPED_AT_CAP.search(str(stats.get("stopped-because", "") or ""))
+        if found is None:
+            return
+        cap, source = int(found.group(1)), SOURCE_STOP_REASON
+    previous = figures.get("max_examples")
+    figures["max_examples"] = cap if previous is None else min(int(previous), cap)
+    if figures.get("settings_source") != SOURCE_STOP_REASON:
+        figures["settings_source"] = source
+
+
 @contextlib.contextmanager
 def collecting(item: pytest.Item) -> Iterator[dict[str, float | int | str]]:
     """Collect the statistics of every hypothesis run inside this ``with`` block."""
@@ -67,6 +133,7 @@ def collecting(item: pytest.Item) -> Iterator[dict[str, float | int | str]]:
     def note(stats: Any) -> None:
         if isinstance(stats, dict):
             _add_statistics(figures, stats)
+            _add_settings(figures, stats)
         if previous is not None:
             previous(stats)
 
@@ -74,33 +141,43 @@ def collecting(item: pytest.Item) -> Iterator[dict[str, float | int | str]]:
         yield figures
 
 
-def settings_figures(item: pytest.Item) -> dict[str, float | int | str]:
-    """The settings that repeat ``item``'s run: profile, examples, derandomize, seed, database."""
+def settings_figures(
+    item: pytest.Item, measured: Mapping[str, float | int | str] | None = None
+) -> dict[str, float | int | str]:
+    """The settings that repeat ``item``'s run: profile, examples, derandomize, seed, database.
+
+    ``measured``: the figures :func:`collecting` gathered; the settings the
+    runs applied (``max_examples``, ``derandomize``, ``database``) win over
+    those the test declares, and the result holds ``measured`` as well.
+    """
+    measured = {} if measured is None else measured
     try:
         from hypothesis import settings  # noqa: PLC0415 - only when hypothesis runs
     except ImportError:  # pragma: no cover - hypothesis is not installed
-        return {}
+        return dict(measured)
     function = getattr(item, "obj", None)
     used: Any = getattr(function, "_hypothesis_internal_use_settings", None)
     if used is None:  # a stateful TestCase keeps its settings on the class
         used = getattr(getattr(item, "cls", None), "settings", None)
     if not isinstance(used, settings):
         used = settings.default
-    explicit_seed = getattr(function, "_hypothesis_internal_use_seed", None)
-    option_seed = item.config.getoption("hypothesis_seed", default=None)
-    if explicit_seed is not None:
-        seed = f"@seed({explicit_seed})"
-    elif option_seed is not None:
-        seed = f"--hypothesis-seed={option_seed}"
-    elif used.derandomize:
-        seed = "derandomized (fixed by the test's source)"
-    else:
-        seed = "random (not reproducible)"
     database = used.database
-    return {
+    declared: dict[str, float | int | str] = {
         "hypothesis_profile": settings.get_current_profile_name(),
         "max_examples": int(used.max_examples),
         "derandomize": int(bool(used.derandomize)),
-        "seed": seed,
         "database": "none" if database is None else type(database).__name__,
+        "settings_source": SOURCE_DECLARED,
     }
+    figures = {**declared, **measured}
+    explicit_seed = getattr(function, "_hypothesis_internal_use_seed", None)
+    option_seed = item.config.getoption("hypothesis_seed", default=None)
+    if explicit_seed is not None:
+        figures["seed"] = f"@seed({explicit_seed})"
+    elif option_seed is not None:
+        figures["seed"] = f"--hypothesis-seed={option_seed}"
+    elif figures["derandomize"]:
+        figures["seed"] = "derandomized (fixed by the test's source)"
+    else:
+        figures["seed"] = "random (not reproducible)"
+    return figures

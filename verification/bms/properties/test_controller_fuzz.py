@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from bms.config import load_config
 from bms.controller import (
     BmsController,
+    CanFrameInput,
     ContactorFeedbackInput,
     ControllerInputs,
     FreshFlags,
-    VehicleCommandInput,
     replay_lines,
 )
-from verification.bms.unit.controller.frames import frame
+from verification.bms.unit.controller.frames import frame, vehicle_frames
+from verification.hypothesis_profiles import examples
 
 CONFIG = load_config()
 PERIOD = CONFIG.pack.protection_period_ms
@@ -44,13 +45,17 @@ frames = st.builds(
         main_negative_closed=st.booleans(),
         precharge_closed=st.booleans(),
     ),
-    vehicle=st.builds(
-        VehicleCommandInput,
-        message_valid=st.booleans(),
-        close_request=st.booleans(),
-        reset_request=st.booleans(),
-        crash=st.booleans(),
-    ),
+    can_rx=st.lists(
+        st.one_of(
+            st.builds(
+                CanFrameInput,
+                arbitration_id=st.sampled_from([80, 512, 0, 0x7FF]),
+                data_hex=st.binary(max_size=8).map(bytes.hex),
+            ),
+            st.sampled_from(vehicle_frames(0, close=True) + vehicle_frames(10, crash=True)),
+        ),
+        max_size=4,
+    ).map(tuple),
     fresh=st.builds(
         FreshFlags,
         cells=st.booleans(),
@@ -62,7 +67,7 @@ frames = st.builds(
 
 
 @pytest.mark.verifies("SWR_CTRL_STEP_001", "SWR_CTRL_SAFE_001", method="fault_injection")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(frames, min_size=1, max_size=6))
 def test_controller_step_never_raises(inputs: list[ControllerInputs]) -> None:
     controller = BmsController(CONFIG)
@@ -85,7 +90,7 @@ lines = st.one_of(
 
 
 @pytest.mark.verifies("SWR_CTRL_REPLAY_001", method="fault_injection")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(lines, max_size=8))
 def test_replay_never_raises(text: list[str]) -> None:
     steps = list(replay_lines(text, BmsController(CONFIG), period_ms=PERIOD))

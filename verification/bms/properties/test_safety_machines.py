@@ -6,9 +6,11 @@ Covers, as invariants checked after every step of random scenarios:
   feedback): commands are always those of the state; a forced opening never
   leaves a contactor commanded closed; main positive closes only from a
   precharge that met the voltage and current condition; CLOSED is entered
-  only from PRECHARGING;
+  only from PRECHARGING; WELDED, LOCKOUT, FEEDBACK_FAULT or a recorded
+  drop-out command every contactor open;
 * the controller on an ideal plant (random close/reset requests, injected
-  over-voltage, over-current, crash, lost messages, welded contactor):
+  over-voltage, over-current, crash, lost messages, welded contactor,
+  main positive dropping out):
   no contactor is commanded closed while a fault is latched; main positive
   is never commanded without precharge on the step before; an injected
   fault is latched no later than its debounce allows.
@@ -36,8 +38,9 @@ from bms.contactor import (
     commands_for,
     step_contactors,
 )
-from bms.controller import BmsController, ContactorFeedbackInput, VehicleCommandInput
-from verification.bms.unit.controller.frames import PACK_V, frame
+from bms.controller import BmsController, ContactorFeedbackInput
+from verification.bms.unit.controller.frames import PACK_V, frame, vehicle_frames
+from verification.hypothesis_profiles import examples
 
 CONFIG = load_config()
 PERIOD = CONFIG.pack.protection_period_ms
@@ -115,6 +118,12 @@ class ContactorMachineRules(RuleBasedStateMachine):
         assert self.commands == commands_for(self.machine.state)
         assert not (self.commands.main_positive and self.commands.precharge)
 
+    @invariant()
+    def latched_contactor_faults_command_everything_open(self) -> None:
+        latched = {ContactorState.WELDED, ContactorState.LOCKOUT, ContactorState.FEEDBACK_FAULT}
+        if self.machine.state in latched or self.machine.dropped:
+            assert self.commands == ContactorCommands()
+
 
 class ControllerRules(RuleBasedStateMachine):
     """The whole controller on an ideal plant, with injected faults."""
@@ -125,16 +134,18 @@ class ControllerRules(RuleBasedStateMachine):
         self.time_ms = 0
         self.close = False
         self.welded = False
+        self.dropped = False
         self.outputs = self.controller.step(frame(0))
         self.previous_precharge = False
         self.ov_steps = 0
         self.oc_steps = 0
+        self.in_sequence = True
 
     def _step(self, **changes: object) -> None:
         commands = self.outputs.contactors
         connected = commands.main_negative and (commands.main_positive or commands.precharge)
         feedback = ContactorFeedbackInput(
-            main_positive_closed=commands.main_positive or self.welded,
+            main_positive_closed=(commands.main_positive or self.welded) and not self.dropped,
             main_negative_closed=commands.main_negative,
             precharge_closed=commands.precharge,
         )
@@ -143,12 +154,13 @@ class ControllerRules(RuleBasedStateMachine):
         values: dict[str, object] = {
             "contactor_feedback": feedback,
             "link_voltage_v": PACK_V if connected else 0.0,
-            "vehicle": VehicleCommandInput(close_request=self.close),
+            "can_rx": vehicle_frames(self.time_ms, close=self.close),
             **changes,
         }
         self.outputs = self.controller.step(frame(self.time_ms, **values))  # type: ignore[arg-type]
         self.ov_steps = self.ov_steps + 1 if "cell_voltages_v" in changes else 0
         self.oc_steps = self.oc_steps + 1 if "current_a" in changes else 0
+        self.in_sequence = bool(values["can_rx"])
         if self.outputs.contactors.main_positive and not commands.main_positive:
             assert self.previous_precharge, "main positive closed without precharge"
 
@@ -175,23 +187,35 @@ class ControllerRules(RuleBasedStateMachine):
 
     @rule()
     def crash(self) -> None:
-        self._step(vehicle=VehicleCommandInput(close_request=self.close, crash=True))
+        # After lost messages the next frame's alive counter has skipped (or, after 15 lost
+        # steps, repeated): the E2E receiver rejects it and resynchronises (SWR_CAN_006), so
+        # only the following, in-sequence crash frame is accepted and must latch
+        # (SWR_PROT_CRASH_001).
+        for _ in range(1 if self.in_sequence else 2):
+            self._step(can_rx=vehicle_frames(self.time_ms + PERIOD, close=self.close, crash=True))
         assert "crash" in self.outputs.latched_faults
 
     @rule(steps=st.integers(1, 35))
     def messages_lost(self, steps: int) -> None:
         for _ in range(steps):
-            self._step(vehicle=VehicleCommandInput(message_valid=False))
+            self._step(can_rx=())
 
     @precondition(lambda self: not self.welded)
     @rule()
     def weld_main_positive(self) -> None:
         self.welded = True
 
+    @rule(steps=st.integers(1, 30))
+    def main_positive_drops_out(self, steps: int) -> None:
+        self.dropped = True
+        for _ in range(steps):
+            self._step()
+        self.dropped = False
+
     @rule()
     def reset(self) -> None:
         self.welded = False
-        self._step(vehicle=VehicleCommandInput(close_request=self.close, reset_request=True))
+        self._step(can_rx=vehicle_frames(self.time_ms + PERIOD, close=self.close, reset=True))
 
     @invariant()
     def no_closed_contactor_with_a_latched_fault(self) -> None:
@@ -208,7 +232,7 @@ class ControllerRules(RuleBasedStateMachine):
 def test_contactor_machine_safety_rules() -> None:
     run_state_machine_as_test(
         ContactorMachineRules,
-        settings=settings(max_examples=30, stateful_step_count=20, deadline=None),
+        settings=settings(max_examples=examples(30), stateful_step_count=20, deadline=None),
     )
 
 
@@ -224,5 +248,6 @@ def test_contactor_machine_safety_rules() -> None:
 )
 def test_controller_safety_rules() -> None:
     run_state_machine_as_test(
-        ControllerRules, settings=settings(max_examples=8, stateful_step_count=10, deadline=None)
+        ControllerRules,
+        settings=settings(max_examples=examples(8), stateful_step_count=10, deadline=None),
     )

@@ -33,6 +33,7 @@ from safety_case.fingerprint import file_sha256
 from safety_case.needs import export_needs
 from safety_case.policy import load_policy
 from safety_case.snapshot import take_snapshot
+from verification.hypothesis_profiles import examples
 
 from ..conftest import write_project
 
@@ -139,7 +140,7 @@ def test_a_fresh_bundle_verifies(project: Path) -> None:
     assert stale == {}
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_altered_byte_of_any_record_is_detected(
     project: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject

@@ -122,3 +122,79 @@ def test_records_carry_what_repeats_the_run(records: dict[str, EvidenceRecord]) 
     assert stateful["hypothesis_profile"] == "audit"
 
     assert "examples_run" not in records["test_plain"].figures
+
+
+STATEFUL_TESTS = """
+import pytest
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from pkg.mod import limit
+
+settings.register_profile("audit", max_examples=37, derandomize=True, database=None)
+settings.load_profile("audit")
+
+class Machine(RuleBasedStateMachine):
+    value = 0.0
+
+    @rule(v=st.floats(0.0, 10.0))
+    def set_value(self, v):
+        self.value = limit(v)
+
+    @invariant()
+    def bounded(self):
+        assert self.value <= 4.25
+
+@pytest.mark.verifies("SWR_LIMIT_001")
+def test_machine_capped():
+    run_state_machine_as_test(
+        Machine, settings=settings(max_examples=13, stateful_step_count=3, derandomize=False)
+    )
+
+@pytest.mark.verifies("SWR_LIMIT_001")
+def test_machine_twice():
+    run_state_machine_as_test(Machine, settings=settings(max_examples=5, stateful_step_count=2))
+    run_state_machine_as_test(Machine, settings=settings(max_examples=9, stateful_step_count=2))
+
+TestMachine = pytest.mark.verifies("SWR_LIMIT_001")(Machine.TestCase)
+"""
+
+
+def test_stateful_runs_record_the_examples_and_cap_they_applied(pytester: pytest.Pytester) -> None:
+    """A machine run from a plain function records the cap it ran under, not the profile's."""
+    pytester.makefile(".toml", safety_case=POLICY)
+    (pytester.path / "reqs").mkdir()
+    (pytester.path / "reqs" / "index.rst").write_text(REQUIREMENT, encoding="utf-8")
+    (pytester.path / "pkg").mkdir()
+    (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
+    pytester.makepyfile(test_machine=STATEFUL_TESTS)
+    result = pytester.runpytest("--safety-evidence=evidence", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    records = {
+        r.id.split("::")[-1]: r.figures
+        for r in (
+            EvidenceRecord.model_validate(json.loads(p.read_text()))
+            for p in (pytester.path / "evidence").glob("*.json")
+        )
+    }
+    capped = records["test_machine_capped"]
+    assert capped["max_examples"] == 13  # the profile says 37
+    assert capped["examples_generated_valid"] == 13
+    assert capped["examples_failing"] == 0
+    assert capped["derandomize"] == 0
+    assert capped["seed"] == "random (not reproducible)"
+    assert capped["settings_source"] == "applied by the run"
+    assert capped["hypothesis_profile"] == "audit"
+    assert capped["stopped_because"] == "settings.max_examples=13"
+
+    twice = records["test_machine_twice"]
+    assert twice["hypothesis_runs"] == 2
+    assert twice["max_examples"] == 5  # the smaller cap of the two runs
+    assert twice["examples_generated_valid"] == 5 + 9
+    assert twice["derandomize"] == 1
+    assert twice["seed"] == "derandomized (fixed by the test's source)"
+
+    test_case = records["runTest"]
+    assert test_case["max_examples"] == 37
+    assert test_case["examples_generated_valid"] == 37
+    assert test_case["settings_source"] == "applied by the run"

@@ -31,6 +31,7 @@ from bms.aging import (
     prognose,
     update_scales,
 )
+from verification.hypothesis_profiles import examples
 
 DAY_S = 86400.0
 
@@ -119,7 +120,7 @@ def _history(
 
 
 @pytest.mark.verifies("SWR_AGE_002")
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     row=st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4),
     variance=st.floats(1e-8, 1.0),

@@ -29,6 +29,7 @@ from bms.calibration._plating_map import (
     potential_on_grid,
 )
 from bms.cell import PlatingMap
+from verification.hypothesis_profiles import examples
 
 CURRENTS = (1.0, 2.0, 4.0, 8.0)
 
@@ -87,7 +88,7 @@ def test_current_search_edges() -> None:
 
 
 @pytest.mark.verifies("SWR_PLAT_004")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(arrays(np.float64, (4, 6), elements=st.floats(0.0, 20.0)))
 def test_monotone_limits_only_lower_and_are_monotone(table: np.ndarray) -> None:
     result = monotone_limits(table)

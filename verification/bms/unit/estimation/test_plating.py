@@ -37,6 +37,7 @@ from verification.bms.unit.estimation.plating_fixture import (
     potential_v,
     synthetic_plating,
 )
+from verification.hypothesis_profiles import examples
 
 MAP = synthetic_plating()
 TABLE = np.asarray(MAP.max_charge_current_a)
@@ -70,7 +71,7 @@ def _one(soc: float, sigma: float, temperature: float, current: float = 0.0) -> 
 
 
 @pytest.mark.verifies("SWR_PLAT_002")
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(soc=socs, sigma=sigmas, temperature=temperatures, share=st.floats(0.0, 1.0))
 def test_limit_never_exceeds_the_map_and_keeps_the_true_margin(
     soc: float, sigma: float, temperature: float, share: float
@@ -82,7 +83,7 @@ def test_limit_never_exceeds_the_map_and_keeps_the_true_margin(
 
 
 @pytest.mark.verifies("SWR_PLAT_002")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(soc=socs, sigma=sigmas, temperature=temperatures, warmer=st.floats(0.0, 20.0))
 def test_uncertainty_and_cold_never_raise_the_limit(
     soc: float, sigma: float, temperature: float, warmer: float
@@ -107,7 +108,7 @@ def test_margin_is_exact_at_the_breakpoints(t_index: int, s_index: int) -> None:
 
 
 @pytest.mark.verifies("SWR_PLAT_002")
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     soc=socs,
     sigma=sigmas,
@@ -125,7 +126,7 @@ def test_margin_bound_is_below_the_truth(
 
 
 @pytest.mark.verifies("SWR_PLAT_002")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     t_index=st.integers(0, len(TEMPERATURES) - 1),
     soc=socs,
@@ -159,7 +160,7 @@ def _sof(
 
 
 @pytest.mark.verifies("SWR_PLAT_003")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(soc=socs, temperature=st.floats(10.0, 45.0))
 def test_sof_charge_current_never_exceeds_the_map(soc: float, temperature: float) -> None:
     capped = _sof(temperature, soc)
