@@ -656,15 +656,14 @@ def cycle_for_chemistry(name_or_path: str, chemistry: Chemistry) -> DriveCycle:
     from bms.config import load_config  # noqa: PLC0415
     from bms.cycles import cycle_names, load_cycle  # noqa: PLC0415
 
-    if "," in name_or_path:
-        return concatenate_cycles(
-            [cycle_for_chemistry(part.strip(), chemistry) for part in name_or_path.split(",")]
-        )
-    cycle = load_cycle(name_or_path)
-    if name_or_path not in cycle_names():
-        return cycle
     reference_ah = load_config().cell.nominal_capacity_ah
     scale = chemistry.nominal_capacity_ah / reference_ah
     if not math.isfinite(scale) or scale <= 0.0:  # pragma: no cover - both validated > 0
         raise ValueError("capacity ratio must be positive")
-    return DriveCycle(cycle.name, cycle.time_s, cycle.current_a * scale)
+    parts = []
+    for part in name_or_path.split(","):
+        cycle = load_cycle(part.strip())
+        if part.strip() in cycle_names():
+            cycle = DriveCycle(cycle.name, cycle.time_s, cycle.current_a * scale)
+        parts.append(cycle)
+    return parts[0] if len(parts) == 1 else concatenate_cycles(parts)

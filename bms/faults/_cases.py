@@ -136,16 +136,19 @@ def _current_override(amperes: Callable[[OperatingPoint], float]) -> Callable[[P
     return plant
 
 
-def _rig_flag(name: str, value: object) -> Callable[[PackRig, int], None]:
-    """From the onset on, the rig attribute ``name`` is ``value`` (before it, its default)."""
-    default: object = {"crash_detected": False, "close_override": None, "dropped": frozenset()}[
-        name
-    ]
+def _crash_flag(rig: PackRig, since_ms: int) -> None:
+    """From the onset on, the vehicle reports a crash."""
+    rig.crash_detected = since_ms >= 0
 
-    def plant(rig: PackRig, since_ms: int) -> None:
-        setattr(rig, name, value if since_ms >= 0 else default)
 
-    return plant
+def _close_refused(rig: PackRig, since_ms: int) -> None:
+    """From the onset on, the vehicle stops asking for the contactors to close."""
+    rig.close_override = False if since_ms >= 0 else None
+
+
+def _main_positive_dropped(rig: PackRig, since_ms: int) -> None:
+    """From the onset on, the main positive contactor drops out whatever its coil command."""
+    rig.dropped = frozenset({"main_positive"}) if since_ms >= 0 else frozenset()
 
 
 def _spoil_command(spoil: Callable[[str], str]) -> Injection:
@@ -484,7 +487,7 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             protection.crash.fault_tolerant_time_ms,
             anywhere,
             _identity,
-            _rig_flag("crash_detected", True),
+            _crash_flag,
         ),
         FaultCase(
             "welded_main_positive",
@@ -494,7 +497,7 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             sequence.weld_check_ms + protected_message(COMMAND_MESSAGE).period_ms + 2 * period,
             standstill,
             _identity,
-            _rig_flag("close_override", False),
+            _close_refused,
             opens_contactors=False,
             welded=frozenset({"main_positive"}),
         ),
@@ -505,6 +508,6 @@ def fault_cases(config: BmsConfig) -> tuple[FaultCase, ...]:
             sequence.feedback_timing.fault_tolerant_time_ms,
             lambda p: p.name in {"driving", "charging"},
             _identity,
-            _rig_flag("dropped", frozenset({"main_positive"})),
+            _main_positive_dropped,
         ),
     )

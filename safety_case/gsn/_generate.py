@@ -379,7 +379,9 @@ def _verification(need_id: str, goal: str, builder: _ModuleBuilder, inputs: _Inp
     wanted = [m.strip() for m in str(need.get("verification") or "").split(",") if m.strip()]
     level = base_asil(need.get("asil"))
     required = inputs.plan.per_requirement.get(level, ())
-    project = set(inputs.plan.per_project.get(level, ()))
+    # A whole-code method (analyses, interface tests) is argued per project, unless the
+    # requirement itself asks for it: then its records close the requirement's own goal.
+    project = set(inputs.plan.per_project.get(level, ())) - set(wanted)
     records = [
         j for j in inputs.records_by_need.get(need_id, ()) if j.record.method.value not in project
     ]

@@ -126,22 +126,29 @@ def pytest_configure_node(node: typing.Any) -> None:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Check every ``verifies`` marker and pass its ids to the report (xdist-safe)."""
+    """Check every ``verifies`` marker and pass its ids to the report (xdist-safe).
+
+    A test may carry several markers with different methods (one test can be
+    both a requirements-based test and a fault injection): the ids are grouped
+    by method, and each group becomes its own record.
+    """
     del session
     known = _known_ids(config)
     for item in items:
-        ids: list[object] = []
-        method: object = "requirements_based_test"
+        groups: dict[object, list[object]] = {}
         for marker in item.iter_markers(_MARKER):
-            ids.extend(marker.args)
-            method = marker.kwargs.get("method", method)
-        if not ids:
+            method = marker.kwargs.get("method", "requirements_based_test")
+            groups.setdefault(method, []).extend(marker.args)
+        traced = [(ids, method) for method, ids in groups.items() if ids]
+        if not traced:
             continue
-        problem = _marker_problem(ids, method, known)
+        problems = [_marker_problem(ids, method, known) for ids, method in traced]
+        problem = next((p for p in problems if p is not None), None)
         if problem is not None:
             _reject(item, f"{item.nodeid}: {problem}")
             continue
-        item.user_properties.append((_USER_PROPERTY, (tuple(ids), method)))
+        value = tuple((tuple(dict.fromkeys(ids)), method) for ids, method in traced)
+        item.user_properties.append((_USER_PROPERTY, value))
 
 
 def _marker_problem(ids: list[object], method: object, known: frozenset[str] | None) -> str | None:

@@ -39,7 +39,10 @@ class EvidenceCollector:
     folder: Path
     snapshot: Snapshot
     started_at: datetime
-    outcomes: dict[str, tuple[_Outcome, tuple[str, ...], str]] = field(default_factory=dict)
+    outcomes: dict[str, tuple[_Outcome, tuple[tuple[tuple[str, ...], str], ...]]] = field(
+        default_factory=dict
+    )
+    """Per test: its outcome and its requirement ids grouped by method."""
     hypothesis: dict[str, dict[str, float | int | str]] = field(default_factory=dict)
     """Hypothesis figures (example counts, profile, seed) per test that ran a property."""
     written: list[Path] = field(default_factory=list)
@@ -69,9 +72,8 @@ class EvidenceCollector:
         traced: Any = dict(report.user_properties).get(_USER_PROPERTY)
         if traced is None:
             return
-        ids: tuple[str, ...] = tuple(traced[0])
-        method: str = traced[1]
-        outcome, _, _ = self.outcomes.setdefault(report.nodeid, (_Outcome(), ids, method))
+        groups = tuple((tuple(ids), str(method)) for ids, method in traced)
+        outcome, _ = self.outcomes.setdefault(report.nodeid, (_Outcome(), groups))
         figures: Any = dict(report.user_properties).get(_HYPOTHESIS_PROPERTY)
         if isinstance(figures, dict):
             self.hypothesis[report.nodeid] = figures
@@ -83,13 +85,18 @@ class EvidenceCollector:
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write one record per traced test."""
+        """Write one record per traced test and method (id ``NODEID@method`` if several)."""
         del session
         tool = ToolInfo(name="pytest", version=importlib.metadata.version("pytest"))
         finished_at = datetime.now(UTC)
-        for test_id, (outcome, ids, method) in sorted(self.outcomes.items()):
+        runs = [
+            (test_id if len(groups) == 1 else f"{test_id}@{method}", test_id, outcome, ids, method)
+            for test_id, (outcome, groups) in sorted(self.outcomes.items())
+            for ids, method in groups
+        ]
+        for record_id, test_id, outcome, ids, method in runs:
             record: EvidenceRecord = record_from_test(
-                test_id=test_id,
+                test_id=record_id,
                 outcome=outcome.outcome,
                 requirement_ids=ids,
                 method=Method(method),

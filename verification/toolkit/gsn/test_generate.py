@@ -5,7 +5,8 @@ has its hazards, safe state and FTTI as contexts and the policy's
 assumptions; the chain is argued through the ``satisfies`` back-links down
 to the leaf requirement; each required method of its ASIL becomes a goal,
 closed by its records (fresh passing -> supported, stale, failing) or
-undeveloped with missing evidence; a requirement without children or code
+undeveloped with missing evidence, a whole-code method the requirement asks
+for included; a requirement without children or code
 is undeveloped; statuses propagate to the top goal as the worst below; the
 method table of the policy (``[safety_case.verification]``) replaces the
 default; tool goals show TI, TD and TCL with a justification and stay
@@ -168,6 +169,18 @@ def test_stale_and_failing_records_are_marked(judged: Judged, status: Status) ->
     assert [s.status for s in solutions] == [status]
     assert _goal(argument, "G_SWR_A").status is status
     assert argument.counts()[status.value] == 1
+
+
+def test_a_whole_code_method_the_requirement_asks_for_is_closed_by_its_records() -> None:
+    needs = _needs()
+    needs["SWR_A"] = {**needs["SWR_A"], "verification": "interface_test"}
+    records = [Judged(_record("t1", RBT)), Judged(_record("t2", FI))]
+    interface = Judged(_record("t3", Method.INTERFACE_TEST))
+    without = generate(needs, {"SWR_A": ["pkg.mod.limit"]}, records, POLICY)
+    assert _goal(without, "G_SWR_A_INTERFACE_TEST").status is Status.MISSING_EVIDENCE
+    argument = generate(needs, {"SWR_A": ["pkg.mod.limit"]}, [*records, interface], POLICY)
+    assert _goal(argument, "G_SWR_A_INTERFACE_TEST").status is Status.SUPPORTED
+    assert _goal(argument, "G_SWR_A").status is Status.SUPPORTED
 
 
 def test_requirement_without_code_is_undeveloped() -> None:

@@ -1,7 +1,8 @@
 """Tests of safety_case/pytest_plugin: the verifies marker and evidence records.
 
 Covers: one record per traced test with the verdict of its run (pass and
-fail), subjects and requirement fingerprints filled in; untraced tests
+fail), one record per method when a test carries markers of several
+methods, subjects and requirement fingerprints filled in; untraced tests
 write nothing; an unknown requirement id and a malformed id stop the run
 with a usage error naming the test; the terminal summary line.
 """
@@ -44,6 +45,38 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
     (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
     return pytester
+
+
+def test_each_method_of_a_test_gets_its_own_record(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_limit="""
+        import pytest
+        from pkg.mod import limit
+
+        @pytest.mark.verifies("SWR_LIMIT_001", method="fault_injection")
+        @pytest.mark.verifies("SWR_LIMIT_001")
+        def test_both():
+            assert limit(float("inf")) == 4.25
+
+        @pytest.mark.verifies("SWR_LIMIT_001", method="interface_test")
+        def test_one():
+            assert limit(1.0) == 1.0
+        """
+    )
+    result = project.runpytest("--safety-evidence=evidence", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    records = {
+        r.id.split("::")[-1]: r.method.value
+        for r in (
+            EvidenceRecord.model_validate(json.loads(p.read_text()))
+            for p in (project.path / "evidence").glob("*.json")
+        )
+    }
+    assert records == {
+        "test_both@fault_injection": "fault_injection",
+        "test_both@requirements_based_test": "requirements_based_test",
+        "test_one": "interface_test",
+    }
 
 
 def test_records_carry_verdicts_and_fingerprints(project: pytest.Pytester) -> None:

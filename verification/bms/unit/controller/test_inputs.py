@@ -28,6 +28,7 @@ MINIMAL = {
 }
 
 
+@pytest.mark.verifies("SWR_CTRL_IN_001", method="interface_test")
 @pytest.mark.verifies("SWR_CTRL_IN_001")
 def test_json_frame_with_non_finite_values_parses() -> None:
     text = json.dumps(MINIMAL).replace('"NaN"', "NaN").replace("1000000.0", "Infinity")

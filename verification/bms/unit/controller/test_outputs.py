@@ -11,6 +11,7 @@ from bms.controller import BmsController, ControllerOutputs
 from verification.bms.unit.controller.frames import frame
 
 
+@pytest.mark.verifies("SWR_CTRL_OUT_001", method="interface_test")
 @pytest.mark.verifies("SWR_CTRL_OUT_001")
 def test_outputs_round_trip_through_json() -> None:
     outputs = BmsController().step(frame())

@@ -26,6 +26,7 @@ def decoded(outputs, name_fragment: str) -> dict[str, float]:  # type: ignore[no
     raise AssertionError(f"no frame with a signal like {name_fragment}")
 
 
+@pytest.mark.verifies("SWR_CTRL_CAN_001", method="interface_test")
 @pytest.mark.verifies("SWR_CTRL_CAN_001")
 def test_frames_every_100_ms_with_limits_and_counter() -> None:
     controller = BmsController(CONFIG)

@@ -56,6 +56,7 @@ PERIODIC: dict[str, Any] = {
 }  # fmt: skip
 
 
+@pytest.mark.verifies("SWR_TEL_001", method="interface_test")
 @pytest.mark.verifies("SWR_TEL_001")
 def test_published_schema_matches_the_model() -> None:
     published = json.loads(PUBLISHED.read_text(encoding="utf-8"))
