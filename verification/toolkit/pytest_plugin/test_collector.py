@@ -16,28 +16,8 @@ import pytest
 from safety_case.evidence import EvidenceRecord, Verdict
 from safety_case.pytest_plugin._collector import EvidenceCollector
 from safety_case.snapshot import Snapshot
+from verification.toolkit.pytest_plugin._project import CODE, POLICY, REQUIREMENT
 
-REQUIREMENT = """
-Requirements
-============
-
-.. swr:: Limit
-   :id: SWR_LIMIT_001
-   :asil: D
-
-   Stay below 4.25 V.
-"""
-POLICY = """
-[safety_case]
-requirements = "reqs"
-code = ["pkg"]
-tests = ["."]
-"""
-CODE = '''
-def limit(value):
-    """Implements: SWR_LIMIT_001"""
-    return min(value, 4.25)
-'''
 CONFTEST = """
 import pytest
 

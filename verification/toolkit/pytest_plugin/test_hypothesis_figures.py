@@ -14,28 +14,8 @@ import json
 import pytest
 
 from safety_case.evidence import EvidenceRecord
+from verification.toolkit.pytest_plugin._project import write_project
 
-REQUIREMENT = """
-Requirements
-============
-
-.. swr:: Limit
-   :id: SWR_LIMIT_001
-   :asil: D
-
-   Stay below 4.25 V.
-"""
-POLICY = """
-[safety_case]
-requirements = "reqs"
-code = ["pkg"]
-tests = ["."]
-"""
-CODE = '''
-def limit(value):
-    """Implements: SWR_LIMIT_001"""
-    return min(value, 4.25)
-'''
 TESTS = """
 import pytest
 from hypothesis import given, seed, settings, strategies as st
@@ -78,12 +58,7 @@ def test_plain():
 
 @pytest.fixture
 def records(pytester: pytest.Pytester) -> dict[str, EvidenceRecord]:
-    pytester.makefile(".toml", safety_case=POLICY)
-    (pytester.path / "reqs").mkdir()
-    (pytester.path / "reqs" / "index.rst").write_text(REQUIREMENT, encoding="utf-8")
-    (pytester.path / "pkg").mkdir()
-    (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
-    (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
+    write_project(pytester.path)
     pytester.makepyfile(test_limit=TESTS)
     result = pytester.runpytest(
         "--safety-evidence=evidence", "-p", "no:cacheprovider", "--hypothesis-show-statistics"
@@ -161,12 +136,7 @@ TestMachine = pytest.mark.verifies("SWR_LIMIT_001")(Machine.TestCase)
 
 def test_stateful_runs_record_the_examples_and_cap_they_applied(pytester: pytest.Pytester) -> None:
     """A machine run from a plain function records the cap it ran under, not the profile's."""
-    pytester.makefile(".toml", safety_case=POLICY)
-    (pytester.path / "reqs").mkdir()
-    (pytester.path / "reqs" / "index.rst").write_text(REQUIREMENT, encoding="utf-8")
-    (pytester.path / "pkg").mkdir()
-    (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
-    (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
+    write_project(pytester.path)
     pytester.makepyfile(test_machine=STATEFUL_TESTS)
     result = pytester.runpytest("--safety-evidence=evidence", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)

@@ -12,38 +12,12 @@ import json
 import pytest
 
 from safety_case.evidence import EvidenceRecord, Verdict
-
-REQUIREMENT = """
-Requirements
-============
-
-.. swr:: Limit
-   :id: SWR_LIMIT_001
-   :asil: D
-
-   Stay below 4.25 V.
-"""
-POLICY = """
-[safety_case]
-requirements = "reqs"
-code = ["pkg"]
-tests = ["."]
-"""
-CODE = '''
-def limit(value):
-    """Implements: SWR_LIMIT_001"""
-    return min(value, 4.25)
-'''
+from verification.toolkit.pytest_plugin._project import write_project
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".toml", safety_case=POLICY)
-    (pytester.path / "reqs").mkdir()
-    (pytester.path / "reqs" / "index.rst").write_text(REQUIREMENT, encoding="utf-8")
-    (pytester.path / "pkg").mkdir()
-    (pytester.path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
-    (pytester.path / "pkg" / "mod.py").write_text(CODE, encoding="utf-8")
+    write_project(pytester.path)
     return pytester
 
 
