@@ -9,7 +9,8 @@ onset, holds the onset reading after it, and lets go when a run restarts;
 a NaN injection changes nothing before the onset; the spoiled and repeated
 vehicle commands change only ``VCU_Command`` frames and only from the onset
 (the repeated one holds the first command frame after the onset); the
-under-temperature cases apply only below their ambient thresholds.
+under-temperature cases apply only below their ambient thresholds; the crash,
+refused-close and contactor drop-out rig faults apply from the onset only.
 """
 
 import math
@@ -22,7 +23,14 @@ from bms.can import protected_message
 from bms.config import load_config
 from bms.controller import ControllerInputs
 from bms.faults import OperatingPoint, fault_cases
-from bms.faults._cases import _CELL, _RAMP_MS, _SENSOR
+from bms.faults._cases import (
+    _CELL,
+    _RAMP_MS,
+    _SENSOR,
+    _close_refused,
+    _crash_flag,
+    _main_positive_dropped,
+)
 from verification.bms.unit.controller.frames import frame
 
 CONFIG = load_config()
@@ -131,3 +139,23 @@ def test_under_temperature_cases_apply_only_when_cold(
     assert applies(OperatingPoint(usage, cold, 0.5))
     assert not applies(OperatingPoint(usage, warm, 0.5))
     assert not applies(OperatingPoint("standstill", cold, 0.5))
+
+
+@pytest.mark.verifies("SWR_CTRL_FAULTS_001")
+@pytest.mark.parametrize(
+    ("plant", "attribute", "before", "after"),
+    [
+        (_crash_flag, "crash_detected", False, True),
+        (_close_refused, "close_override", None, False),
+        (_main_positive_dropped, "dropped", frozenset(), frozenset({"main_positive"})),
+    ],
+    ids=["crash", "close-refused", "dropout"],
+)
+def test_rig_faults_apply_from_the_onset_only(
+    plant: Any, attribute: str, before: object, after: object
+) -> None:
+    rig: Any = SimpleNamespace()
+    plant(rig, -10)
+    assert getattr(rig, attribute) == before
+    plant(rig, 0)
+    assert getattr(rig, attribute) == after
