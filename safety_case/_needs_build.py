@@ -10,6 +10,11 @@ builder, and neither changes what it reports:
 - ``needs.json`` is serialised with the standard library's one-shot encoder
   (``json.dumps``, implemented in C) instead of the streaming ``json.dump``
   (pure Python): the same bytes, several times faster.
+- A first build reads the documents in as many processes as there are
+  cores (Sphinx's ``-j auto``; sphinx-needs merges their needs): a cold
+  export of 10,000 needs on two cores takes about 31 s instead of 38 s. A
+  re-export on an existing environment stays serial: Sphinx would fork
+  even for the one document that changed.
 - Schema validation (sphinx-needs' ``process_schemas``) is replaced by the
   same validation functions, given for each type schema whose ``select`` is
   exactly one need type only the needs of that type, and applied only to the
@@ -32,6 +37,7 @@ ASIL: tool (ISO 26262-8 clause 11); no requirement of the item.
 import hashlib
 import io
 import json
+import os
 import pickle
 import re
 import time
@@ -102,10 +108,18 @@ def build(source_dir: Path, out_dir: Path) -> tuple[set[str], str]:
             status=status,
             warning=log,
             freshenv=False,
+            parallel=_processes(out_dir / "doctrees"),
         )
         app.connect("env-before-read-docs", note_read)
         app.build()
     return read, log.getvalue()
+
+
+def _processes(doctree_dir: Path) -> int:
+    """Read processes for a build: every core when no environment exists yet, else one."""
+    if (doctree_dir / "environment.pickle").is_file():
+        return 1
+    return os.cpu_count() or 1
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
