@@ -75,9 +75,10 @@ def _frozen_copy(out: Path) -> Path:
     """A copy of the code and its tests, so that edits made meanwhile do not skew the runs."""
     copy = out / "tree"
     shutil.copytree(ROOT / "bms", copy / "bms", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("__init__.py", "conftest.py"):
-        (copy / "verification").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / "verification" / name, copy / "verification" / name)
+    (copy / "verification").mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "verification").glob("*.*"):  # conftest, profiles, justifications
+        if path.is_file():
+            shutil.copy2(path, copy / "verification" / path.name)
     shutil.copytree(
         ROOT / "verification" / "bms",
         copy / "verification" / "bms",
@@ -111,6 +112,9 @@ def main(paths: list[str]) -> dict[str, Any]:
         _run([*coverage("coverage"), *pytest[2:]], out, "coverage"),
         _run([*coverage("both"), *pytest[2:], *mcdc], out, "coverage_and_mcdc"),
     ]
+    broken = [f"{run['mode']}: see {run['log']}" for run in runs if run["exit_code"] != 0]
+    if broken:
+        raise SystemExit("bench_mcdc: a test run failed, no figures: " + "; ".join(broken))
     wall = {run["mode"]: run["wall_s"] for run in runs}
     cpu = {run["mode"]: run["cpu_s"] for run in runs}
     mcdc_report = json.loads((out / "mcdc.json").read_text(encoding="utf-8"))
