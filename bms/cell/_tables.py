@@ -97,6 +97,9 @@ class CellTables:
     """
     ocv_coefficients: FloatArray
     """The OCV row of ``coefficients``, contiguous: shape (4, grid cells)."""
+    circuit_coefficients: FloatArray
+    """``coefficients`` without the fit-residual row (the last), contiguous: the rows a
+    filter step reads when it does not use the residual (one gather of fewer values)."""
     soc_inverse_span: FloatArray
     """1 / width of each SoC segment, shape (S - 1,)."""
     soc_uniform_step: float
@@ -105,6 +108,11 @@ class CellTables:
     """1 / width of each temperature segment, shape (max(T - 1, 1),); 0 for one temperature."""
     fit_rmse_v: FloatArray
     """Pulse-test fit residual of the circuit at each temperature breakpoint, shape (T,)."""
+    temperature_position: FloatArray
+    """``0, 1, ..., T - 1`` as floats: ``np.interp`` onto it gives a temperature's
+    fractional breakpoint index (segment and weight in one call, clamped at the ends)."""
+    soc_position: FloatArray
+    """``0, 1, ..., S - 1`` as floats: the same for the SoC breakpoints."""
 
 
 @dataclass(frozen=True)
@@ -206,10 +214,13 @@ def cell_tables(chemistry: Chemistry) -> CellTables:
         max_voltage_v=chemistry.max_voltage_v,
         coefficients=coefficients,
         ocv_coefficients=np.ascontiguousarray(coefficients[:, Row.OCV]),
+        circuit_coefficients=np.ascontiguousarray(coefficients[:, : Row.FIT_RMSE]),
         soc_inverse_span=1.0 / widths,
         soc_uniform_step=float(widths[0]) if uniform else 0.0,
         temperature_inverse_span=t_inverse,
         fit_rmse_v=fit,
+        temperature_position=np.arange(temperature.size, dtype=np.float64),
+        soc_position=np.arange(soc.size, dtype=np.float64),
     )
 
 

@@ -28,8 +28,8 @@ there is no Python loop over cells. Properties kept by construction:
   scalar measurement) on a symmetrised prediction, so it stays symmetric
   positive definite;
 * the SoC estimate is clamped to [0, 1];
-* a non-finite or implausible current or step length (outside the tuning's
-  ``max_abs_current_a`` and ``(0, max_step_s]``) rejects the whole step (the
+* a non-finite or implausible current, bleed current or step length (outside
+  the tuning's ``max_abs_current_a`` and ``(0, max_step_s]``) rejects the whole step (the
   previous state is returned with ``rejected`` set); a non-finite cell
   voltage, or one outside ``voltage_range_v``, skips that cell's measurement
   update (prediction only); a non-finite or out-of-range cell temperature is
@@ -40,6 +40,10 @@ spread (``SoC -/+ sqrt(3) sigma``, the points of an unscented transform)
 rather than the tangent of one table segment: a statistical linearisation
 that keeps the bound honest across the OCV's knees while the SoC is
 uncertain, and tends to the tangent as the bound shrinks.
+
+Each cell's input current is the measured string current plus, when the
+caller gives it, the current its balancing resistor draws (commanded, so
+known: the offset state applies to the measured part only).
 
 The process noise covers the current sensor's noise and gain error (entering
 through the input), plus random walks on each state for model error. The
@@ -63,17 +67,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import (
-    CellModel,
-    CellTables,
-    Chemistry,
-    Row,
-    cell_model,
-    lookup_rows_at,
-    ocv_at,
-    soc_bracket,
-    temperature_bracket,
-)
+from bms.cell import CellModel, CellTables, Chemistry, Row, cell_model
 
 __all__ = [
     "EkfState",
@@ -93,9 +87,6 @@ _SOC, _V1, _V2, _BIAS, _DELTA = range(STATE_SIZE)
 _SECONDS_PER_HOUR = 3600.0
 _PERCENT = 100.0
 BoolArray = npt.NDArray[np.bool_]
-IndexArray = npt.NDArray[np.intp]
-_DIAGONAL = np.arange(STATE_SIZE) * (STATE_SIZE + 1)
-"""Flat indices of the diagonal of a 5x5 matrix."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +171,8 @@ class EkfState:
     """Covariances, shape (5, 5, cells), symmetric positive definite in the first two axes."""
     temperature_degc: FloatArray
     """Last valid temperature of each cell, shape (cells,)."""
+    constants: "_StepConstants | None" = None
+    """What the last step derived from its tuning and step length (reused while they match)."""
 
 
 @dataclass(frozen=True)
@@ -232,13 +225,36 @@ def initial_ekf_state(
     return EkfState(x=x, p=p, temperature_degc=np.full(series_count, temperature_degc))
 
 
-def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, float, float]:
-    """Constants of the tuning for a step length (a few scalar operations per step).
+@dataclass(frozen=True)
+class _StepConstants:
+    """What a step needs of the tuning and the step length, computed once per (tuning, dt)."""
 
-    Returns the random-walk variances added to the diagonal (shape (5, 1)), the
-    input-noise share of the current, and the model-error inflation factor
-    ``max(1, tau_c / dt)`` (see :attr:`SocFilterTuning.model_error_correlation_s`).
+    tuning: SocFilterTuning
+    dt_s: float
+    walks: FloatArray
+    """Random-walk variances of the five states, shape (5, 1)."""
+    share: float
+    """Input-noise share of the current (gain error and capacity uncertainty)."""
+    noise2: float
+    """Variance of the current sensor's white noise."""
+    inflation: float
+    """Model-error inflation ``max(1, tau_c / dt)``."""
+    load_share2: float
+    """``inflation (k / 100)^2``: the overpotential's share of the measurement variance."""
+    rest2: float
+    """Sensor plus inflated rest model-error variance (without the fit-residual floor)."""
+
+
+def _step_constants(
+    tuning: SocFilterTuning, dt_s: float, last: "_StepConstants | None"
+) -> _StepConstants:
+    """Constants of the tuning for a step length: ``last`` (the previous step's) when they match.
+
+    The filter's state carries them from step to step, so the cache is explicit
+    data flow, not module state (language subset, SUB004).
     """
+    if last is not None and last.tuning is tuning and last.dt_s == dt_s:
+        return last
     rc = tuning.rc_random_walk_v_per_sqrt_s**2 * dt_s
     bias = tuning.bias_random_walk_a_per_sqrt_s**2 * dt_s if tuning.estimate_current_bias else 0.0
     delta = (
@@ -247,7 +263,16 @@ def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, f
     walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
     share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
-    return walks, share, inflation
+    return _StepConstants(
+        tuning=tuning,
+        dt_s=dt_s,
+        walks=walks,
+        share=share,
+        noise2=tuning.current_noise_a**2,
+        inflation=inflation,
+        load_share2=inflation * (tuning.overpotential_error_pct / _PERCENT) ** 2,
+        rest2=tuning.voltage_noise_v**2 + inflation * tuning.model_error_v**2,
+    )
 
 
 def measurement_variance(
@@ -306,6 +331,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     current_a: float,
     cell_temperatures_degc: FloatArray,
     dt_s: float,
+    bleed_current_a: FloatArray | None = None,
 ) -> tuple[EkfState, SocEstimate]:
     """One predict-and-update step of every cell's filter.
 
@@ -314,15 +340,19 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     The state-transition Jacobian is ``A = diag(1, a1, a2, 1, 1) + u e_b^T +
     w e_d^T`` and the measurement is scalar per cell, so ``A P A^T`` and the
     Joseph update ``(I - K H) P (I - K H)^T + K R K^T`` are written out with
-    these structures (elementwise over the cells, touching only the rows and
-    columns A changes) rather than as batched 5x5 matrix products, which
-    numpy runs no faster for such small matrices (a batched ``matmul`` of 96
-    5x5 matrices costs as much as the whole structured product). The tables
-    are read with one gather of precomputed bilinear coefficients
-    (:func:`bms.cell.lookup_rows_at`); one temperature bracket and one SoC
-    bracket (SoC and both secant ends) serve the step's three lookups. About
-    150 numpy calls per step, whatever the number of cells: the step's cost
-    is numpy's per-call overhead, not the cells.
+    these structures: only the three rows A changes are multiplied (one
+    ``einsum`` each way, over every cell at once), and the Joseph update is
+    one outer product. The tables are read with one gather of precomputed
+    bilinear coefficients for the SoC and one of the OCV's for both secant
+    ends, from one temperature bracket (``np.interp`` onto the breakpoint
+    index) and one SoC bracket of all three points (arithmetic on the
+    shipped uniform grids). The step's cost is numpy's per-call overhead,
+    not the cells (about 100 numpy calls whatever the number of cells), so
+    the step computes in place (``out=``) where that saves a call or a
+    temporary, calls ufuncs rather than operators on Python scalars (numpy's
+    operator path with a Python float costs about twice a ufunc call), and
+    caches what depends only on the tuning and the step length. The result
+    equals the step before this rewrite to 1e-12 (``test_soc_ekf.py``).
 
     Args:
         model: the cells' equivalent circuit (capacity and resistance scales included).
@@ -332,179 +362,221 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         current_a: measured cell current, positive on discharge.
         cell_temperatures_degc: measured cell temperatures, shape (cells,).
         dt_s: time since the previous step, > 0.
+        bleed_current_a: current each cell's balancing resistor drew over the
+            step, shape (cells,), positive (it discharges the cell), or ``None``
+            for none. It is known (commanded), not measured: it adds to the
+            measured string current in each cell's input, and the offset state
+            applies to the measured part only. A non-finite value, or one above
+            ``max_abs_current_a``, rejects the step like a bad current.
 
     Returns:
         The new state and the estimate; see the module docstring for rejections.
     """
     voltages = np.asarray(cell_voltages_v, dtype=np.float64)
     low_v, high_v = tuning.voltage_range_v
-    valid = (voltages >= low_v) & (voltages <= high_v)  # False for NaN
+    valid = np.greater_equal(voltages, low_v) & np.less_equal(voltages, high_v)  # NaN: False
     if not (
         abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
     ):  # also False for NaN
         return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
-    walks, share, inflation = _step_constants(tuning, dt_s)
+    cell_current: FloatArray | float = current_a
+    if bleed_current_a is not None:
+        bleed = np.asarray(bleed_current_a, dtype=np.float64)
+        if not np.all(np.abs(bleed) <= tuning.max_abs_current_a):  # also False for NaN
+            return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
+        cell_current = current_a + bleed
+    constants = _step_constants(tuning, dt_s, state.constants)
     temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
     low_t, high_t = tuning.temperature_range_degc
-    plausible = (temperatures >= low_t) & (temperatures <= high_t)
-    temperature = np.where(plausible, temperatures, state.temperature_degc)
+    plausible = np.greater_equal(temperatures, low_t) & np.less_equal(temperatures, high_t)
+    temperature = state.temperature_degc.copy()
+    np.copyto(temperature, temperatures, where=plausible)
     x, p = state.x, state.p
     count = x.shape[1]
     tables = model.tables
-    # One lookup for the SoC and the two ends of the secant (see _secant_points).
-    base, t_weight = temperature_bracket(tables, temperature)
-    # One SoC bracket for the SoC and the two ends of its secant (see _secant_slope).
-    ends, segments, s_weight = _secant_ends(tables, x[_SOC], p[_SOC, _SOC])
-    cells = base + segments[:count]
-    rows = lookup_rows_at(tables, cells, s_weight[:count], t_weight)
-    current = current_a - x[_BIAS]
     base_scale = model.resistance_scale
-    one_plus_delta = 1.0 + x[_DELTA]
-    decay = np.exp(-dt_s / rows[Row.TAU1 : Row.TAU2 + 1])  # both RC pairs, shape (2, cells)
-    unit = rows[Row.R1 : Row.R2 + 1] * ((1.0 - decay) * base_scale)
-    gain_soc = dt_s / (_SECONDS_PER_HOUR * rows[Row.CAPACITY] * model.capacity_scale)
-    x_pred = np.empty_like(x)
-    x_pred[_SOC] = np.minimum(np.maximum(x[_SOC] - gain_soc * current, 0.0), 1.0)
-    x_pred[_V1 : _V2 + 1] = decay * x[_V1 : _V2 + 1] + unit * (one_plus_delta * current)
-    x_pred[_BIAS:] = x[_BIAS:]
-    # A = diag(d) + u e_b^T + w e_d^T differs from the identity only in its first three
-    # rows (d, u, w below are those rows); the input column (dx'/dI_meas) is -u.
-    d = np.empty((3, count))
+    scaled_r = not (isinstance(base_scale, float) and base_scale == 1.0)  # else skipped: exact
+    # One bracket of the 3 x cells points: the SoC and the two ends of its secant,
+    # SoC -/+ sqrt(3) sigma (the points of an unscented transform; module docstring). The
+    # spread is the prior's around the prior SoC: one sample's prediction moves the SoC by
+    # less than 1e-4 and its variance by less than 1e-8, so the secant is the same to that
+    # order and one bracket serves the step.
+    soc = x[_SOC]
+    spread = np.multiply(p[_SOC, _SOC], 3.0)
+    np.sqrt(spread, out=spread)
+    points = np.concatenate((soc, soc - spread, soc + spread))
+    np.maximum(points, 0.0, out=points)
+    np.minimum(points, 1.0, out=points)
+    s_position = _soc_position(tables, points)
+    s_segment = s_position.astype(np.intp)
+    np.minimum(s_segment, tables.soc_position.shape[0] - 2, out=s_segment)
+    s_weight = s_position - s_segment
+    t_position = np.interp(temperature, tables.temperature_degc, tables.temperature_position)
+    t_segment = t_position.astype(np.intp)
+    last_t_segment = tables.coefficients.shape[2] // (tables.soc_position.shape[0] - 1) - 1
+    np.minimum(t_segment, last_t_segment, out=t_segment)
+    t_weight = t_position - t_segment
+    np.multiply(t_segment, tables.soc_position.shape[0] - 1, out=t_segment)  # row of the grid
+    by_point = s_segment.reshape(3, count)  # a view: s_segment becomes each point's grid cell
+    by_point += t_segment
+    cells = s_segment
+    floor = tuning.fit_residual_floor  # else the fit-residual row is not read
+    c = np.take(
+        tables.coefficients if floor else tables.circuit_coefficients, cells[:count], axis=2
+    )
+    s_w = s_weight[:count]
+    rows = c[0] + c[1] * s_w + (c[2] + c[3] * s_w) * t_weight
+    e = np.take(tables.ocv_coefficients, cells[count:], axis=1)
+    e_w = s_weight[count:].reshape(2, count)
+    e = e.reshape(4, 2, count)
+    ends = e[0] + e[1] * e_w + (e[2] + e[3] * e_w) * t_weight
+    # Prediction.
+    current = np.subtract(cell_current, x[_BIAS])
+    one_plus_delta = np.add(x[_DELTA], 1.0)
+    # A = diag(d) + u e_b^T + w e_d^T: its first three rows (the others are the identity's)
+    # hold d on their diagonal and u, w in columns 3 and 4 (views into a_top below); the
+    # input column (dx'/dI_meas) is -u.
+    a_top = np.zeros((3, STATE_SIZE, count))
+    d = a_top.reshape(3 * STATE_SIZE, count)[:: STATE_SIZE + 1]
     d[0] = 1.0
-    d[1:] = decay
-    u = np.empty_like(d)
-    u[0] = gain_soc
-    u[1:] = unit * -one_plus_delta
-    w = np.empty_like(d)
-    w[0] = 0.0
-    w[1:] = unit * current
-    input_var = tuning.current_noise_a**2 + (share * current_a) ** 2
-    p_pred = _predict_covariance(p, d, u, w, input_var, walks)
+    decay = d[1:]  # both RC pairs, shape (2, cells)
+    np.divide(-dt_s, rows[Row.TAU1 : Row.TAU2 + 1], out=decay)
+    np.exp(decay, out=decay)
+    unit = np.subtract(1.0, decay)
+    if scaled_r:
+        np.multiply(unit, base_scale, out=unit)
+    np.multiply(rows[Row.R1 : Row.R2 + 1], unit, out=unit)
+    u = a_top[:, _BIAS]
+    gain_soc = u[0]
+    np.multiply(rows[Row.CAPACITY], _SECONDS_PER_HOUR, out=gain_soc)
+    capacity_scale = model.capacity_scale
+    if not (isinstance(capacity_scale, float) and capacity_scale == 1.0):
+        np.multiply(gain_soc, capacity_scale, out=gain_soc)
+    np.divide(dt_s, gain_soc, out=gain_soc)
+    np.multiply(unit, np.negative(one_plus_delta), out=u[1:])
+    w = a_top[:, _DELTA]
+    np.multiply(unit, current, out=w[1:])
+    x_pred = np.empty((STATE_SIZE, count))
+    soc_pred = x_pred[_SOC]
+    np.multiply(gain_soc, current, out=soc_pred)
+    np.subtract(soc, soc_pred, out=soc_pred)
+    np.maximum(soc_pred, 0.0, out=soc_pred)
+    np.minimum(soc_pred, 1.0, out=soc_pred)
+    np.add(decay * x[_V1 : _V2 + 1], unit * (one_plus_delta * current), out=x_pred[_V1 : _V2 + 1])
+    x_pred[_BIAS:] = x[_BIAS:]
+    input_var: FloatArray | float
+    if bleed_current_a is None:
+        input_var = constants.noise2 + (constants.share * current_a) ** 2
+    else:
+        input_var = np.square(np.multiply(cell_current, constants.share))
+        input_var += constants.noise2
+    p_pred = _predict_covariance(p, a_top, input_var, constants)
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
-    h[_SOC] = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
+    width = points[2 * count :] - points[count : 2 * count]
+    # The secant, or the tangent once the spread is narrower than 1e-6.
+    np.divide(ends[1] - ends[0], np.maximum(width, 1e-6), out=h[_SOC])
+    np.copyto(h[_SOC], rows[Row.DOCV_DSOC], where=np.less_equal(width, 1e-6))
     h[_V1 : _V2 + 1] = -1.0
-    h[_BIAS] = rows[Row.R0] * (base_scale * one_plus_delta)
-    h[_DELTA] = rows[Row.R0] * (-base_scale * current)
-    r0_current = h[_BIAS] * current
-    predicted_v = (
-        rows[Row.OCV]
-        + rows[Row.DOCV_DSOC] * (x_pred[_SOC] - x[_SOC])
-        - r0_current
-        - x_pred[_V1]
-        - x_pred[_V2]
+    np.multiply(
+        rows[Row.R0],
+        np.multiply(one_plus_delta, base_scale) if scaled_r else one_plus_delta,
+        out=h[_BIAS],
     )
-    innovation = np.where(valid, voltages - predicted_v, 0.0)
-    overpotential = np.abs(r0_current) + np.abs(x_pred[_V1]) + np.abs(x_pred[_V2])
-    r = measurement_variance(tuning, rows[Row.FIT_RMSE], overpotential, inflation)
+    np.multiply(rows[Row.R0], np.multiply(current, -base_scale), out=h[_DELTA])
+    r0_current = h[_BIAS] * current
+    predicted_v = rows[Row.OCV] + rows[Row.DOCV_DSOC] * (soc_pred - soc)
+    predicted_v -= r0_current
+    predicted_v -= x_pred[_V1]
+    predicted_v -= x_pred[_V2]
+    innovation = np.zeros(count)
+    np.subtract(voltages, predicted_v, out=innovation, where=valid)
+    rc_abs = np.abs(x_pred[_V1 : _V2 + 1])
+    overpotential = np.abs(r0_current)
+    overpotential += rc_abs[0]
+    overpotential += rc_abs[1]
+    if floor:
+        r = measurement_variance(tuning, rows[Row.FIT_RMSE], overpotential, constants.inflation)
+    else:
+        r = overpotential * overpotential
+        np.multiply(r, constants.load_share2, out=r)
+        np.add(r, constants.rest2, out=r)
     ph = np.einsum("ijn,jn->in", p_pred, h)
-    s = np.einsum("in,in->n", h, ph) + r
-    gain_share = valid / s
-    k = ph * gain_share
-    x_new = x_pred + k * innovation
-    x_new[_SOC] = np.minimum(np.maximum(x_new[_SOC], 0.0), 1.0)
+    s = np.einsum("in,in->n", h, ph)
+    s += r
+    gain_share = np.divide(valid, s)
+    x_new = ph * (gain_share * innovation)
+    x_new += x_pred
+    soc_new = x_new[_SOC]
+    np.maximum(soc_new, 0.0, out=soc_new)
+    np.minimum(soc_new, 1.0, out=soc_new)
     # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
     # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
     # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
     # g = PH sqrt(m / s): computed so, it is symmetric to the last bit (g_i g_j = g_j g_i)
     # because the predicted P is symmetrised, and costs one outer product.
     g = ph * np.sqrt(gain_share)
-    p_new = p_pred - g[:, None] * g[None]
-    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature)
+    p_new = g[:, None] * g[None]
+    np.subtract(p_pred, p_new, out=p_new)
+    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature, constants=constants)
     return new_state, _estimate(new_state, innovation, ~valid, False)
 
 
-def _predict_covariance(  # noqa: PLR0913, PLR0917 - the structured Jacobian's parts
+def _predict_covariance(
     p: FloatArray,
-    d: FloatArray,
-    u: FloatArray,
-    w: FloatArray,
-    input_var: float,
-    walks: FloatArray,
+    a_top: FloatArray,
+    input_var: FloatArray | float,
+    constants: _StepConstants,
 ) -> FloatArray:
-    """``A P A^T + Q`` for ``A = diag(d) + u e_b^T + w e_d^T`` (only its first 3 rows differ).
+    """``A P A^T + Q`` for ``A`` that differs from the identity only in its first 3 rows.
 
-    ``d``, ``u`` and ``w`` hold the first three entries of each per cell,
-    shape (3, cells); ``Q`` is the input noise ``input_var u u^T`` plus the
-    random walks on the diagonal. Rows and columns 3 and 4 (offset and
-    resistance) are copied, not multiplied by identity rows.
+    ``a_top`` holds those rows, shape (3, 5, cells): ``diag(d)`` and the
+    columns ``u`` (offset, 3) and ``w`` (resistance, 4). ``Q`` is the input
+    noise ``input_var u u^T`` plus the random walks on the diagonal. Rows and
+    columns 3 and 4 (offset and resistance) are copied, not multiplied by
+    identity rows; the two products with ``a_top`` are one ``einsum`` each
+    (one numpy call instead of a sum of broadcast products). The input noise
+    rides on the second product: since ``A``'s column 3 is ``u``, adding
+    ``input_var u`` to column 3 of ``A P`` adds exactly ``input_var u u^T``.
     """
-    ap = d[:, None] * p[:3] + u[:, None] * p[_BIAS][None] + w[:, None] * p[_DELTA][None]
+    ap = np.einsum("ikn,kjn->ijn", a_top, p)  # rows 0-2 of A P, shape (3, 5, cells)
     p_pred = np.empty_like(p)
-    top = ap[:, :3] * d[None] + ap[:, _BIAS][:, None] * u[None] + ap[:, _DELTA][:, None] * w[None]
-    top += input_var * (u[:, None] * u[None])
-    top += top.transpose(1, 0, 2).copy()
-    top *= 0.5  # symmetrised: the only block not symmetric by construction
-    p_pred[:3, :3] = top
-    p_pred[:3, 3:] = ap[:, 3:]
-    p_pred[3:, :3] = ap[:, 3:].transpose(1, 0, 2)
-    p_pred[3:, 3:] = p[3:, 3:]
-    diagonal = p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[_DIAGONAL]
-    p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[_DIAGONAL] = diagonal + walks
+    p_pred[3:, 3:] = p[3:, 3:]  # A's rows 3-4 are the identity's: P's block stays
+    side = ap[:, 3:]
+    p_pred[:3, 3:] = side
+    p_pred[3:, :3] = side.transpose(1, 0, 2)
+    ap[:, _BIAS] += np.multiply(a_top[:, _BIAS], input_var)
+    top = np.einsum("ikn,jkn->ijn", ap, a_top)
+    top += top.transpose(1, 0, 2)
+    np.multiply(top, 0.5, out=p_pred[:3, :3])  # symmetrised: the only block not so by construction
+    diagonal = p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[:: STATE_SIZE + 1]
+    diagonal += constants.walks
     return p_pred
 
 
-def _secant_ends(
-    tables: CellTables, soc: FloatArray, soc_variance: FloatArray
-) -> tuple[FloatArray, IndexArray, FloatArray]:
-    """The SoC and the ends of its secant, ``SoC -/+ sqrt(3) sigma``, bracketed in one call.
+def _soc_position(tables: CellTables, points: FloatArray) -> FloatArray:
+    """Fractional SoC breakpoint index of each point already clamped to [0, 1].
 
-    Returns the points (shape (3 cells,): SoC, low ends, high ends) with
-    their SoC segments and weights.
+    On a uniform grid from 0 to 1 (the shipped chemistries) by one multiplication,
+    as :func:`bms.cell.soc_bracket` computes it; else by ``np.interp`` (clamped to the grid).
     """
-    spread = np.sqrt(3.0 * soc_variance)
-    points = np.concatenate((soc, np.maximum(soc - spread, 0.0), np.minimum(soc + spread, 1.0)))
-    segments, weights = soc_bracket(tables, points)
-    return points, segments, weights
-
-
-def _secant_slope(  # noqa: PLR0913, PLR0917 - the step's shared lookups
-    tables: CellTables,
-    base: IndexArray,
-    t_weight: FloatArray,
-    points: FloatArray,
-    segments: IndexArray,
-    s_weight: FloatArray,
-    rows: FloatArray,
-) -> FloatArray:
-    """OCV slope in SoC over the estimate's spread: a statistical linearisation.
-
-    The secant of the OCV between ``SoC -/+ sqrt(3) sigma`` (the points an
-    unscented transform would take) instead of the tangent: while the SoC is
-    uncertain, a flat OCV plateau around the estimate (LFP) must not make the
-    filter believe a voltage error says nothing about the SoC, nor the slope
-    of one table segment make it over-confident. As sigma shrinks it tends to
-    the tangent (used below a width of 1e-6).
-
-    The spread is the prior's (the previous step's posterior), around the
-    prior SoC: the prediction over one sample moves the SoC by less than
-    1e-4 and adds less than 1e-8 to its variance, so the secant is the same
-    to that order, and one table bracket serves the step (:func:`_secant_ends`).
-    """
-    count = base.shape[0]
-    both_base = np.concatenate((base, base))
-    both = ocv_at(
-        tables,
-        both_base + segments[count:],
-        s_weight[count:],
-        np.concatenate((t_weight, t_weight)),
-    )
-    width = points[2 * count :] - points[count : 2 * count]
-    secant: FloatArray = np.where(
-        width > 1e-6, (both[count:] - both[:count]) / np.maximum(width, 1e-6), rows[Row.DOCV_DSOC]
-    )
-    return secant
+    step = tables.soc_uniform_step
+    grid = tables.soc
+    if step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0:
+        return np.multiply(points, 1.0 / step)
+    return np.interp(points, grid, tables.soc_position)
 
 
 def _estimate(
     state: EkfState, innovation: FloatArray, voltage_rejected: BoolArray, rejected: bool
 ) -> SocEstimate:
+    x = state.x.copy()  # one copy whose rows the caller may keep or change
     return SocEstimate(
-        soc=state.x[_SOC].copy(),
+        soc=x[_SOC],
         soc_sigma=np.sqrt(state.p[_SOC, _SOC]),
-        current_bias_a=state.x[_BIAS].copy(),
-        resistance_deviation=state.x[_DELTA].copy(),
+        current_bias_a=x[_BIAS],
+        resistance_deviation=x[_DELTA],
         innovation_v=innovation,
         voltage_rejected=voltage_rejected,
         rejected=rejected,
@@ -568,8 +640,13 @@ class SocEstimator:
         current_a: float,
         cell_temperatures_degc: FloatArray,
         dt_s: float,
+        bleed_current_a: FloatArray | None = None,
     ) -> SocEstimate:
-        """Advance every cell's filter by one sample (see :func:`ekf_step`)."""
+        """Advance every cell's filter by one sample (see :func:`ekf_step`).
+
+        ``bleed_current_a``: each cell's balancing current over the step
+        (positive), added to the measured string current; ``None`` for none.
+        """
         self.state, estimate = ekf_step(
             self.model,
             self.tuning,
@@ -578,5 +655,6 @@ class SocEstimator:
             current_a=current_a,
             cell_temperatures_degc=cell_temperatures_degc,
             dt_s=dt_s,
+            bleed_current_a=bleed_current_a,
         )
         return estimate

@@ -163,16 +163,38 @@ class PackSimulator:
             current_a=current_a,
         )
 
-    def step(self, current_a: float, dt_s: float) -> PackMeasurement:
+    def step(
+        self, current_a: float, dt_s: float, bleed_current_a: FloatArray | float = 0.0
+    ) -> PackMeasurement:
         """Hold ``current_a`` (per cell, positive on discharge) for ``dt_s``, then measure.
 
+        ``bleed_current_a`` is each cell's balancing current (positive: the
+        resistor across the cell discharges it), scalar or shape (cells,),
+        held over the step; each cell then carries ``current_a`` plus its
+        bleed, and its terminal voltage is measured under that current. The
+        measurement's ``current_a`` stays the string current (what the
+        current sensor sees). The default, zero, is the plain string.
+
         Raises:
-            ValueError: if the current is not finite or ``dt_s`` is not a positive finite number.
+            ValueError: if the current or a bleed current is not finite or
+                ``dt_s`` is not a positive finite number.
         """
         if not np.isfinite(current_a):
             raise ValueError(f"current_a={current_a} must be finite")
         if not (np.isfinite(dt_s) and dt_s > 0.0):
             raise ValueError(f"dt_s={dt_s} must be a positive finite number")
-        self._state = ecm_step(self._model, self._state, current_a, dt_s, self.ambient_degc)
+        if isinstance(bleed_current_a, float) and bleed_current_a == 0.0:
+            self._state = ecm_step(self._model, self._state, current_a, dt_s, self.ambient_degc)
+            self._time_s += dt_s
+            return self.measure(current_a)
+        if not np.all(np.isfinite(bleed_current_a)):
+            raise ValueError(f"bleed_current_a={bleed_current_a} must be finite")
+        cell_current = current_a + np.asarray(bleed_current_a, dtype=np.float64)
+        self._state = ecm_step(self._model, self._state, cell_current, dt_s, self.ambient_degc)
         self._time_s += dt_s
-        return self.measure(current_a)
+        return PackMeasurement(
+            time_s=self._time_s,
+            cell_voltages_v=_terminal_voltage(self._model, self._state, cell_current),
+            cell_temperatures_degc=self._state.temperature_degc.copy(),
+            current_a=current_a,
+        )

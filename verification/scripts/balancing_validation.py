@@ -15,14 +15,17 @@ minus lowest cell, is scored here); rest ``--rest-h`` hours with balancing
 enabled; discharge at C/2 until the lowest measured cell reaches 3.40 V; rest
 2 h with balancing enabled (the SoC basis holds it off below ``min_soc``).
 Balancing bleeds ``--bleed-a`` per series group of the 96s20p pack
-(``--bleed-a / 20`` per simulated cell). The steps are 20 s under current and
-300 s at rest. The filter is not told the bleed current (it sees the string
-current only, as in the controller) and corrects for it from the voltages.
-
-:class:`PackSimulator.step` takes one current for every cell, so the bleed
-current is applied by stepping the simulator's own model and state with
-:func:`bms.cell.ecm_step` (per-cell current = string current + bleed); the
-pack, its spread and its truth are still the simulator's.
+(``--bleed-a / 20`` per simulated cell), applied by the plant
+(:meth:`PackSimulator.step`'s ``bleed_current_a``: each cell carries the
+string current plus its bleed, and its voltage is measured under that
+current). The steps are 20 s under current and 300 s at rest. The filter is
+told each cell's bleed current over the step it filters (``bleed_current_a``
+of :meth:`SocEstimator.step`: the commanded bleed adds to the measured string
+current); ``--blind-filter`` withholds it (the filter sees the string current
+only and corrects for the bleed from the voltages), for comparison. The
+filter accepts steps up to the 300 s rest step (``max_step_s``; its default,
+60 s, suits the BMS's 0.1 s period and would reject every rest step, freezing
+the estimates through the rests).
 
 Bases compared: ``soc`` (the filter with the chemistry's nominal capacity
 and resistance for every cell, as the controller runs it today),
@@ -50,7 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import ecm_step, load_chemistry, terminal_voltage
+from bms.cell import load_chemistry
 from bms.config import load_config
 from bms.control import BalancingState, derate, step_balancing
 from bms.controller import (
@@ -59,7 +62,7 @@ from bms.controller import (
     ControllerOutputs,
     ControllerStatus,
 )
-from bms.estimation import SocEstimate, SocEstimator
+from bms.estimation import SocEstimate, SocEstimator, SocFilterTuning
 from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
 from bms.telemetry import CellEstimates, TelemetryRecorder, write_telemetry
 from bms.units import DegreesC, Fraction, Volts
@@ -137,27 +140,6 @@ class Telemetry:
             write_telemetry(sink, self.records)
 
 
-class BleedingPack:
-    """The simulator's pack stepped with a per-cell bleed current."""
-
-    def __init__(self, sim: PackSimulator) -> None:
-        self.sim = sim
-        self.state = sim.state
-        self.time_s = 0.0
-
-    def step(self, current_a: float, bleed_a: FloatArray, dt_s: float) -> PackMeasurement:
-        """Hold the string current plus each cell's bleed for one step; measure."""
-        cell_current = current_a + bleed_a
-        self.state = ecm_step(self.sim.model, self.state, cell_current, dt_s, 25.0)
-        self.time_s += dt_s
-        return PackMeasurement(
-            time_s=self.time_s,
-            cell_voltages_v=terminal_voltage(self.sim.model, self.state, current_a),
-            cell_temperatures_degc=self.state.temperature_degc.copy(),
-            current_a=current_a,
-        )
-
-
 def run(  # noqa: C901 - one closed loop, read top to bottom
     basis: str,
     cycles: int,
@@ -166,29 +148,38 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
     seed: int,
     *,
     telemetry: Telemetry | None = None,
+    tell_filter: bool = True,
 ) -> dict[str, Any]:
     """Cycle the pack; the end-of-charge spread and bleeding time of each cycle."""
     chemistry = load_chemistry("NMC_Chen2020")
     limits = load_config().control.balancing
     capacity = chemistry.nominal_capacity_ah
-    sim = PackSimulator(chemistry, CELLS, spread=SPREAD, initial_soc=0.5, seed=seed)
-    pack = BleedingPack(sim)
+    pack = PackSimulator(chemistry, CELLS, spread=SPREAD, initial_soc=0.5, seed=seed)
     sensors = SensorModel(seed=seed + 1)
-    estimator = SocEstimator(chemistry, CELLS, initial_soc=0.5, initial_sigma=0.3)
+    # The filter's default step limit (60 s, for the BMS's 0.1 s period) would reject every
+    # 300 s rest step of this coarse simulation and freeze the estimates through the rests.
+    tuning = SocFilterTuning(max_step_s=REST_DT_S)
+    estimator = SocEstimator(chemistry, CELLS, initial_soc=0.5, initial_sigma=0.3, tuning=tuning)
     if basis == "soc_known_soh":  # what a converged SoH estimator gives the filter
-        estimator.set_cell_scales(sim.model.capacity_scale, sim.model.resistance_scale)
+        estimator.set_cell_scales(pack.model.capacity_scale, pack.model.resistance_scale)
     on_soc = basis != "voltage"
     balancing = BalancingState()
     bleed_cell_a = bleed_a / PARALLEL
-    measured = sensors.measure(pack.step(0.0, np.zeros(CELLS), REST_DT_S))
+    measured = sensors.measure(pack.step(0.0, REST_DT_S))
     history: list[dict[str, Any]] = []
     spread_initial = float(np.ptp(pack.state.soc))
+    last_bleed = np.zeros(CELLS)  # each cell's bleed over the step the filter takes next
+    last_dt_s = REST_DT_S
 
     def advance(current_a: float, enabled: bool) -> None:
-        nonlocal measured, balancing
+        nonlocal measured, balancing, last_bleed, last_dt_s
         dt_s = DT_S if current_a else REST_DT_S
         estimate = estimator.step(
-            measured.cell_voltages_v, measured.current_a, measured.cell_temperatures_degc, dt_s
+            measured.cell_voltages_v,
+            measured.current_a,
+            measured.cell_temperatures_degc,
+            last_dt_s,
+            bleed_current_a=last_bleed if tell_filter else None,
         )
         balancing = step_balancing(
             balancing,
@@ -200,7 +191,8 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
             cell_soc_sigma=estimate.soc_sigma.tolist() if on_soc else None,
         )
         bleed = np.where(np.array(balancing.bleeding), bleed_cell_a, 0.0)
-        measured = sensors.measure(pack.step(current_a, bleed, dt_s))
+        measured = sensors.measure(pack.step(current_a, dt_s, bleed_current_a=bleed))
+        last_bleed, last_dt_s = bleed, dt_s
         if telemetry is not None:
             telemetry.observe(measured, estimate, balancing.bleeding, connected=current_a != 0.0)
         if balancing.active:
@@ -300,12 +292,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--telemetry", type=Path, metavar="OUT.jsonl", help="telemetry of the first basis's run"
     )
+    parser.add_argument(
+        "--blind-filter",
+        action="store_true",
+        help="do not tell the SoC filter the bleed currents (string current only)",
+    )
     args = parser.parse_args(argv)
     bases = ["soc", "soc_known_soh", "voltage"] if args.basis == "all" else [args.basis]
     telemetry = Telemetry() if args.telemetry else None
     results = [
         run(
-            b, args.cycles, args.rest_h, args.bleed_a, args.seed, telemetry=None if i else telemetry
+            b,
+            args.cycles,
+            args.rest_h,
+            args.bleed_a,
+            args.seed,
+            telemetry=None if i else telemetry,
+            tell_filter=not args.blind_filter,
         )
         for i, b in enumerate(bases)
     ]
@@ -315,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "capacity_spread_pct": SPREAD.capacity_pct, "resistance_spread_pct": SPREAD.resistance_pct,
         "initial_soc_spread_pct": SPREAD.initial_soc_pct, "rest_h": args.rest_h,
         "bleed_a_per_group": args.bleed_a, "dt_s": DT_S, "seed": args.seed,
+        "filter_told_bleed_current": not args.blind_filter,
         "target_end_of_charge_spread_pct": 1.0,
     }  # fmt: skip
     write(results, meta, args.out)

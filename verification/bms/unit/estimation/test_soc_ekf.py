@@ -13,7 +13,12 @@ update, a non-finite or out-of-range temperature uses the last valid one,
 and no NaN enters the state;
 the offset and resistance states stay at zero when switched off; the
 vectorised step equals the same filter run one cell at a time; argument
-validation of :class:`SocEstimator`.
+validation of :class:`SocEstimator`; the step rewritten for speed equals
+the step it replaced (kept in ``soc_ekf_reference.py``) to 1e-12 on recorded
+runs with bad samples, on a uniform and a non-uniform SoC grid, with the fit
+floor, per-cell scales and a switched-off state; a cell's bleed current
+discharges that cell alone in the prediction (zero bleed is no bleed); a
+non-finite or implausible bleed current rejects the step.
 """
 
 import math
@@ -21,15 +26,20 @@ import math
 import numpy as np
 import pytest
 
+from bms.cell import Chemistry, load_chemistry
 from bms.estimation import (
+    EkfState,
+    SocEstimate,
     SocEstimator,
     SocFilterTuning,
     ekf_step,
     initial_ekf_state,
     measurement_variance,
 )
+from bms.plant import PackSimulator, PackSpread, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
-from verification.bms.unit.estimation.scenario import run
+from verification.bms.unit.estimation.scenario import drive_current, run
+from verification.bms.unit.estimation.soc_ekf_reference import reference_ekf_step
 
 CHEMISTRY = synthetic_chemistry()
 CONVERGED_AFTER = 600  # steps of 0.2 s: two minutes
@@ -256,3 +266,112 @@ def test_a_correlated_model_error_keeps_the_bound_honest() -> None:
     _, correlated = _rest_with_bias(SocFilterTuning(), bias, 100)
     _, white = _rest_with_bias(SocFilterTuning(model_error_correlation_s=0.0), bias, 100)
     assert correlated > 1.5 * white
+
+
+def _recorded_run(
+    chemistry: Chemistry, cells: int, steps: int, seed: int
+) -> list[tuple[np.ndarray, float, np.ndarray, float]]:
+    """Plant and sensors under a random drive, with bad samples injected (a recorded run)."""
+    sim = PackSimulator(
+        chemistry, cells, spread=PackSpread(3.0, 5.0, 5.0), initial_soc=0.7, seed=seed
+    )
+    sensors = SensorModel(seed=seed + 1)
+    rng = np.random.default_rng(seed + 2)
+    samples = []
+    for step, current in enumerate(drive_current(steps, seed + 3, hold=40)):
+        measured = sensors.measure(sim.step(float(current), 0.5))
+        voltages = measured.cell_voltages_v.copy()
+        temperatures = measured.cell_temperatures_degc.copy()
+        if step % 37 == 5:
+            voltages[rng.integers(cells)] = np.nan
+        if step % 53 == 7:
+            temperatures[rng.integers(cells)] = np.inf
+        measured_current = float("nan") if step % 97 == 11 else measured.current_a
+        samples.append((voltages, measured_current, temperatures, 0.5))
+    return samples
+
+
+@pytest.mark.verifies("SWR_SOC_001", "SWR_SOC_004", "SWR_SOC_005")
+@pytest.mark.parametrize(
+    ("chemistry_name", "tuning", "scaled"),
+    [
+        ("NMC_Chen2020", SocFilterTuning(), False),  # uniform SoC grid from 0 to 1
+        ("synthetic", SocFilterTuning(fit_residual_floor=True), True),  # non-uniform grid
+        ("synthetic", SocFilterTuning(estimate_current_bias=False), False),
+    ],
+)
+def test_fast_step_equals_the_reference_step_on_a_recorded_run(
+    chemistry_name: str, tuning: SocFilterTuning, scaled: bool
+) -> None:
+    """The step rewritten for speed computes the filter it replaced (to 1e-12)."""
+    chemistry = CHEMISTRY if chemistry_name == "synthetic" else load_chemistry(chemistry_name)
+    cells = 8
+    estimator = SocEstimator(chemistry, cells, initial_soc=0.5, initial_sigma=0.2, tuning=tuning)
+    if scaled:
+        estimator.set_cell_scales(np.linspace(0.9, 1.05, cells), np.linspace(1.2, 0.95, cells))
+    fast = reference = estimator.state
+    compared = 0
+    for voltages, current, temperatures, dt in _recorded_run(chemistry, cells, 400, seed=4):
+        fast, out = ekf_step(
+            estimator.model, tuning, fast, cell_voltages_v=voltages, current_a=current,
+            cell_temperatures_degc=temperatures, dt_s=dt,
+        )  # fmt: skip
+        reference, ref = reference_ekf_step(
+            estimator.model, tuning, reference, cell_voltages_v=voltages, current_a=current,
+            cell_temperatures_degc=temperatures, dt_s=dt,
+        )  # fmt: skip
+        assert out.rejected == ref.rejected
+        assert np.array_equal(out.voltage_rejected, ref.voltage_rejected)
+        for mine, theirs in (
+            (fast.x, reference.x),
+            (fast.p, reference.p),
+            (fast.temperature_degc, reference.temperature_degc),
+            (out.soc_sigma, ref.soc_sigma),
+            (out.innovation_v, ref.innovation_v),
+        ):
+            assert np.max(np.abs(mine - theirs)) <= 1e-12
+        compared += not out.rejected
+    assert compared > 350
+    assert np.all(np.isfinite(fast.x))
+    assert np.ptp(fast.x[0]) > 0.01  # the cells went their own ways: a real comparison
+
+
+def _bleed_step(
+    bleed: np.ndarray | None, current: float = 2.0, voltage: float = float("nan")
+) -> tuple[EkfState, EkfState, SocEstimate]:
+    """The initial state, the state after one 10 s step with ``bleed``, and the estimate."""
+    tuning = SocFilterTuning()
+    estimator = SocEstimator(CHEMISTRY, 4, initial_soc=0.6, initial_sigma=0.1)
+    state, out = ekf_step(
+        estimator.model, tuning, estimator.state, cell_voltages_v=np.full(4, voltage),
+        current_a=current, cell_temperatures_degc=np.full(4, 25.0), dt_s=10.0,
+        bleed_current_a=bleed,
+    )  # fmt: skip
+    return estimator.state, state, out
+
+
+@pytest.mark.verifies("SWR_SOC_001")
+def test_bleed_current_discharges_each_bled_cell_in_the_prediction() -> None:
+    """A cell's balancing current adds to the string current in its own filter only."""
+    bleed = np.array([0.5, 0.0, 0.25, 0.0])
+    _, plain, _ = _bleed_step(None)
+    _, bled, out = _bleed_step(bleed)  # NaN voltages: prediction only
+    assert not out.rejected
+    capacity_ah = CHEMISTRY.capacity_ah_by_temperature[
+        CHEMISTRY.temperature_breakpoints_degc.index(25.0)
+    ]
+    expected = bleed * 10.0 / (3600.0 * capacity_ah)
+    assert plain.x[0] - bled.x[0] == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert np.all(bled.x[1:3, 1::2] == plain.x[1:3, 1::2])  # unbled cells unchanged
+    assert np.all(bled.x[1:3, ::2] > plain.x[1:3, ::2])  # RC voltages follow the bleed
+    _, zero, _ = _bleed_step(np.zeros(4))
+    assert np.allclose(zero.x, plain.x, rtol=0, atol=1e-15)
+    assert np.allclose(zero.p, plain.p, rtol=0, atol=1e-18)
+
+
+@pytest.mark.verifies("SWR_SOC_004")
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 5000.0])
+def test_bad_bleed_current_rejects_the_step(bad: float) -> None:
+    initial, state, out = _bleed_step(np.array([0.1, bad, 0.0, 0.0]), voltage=3.7)
+    assert out.rejected
+    assert state is initial

@@ -4,7 +4,10 @@ Covers: the shared contract's interface and shapes; the same seed gives the
 same pack and another seed another; spread of capacity, resistance and
 initial SoC has the configured size; ageing factors; coulomb counting over a
 long discharge; argument validation (series count, initial SoC, ageing,
-non-finite current, non-positive step).
+non-finite current, non-positive step); a per-cell bleed current discharges
+only the bled cells, by its charge, and their voltage is measured under it
+while the measurement keeps the string current; zero bleed is the plain
+string; a non-finite bleed current is refused.
 """
 
 import math
@@ -85,3 +88,44 @@ def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
 def test_invalid_step(current: float, dt: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         PackSimulator(CHEMISTRY, 2).step(current, dt)
+
+
+def test_bleed_current_discharges_only_the_bled_cells() -> None:
+    plain = PackSimulator(CHEMISTRY, 4, initial_soc=0.8, seed=2)
+    bled = PackSimulator(CHEMISTRY, 4, initial_soc=0.8, seed=2)
+    bleed = np.array([0.0, 0.2, 0.0, 0.1])
+    for _ in range(100):
+        plain.step(1.0, 10.0)
+        measured = bled.step(1.0, 10.0, bleed_current_a=bleed)
+    assert measured.current_a == 1.0  # the string current, as the current sensor sees it
+    extra = plain.true_soc - bled.true_soc
+    assert extra[[0, 2]] == pytest.approx([0.0, 0.0], abs=1e-12)
+    # 1,000 s of the bleed against the cell's capacity (the cells stay near 25 degC).
+    assert extra[[1, 3]] == pytest.approx(
+        bleed[[1, 3]] * 1000.0 / 3600.0 / plain.cell_capacity_ah[[1, 3]], rel=0.01
+    )
+    # Measured under the string current plus its bleed: the same as the plant's own view.
+    assert measured.cell_voltages_v == pytest.approx(
+        bled.measure(1.0).cell_voltages_v - bleed * _r0(bled), rel=0, abs=1e-12
+    )
+
+
+def _r0(sim: PackSimulator) -> np.ndarray:
+    """Each cell's series resistance at its state (the voltage drop per ampere of step current)."""
+    return sim.measure(0.0).cell_voltages_v - sim.measure(1.0).cell_voltages_v
+
+
+def test_zero_bleed_is_the_plain_string() -> None:
+    plain = PackSimulator(CHEMISTRY, 3, spread=SPREAD, initial_soc=0.5, seed=4)
+    zero = PackSimulator(CHEMISTRY, 3, spread=SPREAD, initial_soc=0.5, seed=4)
+    for _ in range(20):
+        a = plain.step(2.0, 1.0)
+        b = zero.step(2.0, 1.0, bleed_current_a=np.zeros(3))
+    assert np.allclose(a.cell_voltages_v, b.cell_voltages_v, rtol=0, atol=1e-15)
+    assert np.allclose(plain.true_soc, zero.true_soc, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_bleed_current_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="bleed_current_a"):
+        PackSimulator(CHEMISTRY, 2).step(1.0, 1.0, bleed_current_a=np.array([0.0, bad]))

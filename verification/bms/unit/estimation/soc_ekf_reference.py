@@ -1,0 +1,310 @@
+"""The SoC filter step as it was before its speed-up (issue 3): the reference of the fast one.
+
+A frozen copy of ``bms/estimation/_soc_ekf.py``'s ``ekf_step`` (and the
+helpers it called) taken before the step was rewritten for speed, kept here
+so that ``test_soc_ekf.py`` can check on a recorded run that the fast step
+computes the same filter (to 1e-12). Not a test module: it has no tests and
+implements no requirement itself.
+"""
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import (
+    CellModel,
+    CellTables,
+    Row,
+    lookup_rows_at,
+    ocv_at,
+    soc_bracket,
+    temperature_bracket,
+)
+from bms.estimation import EkfState, SocEstimate, SocFilterTuning
+
+__all__ = ["reference_ekf_step", "reference_measurement_variance"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.intp]
+STATE_SIZE = 5
+_SOC, _V1, _V2, _BIAS, _DELTA = range(STATE_SIZE)
+_SECONDS_PER_HOUR = 3600.0
+_PERCENT = 100.0
+_DIAGONAL = np.arange(STATE_SIZE) * (STATE_SIZE + 1)
+
+
+def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, float, float]:
+    """Constants of the tuning for a step length (a few scalar operations per step).
+
+    Returns the random-walk variances added to the diagonal (shape (5, 1)), the
+    input-noise share of the current, and the model-error inflation factor
+    ``max(1, tau_c / dt)`` (see :attr:`SocFilterTuning.model_error_correlation_s`).
+    """
+    rc = tuning.rc_random_walk_v_per_sqrt_s**2 * dt_s
+    bias = tuning.bias_random_walk_a_per_sqrt_s**2 * dt_s if tuning.estimate_current_bias else 0.0
+    delta = (
+        tuning.resistance_random_walk_per_sqrt_s**2 * dt_s if tuning.estimate_resistance else 0.0
+    )
+    walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
+    share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
+    inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
+    return walks, share, inflation
+
+
+def reference_measurement_variance(
+    tuning: SocFilterTuning,
+    fit_rmse_v: FloatArray,
+    overpotential_v: FloatArray,
+    inflation: float,
+) -> FloatArray:
+    """Variance of each cell's voltage measurement as the filter sees it: sensor plus model.
+
+    ``r = sigma_v^2 + inflation * (max(e_0, e_fit(T))^2 + (k eta)^2)``:
+
+    * ``sigma_v``: the voltage sensor's white noise;
+    * ``e_0`` (``model_error_v``) and ``e_fit(T)``: the circuit's voltage
+      error at rest-like conditions; the chemistry's pulse-fit residual at the
+      cell's temperature is a floor (the circuit cannot be trusted closer
+      than it fitted its own calibration data) when ``fit_residual_floor``;
+    * ``k eta``: the circuit's error under load, a share ``k``
+      (``overpotential_error_pct``) of the overpotential ``eta = |R0 I| +
+      |v1| + |v2|`` it predicts. Physical reason: the fitted resistances
+      linearise the charge-transfer (Butler-Volmer) and diffusion
+      overpotentials at the calibration pulses' current; at another current
+      and in the cold, where the overpotential is largest and most
+      non-linear, the error grows with it;
+    * ``inflation = max(1, tau_c / dt)``: the model error is not white but
+      correlated over ``tau_c`` (it follows the load history through the
+      slow diffusion dynamics), so ``tau_c / dt`` samples carry no more
+      information about the SoC than one; spreading one sample's information
+      over them (the information-equivalent white noise) stops the filter
+      from averaging a bias away. Together with the OCV secant (``H``'s SoC
+      entry), a voltage error on a flat OCV (LFP's plateau) then moves the
+      SoC bound as little as it moves the SoC: the voltage can place the SoC
+      no closer than about ``e / (dOCV/dSoC)``.
+    """
+    load_share2 = inflation * (tuning.overpotential_error_pct / _PERCENT) ** 2
+    sensor2 = tuning.voltage_noise_v**2
+    if tuning.fit_residual_floor:
+        floor = np.maximum(fit_rmse_v, tuning.model_error_v)
+        result: FloatArray = (sensor2 + load_share2 * overpotential_v * overpotential_v) + (
+            inflation * floor * floor
+        )
+        return result
+    rest2 = sensor2 + inflation * tuning.model_error_v**2
+    uniform: FloatArray = load_share2 * (overpotential_v * overpotential_v) + rest2
+    return uniform
+
+
+def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these; one flat step
+    model: CellModel,
+    tuning: SocFilterTuning,
+    state: EkfState,
+    *,
+    cell_voltages_v: FloatArray,
+    current_a: float,
+    cell_temperatures_degc: FloatArray,
+    dt_s: float,
+) -> tuple[EkfState, SocEstimate]:
+    """One predict-and-update step of every cell's filter.
+
+    The state-transition Jacobian is ``A = diag(1, a1, a2, 1, 1) + u e_b^T +
+    w e_d^T`` and the measurement is scalar per cell, so ``A P A^T`` and the
+    Joseph update ``(I - K H) P (I - K H)^T + K R K^T`` are written out with
+    these structures (elementwise over the cells, touching only the rows and
+    columns A changes) rather than as batched 5x5 matrix products, which
+    numpy runs no faster for such small matrices (a batched ``matmul`` of 96
+    5x5 matrices costs as much as the whole structured product). The tables
+    are read with one gather of precomputed bilinear coefficients
+    (:func:`bms.cell.lookup_rows_at`); one temperature bracket and one SoC
+    bracket (SoC and both secant ends) serve the step's three lookups. About
+    150 numpy calls per step, whatever the number of cells: the step's cost
+    is numpy's per-call overhead, not the cells.
+
+    Args:
+        model: the cells' equivalent circuit (capacity and resistance scales included).
+        tuning: the noise model.
+        state: the state after the previous step.
+        cell_voltages_v: measured cell voltages, shape (cells,).
+        current_a: measured cell current, positive on discharge.
+        cell_temperatures_degc: measured cell temperatures, shape (cells,).
+        dt_s: time since the previous step, > 0.
+
+    Returns:
+        The new state and the estimate; see the module docstring for rejections.
+    """
+    voltages = np.asarray(cell_voltages_v, dtype=np.float64)
+    low_v, high_v = tuning.voltage_range_v
+    valid = (voltages >= low_v) & (voltages <= high_v)  # False for NaN
+    if not (
+        abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
+    ):  # also False for NaN
+        return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
+    walks, share, inflation = _step_constants(tuning, dt_s)
+    temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
+    low_t, high_t = tuning.temperature_range_degc
+    plausible = (temperatures >= low_t) & (temperatures <= high_t)
+    temperature = np.where(plausible, temperatures, state.temperature_degc)
+    x, p = state.x, state.p
+    count = x.shape[1]
+    tables = model.tables
+    # One lookup for the SoC and the two ends of the secant (see _secant_points).
+    base, t_weight = temperature_bracket(tables, temperature)
+    # One SoC bracket for the SoC and the two ends of its secant (see _secant_slope).
+    ends, segments, s_weight = _secant_ends(tables, x[_SOC], p[_SOC, _SOC])
+    cells = base + segments[:count]
+    rows = lookup_rows_at(tables, cells, s_weight[:count], t_weight)
+    current = current_a - x[_BIAS]
+    base_scale = model.resistance_scale
+    one_plus_delta = 1.0 + x[_DELTA]
+    decay = np.exp(-dt_s / rows[Row.TAU1 : Row.TAU2 + 1])  # both RC pairs, shape (2, cells)
+    unit = rows[Row.R1 : Row.R2 + 1] * ((1.0 - decay) * base_scale)
+    gain_soc = dt_s / (_SECONDS_PER_HOUR * rows[Row.CAPACITY] * model.capacity_scale)
+    x_pred = np.empty_like(x)
+    x_pred[_SOC] = np.minimum(np.maximum(x[_SOC] - gain_soc * current, 0.0), 1.0)
+    x_pred[_V1 : _V2 + 1] = decay * x[_V1 : _V2 + 1] + unit * (one_plus_delta * current)
+    x_pred[_BIAS:] = x[_BIAS:]
+    # A = diag(d) + u e_b^T + w e_d^T differs from the identity only in its first three
+    # rows (d, u, w below are those rows); the input column (dx'/dI_meas) is -u.
+    d = np.empty((3, count))
+    d[0] = 1.0
+    d[1:] = decay
+    u = np.empty_like(d)
+    u[0] = gain_soc
+    u[1:] = unit * -one_plus_delta
+    w = np.empty_like(d)
+    w[0] = 0.0
+    w[1:] = unit * current
+    input_var = tuning.current_noise_a**2 + (share * current_a) ** 2
+    p_pred = _predict_covariance(p, d, u, w, input_var, walks)
+    # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
+    # the prior SoC carries the OCV to the predicted SoC without a second lookup.
+    h = np.empty((STATE_SIZE, count))
+    h[_SOC] = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
+    h[_V1 : _V2 + 1] = -1.0
+    h[_BIAS] = rows[Row.R0] * (base_scale * one_plus_delta)
+    h[_DELTA] = rows[Row.R0] * (-base_scale * current)
+    r0_current = h[_BIAS] * current
+    predicted_v = (
+        rows[Row.OCV]
+        + rows[Row.DOCV_DSOC] * (x_pred[_SOC] - x[_SOC])
+        - r0_current
+        - x_pred[_V1]
+        - x_pred[_V2]
+    )
+    innovation = np.where(valid, voltages - predicted_v, 0.0)
+    overpotential = np.abs(r0_current) + np.abs(x_pred[_V1]) + np.abs(x_pred[_V2])
+    r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], overpotential, inflation)
+    ph = np.einsum("ijn,jn->in", p_pred, h)
+    s = np.einsum("in,in->n", h, ph) + r
+    gain_share = valid / s
+    k = ph * gain_share
+    x_new = x_pred + k * innovation
+    x_new[_SOC] = np.minimum(np.maximum(x_new[_SOC], 0.0), 1.0)
+    # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
+    # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
+    # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
+    # g = PH sqrt(m / s): computed so, it is symmetric to the last bit (g_i g_j = g_j g_i)
+    # because the predicted P is symmetrised, and costs one outer product.
+    g = ph * np.sqrt(gain_share)
+    p_new = p_pred - g[:, None] * g[None]
+    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature)
+    return new_state, _estimate(new_state, innovation, ~valid, False)
+
+
+def _predict_covariance(  # noqa: PLR0917 - the structured Jacobian's parts
+    p: FloatArray,
+    d: FloatArray,
+    u: FloatArray,
+    w: FloatArray,
+    input_var: float,
+    walks: FloatArray,
+) -> FloatArray:
+    """``A P A^T + Q`` for ``A = diag(d) + u e_b^T + w e_d^T`` (only its first 3 rows differ).
+
+    ``d``, ``u`` and ``w`` hold the first three entries of each per cell,
+    shape (3, cells); ``Q`` is the input noise ``input_var u u^T`` plus the
+    random walks on the diagonal. Rows and columns 3 and 4 (offset and
+    resistance) are copied, not multiplied by identity rows.
+    """
+    ap = d[:, None] * p[:3] + u[:, None] * p[_BIAS][None] + w[:, None] * p[_DELTA][None]
+    p_pred = np.empty_like(p)
+    top = ap[:, :3] * d[None] + ap[:, _BIAS][:, None] * u[None] + ap[:, _DELTA][:, None] * w[None]
+    top += input_var * (u[:, None] * u[None])
+    top += top.transpose(1, 0, 2).copy()
+    top *= 0.5  # symmetrised: the only block not symmetric by construction
+    p_pred[:3, :3] = top
+    p_pred[:3, 3:] = ap[:, 3:]
+    p_pred[3:, :3] = ap[:, 3:].transpose(1, 0, 2)
+    p_pred[3:, 3:] = p[3:, 3:]
+    diagonal = p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[_DIAGONAL]
+    p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[_DIAGONAL] = diagonal + walks
+    return p_pred
+
+
+def _secant_ends(
+    tables: CellTables, soc: FloatArray, soc_variance: FloatArray
+) -> tuple[FloatArray, IndexArray, FloatArray]:
+    """The SoC and the ends of its secant, ``SoC -/+ sqrt(3) sigma``, bracketed in one call.
+
+    Returns the points (shape (3 cells,): SoC, low ends, high ends) with
+    their SoC segments and weights.
+    """
+    spread = np.sqrt(3.0 * soc_variance)
+    points = np.concatenate((soc, np.maximum(soc - spread, 0.0), np.minimum(soc + spread, 1.0)))
+    segments, weights = soc_bracket(tables, points)
+    return points, segments, weights
+
+
+def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
+    tables: CellTables,
+    base: IndexArray,
+    t_weight: FloatArray,
+    points: FloatArray,
+    segments: IndexArray,
+    s_weight: FloatArray,
+    rows: FloatArray,
+) -> FloatArray:
+    """OCV slope in SoC over the estimate's spread: a statistical linearisation.
+
+    The secant of the OCV between ``SoC -/+ sqrt(3) sigma`` (the points an
+    unscented transform would take) instead of the tangent: while the SoC is
+    uncertain, a flat OCV plateau around the estimate (LFP) must not make the
+    filter believe a voltage error says nothing about the SoC, nor the slope
+    of one table segment make it over-confident. As sigma shrinks it tends to
+    the tangent (used below a width of 1e-6).
+
+    The spread is the prior's (the previous step's posterior), around the
+    prior SoC: the prediction over one sample moves the SoC by less than
+    1e-4 and adds less than 1e-8 to its variance, so the secant is the same
+    to that order, and one table bracket serves the step (:func:`_secant_ends`).
+    """
+    count = base.shape[0]
+    both_base = np.concatenate((base, base))
+    both = ocv_at(
+        tables,
+        both_base + segments[count:],
+        s_weight[count:],
+        np.concatenate((t_weight, t_weight)),
+    )
+    width = points[2 * count :] - points[count : 2 * count]
+    secant: FloatArray = np.where(
+        width > 1e-6, (both[count:] - both[:count]) / np.maximum(width, 1e-6), rows[Row.DOCV_DSOC]
+    )
+    return secant
+
+
+def _estimate(
+    state: EkfState, innovation: FloatArray, voltage_rejected: BoolArray, rejected: bool
+) -> SocEstimate:
+    return SocEstimate(
+        soc=state.x[_SOC].copy(),
+        soc_sigma=np.sqrt(state.p[_SOC, _SOC]),
+        current_bias_a=state.x[_BIAS].copy(),
+        resistance_deviation=state.x[_DELTA].copy(),
+        innovation_v=innovation,
+        voltage_rejected=voltage_rejected,
+        rejected=rejected,
+    )
