@@ -84,6 +84,7 @@ def _frozen_copy(out: Path) -> Path:
         copy / "verification" / "bms",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    shutil.copytree(ROOT / "docs" / "_schemas", copy / "docs" / "_schemas")  # published schemas
     for name in ("pyproject.toml", "safety_case.toml"):
         shutil.copy2(ROOT / name, copy / name)
     return copy
