@@ -40,9 +40,14 @@ def file_sha256(path: Path) -> str:
 def code_unit_fingerprint(path: Path, qualified_name: str, module: str) -> str | None:
     """Fingerprint of the function or class ``qualified_name`` defined in ``path``.
 
+    The module itself is a unit too: with ``qualified_name == module`` the
+    fingerprint is that of the whole module by the same rule (its syntax
+    tree), for evidence that judges a module as a whole (static analysis,
+    coverage).
+
     Args:
         path: the source file.
-        qualified_name: dotted name, starting with ``module``.
+        qualified_name: dotted name, starting with ``module`` (or ``module`` itself).
         module: the dotted module name of ``path``.
 
     Returns:
@@ -76,9 +81,13 @@ def _parse(path: Path) -> ast.Module | None:
 
 
 def _unit_fingerprint(tree: ast.Module | None, qualified_name: str, module: str) -> str | None:
-    if tree is None or not qualified_name.startswith(f"{module}."):
+    if tree is None:
         return None
     node: ast.AST = tree
+    if qualified_name == module:
+        return sha256_text(ast.dump(node, include_attributes=False))
+    if not qualified_name.startswith(f"{module}."):
+        return None
     for name in qualified_name.removeprefix(f"{module}.").split("."):
         found = _child_named(node, name)
         if found is None:

@@ -4,16 +4,22 @@ Layer 3 (judgement). ISO 26262-8:2018 clause 8 (change management): a change
 to a requirement or to code invalidates the verification that rests on it.
 Each reason says what happened, as precisely as the inputs allow: a code
 unit whose file is gone, a unit no longer defined in its file (removed or
-renamed), a unit still defined whose ``Implements:`` tag was removed, a unit
+renamed), a unit still defined that changed and carries no ``Implements:``
+tag (removed, or an untraced function a record rests on), a unit
 that no longer names a requirement the record verifies, or a unit whose
-content changed. ASIL: tool for ASIL D development.
+content changed. A subject that is not a traced unit (a whole module, on
+which static-analysis and coverage records rest) is fingerprinted from its
+file by the same rule (:func:`safety_case.fingerprint.code_unit_fingerprint`)
+and is fresh while that fingerprint is unchanged. ASIL: tool for ASIL D
+development.
 """
 
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from safety_case.evidence._record import EvidenceRecord, Subject
-from safety_case.fingerprint import code_unit_fingerprint
+from safety_case.fingerprint import code_unit_fingerprint, file_sha256
 
 __all__ = ["stale_reasons"]
 
@@ -35,10 +41,11 @@ def stale_reasons(
             longer traced).
         requirement_fingerprints: current fingerprint of each requirement by id.
         root: the project root (the folder subjects' paths are relative to).
-            When given, a unit missing from ``code_fingerprints`` is looked up
-            in its file to tell a removed file, a removed or renamed unit and a
-            removed ``Implements:`` tag apart; without it the reason names all
-            three possibilities.
+            When given, a subject missing from ``code_fingerprints`` is looked
+            up in its file: unchanged there, it is fresh (a module, or a unit
+            not traced); otherwise the reason tells a removed file, a removed
+            or renamed unit, a changed module and a removed ``Implements:``
+            tag apart. Without it the reason names the possibilities.
         implemented: requirement ids each traced unit names in its
             ``Implements:`` tag now, by qualified name. When given, a changed
             unit that no longer names any requirement of the record is
@@ -51,7 +58,8 @@ def stale_reasons(
     for subject in record.subjects:
         current = code_fingerprints.get(subject.qualified_name)
         if current is None:
-            reasons.append(_untraced(subject, root))
+            if root is None or _in_file(subject, root) != subject.fingerprint:
+                reasons.append(_untraced(subject, root))
         elif current != subject.fingerprint:
             reasons.append(_changed(subject, record, implemented))
     for requirement_id, fingerprint in record.requirement_fingerprints.items():
@@ -80,25 +88,60 @@ def _changed(
 
 def _untraced(subject: Subject, root: Path | None) -> str:
     name = subject.qualified_name
+    if root is None and name == _module_of(subject):
+        return f"module {name} cannot be judged without the project root ({subject.path})"
     if root is None:
         return (
             f"code unit {name} is no longer traced: removed, renamed, or its "
             f"Implements: tag was removed ({subject.path})"
         )
     path = root / subject.path
+    kind = "module" if name == _module_of(subject) else "code unit"
     if not path.is_file():
-        return f"code unit {name} no longer exists: its file {subject.path} is gone"
-    module = _module_of(subject)
-    now = code_unit_fingerprint(path, name, module) if module else None
+        return f"{kind} {name} no longer exists: its file {subject.path} is gone"
+    now = _in_file(subject, root)
+    if kind == "module":
+        return f"module {name} changed since the run"
     if now is None:
         return (
             f"code unit {name} no longer exists: {subject.path} does not define it "
             "(removed or renamed)"
         )
     return (
-        f"code unit {name} lost its Implements: tag: it still exists in {subject.path} "
-        "but traces to no requirement"
+        f"code unit {name} changed and traces to no requirement: it still exists in "
+        f"{subject.path} without an Implements: tag (removed, or never there)"
     )
+
+
+def _in_file(subject: Subject, root: Path) -> str | None:
+    """The fingerprint of ``subject`` in its file now (``None`` if the file or unit is gone)."""
+    path = root / subject.path
+    module = _module_of(subject)
+    if module is None or not path.is_file():
+        return None
+    try:
+        return _fingerprint(path, file_sha256(path), subject.qualified_name, module)
+    except (OSError, _EditedWhileReadError):
+        return None
+
+
+class _EditedWhileReadError(Exception):
+    """The file changed between hashing and fingerprinting it (the subject is then stale)."""
+
+
+@lru_cache(maxsize=2048)
+def _fingerprint(path: Path, content_sha256: str, name: str, module: str) -> str | None:
+    """:func:`code_unit_fingerprint` of ``name``, cached by the file's content hash.
+
+    Several records rest on each module (one per static tool, and its
+    coverage record); the content hash in the key means an edit is always
+    seen, and a file edited during the computation is never cached (an
+    exception is not cached).
+    """
+    fingerprint = code_unit_fingerprint(path, name, module)
+    if file_sha256(path) != content_sha256:
+        raise _EditedWhileReadError(path)
+    return fingerprint
 
 
 def _module_of(subject: Subject) -> str | None:
@@ -106,13 +149,14 @@ def _module_of(subject: Subject) -> str | None:
 
     The path is relative to the project root, the qualified name to the
     import root, which may be a sub-folder (``src/pkg/mod.py`` holds
-    ``pkg.mod.f``).
+    ``pkg.mod.f``). A subject that is a whole module is its own module.
     """
     parts = list(PurePosixPath(subject.path).with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
     for start in range(len(parts)):
         module = ".".join(parts[start:])
-        if subject.qualified_name.startswith(f"{module}."):
+        name = subject.qualified_name
+        if name == module or name.startswith(f"{module}."):
             return module
     return None

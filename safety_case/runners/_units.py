@@ -1,10 +1,14 @@
 """From a source file to the evidence record about it: its traced units and requirements.
 
 Layer 4 (producers). A runner that judges a whole module (static analysis,
-coverage) writes one record per module; the record rests on the module's
-traced code units (with their fingerprints) and the requirements they
-implement. A module without a traced unit cannot carry a record, since a
-record verifies at least one requirement; runners list such modules.
+coverage) writes one record per module; the record rests on the module
+itself (a subject named by the module's dotted name, with the fingerprint
+of its whole syntax tree, so that an edit anywhere in it, an untraced
+helper or a module-level constant included, makes the record stale), on
+the module's traced code units (with their fingerprints) and on the
+requirements they implement. A module without a traced unit cannot carry a
+record, since a record verifies at least one requirement; runners list
+such modules.
 """
 
 import json
@@ -22,11 +26,11 @@ from safety_case.evidence import (
     Verdict,
     run_environment,
 )
-from safety_case.fingerprint import file_sha256
+from safety_case.fingerprint import code_unit_fingerprint, file_sha256
 from safety_case.snapshot import Snapshot
 from safety_case.trace import TraceTarget
 
-__all__ = ["module_record", "units_by_file", "write_artefact"]
+__all__ = ["module_record", "module_subject", "units_by_file", "write_artefact"]
 
 
 def units_by_file(snapshot: Snapshot) -> dict[str, list[TraceTarget]]:
@@ -45,6 +49,20 @@ def write_artefact(evidence_dir: Path, name: str, content: Any) -> Artefact:
     return Artefact(path=path.relative_to(evidence_dir).as_posix(), sha256=file_sha256(path))
 
 
+def module_subject(snapshot: Snapshot, path: Path, module: str) -> Subject:
+    """The whole module ``module`` (defined in ``path``) as a subject, with its fingerprint.
+
+    The fingerprint is :func:`safety_case.fingerprint.code_unit_fingerprint`
+    of the module itself (the same rule as for a function: its syntax tree,
+    so comments and blank lines do not count).
+    """
+    return Subject(
+        qualified_name=module,
+        path=snapshot.relative(path),
+        fingerprint=code_unit_fingerprint(path, module, module) or "",
+    )
+
+
 def module_record(  # noqa: PLR0913 - a record has this many independent facts
     *,
     snapshot: Snapshot,
@@ -57,8 +75,14 @@ def module_record(  # noqa: PLR0913 - a record has this many independent facts
     started_at: datetime,
     finished_at: datetime,
     artefacts: tuple[Artefact, ...] = (),
+    module: Subject | None = None,
 ) -> EvidenceRecord:
-    """The record of one activity over one module whose traced units are ``units``."""
+    """The record of one activity over ``units`` (traced units of one module).
+
+    With ``module`` (see :func:`module_subject`) the record also rests on the
+    whole module: use it when the activity judges every line of the module,
+    not only its traced units.
+    """
     requirement_ids = sorted({rid for unit in units for rid in unit.requirement_ids})
     return EvidenceRecord(
         id=record_id,
@@ -69,13 +93,16 @@ def module_record(  # noqa: PLR0913 - a record has this many independent facts
             for rid in requirement_ids
             if rid in snapshot.requirement_fingerprints
         },
-        subjects=tuple(
-            Subject(
-                qualified_name=unit.qualified_name,
-                path=snapshot.relative(unit.path),
-                fingerprint=snapshot.code_fingerprints.get(unit.qualified_name) or "",
-            )
-            for unit in units
+        subjects=(
+            *((module,) if module is not None else ()),
+            *(
+                Subject(
+                    qualified_name=unit.qualified_name,
+                    path=snapshot.relative(unit.path),
+                    fingerprint=snapshot.code_fingerprints.get(unit.qualified_name) or "",
+                )
+                for unit in units
+            ),
         ),
         verdict=verdict,
         tool=tool,

@@ -2,12 +2,18 @@
 
 Layer 4 (producers). Reads an MC/DC report (this package) and, when given,
 coverage.py's JSON report, and writes one record (method
-``structural_coverage``) per module that carries traced units. ISO
-26262-6:2018 Table 9: MC/DC is highly recommended at ASIL D; a module whose
-units implement a requirement of a required ASIL passes only when every
-condition is covered or carries a written justification (a TOML file of
-``[[justification]]`` tables keyed by function and condition text, so that
-moving code does not detach them). Gaps are reported, never hidden.
+``structural_coverage``) per module that carries traced units; the record
+rests on the whole module (a module subject with the fingerprint of its
+syntax tree: every decision and statement of it is judged) and on its
+traced units, so an edit anywhere in the module, and only there, makes it
+stale. The module's fingerprint is that of the source the run instrumented
+(kept in the report), so code edited between the measurement and the
+conversion gives a record that is stale at once. ISO 26262-6:2018 Table 9:
+MC/DC is highly recommended at ASIL D; a module whose units implement a
+requirement of a required ASIL passes only when every condition is covered
+or carries a written justification (a TOML file of ``[[justification]]``
+tables keyed by function and condition text, so that moving code does not
+detach them). Gaps are reported, never hidden.
 """
 
 import importlib.metadata
@@ -21,8 +27,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safety_case._version import __version__
-from safety_case.evidence import EvidenceRecord, Method, ToolInfo, Verdict, write_record
-from safety_case.runners._units import module_record, units_by_file, write_artefact
+from safety_case.evidence import (
+    EvidenceRecord,
+    Method,
+    Subject,
+    ToolInfo,
+    Verdict,
+    write_record,
+)
+from safety_case.runners._units import (
+    module_record,
+    module_subject,
+    units_by_file,
+    write_artefact,
+)
 from safety_case.runners.mcdc._report import Criterion
 from safety_case.snapshot import Snapshot
 
@@ -178,7 +196,7 @@ def coverage_records(  # noqa: PLR0913 - the conversion's independent inputs
     records: list[EvidenceRecord] = []
     gaps: list[CoverageGap] = []
     untraced: list[str] = []
-    for module in mcdc_report["modules"].values():
+    for name, module in mcdc_report["modules"].items():
         path = Path(module["path"])
         try:
             file = snapshot.relative(path)
@@ -241,6 +259,7 @@ def coverage_records(  # noqa: PLR0913 - the conversion's independent inputs
             started_at=now,
             finished_at=now,
             artefacts=tuple(artefacts),
+            module=_measured(module_subject(snapshot, path, name), module.get("fingerprint")),
         )
         write_record(evidence_dir, record)
         records.append(record)
@@ -250,6 +269,13 @@ def coverage_records(  # noqa: PLR0913 - the conversion's independent inputs
         untraced=tuple(sorted(untraced)),
         unused_justifications=tuple(j for k, j in by_key.items() if k not in used),
     )
+
+
+def _measured(subject: Subject, measured: object) -> Subject:
+    """``subject`` with the fingerprint of the code the run measured, when the report has it."""
+    if isinstance(measured, str) and measured:
+        return subject.model_copy(update={"fingerprint": measured})
+    return subject
 
 
 def _version(distribution: str) -> str:

@@ -3,7 +3,10 @@
 Layer 4 (producers). A meta path finder placed first on :data:`sys.meta_path`
 hands the modules of the measured packages to a loader that parses,
 instruments and compiles the source; everything else imports as usual.
-Instrumented code is never written to ``__pycache__``.
+Instrumented code is never written to ``__pycache__``. Each module's
+fingerprint (:func:`safety_case.fingerprint.code_unit_fingerprint` of the
+module itself) is taken from the source as it is instrumented, so that the
+coverage record rests on the code that was measured.
 """
 
 import ast
@@ -11,8 +14,10 @@ import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import CodeType, ModuleType
 
+from safety_case.fingerprint import code_unit_fingerprint
 from safety_case.runners.mcdc._instrument import instrument
 from safety_case.runners.mcdc._runtime import Measurement, ModuleData
 
@@ -35,8 +40,9 @@ class _McdcLoader(importlib.machinery.SourceFileLoader):
         """
         if self._compiled is None:
             source = self.get_data(self.path)
+            fingerprint = code_unit_fingerprint(Path(self.path), fullname, fullname)
             tree, decisions = instrument(ast.parse(source, filename=self.path), fullname)
-            data = self._measurement.add_module(fullname, self.path, decisions)
+            data = self._measurement.add_module(fullname, self.path, decisions, fingerprint)
             code: CodeType = compile(tree, self.path, "exec", dont_inherit=True)
             self._compiled = (code, data)
         return self._compiled

@@ -26,7 +26,8 @@ __all__ = [
 ]
 
 REPORT_FORMAT_VERSION: Final = 1
-"""Version of the report's JSON shape."""
+"""Version of the report's JSON shape (a module's optional ``fingerprint``, the source as
+instrumented, was added without a new version: older reports lack it)."""
 
 
 class Criterion(StrEnum):
@@ -108,6 +109,7 @@ def build_report(
         everything.extend(results)
         modules[name] = {
             "path": data.path,
+            "fingerprint": data.fingerprint,
             "figures": _figures(results),
             "decisions": [
                 {

@@ -40,6 +40,9 @@ class ModuleData:
     """Decisions, by index."""
     observed: list[Counter[Evaluation]] = field(default_factory=list)
     """Per decision: how often each (vector, outcome) was seen."""
+    fingerprint: str | None = None
+    """Fingerprint of the source as instrumented (the module as a code unit, see
+    :func:`safety_case.fingerprint.code_unit_fingerprint`), if known."""
 
     def __post_init__(self) -> None:
         while len(self.observed) < len(self.decisions):
@@ -49,6 +52,7 @@ class ModuleData:
         """JSON-ready form, for xdist transport and for the report."""
         return {
             "path": self.path,
+            "fingerprint": self.fingerprint,
             "decisions": [d.to_json() for d in self.decisions],
             "observed": [
                 [
@@ -67,7 +71,7 @@ class ModuleData:
             for seen in data["observed"]
         ]
         decisions = [Decision.from_json(d) for d in data["decisions"]]
-        return cls(data["path"], decisions, observed)
+        return cls(data["path"], decisions, observed, data.get("fingerprint"))
 
 
 @dataclass
@@ -78,9 +82,11 @@ class Measurement:
     """Instrumented modules."""
     _stack: list[list[Any]] = field(default_factory=list)
 
-    def add_module(self, module: str, path: str, decisions: list[Decision]) -> ModuleData:
+    def add_module(
+        self, module: str, path: str, decisions: list[Decision], fingerprint: str | None = None
+    ) -> ModuleData:
         """Register a freshly instrumented module (a re-import starts it afresh)."""
-        data = ModuleData(path, decisions)
+        data = ModuleData(path, decisions, fingerprint=fingerprint)
         self.modules[module] = data
         return data
 

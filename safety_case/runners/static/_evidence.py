@@ -3,7 +3,13 @@
 Layer 4 (producers). Runs the subset checker, ``mypy --strict``, ruff and
 the complexity check over the policy's code folders, writes every finding
 to an artefact file, and one record (method ``static_analysis``) per module
-and tool: verdict ``pass`` when the tool found nothing in that module.
+and tool: verdict ``pass`` when the tool found nothing in that module. Each
+record rests on the whole module it judges (a module subject with the
+fingerprint of its syntax tree) and on the module's traced units, so that
+an edit anywhere in the module, and only there, makes its records stale.
+mypy judges a module against the interfaces it imports, but its record rests
+on the module alone: an edit that breaks an importer is found by the next
+static run, not by staleness.
 ISO 26262-6:2018 Table 7 (1h static code analysis, ++ at ASIL D) and
 Table 1 (1a low complexity, 1b language subsets, 1c strong typing).
 """
@@ -17,7 +23,12 @@ from pathlib import Path
 from safety_case._version import __version__
 from safety_case.evidence import EvidenceRecord, Method, ToolInfo, Verdict, write_record
 from safety_case.policy import Policy
-from safety_case.runners._units import module_record, units_by_file, write_artefact
+from safety_case.runners._units import (
+    module_record,
+    module_subject,
+    units_by_file,
+    write_artefact,
+)
 from safety_case.runners.static._subset import Finding, SubsetRule, check_paths
 from safety_case.runners.static._tools import (
     DEFAULT_COMPLEXITY_LIMIT,
@@ -27,6 +38,7 @@ from safety_case.runners.static._tools import (
     run_ruff,
 )
 from safety_case.snapshot import Snapshot
+from safety_case.trace import module_name
 
 __all__ = ["STATIC_TOOLS", "StaticOutcome", "run_static"]
 
@@ -95,6 +107,12 @@ def run_static(  # noqa: PLR0913 - the run's independent knobs
     finished_at = datetime.now(UTC)
     units = units_by_file(snapshot)
     checked = sorted(checked_findings)
+    import_root = policy.path(policy.import_root)
+    modules = {
+        file: module_subject(snapshot, root / file, module_name(root / file, import_root))
+        for file in checked
+        if file in units
+    }
     records: list[EvidenceRecord] = []
     for run in runs:
         artefact = write_artefact(
@@ -125,6 +143,7 @@ def run_static(  # noqa: PLR0913 - the run's independent knobs
                 started_at=started_at,
                 finished_at=finished_at,
                 artefacts=(artefact,),
+                module=modules[file],
             )
             write_record(evidence_dir, record)
             records.append(record)

@@ -6,7 +6,9 @@ requirement's text changes, and stays fresh when an unrelated function or
 only a comment changes. Each reason says precisely what happened: the
 unit's file removed, the unit removed or renamed, only its ``Implements:``
 tag removed, its tag naming another requirement, or its content changed;
-without the project root the reason names the possibilities.
+without the project root the reason names the possibilities. A function
+without a trace that a record rests on is judged from its file: fresh
+while unchanged, stale once edited.
 """
 
 import shutil
@@ -24,6 +26,7 @@ from safety_case.evidence import (
     record_from_test,
     stale_reasons,
 )
+from safety_case.fingerprint import code_unit_fingerprint
 from safety_case.needs import export_needs
 from safety_case.policy import load_policy
 from safety_case.snapshot import take_snapshot
@@ -156,8 +159,8 @@ def test_a_removed_tag_is_not_reported_as_a_removed_unit(
         precise=True,
     )
     assert reasons == [
-        "code unit pkg.mod.limit lost its Implements: tag: it still exists in pkg/mod.py "
-        "but traces to no requirement"
+        "code unit pkg.mod.limit changed and traces to no requirement: it still exists in "
+        "pkg/mod.py without an Implements: tag (removed, or never there)"
     ]
 
 
@@ -211,8 +214,8 @@ def test_a_unit_under_a_source_folder_is_found_by_the_tail_of_its_path(tmp_path:
         finished_at=now,
     )
     assert stale_reasons(record, {}, {}, root=tmp_path) == [
-        "code unit pkg.mod.limit lost its Implements: tag: it still exists in src/pkg/mod.py "
-        "but traces to no requirement"
+        "code unit pkg.mod.limit changed and traces to no requirement: it still exists in "
+        "src/pkg/mod.py without an Implements: tag (removed, or never there)"
     ]
 
 
@@ -223,3 +226,25 @@ def test_unrelated_edit_and_comments_keep_evidence_fresh(
         baseline, tmp_path, "pkg/mod.py", "    return 1\n", "    # a comment\n    return 2\n"
     )
     assert reasons == []
+
+
+def test_an_untraced_function_a_record_rests_on_is_judged_from_its_file(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    """A record may rest on functions without a trace (control flow, resource usage)."""
+    original, _, traced = baseline
+    project = tmp_path / "project"
+    shutil.copytree(original, project, ignore=shutil.ignore_patterns("build"))
+    path = project / "pkg" / "mod.py"
+    fingerprint = code_unit_fingerprint(path, "pkg.mod.unrelated", "pkg.mod")
+    assert fingerprint is not None
+    subject = Subject(
+        qualified_name="pkg.mod.unrelated", path="pkg/mod.py", fingerprint=fingerprint
+    )
+    record = traced.model_copy(update={"subjects": (subject,), "requirement_fingerprints": {}})
+    assert stale_reasons(record, {}, {}, root=project) == []
+    path.write_text(CODE.replace("return 1", "return 2"), encoding="utf-8")
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "code unit pkg.mod.unrelated changed and traces to no requirement: it still exists in "
+        "pkg/mod.py without an Implements: tag (removed, or never there)"
+    ]

@@ -96,7 +96,7 @@ def test_one_record_per_traced_module_and_tool(outcome: tuple[Path, StaticOutcom
     assert {r.method for r in records} == {Method.STATIC_ANALYSIS}
     bad = next(r for r in records if r.id == "static:ruff-mccabe:pkg/bad.py")
     assert bad.requirement_ids == ("SWR_DIRTY_001",)
-    assert [s.qualified_name for s in bad.subjects] == ["pkg.bad.dirty"]
+    assert [s.qualified_name for s in bad.subjects] == ["pkg.bad", "pkg.bad.dirty"]
     assert bad.figures["max_complexity"] == 3
     assert bad.tool.version != "not installed"
     assert result.untraced == ("pkg/__init__.py", "pkg/helper.py")
