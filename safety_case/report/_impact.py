@@ -4,9 +4,11 @@ Layer 4 (producers). ISO 26262-8:2018 clause 8.4.3 (impact analysis of a
 change): the files changed since ``REV`` (committed or not), the code units
 and tests among them whose fingerprint differs from the ``REV`` version
 (read with ``git show REV:path``, so moved or reformatted code does not
-count), the requirements whose text or attributes changed (the ``REV``
-requirements exported by sphinx-needs), the requirements below them in the
-chain, and the evidence records resting on any of it. ASIL: tool for ASIL
+count), the modules among them whose syntax tree differs (static-analysis
+and coverage records rest on a whole module), the requirements whose text
+or attributes changed (the ``REV`` requirements exported by sphinx-needs),
+the requirements below them in the chain, and the evidence records resting
+on any of it. ASIL: tool for ASIL
 D development.
 """
 
@@ -40,7 +42,7 @@ class Impact:
     changed_files: tuple[str, ...]
     """Files changed since it (relative to the project root)."""
     changed_units: tuple[str, ...]
-    """Code units and tests added, removed or changed in meaning."""
+    """Code units, tests and modules added, removed or changed in meaning."""
     changed_requirements: tuple[str, ...]
     """Needs added, removed or changed in text or attributes."""
     touched_requirements: tuple[str, ...]
@@ -149,6 +151,10 @@ def _changed_units(  # noqa: PLR0913 - the comparison's two sides and where they
             if old.get(name, ((), None))[1] != now.get(name, ((), None))[1]:
                 units.add(name)
                 named.update(old.get(name, ((), None))[0], now.get(name, ((), None))[0])
+        # the whole module, on which static-analysis and coverage records rest
+        now_module = code_unit_fingerprint(path, module, module) if path.is_file() else None
+        if code_unit_fingerprint(old_file, module, module) != now_module:
+            units.add(module)
     return units, named
 
 

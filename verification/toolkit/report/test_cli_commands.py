@@ -6,8 +6,9 @@ the reports are; with an evidence bundle it judges the bundled records and
 fails, naming the altered record, once one is tampered with; after the
 implementing code changes it exits 1 naming the stale record; ``report``
 writes its files; ``impact REV`` (a git repository made for the test) lists
-the changed code unit and requirement, the requirements below the changed
-one and the evidence resting on them; an unknown revision is a
+the changed code unit, module and requirement, the requirements below the
+changed one and the evidence resting on them (an edit outside every traced
+unit still touches the records on the whole module); an unknown revision is a
 configuration error. Needs exports are cached per requirement text.
 """
 
@@ -23,7 +24,16 @@ import safety_case.needs
 import safety_case.report._impact
 import safety_case.snapshot
 from safety_case.cli import ExitCode, main
-from safety_case.evidence import Method, ToolInfo, record_from_test, write_record
+from safety_case.evidence import (
+    EvidenceRecord,
+    Method,
+    Subject,
+    ToolInfo,
+    Verdict,
+    record_from_test,
+    write_record,
+)
+from safety_case.fingerprint import code_unit_fingerprint
 from safety_case.policy import load_policy
 from safety_case.snapshot import take_snapshot
 
@@ -108,6 +118,27 @@ def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str
     assert "failing evidence tests/test_mod.py::test_limit (verdict fail)" in out
     shutil.rmtree(project / "build/safety_case/bundle")
 
+    # a record that judges the whole module, as static analysis and coverage do
+    policy = load_policy(project / "safety_case.toml")
+    module_print = code_unit_fingerprint(project / "pkg/mod.py", "pkg.mod", "pkg.mod")
+    write_record(
+        policy.path(policy.evidence_dir),
+        EvidenceRecord(
+            id="static:pkg/mod.py",
+            method=Method.STATIC_ANALYSIS,
+            requirement_ids=("SWR_PUMP_LIMIT",),
+            requirement_fingerprints={},
+            subjects=(
+                Subject(
+                    qualified_name="pkg.mod", path="pkg/mod.py", fingerprint=module_print or ""
+                ),
+            ),
+            verdict=Verdict.PASS,
+            tool=ToolInfo(name="ruff", version="0"),
+            started_at=datetime.now(UTC),
+            finished_at=datetime.now(UTC),
+        ),
+    )
     _git(project, "init", "-q")
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "base")
@@ -125,10 +156,19 @@ def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str
     assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
     found = json.loads(capsys.readouterr().out)
     assert found["changed_files"] == ["pkg/mod.py", "reqs/index.rst"]
-    assert found["changed_units"] == ["pkg.mod.limit"]
+    assert found["changed_units"] == ["pkg.mod", "pkg.mod.limit"]
     assert found["changed_requirements"] == ["TSR_PUMP_STOP"]
     assert found["touched_requirements"] == ["SWR_PUMP_LIMIT", "TSR_PUMP_STOP"]
-    assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]
+    assert found["touched_evidence"] == ["static:pkg/mod.py", "tests/test_mod.py::test_limit"]
+
+    # an edit outside every traced unit still touches the records on the whole module
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "edit")
+    code.write_text(code.read_text(encoding="utf-8") + "\nMARGIN = 1.0\n", encoding="utf-8")
+    assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
+    found = json.loads(capsys.readouterr().out)
+    assert found["changed_units"] == ["pkg.mod"]
+    assert found["touched_evidence"] == ["static:pkg/mod.py"]
 
     assert main(["impact", "no-such-revision"]) == ExitCode.CONFIG
     assert "no-such-revision" in capsys.readouterr().err
