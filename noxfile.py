@@ -3,11 +3,13 @@
 ``nox`` alone runs the main job (the default sessions, in order): lint, type
 check, the tests (which write evidence records), the property and stateful
 tests under the certification profile, coverage with MC/DC, the CrossHair
-contracts, the static checks, the fault-injection campaign (each writing
-its records), the evidence bundle (collected, verified, judged), the
-documentation with the evidence in it, and the gate. ``nox -s tests`` runs
-the tests. The PyBaMM validation and the benchmarks are opt-in: they take
-longer than the main job's budget and their results are committed to the docs.
+contracts, the static checks with the control/data-flow analysis and the
+recorded reviews, the fault-injection campaign, the controller's resource
+usage (each writing its records), the evidence bundle (collected, verified,
+judged), the documentation with the evidence in it, and the gate.
+``nox -s tests`` runs the tests. The PyBaMM validation and the benchmarks
+are opt-in: they take longer than the main job's budget and their results
+are committed to the docs.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = [
     "lint", "typecheck", "tests", "properties", "coverage", "symbolic", "static", "faults",
-    "evidence", "docs", "gate",
+    "resources", "evidence", "docs", "gate",
 ]  # fmt: skip
 
 ROOT = Path(__file__).parent
@@ -161,12 +163,32 @@ def symbolic(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+CONTROL_PATH = "bms.controller._controller.BmsController.step"
+"""Entry point of the control path the flow analysis walks."""
+
+
 @nox.session
 def static(session: nox.Session) -> None:
-    """Language subset, mypy --strict, ruff and complexity; one record per module and tool."""
+    """Static checks, control/data-flow of the control path, and the recorded reviews."""
     _install(session, "dev", "docs")
     # Findings make failing records (the evidence session is the gate), not a failed run.
     session.run("safety-case", "evidence", "static", *session.posargs, success_codes=[0, 1])
+    session.run(
+        "safety-case", "evidence", "flow", "--entry", CONTROL_PATH, success_codes=[0, 1]
+    )  # fmt: skip
+    # Inspection records come only from reviews a person wrote (reviews/*.toml).
+    session.run("safety-case", "evidence", "reviews", success_codes=[0, 1])
+
+
+@nox.session
+def resources(session: nox.Session) -> None:
+    """Step time and memory of the controller over drive, charge and faults, against budgets."""
+    _install(session, "dev")
+    # A broken budget makes a failing record (the evidence session is the gate).
+    session.run(
+        "python", "verification/scripts/resource_usage.py", "--evidence", str(EVIDENCE),
+        *session.posargs, success_codes=[0, 1],
+    )  # fmt: skip
 
 
 @nox.session

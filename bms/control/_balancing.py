@@ -89,29 +89,89 @@ class BalancingState:
         return any(self.bleeding)
 
 
+def _inhibit_reason(
+    *, enabled: bool, measurements_valid: bool, under_voltage: bool, over_temperature: bool
+) -> BalancingInhibit:
+    """The first reason that forbids all bleeding, or ``NONE``, from the four facts.
+
+    Implements: SWR_BAL_002, SWR_BAL_003, SWR_BAL_004
+
+    post: (__return__ is BalancingInhibit.NONE) == (enabled and measurements_valid and not under_voltage and not over_temperature)
+    post: enabled or __return__ is BalancingInhibit.DISABLED
+    """  # noqa: E501 - a contract is one line
+    reason = BalancingInhibit.NONE
+    if not enabled:
+        reason = BalancingInhibit.DISABLED
+    elif not measurements_valid:
+        reason = BalancingInhibit.INVALID_MEASUREMENT
+    elif under_voltage:
+        reason = BalancingInhibit.UNDER_VOLTAGE
+    elif over_temperature:
+        reason = BalancingInhibit.OVER_TEMPERATURE
+    return reason
+
+
 def _inhibit(
     cell_voltages_v: Sequence[Volts],
     cell_temperatures_degc: Sequence[DegreesC],
     *,
     enabled: bool,
-    limits: BalancingConfig,
+    min_cell_voltage_v: float,
+    max_temperature_degc: float,
 ) -> BalancingInhibit:
-    """The first reason that forbids all bleeding, or ``NONE``."""
-    reason = BalancingInhibit.NONE
+    """The first reason that forbids all bleeding, or ``NONE``.
+
+    Implements: SWR_BAL_002, SWR_BAL_003, SWR_BAL_004
+
+    post: __return__ is not BalancingInhibit.NONE or enabled
+    post: __return__ is not BalancingInhibit.NONE or all(math.isfinite(v) for v in cell_voltages_v)
+    post: __return__ is not BalancingInhibit.NONE or min(cell_voltages_v) > min_cell_voltage_v
+    post: __return__ is not BalancingInhibit.NONE or max(cell_temperatures_degc) < max_temperature_degc
+    """  # noqa: E501 - a contract is one line
     measurements = [*cell_voltages_v, *cell_temperatures_degc]
-    if not enabled:
-        reason = BalancingInhibit.DISABLED
-    elif (
-        not cell_voltages_v
-        or not cell_temperatures_degc
-        or not all(math.isfinite(value) for value in measurements)
-    ):
-        reason = BalancingInhibit.INVALID_MEASUREMENT
-    elif min(cell_voltages_v) <= limits.min_cell_voltage_v:
-        reason = BalancingInhibit.UNDER_VOLTAGE
-    elif max(cell_temperatures_degc) >= limits.max_temperature_degc:
-        reason = BalancingInhibit.OVER_TEMPERATURE
-    return reason
+    valid = (
+        bool(cell_voltages_v)
+        and bool(cell_temperatures_degc)
+        and all(math.isfinite(value) for value in measurements)
+    )
+    return _inhibit_reason(
+        enabled=enabled,
+        measurements_valid=valid,
+        under_voltage=valid and min(cell_voltages_v) <= min_cell_voltage_v,
+        over_temperature=valid and max(cell_temperatures_degc) >= max_temperature_degc,
+    )
+
+
+def _clear_of_lowest(
+    ranked: Sequence[int], cell_voltages_v: Sequence[float], stop_delta_v: float
+) -> list[int]:
+    """The cells of ``ranked`` (in its order) more than ``stop_delta_v`` above the lowest cell.
+
+    Implements: SWR_BAL_001
+
+    pre: len(cell_voltages_v) > 0
+    pre: all(0 <= i < len(cell_voltages_v) for i in ranked)
+    pre: stop_delta_v > 0.0
+    post: all(cell_voltages_v[i] > min(cell_voltages_v) for i in __return__)
+    post: all(i in ranked for i in __return__)
+    """
+    lowest_v = min(cell_voltages_v)
+    return [index for index in ranked if cell_voltages_v[index] - lowest_v > stop_delta_v]
+
+
+def _select(ranked: Sequence[int], count: int, max_bleeding_cells: int) -> tuple[bool, ...]:
+    """One flag per cell: the first ``max_bleeding_cells`` of ``ranked`` bleed.
+
+    Implements: SWR_BAL_005
+
+    pre: count >= 0
+    pre: max_bleeding_cells >= 1
+    post: len(__return__) == count
+    post: sum(__return__) <= max_bleeding_cells
+    post: all(i in ranked for i in range(count) if __return__[i])
+    """
+    chosen = set(ranked[:max_bleeding_cells])
+    return tuple(index in chosen for index in range(count))
 
 
 def _soc_valid(
@@ -194,25 +254,34 @@ def step_balancing(  # noqa: PLR0913 - the SoC basis adds its estimate, bound an
     Returns:
         The new decision; all ``False`` with the reason when inhibited.
 
-    Contracts (PEP 316, checked by CrossHair with floats as reals; the IEEE
-    cases are properties in ``verification/bms/properties/test_ieee_edges.py``):
+    Contracts. The decision is composed of small functions, and CrossHair
+    checks the conditions of this function on each of them (a symbolic call
+    of the whole function explores only a dozen paths within a condition's
+    budget); the IEEE cases and the whole function are properties in
+    ``verification/bms/properties/test_ieee_edges.py``:
 
-    post:
-        len(__return__.bleeding) == len(cell_voltages_v)
-        __return__.inhibit is BalancingInhibit.NONE or not any(__return__.bleeding)
-        sum(__return__.bleeding) <= limits.max_bleeding_cells
-        enabled or not any(__return__.bleeding)
-        not any(__return__.bleeding) or all(math.isfinite(v) for v in cell_voltages_v)
-        not any(__return__.bleeding) or min(cell_voltages_v) > limits.min_cell_voltage_v
-        not any(__return__.bleeding) or max(cell_temperatures_degc) < limits.max_temperature_degc
-        not any(b and v <= min(cell_voltages_v) for b, v in zip(_.bleeding, cell_voltages_v))
+    * one flag per cell, at most ``max_bleeding_cells`` set, each one a
+      ranked candidate: :func:`_select` (integer logic);
+    * bleeding only when not inhibited, and inhibited unless enabled, every
+      voltage and temperature finite, the lowest cell above
+      ``min_cell_voltage_v`` and the hottest sensor below
+      ``max_temperature_degc``: :func:`_inhibit_reason` (enum logic) and
+      :func:`_inhibit` (the floats); every inhibited result is all ``False``;
+    * no bleeding cell at or below the lowest voltage: every ranked cell
+      passes :func:`_clear_of_lowest` (``stop_delta_v > 0`` by the
+      configuration), on both bases.
     """
     count = len(cell_voltages_v)
-    inhibit = _inhibit(cell_voltages_v, cell_temperatures_degc, enabled=enabled, limits=limits)
+    inhibit = _inhibit(
+        cell_voltages_v,
+        cell_temperatures_degc,
+        enabled=enabled,
+        min_cell_voltage_v=limits.min_cell_voltage_v,
+        max_temperature_degc=limits.max_temperature_degc,
+    )
     if inhibit is not BalancingInhibit.NONE:
         return BalancingState(bleeding=(False,) * count, inhibit=inhibit)
     previous = state.bleeding if len(state.bleeding) == count else (False,) * count
-    lowest_v = min(cell_voltages_v)
     if (
         cell_soc is not None
         and cell_soc_sigma is not None
@@ -223,18 +292,19 @@ def step_balancing(  # noqa: PLR0913 - the SoC basis adds its estimate, bound an
             return BalancingState(
                 bleeding=(False,) * count, inhibit=BalancingInhibit.LOW_SOC, basis="soc"
             )
-        ranked = [
+        by_difference = sorted(
             (-difference, index)
             for difference, index in _soc_candidates(previous, cell_soc, cell_soc_sigma, tuning)
-            if cell_voltages_v[index] - lowest_v > limits.stop_delta_v
-        ]
-        ranked.sort()
-        chosen = {index for _, index in ranked[: limits.max_bleeding_cells]}
+        )
+        ranked = _clear_of_lowest(
+            [index for _, index in by_difference], cell_voltages_v, limits.stop_delta_v
+        )
         return BalancingState(
-            bleeding=tuple(index in chosen for index in range(count)),
+            bleeding=_select(ranked, count, limits.max_bleeding_cells),
             inhibit=BalancingInhibit.NONE,
             basis="soc",
         )
+    lowest_v = min(cell_voltages_v)
     candidates = [
         index
         for index, voltage_v in enumerate(cell_voltages_v)
@@ -242,8 +312,11 @@ def step_balancing(  # noqa: PLR0913 - the SoC basis adds its estimate, bound an
         or (previous[index] and voltage_v - lowest_v > limits.stop_delta_v)
     ]
     candidates.sort(key=lambda index: (-cell_voltages_v[index], index))
-    chosen = set(candidates[: limits.max_bleeding_cells])
     return BalancingState(
-        bleeding=tuple(index in chosen for index in range(count)),
+        bleeding=_select(
+            _clear_of_lowest(candidates, cell_voltages_v, limits.stop_delta_v),
+            count,
+            limits.max_bleeding_cells,
+        ),
         inhibit=BalancingInhibit.NONE,
     )

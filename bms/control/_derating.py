@@ -50,24 +50,96 @@ def table_factor(table: DeratingTable, values: Sequence[float]) -> float:
 
     Implements: SWR_DER_001, SWR_DER_003
 
-    post: 0.0 <= __return__ <= 1.0
-    post: values and all(math.isfinite(v) for v in values) or __return__ == 0.0
+    Contracts: the result is in [0, 1] (the postcondition of :func:`_unit`)
+    and is 0 unless ``values`` is non-empty and all finite (the
+    postcondition of :func:`_finite_sample`); CrossHair checks those two
+    small functions, since a symbolic validated table does not fit a
+    condition's budget.
     """
     factor = 0.0
-    if values and all(math.isfinite(value) for value in values):
+    if _finite_sample(values):
         factors = np.interp(np.asarray(values, dtype=float), table.breakpoints, table.factors)
-        factor = float(np.clip(np.min(factors), 0.0, 1.0))
+        factor = _unit(float(np.min(factors)))
     return factor
+
+
+def _finite_sample(values: Sequence[float]) -> bool:
+    """Whether ``values`` is non-empty and every value is finite.
+
+    Implements: SWR_DER_005
+
+    post: __return__ == (len(values) > 0 and all(math.isfinite(v) for v in values))
+    """
+    return bool(values) and all(math.isfinite(value) for value in values)
 
 
 def _taper(value: float, *, start: float, end: float) -> float:
     """1 before ``start``, 0 from ``end`` on, linear between (works in either direction).
+
+    Implements: SWR_DER_004
 
     pre: start != end
     post: 0.0 <= __return__ <= 1.0
     """
     share = (value - start) / (end - start)
     return float(np.clip(1.0 - share, 0.0, 1.0)) if math.isfinite(share) else 0.0
+
+
+def _unit(factor: float) -> float:
+    """``factor`` clamped to [0, 1]; 0 when it is not a number.
+
+    Defensive: the factors are already in [0, 1] by the contracts of
+    :func:`table_factor` and :func:`_taper`.
+
+    Implements: SWR_DER_001
+
+    post: 0.0 <= __return__ <= 1.0
+    post: not 0.0 <= factor <= 1.0 or __return__ == factor
+    """
+    if 0.0 <= factor <= 1.0:
+        return factor
+    return 1.0 if factor > 1.0 else 0.0
+
+
+def _inputs_valid(cell_voltages_v: Sequence[Volts], soc: Fraction | None) -> bool:
+    """Whether a sample can be derated: voltages given and all finite, SoC finite or absent.
+
+    Implements: SWR_DER_005
+
+    post: not __return__ or len(cell_voltages_v) > 0
+    post: not __return__ or all(math.isfinite(v) for v in cell_voltages_v)
+    post: not __return__ or soc is None or math.isfinite(soc)
+    """
+    soc_ok = soc is None or math.isfinite(soc)
+    return _finite_sample(cell_voltages_v) and soc_ok
+
+
+def _current_limits(
+    valid: bool,
+    charge_factor: float,
+    discharge_factor: float,
+    max_charge_a: float,
+    max_discharge_a: float,
+) -> CurrentLimits:
+    """Both limits from their factors: each maximum times its factor, or 0 on invalid input.
+
+    Implements: SWR_DER_001, SWR_DER_005
+
+    The conditions of :func:`derate`, on the values it computes (the factors
+    enter through :func:`_unit`, so no range is assumed of them):
+
+    pre: 0.0 < max_charge_a < math.inf
+    pre: 0.0 < max_discharge_a < math.inf
+    post: 0.0 <= __return__.charge_a <= max_charge_a
+    post: 0.0 <= __return__.discharge_a <= max_discharge_a
+    post: valid or (__return__.charge_a == 0.0 and __return__.discharge_a == 0.0)
+    """
+    charge = _unit(charge_factor) if valid else 0.0
+    discharge = _unit(discharge_factor) if valid else 0.0
+    return CurrentLimits(
+        charge_a=Amperes(charge * max_charge_a),
+        discharge_a=Amperes(discharge * max_discharge_a),
+    )
 
 
 def derate(
@@ -91,19 +163,28 @@ def derate(
     Returns:
         Both limits, each in [0, its configured maximum].
 
-    Contracts (PEP 316, checked by CrossHair with floats as reals; the IEEE
-    cases are properties in ``verification/bms/properties/test_ieee_edges.py``):
+    Contracts. The result is ``_current_limits(_inputs_valid(...), ...)``, so
+    the conditions of this function are the postconditions of those two
+    small functions, which CrossHair checks each on its own (a symbolic
+    :class:`~bms.config.DeratingConfig` with four validated tables is too
+    large to explore within a condition's budget):
 
-    post:
-        0.0 <= __return__.charge_a <= limits.max_charge_current_a
-        0.0 <= __return__.discharge_a <= limits.max_discharge_current_a
-        cell_voltages_v or (__return__.charge_a == 0.0 and __return__.discharge_a == 0.0)
-        soc is None or math.isfinite(soc) or __return__.charge_a == __return__.discharge_a == 0.0
+    * ``0 <= charge_a <= max_charge_current_a`` and the same for discharge:
+      :func:`_current_limits` (``max_* > 0`` is the configuration's own
+      field constraint);
+    * no voltages, a non-finite voltage or a non-finite SoC give both limits
+      0: :func:`_inputs_valid` returns ``False`` for them and
+      :func:`_current_limits` gives 0 when not valid;
+    * each factor in [0, 1]: :func:`table_factor`, :func:`_taper` and
+      :func:`_unit`.
+
+    Floats are taken as reals there; the IEEE cases and the whole function
+    are properties in ``verification/bms/properties/test_ieee_edges.py`` and
+    ``verification/bms/unit/control/test_derating.py``.
     """
+    valid = _inputs_valid(cell_voltages_v, soc)
     charge, discharge = 0.0, 0.0
-    voltages_ok = bool(cell_voltages_v) and all(math.isfinite(v) for v in cell_voltages_v)
-    soc_ok = soc is None or math.isfinite(soc)
-    if voltages_ok and soc_ok:
+    if valid:
         highest_v, lowest_v = max(cell_voltages_v), min(cell_voltages_v)
         charge = min(
             table_factor(limits.charge_temperature, cell_temperatures_degc),
@@ -117,7 +198,6 @@ def derate(
                 lowest_v, start=limits.discharge_taper_start_v, end=limits.discharge_taper_end_v
             ),
         )
-    return CurrentLimits(
-        charge_a=Amperes(charge * limits.max_charge_current_a),
-        discharge_a=Amperes(discharge * limits.max_discharge_current_a),
+    return _current_limits(
+        valid, charge, discharge, limits.max_charge_current_a, limits.max_discharge_current_a
     )

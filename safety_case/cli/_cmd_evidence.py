@@ -5,6 +5,9 @@ Actions:
 * ``status``: each record in the evidence folder with its verdict and freshness;
 * ``static``: run the static checks (subset, mypy, ruff, complexity) and write records;
 * ``coverage``: turn an MC/DC report (and coverage.py's JSON) into records;
+* ``flow``: control-flow and data-flow analysis of the path from entry points;
+* ``reviews``: turn the project's review records (``reviews/*.toml``) into records;
+* ``review-template``: print a review record to fill in, pinning the units' fingerprints;
 * ``collect``: gather every record into a bundle folder with a manifest of hashes;
 * ``verify``: detect any change since ``collect`` and name the evidence now stale;
 * ``schema``: write the JSON Schemas of the record and of the manifest.
@@ -61,6 +64,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ASIL",
         help="ASIL whose units need 100 %% MC/DC or a justification (repeatable; default D)",
     )
+    flow = actions.add_parser("flow", help="control/data-flow analysis from entry points")
+    flow.add_argument(
+        "--entry", action="append", required=True, metavar="QUALNAME", help="entry point"
+    )
+    flow.add_argument(
+        "--allow",
+        action="append",
+        default=None,
+        metavar="PACKAGE",
+        help="package the path may use (repeatable; default: the policy's code folders)",
+    )
+    flow.add_argument("--depth", type=int, default=2, help="name parts of a component (2)")
+    reviews = actions.add_parser("reviews", help="write inspection records from reviews/*.toml")
+    reviews.add_argument("--folder", type=Path, default=Path("reviews"), help="review folder")
+    template = actions.add_parser(
+        "review-template", help="print a review record to fill in for the named units"
+    )
+    template.add_argument(
+        "units", nargs="+", metavar="QUALNAME", help="code unit or module reviewed"
+    )
     collect = actions.add_parser(
         "collect", help="gather every record into a bundle with a manifest"
     )
@@ -78,6 +101,9 @@ def run(args: argparse.Namespace, policy: Policy) -> ExitCode:
         "status": _status,
         "static": _static,
         "coverage": _coverage,
+        "flow": _flow,
+        "reviews": _reviews,
+        "review-template": _review_template,
         "collect": _collect,
         "verify": _verify,
         "schema": _schema,
@@ -199,6 +225,69 @@ def _coverage(args: argparse.Namespace, policy: Policy) -> ExitCode:
     )
     failing = any(r.verdict.value != "pass" for r in outcome.records)
     return ExitCode.GATE_FAILED if failing else ExitCode.OK
+
+
+def _flow(args: argparse.Namespace, policy: Policy) -> ExitCode:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from safety_case.runners.flow import analyse, flow_records, index_project  # noqa: PLC0415
+
+    started = datetime.now(UTC)
+    code = [policy.path(p) for p in policy.code]
+    allowed = args.allow or [p.stem if p.is_file() else p.name for p in code]
+    index = index_project(code, policy.path(policy.import_root), policy.root)
+    result = analyse(index, args.entry, allowed)
+    snapshot, _ = _snapshot(policy)
+    outcome = flow_records(
+        snapshot,
+        index,
+        result,
+        policy.path(policy.evidence_dir),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        depth=args.depth,
+    )
+    print(
+        f"{len(result.reachable)} functions reachable from {', '.join(args.entry)}; "
+        f"call depth {result.max_call_depth}; {len(result.findings)} findings"
+    )
+    for line in [*result.errors, *map(str, result.findings)]:
+        print(f"  {line}")
+    for record in outcome.records:
+        print(f"{record.verdict.value:5} {record.id}: {record.figures['functions']} functions")
+    for component in outcome.untraced:
+        print(f"  reached, no record (no traced unit): {component}")
+    ok = outcome.passed and not result.findings and not result.errors
+    return ExitCode.OK if ok else ExitCode.GATE_FAILED
+
+
+def _reviews(args: argparse.Namespace, policy: Policy) -> ExitCode:
+    from safety_case.runners.reviews import review_records  # noqa: PLC0415
+
+    folder = args.folder if args.folder.is_absolute() else policy.root / args.folder
+    snapshot, _ = _snapshot(policy)
+    outcome = review_records(snapshot, folder, policy.path(policy.evidence_dir))
+    for problem in outcome.problems:
+        print(problem, file=sys.stderr)
+    for record in outcome.records:
+        units = ", ".join(s.qualified_name for s in record.subjects)
+        print(f"{record.verdict.value:5} {record.id}: {units}")
+    print(f"{len(outcome.records)} inspection records written from {folder}")
+    if outcome.problems:
+        return ExitCode.CONFIG
+    passed = all(r.verdict.value == "pass" for r in outcome.records)
+    return ExitCode.OK if passed else ExitCode.GATE_FAILED
+
+
+def _review_template(args: argparse.Namespace, policy: Policy) -> ExitCode:
+    from safety_case.runners.reviews import review_template  # noqa: PLC0415
+
+    snapshot, _ = _snapshot(policy)
+    try:
+        print(review_template(snapshot, args.units), end="")
+    except ValueError as error:
+        raise SafetyCaseError(str(error)) from None
+    return ExitCode.OK
 
 
 def _collect(args: argparse.Namespace, policy: Policy) -> ExitCode:

@@ -1,0 +1,108 @@
+"""Tests of verification/scripts/resource_usage.py with test doubles and a short real run.
+
+Covers: a stepper whose memory stays constant shows no growth and passes
+every budget; one that keeps what it is given grows and fails
+``no_memory_growth``; one that spends 3 ms of CPU on every estimation step
+breaks the 2 ms worst-step budget while its other steps stay fast (the
+split by estimation step shows it); one whose outputs differ between
+replays fails ``deterministic_replay``; the real controller on a short
+closed-loop drive replays deterministically and counts one estimation step
+in ten.
+"""
+
+import time
+from itertools import count
+from typing import cast
+
+from bms.config import load_config
+from bms.controller import ControllerInputs, ControllerOutputs
+from bms.faults import OperatingPoint
+
+from ._scripts import load_script
+
+resource_usage = load_script("resource_usage")
+
+FRAMES = cast("tuple[ControllerInputs, ...]", tuple(range(60)))
+OUTPUTS = cast("tuple[ControllerOutputs, ...]", tuple(range(60)))
+RUN = resource_usage.Run("drive", FRAMES, OUTPUTS)
+BUDGETS = resource_usage.Budgets()
+
+
+class _Echo:
+    """Returns its input: constant memory, deterministic, fast."""
+
+    def step(self, inputs: object) -> object:
+        return inputs
+
+
+class _Hoarder(_Echo):
+    """Keeps 4 KiB per step: memory grows linearly."""
+
+    def __init__(self) -> None:
+        self.kept: list[bytes] = []
+
+    def step(self, inputs: object) -> object:
+        self.kept.append(bytes(4096))
+        return inputs
+
+
+class _SlowEstimation(_Echo):
+    """Spends 3 ms of CPU on every tenth step (as an estimation step would)."""
+
+    def step(self, inputs: object) -> object:
+        if cast("int", inputs) % 10 == 0:
+            end = time.thread_time() + 0.003
+            while time.thread_time() < end:
+                pass
+        return inputs
+
+
+class _Drifting(_Echo):
+    """Answers differently on each call."""
+
+    calls = count()
+
+    def step(self, inputs: object) -> object:
+        del inputs
+        return next(self.calls)
+
+
+def _judge(stepper: type) -> dict[str, bool]:
+    timing = resource_usage.measure_time(stepper, [RUN], 2, 10)
+    memory = resource_usage.measure_memory(stepper, [RUN])
+    return cast("dict[str, bool]", resource_usage.judge(timing, memory, BUDGETS))
+
+
+def test_constant_memory_fast_deterministic_stepper_passes() -> None:
+    assert all(_judge(_Echo).values())
+    memory = resource_usage.measure_memory(_Echo, [RUN])
+    assert abs(memory["growth_kib"]) < 1.0
+
+
+def test_growing_memory_fails() -> None:
+    memory = resource_usage.measure_memory(_Hoarder, [RUN])
+    assert memory["growth_kib"] >= 39 * 4  # steps 21 to 59, 4 KiB each
+    assert _judge(_Hoarder)["no_memory_growth"] is False
+
+
+def test_slow_estimation_steps_break_the_worst_step_budget() -> None:
+    timing = resource_usage.measure_time(_SlowEstimation, [RUN], 2, 10)
+    assert timing["estimation_steps"] == 6
+    assert timing["worst_cpu_ms"] >= 3.0
+    assert timing["worst_cpu_ms_estimation_steps"] >= 3.0
+    assert timing["worst_cpu_ms_other_steps"] < 1.0
+    checks = _judge(_SlowEstimation)
+    assert checks["worst_within_budget"] is False
+    assert checks["no_memory_growth"] is True
+
+
+def test_outputs_that_differ_between_replays_fail() -> None:
+    assert _judge(_Drifting)["deterministic_replay"] is False
+
+
+def test_real_controller_replays_deterministically() -> None:
+    config = load_config()
+    run = resource_usage._closed_loop(config, OperatingPoint("driving", 25.0, 0.8), 30, "drive")
+    timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
+    assert timing["deterministic_replay"] == 1
+    assert (timing["steps"], timing["estimation_steps"]) == (30, 3)
