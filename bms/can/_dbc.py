@@ -50,14 +50,23 @@ class ProtectedMessage:
         return TIMEOUT_PERIODS * self.period_ms
 
 
-@cache
-def can_database() -> Database:
-    """The parsed, strictly checked CAN database (loaded once; it is read-only)."""
+def _load_database() -> Database:
+    """Read and strictly check the shipped DBC file (at import: never in the control path)."""
     text = resources.files("bms.can").joinpath(DBC_NAME).read_text(encoding="utf-8")
     database = cantools.database.load_string(text, database_format="dbc", strict=True)
     if not isinstance(database, Database):  # pragma: no cover - the format is fixed to dbc
         raise TypeError(f"{DBC_NAME} did not parse as a CAN database")
     return database
+
+
+_DATABASE = _load_database()
+"""The database, read once when the package is imported, so that no controller
+step does file I/O (control-flow analysis: the first step used to read it)."""
+
+
+def can_database() -> Database:
+    """The parsed, strictly checked CAN database (read at import; it is read-only)."""
+    return _DATABASE
 
 
 def _data_id(message: Message) -> int | None:
