@@ -2,7 +2,9 @@
 
 ASIL: D. A typo'd key must fail loudly rather than leave a safe default in
 place silently, and a loaded configuration must never change under the
-controller, hence ``frozen`` and ``extra="forbid"``.
+controller, hence ``frozen`` and ``extra="forbid"``. No number may be
+infinite or NaN: an infinite current maximum made the derating return NaN
+limits (``0 * inf``, found by CrossHair on ``_current_limits``).
 """
 
 import itertools
@@ -21,6 +23,7 @@ class StrictModel(BaseModel):
         strict=True,
         use_attribute_docstrings=True,
         validate_default=True,
+        allow_inf_nan=False,
     )
 
 

@@ -1,7 +1,7 @@
 """Tests of bms/config/_base.py: strictness and the ordering helper.
 
 Covers: models are frozen, reject unknown keys and refuse type coercion
-(a string for a number); require_increasing names the first pair out of
+(a string for a number) and infinite or NaN numbers; require_increasing names the first pair out of
 order and its context, and accepts a strictly increasing sequence.
 """
 
@@ -28,8 +28,10 @@ def test_frozen() -> None:
         ({"low_v": 1.0, "high_v": 2.0, "extra_v": 0.0}, "Extra inputs"),
         ({"low_v": "1.0", "high_v": 2.0}, "valid number"),
         ({"low_v": 1.0}, "Field required"),
+        ({"low_v": 1.0, "high_v": float("inf")}, "finite number"),
+        ({"low_v": float("nan"), "high_v": 2.0}, "finite number"),
     ],
-    ids=["unknown-key", "string-for-float", "missing"],
+    ids=["unknown-key", "string-for-float", "missing", "infinite", "nan"],
 )
 def test_strict_inputs_rejected(data: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
