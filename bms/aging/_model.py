@@ -8,7 +8,7 @@ equivalent full cycles (EFC). A term has a stress rate
 
     k = exp(log_rate - Ea / R * (1/T - 1/T_ref) + s1 * (soc - 0.5) + s2 * (soc - 0.5)^2
             + s3 * (soc - 0.5)^3 + sT * (soc - 0.5) * (T - T_ref) / 10 K
-            + d * ln(dod) + c * c_rate)
+            + d * ln(dod) + c * c_rate + c_log * ln(c_rate))
 
 (Arrhenius in temperature, SoC-dependent; the cycle term also depends on
 depth of discharge and C-rate) and a power law in its driver x:
@@ -56,6 +56,7 @@ GAS_CONSTANT_J_MOL_K = 8.314462618
 REFERENCE_TEMPERATURE_DEGC = 25.0
 """Temperature at which ``log_rate`` is the rate."""
 _DOD_FLOOR = 0.01
+_C_RATE_FLOOR = 0.01
 _DAY_S = 86400.0
 
 
@@ -86,6 +87,8 @@ class Term(_Model):
     """Exponent of the depth of discharge (fraction)."""
     c_rate_coefficient: float = Field(ge=-10.0, le=10.0)
     """Coefficient of the C-rate in the log rate."""
+    c_rate_log_coefficient: float = Field(default=0.0, ge=-5.0, le=5.0)
+    """Exponent of the C-rate (floor 0.01 C): a power law in the C-rate, next to the linear term."""
     exponent: float = Field(gt=0.1, le=2.0)
     """Power ``z`` of the driver (0.5: square root)."""
 
@@ -101,6 +104,22 @@ class FitQuality(_Model):
     """RMS capacity error, percentage points of nominal capacity."""
     capacity_loss_rel_rms: float = Field(ge=0.0)
     """RMS of the capacity-loss error relative to the loss (floor 1 %): the model error."""
+    capacity_shape_rel_rms: float | None = Field(default=None, ge=0.0)
+    """RMS relative capacity-loss error left after each fit history's own calendar and cycle
+    multipliers (least squares): the model error the on-board update cannot absorb
+    (None: use ``capacity_loss_rel_rms``)."""
+    capacity_extrapolation_rel: float | None = Field(default=None, ge=0.0)
+    """Relative error of the predicted capacity loss per unit ``ln(t / t_cut)`` after the
+    multipliers are fitted up to ``t_cut`` (fit-set histories cut at 97, 95, 90, 85 %
+    capacity): how the error of an extrapolation grows (None: ``capacity_loss_rel_rms``
+    added in full instead)."""
+    capacity_calendar_multiplier_rms: float | None = Field(default=None, ge=0.0)
+    """RMS about 1 of the calendar multiplier fitted to each fit history with both terms
+    (cycling, EV): the model's error in splitting loss between the two (None: not known)."""
+    capacity_cycle_multiplier_rms: float | None = Field(default=None, ge=0.0)
+    """The same for the cycle multiplier."""
+    capacity_multiplier_correlation: float | None = Field(default=None, ge=-1.0, le=1.0)
+    """Correlation of those two multipliers' deviations over the fit histories."""
     resistance_rms_pct: float | None = Field(default=None, ge=0.0)
     """RMS resistance error, percent of the initial resistance (None: no resistance truth)."""
     resistance_gain_rel_rms: float | None = Field(default=None, ge=0.0)
@@ -170,6 +189,7 @@ def row_increments(term: Term, rows: tuple[PatternRow, ...]) -> FloatArray:
         + term.soc_temperature * soc * (temp_k - 273.15 - REFERENCE_TEMPERATURE_DEGC) / 10.0
         + term.dod_exponent * np.log(dod)
         + term.c_rate_coefficient * c_rate
+        + term.c_rate_log_coefficient * np.log(np.maximum(c_rate, _C_RATE_FLOOR))
     )
     if term.driver == "time":
         driver = np.array([r.duration_s for r in rows]) / _DAY_S

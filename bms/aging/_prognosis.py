@@ -13,20 +13,37 @@ with four multipliers ``theta`` (cell-to-cell spread and model error):
 
 Both are linear in ``theta``, so a Kalman measurement update (no process
 noise: the multipliers are constants) is the exact Bayesian update of a
-Gaussian prior ``N(1, prior_sigma^2 I)``; it is written out here (Joseph
-form) because it is five lines of numpy. Each measurement's variance is its
-own ``sigma^2`` plus the model's relative error (the fit's
-``capacity_loss_rel_rms``) times the predicted loss, squared. Each
-measurement can only shrink the covariance, so more data never widens the
-interval; the model error, being systematic, is added again to every
-prediction (below) so that it is never averaged away.
+Gaussian prior; it is written out here (Joseph form) because it is five
+lines of numpy.
+
+The prior has mean 1 and, by default, independent multipliers with
+``prior_sigma``. With ``split_prior`` and the fit's multiplier statistics
+in the parameter file (``make_aging_data.py`` computes them on the fit set
+only), the capacity multipliers' covariance is instead the model's own error in splitting loss
+between calendar and cycle aging (the spread and correlation of the
+multipliers fitted to each fit history, typically anti-correlated) plus the
+cell-to-cell spread ``prior_sigma`` as one factor common to both (a cell that
+ages faster does so on the shelf and in use). It is off by default: on the
+fit set it predicted worse than the independent prior.
+
+A constant relative model error is itself a multiplier error, so the update
+absorbs it; each measurement's variance is its own ``sigma^2`` plus only
+what the multipliers cannot absorb: the fit's ``capacity_shape_rel_rms``
+(relative residual left after each fit history's own multipliers) times the
+predicted loss. (Without those statistics: the whole relative fit error
+``capacity_loss_rel_rms``.) Each measurement can only shrink the covariance,
+so more data never widens the interval.
 
 The remaining useful life (RUL) to 80 % and 70 % capacity extrapolates the
 history's mean stress (the accumulated ``integral k^(1/z)`` per second) and
 finds where the predicted capacity, and its lower and upper bound at the
 configured interval level, cross the threshold. The bound's variance is the
-propagated parameter covariance ``h P h^T`` plus the model error
-``(rel_rms * loss)^2``: with fewer measurements ``P`` is wider and so is the
+propagated parameter covariance ``h P h^T`` plus the model error of an
+extrapolation: ``(shape^2 + (kappa * ln(t / t_end))^2) * loss^2``, where
+``kappa`` (``capacity_extrapolation_rel``) is how fast the error of a
+prediction grew with ``ln(t / t_cut)`` on the fit set when the multipliers
+were fitted up to a cut-off; without the statistics, the whole relative fit
+error is added. With fewer measurements ``P`` is wider and so is the
 interval.
 """
 
@@ -67,6 +84,10 @@ class PrognosisConfig(BaseModel):
 
     prior_sigma: float = Field(default=0.3, gt=0.0, le=2.0)
     """1-sigma of each aging multiplier before any measurement (cell-to-cell spread)."""
+    split_prior: bool = False
+    """Prior of the capacity multipliers from the fit's multiplier statistics (the model's
+    calendar/cycle split error plus ``prior_sigma`` as a factor common to both) instead of
+    independent ``prior_sigma``. Off: on the fit set it predicted worse (docs/validation)."""
     interval_level: float = Field(default=0.9, gt=0.5, lt=1.0)
     """Two-sided probability of the remaining-life interval."""
     horizon_years: float = Field(default=40.0, gt=0.0, le=200.0)
@@ -91,9 +112,31 @@ class ScaleEstimate:
         return np.array(self.mean, dtype=np.float64), np.array(self.covariance, dtype=np.float64)
 
 
-def initial_estimate(config: PrognosisConfig) -> ScaleEstimate:
-    """The prior: every multiplier 1 with ``prior_sigma``, independent."""
+def initial_estimate(
+    config: PrognosisConfig, params: AgingParameters | None = None
+) -> ScaleEstimate:
+    """The prior: every multiplier 1.
+
+    By default, or without the fit's multiplier statistics, the multipliers
+    are independent with ``prior_sigma``. With ``config.split_prior`` and the
+    statistics, the two
+    capacity multipliers get the model's own error in splitting calendar from
+    cycle loss (their spread and correlation over the fit histories) plus the
+    cell-to-cell spread ``prior_sigma`` as one factor common to both (a cell
+    that ages faster does so on the shelf and in use).
+    """
     cov = np.eye(_SCALES) * config.prior_sigma**2
+    fit = params.fit if params is not None and config.split_prior else None
+    if (
+        fit is not None
+        and fit.capacity_calendar_multiplier_rms is not None
+        and fit.capacity_cycle_multiplier_rms is not None
+        and fit.capacity_multiplier_correlation is not None
+    ):
+        spread = np.array([fit.capacity_calendar_multiplier_rms, fit.capacity_cycle_multiplier_rms])
+        corr = np.array([[1.0, fit.capacity_multiplier_correlation]] * 2)
+        corr[1] = corr[0][::-1]
+        cov[:2, :2] = np.outer(spread, spread) * corr + config.prior_sigma**2
     return ScaleEstimate((1.0,) * _SCALES, tuple(tuple(float(v) for v in r) for r in cov))
 
 
@@ -194,8 +237,8 @@ class Prognosis:
 def _measurement_updates(
     params: AgingParameters, history: UsageHistory, losses: FloatArray, config: PrognosisConfig
 ) -> ScaleEstimate:
-    estimate = initial_estimate(config)
-    cap_rel = params.fit.capacity_loss_rel_rms
+    estimate = initial_estimate(config, params)
+    cap_rel = _update_rel(params)
     res_rel = params.fit.resistance_gain_rel_rms or 0.0
     has_res = params.resistance_calendar is not None and params.resistance_cycle is not None
     for index, row in enumerate(history.rows):
@@ -211,6 +254,26 @@ def _measurement_updates(
             variance = (row.resistance_sigma_pct / 100) ** 2 + (res_rel * predicted) ** 2
             estimate = update_scales(estimate, h, row.resistance_pct / 100 - 1.0, variance)
     return estimate
+
+
+def _update_rel(params: AgingParameters) -> float:
+    """Relative model error of one capacity measurement, beyond what the multipliers absorb."""
+    fit = params.fit
+    if fit.capacity_shape_rel_rms is not None:
+        return fit.capacity_shape_rel_rms
+    return fit.capacity_loss_rel_rms
+
+
+def _model_sigma(
+    params: AgingParameters, loss: FloatArray, end_s: float, times: FloatArray
+) -> FloatArray:
+    """1-sigma model error of the predicted loss ``times`` after the history's end."""
+    fit = params.fit
+    if fit.capacity_shape_rel_rms is None or fit.capacity_extrapolation_rel is None:
+        return fit.capacity_loss_rel_rms * loss
+    growth = fit.capacity_extrapolation_rel * np.log1p(times / end_s)
+    result: FloatArray = np.hypot(fit.capacity_shape_rel_rms, growth) * loss
+    return result
 
 
 def _remaining(
@@ -248,7 +311,6 @@ def prognose(
     estimate = _measurement_updates(params, history, losses, config)
     mean, cov = estimate.arrays()
     mean = np.maximum(mean, 0.0)  # aging never reverses: a multiplier < 0 predicts as 0
-    cap_rel = params.fit.capacity_loss_rel_rms
     end_s = history.rows[-1].end_s
     terms = (params.capacity_calendar, params.capacity_cycle)
     rates = [float(_integrals(t, history)[-1]) / end_s for t in terms]
@@ -262,7 +324,10 @@ def prognose(
     )
     loss = future @ mean[:2]
     capacity = 1.0 - loss
-    variance = np.einsum("ij,jk,ik->i", future, cov[:2, :2], future) + (cap_rel * loss) ** 2
+    variance = (
+        np.einsum("ij,jk,ik->i", future, cov[:2, :2], future)
+        + _model_sigma(params, loss, end_s, times) ** 2
+    )
     sigma = np.sqrt(np.maximum(variance, 0.0))
     z = NormalDist().inv_cdf(0.5 + config.interval_level / 2)
     remaining = tuple(_remaining(t, times, capacity, sigma, z) for t in (0.8, 0.7))

@@ -12,9 +12,10 @@ never enters the project's own environment. Two steps:
    PyBaMM's Chen2020 set describes; LFP: ``Lfp_Gr_SonyMurata3Ah_Battery``, a
    Sony-Murata 3 Ah LiFePO4/graphite 18650, the closest BLAST-Lite has to
    the A123 26650 of PyBaMM's Prada2013) runs a set of usage histories until
-   its capacity falls below 70 % (or 25 years): calendar storage at several
+   its capacity falls below 70 % (or 30 years): calendar storage at several
    temperatures and SoCs, cycling at several depths of discharge, C-rates and
-   temperatures, and mixed weekly EV patterns. The histories are split into a
+   temperatures (down to 0.2 DoD and 0.2 C, as in EV use), and mixed weekly
+   EV patterns. The histories are split into a
    fit set (nominal cells) and a held-out set (other EV patterns and climates,
    cells with a BLAST-Lite ``degradation_scalar`` drawn from a log-normal
    distribution, sigma 0.15). Each history is stored as its repeating pattern
@@ -24,7 +25,11 @@ never enters the project's own environment. Two steps:
    ``<chem>_histories.json`` with the provenance.
 2. ``fit`` (needs scipy, not blast): fits ``bms.aging``'s semi-empirical model
    per chemistry to the fit set with ``scipy.optimize.least_squares`` and
-   writes ``<chem>_params.json`` (validated by ``bms.aging.AgingParameters``).
+   writes ``<chem>_params.json`` (validated by ``bms.aging.AgingParameters``),
+   with the statistics the on-board update needs (``multiplier_statistics``:
+   the error left after each fit history's own multipliers, how fast an
+   extrapolation's error grows, and the spread of the multipliers), all from
+   the fit set.
    ``--fit-only`` reruns this step from the shipped histories.
 """
 
@@ -66,7 +71,15 @@ WEEK_S = 7 * 86400.0
 BREAKPOINTS = {"breakpoints_max_time_diff_s": WEEK_S, "breakpoints_max_EFC_diff": 5.0}
 """BLAST-Lite updates its state at most once a week or every 5 EFC (its default is daily/1 EFC,
 7 times slower over 30 years; the weekly patterns repeat exactly, so little is lost)."""
-
+CYCLING_DOD_C_RATE = (
+    *((dod, c_rate) for dod in (0.5, 0.8, 1.0) for c_rate in (0.5, 1.0)),
+    (0.2, 0.2),
+    (0.5, 0.2),
+    (1.0, 0.2),
+    (0.2, 0.5),
+)
+"""Depth of discharge and C-rate of the cycling fit histories (at 10, 25, 40 degC): the
+shallow and slow ones (0.2) cover what EV rows look like (0.1-0.5 DoD per 6 h, 0.2 C)."""
 
 # ---------------------------------------------------------------- profiles (SoC and temperature)
 
@@ -218,24 +231,23 @@ def history_set(rng: np.random.Generator) -> list[dict[str, Any]]:
                 }
             )
     for temp in (10.0, 25.0, 40.0):
-        for dod in (0.5, 0.8, 1.0):
-            for c_rate in (0.5, 1.0):
-                inputs = {
-                    "dod": dod,
-                    "c_rate": c_rate,
-                    "temperature_degc": temp,
-                    "cycles_per_day": 1.0,
+        for dod, c_rate in CYCLING_DOD_C_RATE:
+            inputs = {
+                "dod": dod,
+                "c_rate": c_rate,
+                "temperature_degc": temp,
+                "cycles_per_day": 1.0,
+            }
+            out.append(
+                {
+                    "name": f"cyc_T{temp:g}_dod{dod:g}_c{c_rate:g}",
+                    "split": "fit",
+                    "kind": "cycling",
+                    "inputs": inputs,
+                    "profile": _cycling(dod, c_rate, temp, 1.0),
+                    "constant": False,
                 }
-                out.append(
-                    {
-                        "name": f"cyc_T{temp:g}_dod{dod:g}_c{c_rate:g}",
-                        "split": "fit",
-                        "kind": "cycling",
-                        "inputs": inputs,
-                        "profile": _cycling(dod, c_rate, temp, 1.0),
-                        "constant": False,
-                    }
-                )
+            )
     ev_fit = [
         (15.0, 0.10, 0.9, 0.0, 0.0),
         (25.0, 0.30, 1.0, 0.1, 5.0),
@@ -353,6 +365,7 @@ _TERM_FIELDS = (
     "soc_temperature",
     "dod_exponent",
     "c_rate_coefficient",
+    "c_rate_log_coefficient",
     "exponent",
 )
 _FREE = {
@@ -368,12 +381,15 @@ _FREE = {
     "cycle": (
         "log_rate",
         "activation_j_mol",
-        "soc_linear",
         "dod_exponent",
         "c_rate_coefficient",
+        "c_rate_log_coefficient",
         "exponent",
     ),
 }
+"""Free parameters per term. The cycle term has no SoC dependence: every cycling history of
+the fit set cycles around 50 % SoC, so only the four EV histories could identify one, and
+there it trades off against the calendar term's SoC dependence."""
 _BOUNDS = {
     "log_rate": (-30.0, 10.0),
     "activation_j_mol": (-80000.0, 150000.0),
@@ -383,6 +399,7 @@ _BOUNDS = {
     "soc_temperature": (-20.0, 20.0),
     "dod_exponent": (-3.0, 4.0),
     "c_rate_coefficient": (-5.0, 5.0),
+    "c_rate_log_coefficient": (-3.0, 3.0),
     "exponent": (0.3, 1.5),
 }
 
@@ -473,6 +490,73 @@ def _fit_quantity(
     return _terms(best.x, driver, fixed), float(np.sqrt(np.mean(res**2))), rel, len(res)
 
 
+CUTOFFS = (0.97, 0.95, 0.9, 0.85)
+"""Capacities at which the multiplier statistics cut the fit histories."""
+MIN_SHARE = 0.2
+"""Share of the loss each term must make for a history to count in the multipliers' spread."""
+
+
+def _design(terms: dict[str, Term], history: dict[str, Any]) -> tuple[FloatArray, FloatArray]:
+    """Nominal calendar and cycle losses at the truth's times, and the true loss."""
+    pattern = UsagePattern.model_validate({"rows": tuple(history["pattern"])})
+    time_s = np.asarray(history["truth"]["time_d"]) * 86400.0
+    design = np.stack(
+        [term_loss(terms["calendar"], pattern, time_s), term_loss(terms["cycle"], pattern, time_s)],
+        axis=1,
+    )
+    return design, 1.0 - np.asarray(history["truth"]["capacity"])
+
+
+def multiplier_statistics(
+    histories: list[dict[str, Any]], terms: dict[str, Term]
+) -> dict[str, float]:
+    """What the on-board update needs to know about the fitted model's error (fit set only).
+
+    * ``shape``: RMS relative loss error left after each history's own calendar and cycle
+      multipliers (non-negative least squares over its whole truth);
+    * ``extrapolation``: with the multipliers fitted up to a cut-off (97, 95, 90, 85 %
+      capacity), the relative error of the predicted loss later on, per unit
+      ``ln(t / t_cut)`` (root of sum e^2 / sum ln^2);
+    * ``calendar_rms``, ``cycle_rms``, ``correlation``: spread of the multipliers about 1
+      over the histories where each term makes at least ``MIN_SHARE`` of the modelled loss
+      at the end (elsewhere a history does not determine that term's multiplier): the
+      model's own error in splitting loss between calendar and cycle aging.
+    """
+    from scipy.optimize import nnls  # noqa: PLC0415
+
+    shape: list[float] = []
+    errors: list[float] = []
+    logs: list[float] = []
+    multipliers = []
+    for history in histories:
+        design, loss = _design(terms, history)
+        time_d = np.asarray(history["truth"]["time_d"])
+        keep = time_d > 0.0
+        theta = nnls(design[keep], loss[keep])[0]
+        shape.extend((design[keep] @ theta - loss[keep]) / np.maximum(loss[keep], 0.01))
+        share = design[-1] / max(float(design[-1].sum()), 1e-12)
+        if history["kind"] != "calendar" and share.min() >= MIN_SHARE:
+            multipliers.append(np.linalg.lstsq(design[keep], loss[keep], rcond=None)[0])
+        for cut in CUTOFFS:
+            past = keep & (loss <= 1.0 - cut)
+            future = loss > 1.0 - cut
+            if past.sum() < 3 or not future.any():
+                continue
+            cut_d = float(time_d[past][-1])
+            theta = nnls(design[past], loss[past])[0]
+            errors.extend((design[future] @ theta - loss[future]) / loss[future])
+            logs.extend(np.log(time_d[future] / cut_d))
+    deviation = np.array(multipliers) - 1.0
+    cal, cyc = np.sqrt(np.mean(deviation**2, axis=0))
+    return {
+        "shape": float(np.sqrt(np.mean(np.square(shape)))),
+        "extrapolation": float(np.sqrt(np.sum(np.square(errors)) / np.sum(np.square(logs)))),
+        "calendar_rms": float(cal),
+        "cycle_rms": float(cyc),
+        "correlation": float(np.mean(deviation[:, 0] * deviation[:, 1]) / (cal * cyc)),
+    }
+
+
 def fit(out: Path) -> None:
     """Step 2: fit the model per chemistry to the fit set; write <chem>_params.json."""
     for chem in MODELS:
@@ -483,6 +567,7 @@ def fit(out: Path) -> None:
         res_rms = res_rel = math.nan
         if all("resistance" in h["truth"] for h in fit_set):
             res_terms, res_rms, res_rel, _ = _fit_quantity(fit_set, "resistance")
+        stats = multiplier_statistics(fit_set, cap_terms)
         params = AgingParameters(
             chemistry=chem,  # type: ignore[arg-type]
             source=f"BLAST-Lite {document['provenance']['blast_lite_version']} "
@@ -496,6 +581,11 @@ def fit(out: Path) -> None:
                 histories=len(fit_set),
                 capacity_rms_pct=100 * cap_rms,
                 capacity_loss_rel_rms=cap_rel,
+                capacity_shape_rel_rms=stats["shape"],
+                capacity_extrapolation_rel=stats["extrapolation"],
+                capacity_calendar_multiplier_rms=stats["calendar_rms"],
+                capacity_cycle_multiplier_rms=stats["cycle_rms"],
+                capacity_multiplier_correlation=stats["correlation"],
                 resistance_rms_pct=None if res_terms is None else 100 * res_rms,
                 resistance_gain_rel_rms=None if res_terms is None else res_rel,
             ),
@@ -503,7 +593,8 @@ def fit(out: Path) -> None:
         path = out / f"{chem.lower()}_params.json"
         path.write_text(params.model_dump_json(indent=2) + "\n")
         print(
-            f"{chem}: capacity rms {100 * cap_rms:.2f} %, loss rel rms {cap_rel:.3f}; "
+            f"{chem}: capacity rms {100 * cap_rms:.2f} %, loss rel rms {cap_rel:.3f}, "
+            f"multipliers {stats}; "
             f"resistance rms {100 * res_rms:.2f} % -> {path}"
         )
 

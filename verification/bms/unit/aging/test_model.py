@@ -6,7 +6,10 @@ ratio between two temperatures; under changing stress the closed form equals
 BLAST-Lite's incremental power-law state update; the shipped NMC and LFP fits
 reproduce their BLAST-Lite fit set within 1.5 capacity points RMS (computed
 here from the shipped histories, and equal to what the parameter file
-states), and their provenance names BLAST-Lite and the model; a parameter
+states), and their provenance names BLAST-Lite and the model, and they carry
+the multiplier statistics of the update (the error left after per-history
+multipliers below the whole fit error); the C-rate power law and its floor
+at rest; a parameter
 file with a bad field or an unknown chemistry is rejected naming the field.
 """
 
@@ -82,6 +85,26 @@ def test_arrhenius_and_soc_dependence() -> None:
 
 
 @pytest.mark.verifies("SWR_AGE_001")
+def test_c_rate_power_law() -> None:
+    term = _term(driver="efc", exponent=1.0, c_rate_log_coefficient=0.5)
+
+    def loss(c_rate: float) -> float:
+        row = PatternRow(
+            duration_s=DAY_S,
+            temperature_degc=25.0,
+            soc_mean_pct=50.0,
+            dod_pct=100.0,
+            efc=1.0,
+            c_rate=c_rate,
+        )
+        return float(term_loss(term, UsagePattern(rows=(row,)), np.array([DAY_S]))[0])
+
+    assert loss(0.8) / loss(0.2) == pytest.approx(4.0**0.5, rel=1e-9)
+    assert loss(0.0) == pytest.approx(loss(0.01), rel=1e-12)  # floored, finite at rest
+    assert math.isfinite(loss(0.0))
+
+
+@pytest.mark.verifies("SWR_AGE_001")
 def test_changing_stress_matches_blast_state_update() -> None:
     term = _term(exponent=0.65)
     pattern = UsagePattern(rows=(_row(10.0, 30.0), _row(40.0, 95.0), _row(25.0, 60.0)))
@@ -130,6 +153,15 @@ def test_shipped_fit_reproduces_blast_lite(chemistry: str) -> None:
     assert rms_pct <= 1.5
     assert rms_pct == pytest.approx(params.fit.capacity_rms_pct, rel=1e-6)
     assert {h["split"] for h in document["histories"]} == {"fit", "heldout"}
+    # the statistics the on-board update reads: the multipliers absorb most of the model error
+    fit = params.fit
+    assert fit.capacity_shape_rel_rms is not None
+    assert fit.capacity_shape_rel_rms < fit.capacity_loss_rel_rms
+    assert fit.capacity_extrapolation_rel is not None
+    assert fit.capacity_extrapolation_rel > 0.0
+    assert fit.capacity_calendar_multiplier_rms is not None
+    assert fit.capacity_cycle_multiplier_rms is not None
+    assert fit.capacity_multiplier_correlation is not None
 
 
 @pytest.mark.verifies("SWR_AGE_001")

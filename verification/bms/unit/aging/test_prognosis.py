@@ -9,6 +9,13 @@ prediction and widens with less data (fewer measurements, earlier cut-off);
 the RUL is monotone in usage severity (hotter, higher SoC, more cycles give a
 shorter life) and the life to 70 % is longer than to 80 %; the interval
 level widens the interval; a history without measurements keeps the prior.
+With the fit's multiplier statistics in the parameters: with ``split_prior``
+the prior is the model's calendar/cycle split error plus a common cell
+factor (positive definite; the independent prior by default or without the
+statistics); with either prior the update moves the multipliers
+and the reported capacity to the measurements of a cell aging 20 % slower
+or 30 % faster; the interval widens with fewer measurements; the
+extrapolation error widens it, more for the later threshold.
 """
 
 import math
@@ -36,7 +43,7 @@ from verification.hypothesis_profiles import examples
 DAY_S = 86400.0
 
 
-def _params() -> AgingParameters:
+def _params(**fit_changes: float) -> AgingParameters:
     calendar = Term(
         driver="time",
         log_rate=math.log(0.003),
@@ -74,7 +81,7 @@ def _params() -> AgingParameters:
         capacity_loss_rel_rms=0.05,
         resistance_rms_pct=0.5,
         resistance_gain_rel_rms=0.05,
-    )
+    ).model_copy(update=fit_changes)
     return AgingParameters(
         chemistry="NMC",
         source="test",
@@ -237,8 +244,95 @@ def test_higher_level_gives_a_wider_interval() -> None:
 @pytest.mark.parametrize("chemistry", ["NMC", "LFP"])
 def test_shipped_parameters_give_a_finite_prognosis(chemistry: str) -> None:
     params = load_parameters(chemistry)
-    result = prognose(params, _history(2 * 365, {"temperature_degc": 35.0, "efc": 1.0}))
+    # (the LG M50 loses 20 % in about two years of two half cycles a day at 35 degC)
+    result = prognose(params, _history(365, {"temperature_degc": 30.0, "efc": 0.5}))
     assert 70.0 < result.capacity_pct < 100.0
     assert result.remaining[0].days is not None
     assert result.remaining[0].days > 0
     assert (result.resistance_pct is None) == (params.resistance_calendar is None)
+
+
+_FIT_STATISTICS = {
+    "capacity_shape_rel_rms": 0.01,
+    "capacity_extrapolation_rel": 0.05,
+    "capacity_calendar_multiplier_rms": 0.2,
+    "capacity_cycle_multiplier_rms": 0.15,
+    "capacity_multiplier_correlation": -0.7,
+}
+
+
+@pytest.mark.verifies("SWR_AGE_002")
+def test_prior_from_fit_statistics_has_a_common_cell_factor() -> None:
+    config = PrognosisConfig(prior_sigma=0.3, split_prior=True)
+    mean, cov = initial_estimate(config, _params(**_FIT_STATISTICS)).arrays()
+    np.testing.assert_allclose(mean, 1.0)
+    assert cov[0, 0] == pytest.approx(0.3**2 + 0.2**2)
+    assert cov[1, 1] == pytest.approx(0.3**2 + 0.15**2)
+    assert cov[0, 1] == pytest.approx(0.3**2 - 0.7 * 0.2 * 0.15)
+    assert cov[0, 1] == cov[1, 0]
+    assert np.all(np.linalg.eigvalsh(cov) > 0.0)
+    np.testing.assert_allclose(cov[2:, 2:], np.eye(2) * 0.3**2)
+    # without the statistics, or by default, the prior is the independent one
+    plain = initial_estimate(config, _params())
+    assert plain == initial_estimate(config)
+    assert initial_estimate(PrognosisConfig(), _params(**_FIT_STATISTICS)) == plain
+
+
+@pytest.mark.verifies("SWR_AGE_002")
+@pytest.mark.parametrize("split_prior", [False, True])
+@pytest.mark.parametrize("true_scale", [0.8, 1.3])
+def test_update_with_fit_statistics_moves_the_estimate_towards_the_measurements(
+    true_scale: float, split_prior: bool
+) -> None:
+    params = _params(**_FIT_STATISTICS)
+    history = _history(3 * 365, measure_every=30, true_scale=true_scale)
+    result = prognose(params, history, PrognosisConfig(split_prior=split_prior))
+    mean, _ = result.estimate.arrays()
+    losses = nominal_losses(params, history)[-1, :2]
+    assert float(losses @ mean[:2]) / float(losses.sum()) == pytest.approx(true_scale, abs=0.03)
+    # the capacity it reports follows the measurements, not the nominal model
+    nominal = 100 * (1 - float(losses.sum()))
+    measured = 100 * (1 - true_scale * float(losses.sum()))
+    assert abs(result.capacity_pct - measured) < 0.2 * abs(nominal - measured)
+
+
+@pytest.mark.verifies("SWR_AGE_003")
+@pytest.mark.parametrize("split_prior", [False, True])
+def test_interval_with_fit_statistics_widens_with_less_data(split_prior: bool) -> None:
+    params = _params(**_FIT_STATISTICS)
+    config = PrognosisConfig(split_prior=split_prior)
+    results = [
+        prognose(params, _history(4 * 365, measure_every=every, true_scale=1.2), config)
+        for every in (30, 360)
+    ]
+    results.append(prognose(params, _history(4 * 365), config))
+    widths = []
+    for result in results:
+        for life in result.remaining:
+            assert life.lower_days is not None
+            assert life.days is not None
+            assert life.lower_days <= life.days
+            assert life.upper_days is None or life.days <= life.upper_days
+        life = result.remaining[1]  # to 70 %: still ahead of every one of them
+        assert life.lower_days is not None
+        assert life.lower_days > 0.0
+        widths.append((math.inf if life.upper_days is None else life.upper_days) - life.lower_days)
+    assert widths[0] < widths[1] < widths[2]
+
+
+@pytest.mark.verifies("SWR_AGE_003")
+def test_extrapolation_error_widens_the_interval_further_ahead() -> None:
+    history = _history(3 * 365, measure_every=30, true_scale=1.1)
+    flat = _params(**(_FIT_STATISTICS | {"capacity_extrapolation_rel": 0.0}))
+    assert flat.fit.capacity_extrapolation_rel == 0.0
+    without = prognose(flat, history)
+    with_growth = prognose(_params(**_FIT_STATISTICS), history)
+    extra = []
+    for a, b in zip(without.remaining, with_growth.remaining, strict=True):
+        assert a.days == b.days
+        assert a.lower_days is not None
+        assert b.lower_days is not None
+        assert b.lower_days < a.lower_days
+        extra.append(a.lower_days - b.lower_days)
+    # the extra width grows with the horizon: more for 70 % than for 80 %
+    assert extra[1] > extra[0]
