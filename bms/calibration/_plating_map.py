@@ -33,7 +33,23 @@ The map (:func:`build_plating_map`):
    counts as plating), crosses the margin, linear in log-current between the
    two bracketing currents (:func:`limit_current`); the table is then lowered where needed to
    be non-increasing in SoC and non-decreasing in temperature
-   (:func:`monotone_limits`), which only ever lowers a limit.
+   (:func:`monotone_limits`), which only ever lowers a limit;
+5. the map is then checked the way it is used (:func:`refine_limits`): at
+   each temperature a charge from SoC 0 follows the map, each current held
+   :data:`REFINE_STEP_S` (the State of Function's horizon) at the limit read
+   at the step's start, up to the set's upper voltage cut-off (where the
+   State of Function's voltage limit, the CV phase, takes over). Such a
+   charge steps its current down as SoC rises,
+   and the concentration gradients of the earlier, higher currents relax
+   more slowly than the current falls, so its anode sits lower than a
+   constant-current charge at the same current and SoC: the constant-current
+   map alone is not conservative for a falling current (on Prada2013 at
+   -20 degC a map-following charge fell to -4 mV against a +10 mV margin).
+   Where the charge fell short of the margin, the limits around that SoC
+   are lowered so that the steady potential rises by the shortfall plus
+   :data:`REFINE_EXTRA_V`, and the charge is run again, up to
+   :data:`REFINE_PASSES` times; the map's ``source`` says what the last
+   charges showed.
 
 Hand-written because no library builds plating maps; the search over current
 is a bracketing interpolation of simulated points rather than a bisection
@@ -66,19 +82,28 @@ __all__ = [
     "DEFAULT_MARGIN_V",
     "DEFAULT_TEMPERATURES_DEGC",
     "POTENTIAL_VARIABLE",
+    "REFINE_PASSES",
+    "REFINE_STEP_S",
     "SOC_GRID",
     "ChargeTruth",
     "PlatingMapResult",
+    "RefinePass",
     "TruthSample",
+    "TruthTrace",
     "build_plating_map",
     "case_plating_margin",
     "drive_cycle_with_potential",
     "limit_current",
     "limit_table",
+    "lowered_limits",
+    "margin_shortfall",
     "min_charge_margin",
     "monotone_in_current",
     "monotone_limits",
     "potential_on_grid",
+    "refine_limits",
+    "refine_plating_map",
+    "refinement_note",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -103,6 +128,18 @@ VOLTAGE_ALLOWANCE_V = 0.5
 SAMPLES_PER_CHARGE = 801
 """Output points of one charge."""
 _CAPACITY_TEMPERATURE_DEGC = 25.0
+REFINE_STEP_S = 10.0
+"""Hold time of each current in the map-following charges: the State of Function's horizon."""
+REFINE_EXTRA_V = 0.002
+"""Added to each shortfall when a limit is lowered, so that one pass usually suffices."""
+REFINE_PASSES = 4
+"""Map-following charges per temperature at most (the last one may go unverified)."""
+REFINE_MAX_CUT = 0.5
+"""A pass lowers a limit to no less than this fraction of it: near full charge the
+potential falls so steeply that the steady charges' chord would ask for 0 A."""
+_REFINE_SAMPLES = 5
+"""Output points of each held step of a map-following charge."""
+_REFINE_MAX_S = 12 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +156,8 @@ class PlatingMapResult:
     """Wall time of the model build and every solve."""
     solve_s: list[float]
     """Wall time of each solve."""
+    refinement: tuple["RefinePass", ...] = ()
+    """The map-following charges that lowered the limits (:func:`refine_limits`)."""
 
 
 def potential_on_grid(
@@ -245,6 +284,20 @@ class _ChargeRunner:
             var_pts=dict(DRIVE_CYCLE_MESH),
         )
 
+    def step(self, current_a: float, dt_s: float, ambient_degc: float) -> Any:
+        """Hold a current (+ = discharge) for ``dt_s`` from where the last step ended."""
+        kelvin = ambient_degc + 273.15
+        return self._simulation.step(
+            dt=dt_s,
+            inputs={
+                "Ambient temperature [K]": kelvin,
+                "Initial temperature [K]": kelvin,
+                "Current function [A]": current_a,
+            },
+            save=False,
+            npts=_REFINE_SAMPLES,
+        )
+
     def run(self, current_a: float, duration_s: float, ambient_degc: float) -> Any:
         """Solve a constant current (+ = discharge) for ``duration_s`` from rest."""
         kelvin = ambient_degc + 273.15
@@ -279,6 +332,194 @@ def _capacity_ah(cell: PhysicsCell) -> float:
     return float(q0 + (q1 - q0) * (v0 - cell.min_voltage_v) / (v0 - v1))
 
 
+def _at_current(potentials_v: FloatArray, currents_a: Sequence[float], current_a: float) -> float:
+    """A grid point's steady potential at a current, linear in log-current, clamped at the ends."""
+    logs = np.log(np.asarray(currents_a, dtype=np.float64))
+    return float(np.interp(math.log(max(current_a, 1e-12)), logs, potentials_v))
+
+
+def margin_shortfall(
+    soc_grid: Sequence[float], soc: FloatArray, potential_v: FloatArray, margin_v: float
+) -> FloatArray:
+    """How far a charge's potential fell below the margin around each grid SoC (V, >= 0).
+
+    Each sample counts for the two grid points around its SoC (the on-board
+    limit is read linearly between them); a grid point keeps the largest
+    shortfall of its samples, 0 where they all kept the margin.
+
+    Implements: SWR_PLAT_004
+    """
+    grid = np.asarray(soc_grid, dtype=np.float64)
+    shortfall = np.maximum(margin_v - np.asarray(potential_v, dtype=np.float64), 0.0)
+    left = np.clip(
+        np.searchsorted(grid, np.asarray(soc, dtype=np.float64), side="right") - 1,
+        0,
+        grid.size - 1,
+    )
+    result = np.zeros(grid.size)
+    np.maximum.at(result, left, shortfall)
+    np.maximum.at(result, np.minimum(left + 1, grid.size - 1), shortfall)
+    return result
+
+
+def lowered_limits(
+    currents_a: Sequence[float],
+    cube_row: FloatArray,
+    shortfall_v: FloatArray,
+    limits_a: FloatArray,
+) -> FloatArray:
+    """One temperature's limits lowered so that the steady potential rises by the shortfall.
+
+    ``cube_row`` is the temperature's (SoC, current) slab of the
+    constant-current charges. Where a grid point's shortfall is positive its
+    limit becomes the current at which the steady potential is the one at the
+    present limit plus the shortfall plus :data:`REFINE_EXTRA_V`
+    (:func:`limit_current`, linear in log-current): lowering the current
+    raises the potential at least as much as the steady charges say, since the
+    transient left by the earlier, higher currents shrinks with it. One call
+    lowers a limit to no less than :data:`REFINE_MAX_CUT` of it (the next
+    map-following charge shows whether that sufficed). Only ever lowers a
+    limit; a grid point without shortfall keeps its limit.
+
+    Implements: SWR_PLAT_004
+    """
+    monotone = monotone_in_current(np.asarray(cube_row, dtype=np.float64))
+    result = np.asarray(limits_a, dtype=np.float64).copy()
+    for point, shortfall in enumerate(np.asarray(shortfall_v, dtype=np.float64)):
+        if shortfall <= 0.0:
+            continue
+        target = _at_current(monotone[point], currents_a, float(result[point]))
+        wanted = target + float(shortfall) + REFINE_EXTRA_V
+        lowered = max(
+            limit_current(currents_a, monotone[point], wanted), REFINE_MAX_CUT * result[point]
+        )
+        result[point] = min(result[point], lowered)
+    return result
+
+
+@dataclass(frozen=True)
+class RefinePass:
+    """One map-following charge of :func:`refine_limits` at one temperature."""
+
+    temperature_degc: float
+    """Cell temperature (the cell is clamped to it)."""
+    index: int
+    """Pass number, from 1."""
+    min_potential_v: float
+    """Lowest anode potential of the charge."""
+    max_shortfall_v: float
+    """Largest shortfall below the margin (0 when the charge kept it)."""
+    duration_s: float
+    """Length of the charge (from SoC 0 to the end of the grid, or until the limit fell to 0)."""
+
+
+def _map_following_charge(  # noqa: PLR0913 - the charge's set-up
+    cell: PhysicsCell,
+    capacity_ah: float,
+    *,
+    temperature_degc: float,
+    soc_grid: Sequence[float],
+    limits_a: FloatArray,
+    step_s: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    """A charge from SoC 0 whose current, held ``step_s``, is the map's limit at its start.
+
+    The cell is clamped to ``temperature_degc`` as in the map's charges; the
+    limit is read linearly in SoC at the true SoC at the start of each step,
+    as the State of Function reads it. The charge ends where the terminal
+    voltage reaches the set's upper cut-off: beyond it the State of
+    Function's voltage limit (the CV phase) sets the current, not the map, and
+    a charge held at the map's current would drive the electrode past full
+    (its samples there are left out). Returns every kept sample's SoC,
+    current and potential, and the duration.
+    """
+    runner = _ChargeRunner(cell, cell.initial_state_for_soc(0.0, capacity_ah))
+    grid = np.asarray(soc_grid, dtype=np.float64)
+    end = float(grid[-1]) - 1e-3
+    socs: list[FloatArray] = []
+    currents: list[FloatArray] = []
+    potentials: list[FloatArray] = []
+    soc, elapsed = 0.0, 0.0
+    # loop-bound: each pass advances elapsed by step_s (else it breaks), up to _REFINE_MAX_S
+    while soc < end and elapsed < _REFINE_MAX_S:
+        current = float(np.interp(soc, grid, limits_a))
+        if current <= 1e-3:
+            break
+        solution = runner.step(-current, step_s, temperature_degc)
+        trace = -np.asarray(solution["Discharge capacity [A.h]"].entries) / capacity_ah
+        below = np.asarray(solution["Terminal voltage [V]"].entries) <= cell.max_voltage_v
+        potential = np.asarray(solution[POTENTIAL_VARIABLE].entries, dtype=np.float64)
+        socs.append(trace[below])
+        currents.append(np.full(int(below.sum()), current))
+        potentials.append(potential[below])
+        reached = float(solution["Time [s]"].entries[-1])
+        if not below.all() or reached < elapsed + step_s - 1e-6:  # upper cut-off or event
+            elapsed = reached
+            break
+        soc, elapsed = float(trace[-1]), reached
+    if not socs or not any(part.size for part in socs):
+        empty = np.zeros(0)
+        return empty, empty, empty, 0.0
+    return np.concatenate(socs), np.concatenate(currents), np.concatenate(potentials), elapsed
+
+
+def refine_limits(  # noqa: PLR0913 - the map's parts and the refinement's settings
+    cell: PhysicsCell,
+    capacity_ah: float,
+    *,
+    temperatures_degc: Sequence[float],
+    soc_grid: Sequence[float],
+    currents_a: Sequence[float],
+    cube_v: FloatArray,
+    limits_a: FloatArray,
+    margin_v: float,
+    step_s: float = REFINE_STEP_S,
+    passes: int = REFINE_PASSES,
+    progress: Progress | None = None,
+) -> tuple[FloatArray, list[RefinePass]]:
+    """Limits lowered until a charge that follows them keeps the margin (see the module doc).
+
+    ``cube_v`` is the stored (monotone, finite) potential cube of the
+    constant-current charges. At each temperature, up to ``passes`` charges
+    follow the row's limits (:func:`_map_following_charge`); after each one
+    that breaks the margin, the row is lowered where it fell short
+    (:func:`margin_shortfall`, :func:`lowered_limits`) and made
+    non-increasing in SoC again; the next pass checks the lowered row. The
+    table is then made monotone (:func:`monotone_limits`). Only ever lowers
+    a limit.
+
+    Implements: SWR_PLAT_004
+    """
+    report = progress or (lambda _message: None)
+    table = np.asarray(limits_a, dtype=np.float64).copy()
+    history: list[RefinePass] = []
+    for t_index, temperature in enumerate(temperatures_degc):
+        for index in range(1, passes + 1):
+            soc, _current, potential, duration = _map_following_charge(
+                cell,
+                capacity_ah,
+                temperature_degc=temperature,
+                soc_grid=soc_grid,
+                limits_a=table[t_index],
+                step_s=step_s,
+            )
+            if soc.size == 0:
+                break
+            seen = margin_shortfall(soc_grid, soc, potential, margin_v)
+            lowest = float(potential.min())
+            history.append(
+                RefinePass(float(temperature), index, lowest, float(seen.max()), duration)
+            )
+            report(
+                f"{temperature:g} degC, map-following charge {index}: lowest {lowest * 1000:.1f} mV"
+            )
+            if lowest >= margin_v:
+                break
+            lowered = lowered_limits(currents_a, cube_v[t_index], seen, table[t_index])
+            table[t_index] = np.minimum.accumulate(lowered)
+    return monotone_limits(table), history
+
+
 def build_plating_map(  # noqa: PLR0913 - the map's settings
     parameter_set: str,
     *,
@@ -286,6 +527,7 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
     margin_v: float = DEFAULT_MARGIN_V,
     c_rates: Sequence[float] = DEFAULT_C_RATES,
     soc_grid: Sequence[float] = SOC_GRID,
+    refine_passes: int = REFINE_PASSES,
     progress: Progress | None = None,
 ) -> PlatingMapResult:
     """Simulate the charges and build the validated map (see the module doc).
@@ -296,6 +538,8 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
         margin_v: the potential the limits keep, >= 0.
         c_rates: charge C-rates of the simulated charges, strictly increasing.
         soc_grid: SoC breakpoints.
+        refine_passes: map-following charges per temperature at most
+            (:func:`refine_limits`); 0 keeps the constant-current limits.
         progress: called with a message after each solve.
 
     Raises:
@@ -332,6 +576,20 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
             report(f"{temperature:g} degC, {rate:g}C")
     limits = limit_table(currents, cube, margin_v)
     stored = _stored_cube(cube)
+    history: list[RefinePass] = []
+    if refine_passes > 0:
+        limits, history = refine_limits(
+            cell,
+            capacity,
+            temperatures_degc=temperatures,
+            soc_grid=soc_grid,
+            currents_a=currents,
+            cube_v=stored,
+            limits_a=limits,
+            margin_v=margin_v,
+            passes=refine_passes,
+            progress=report,
+        )
     notes = f" {COMPLETION_NOTE}" if cell.completed_keys else ""
     document = {
         "margin_v": margin_v,
@@ -344,7 +602,8 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
             f"bms plating-map: PyBaMM {pybamm_version()} set {parameter_set}, DFN with lumped "
             f"thermal model, cell clamped to the ambient ({CHAMBER_HEAT_TRANSFER_W_PER_M2_K:g} "
             f"W/m2/K), constant-current charges from rest at SoC 0 at {rates} C "
-            f"({capacity:.4f} Ah, C/20 at 25 degC); potential: {POTENTIAL_VARIABLE}.{notes}"
+            f"({capacity:.4f} Ah, C/20 at 25 degC); potential: {POTENTIAL_VARIABLE}."
+            f"{refinement_note(REFINE_STEP_S, history)}{notes}"
         ),
     }
     plating = PlatingMap.model_validate_json(json.dumps(document))
@@ -354,7 +613,65 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
         runs=len(solve_s) + 1,
         build_s=time.perf_counter() - started,
         solve_s=solve_s,
+        refinement=tuple(history),
     )
+
+
+def refinement_note(step_s: float, history: Sequence[RefinePass]) -> str:
+    """The sentence a map's ``source`` gets for its map-following refinement ('' without)."""
+    if not history:
+        return ""
+    last: dict[float, RefinePass] = {}
+    for record in history:
+        last[record.temperature_degc] = record
+    shortfall = max(record.max_shortfall_v for record in history)
+    lowest = min(record.min_potential_v for record in last.values())
+    return (
+        f" Limits then lowered by map-following charges ({step_s:g} s steps, each at the "
+        f"limit at its start; at most {max(r.index for r in history)} charges per "
+        "temperature were needed): "
+        f"shortfall below the margin up to {shortfall * 1000:.1f} mV; lowest potential of "
+        f"the last charge over the temperatures {lowest * 1000:.1f} mV."
+    )
+
+
+def refine_plating_map(  # noqa: PLR0913 - the map and the refinement's settings
+    parameter_set: str,
+    plating: PlatingMap,
+    capacity_ah: float,
+    *,
+    step_s: float = REFINE_STEP_S,
+    passes: int = REFINE_PASSES,
+    progress: Progress | None = None,
+) -> tuple[PlatingMap, list[RefinePass]]:
+    """An existing map of ``parameter_set`` with its limits refined by :func:`refine_limits`.
+
+    ``capacity_ah`` is the capacity that defines the map's SoC (the chemistry
+    file's ``nominal_capacity_ah``). The cell is set up as in
+    :func:`build_plating_map`; the potential cube is the map's own.
+
+    Raises:
+        ValueError: unknown set, or a map the model rejects.
+    """
+    cell = PhysicsCell(parameter_set)
+    cell.set_heat_transfer(CHAMBER_HEAT_TRANSFER_W_PER_M2_K)
+    limits, history = refine_limits(
+        cell,
+        capacity_ah,
+        temperatures_degc=plating.temperature_breakpoints_degc,
+        soc_grid=plating.soc_breakpoints,
+        currents_a=plating.current_breakpoints_a,
+        cube_v=np.asarray(plating.anode_potential_v, dtype=np.float64),
+        limits_a=np.asarray(plating.max_charge_current_a, dtype=np.float64),
+        margin_v=plating.margin_v,
+        step_s=step_s,
+        passes=passes,
+        progress=progress,
+    )
+    document = json.loads(plating.model_dump_json())
+    document["max_charge_current_a"] = _floor(limits, 4).tolist()
+    document["source"] = plating.source + refinement_note(step_s, history)
+    return PlatingMap.model_validate_json(json.dumps(document)), history
 
 
 @dataclass(frozen=True)
@@ -371,6 +688,22 @@ class TruthSample:
     """Volume-averaged cell temperature at the end of the step."""
     min_potential_v: float
     """Lowest anode potential against lithium at the separator during the step."""
+
+
+@dataclass(frozen=True)
+class TruthTrace:
+    """The DFN's samples during one closed-loop step (arrays of equal length)."""
+
+    time_s: FloatArray
+    """Time since the start."""
+    soc: FloatArray
+    """True SoC (chemistry-file definition)."""
+    voltage_v: FloatArray
+    """Terminal voltage."""
+    temperature_degc: FloatArray
+    """Volume-averaged cell temperature."""
+    potential_v: FloatArray
+    """Anode potential against lithium at the separator."""
 
 
 class ChargeTruth:
@@ -413,6 +746,20 @@ class ChargeTruth:
 
     def step(self, current_a: float, dt_s: float, samples: int = 4) -> TruthSample:
         """Hold ``current_a`` (+ = discharge) for ``dt_s``; the state at its end."""
+        trace = self.step_trace(current_a, dt_s, samples)
+        return TruthSample(
+            time_s=float(trace.time_s[-1]),
+            soc=float(trace.soc[-1]),
+            voltage_v=float(trace.voltage_v[-1]),
+            temperature_degc=float(trace.temperature_degc[-1]),
+            min_potential_v=float(np.min(trace.potential_v)),
+        )
+
+    def step_trace(self, current_a: float, dt_s: float, samples: int) -> TruthTrace:
+        """Hold ``current_a`` (+ = discharge) for ``dt_s``; ``samples`` evenly spaced states.
+
+        The first sample is the step's start (under the new current), the last its end.
+        """
         solution = self._simulation.step(
             dt=dt_s,
             inputs={
@@ -423,14 +770,15 @@ class ChargeTruth:
             save=False,
             npts=samples,
         )
-        potential = solution[POTENTIAL_VARIABLE].entries
-        discharged = float(solution["Discharge capacity [A.h]"].entries[-1])
-        return TruthSample(
-            time_s=float(solution["Time [s]"].entries[-1]),
+        discharged = np.asarray(solution["Discharge capacity [A.h]"].entries, dtype=np.float64)
+        return TruthTrace(
+            time_s=np.asarray(solution["Time [s]"].entries, dtype=np.float64),
             soc=self._initial_soc - discharged / self._capacity_ah,
-            voltage_v=float(solution["Terminal voltage [V]"].entries[-1]),
-            temperature_degc=float(solution["Volume-averaged cell temperature [C]"].entries[-1]),
-            min_potential_v=float(np.min(potential)),
+            voltage_v=np.asarray(solution["Terminal voltage [V]"].entries, dtype=np.float64),
+            temperature_degc=np.asarray(
+                solution["Volume-averaged cell temperature [C]"].entries, dtype=np.float64
+            ),
+            potential_v=np.asarray(solution[POTENTIAL_VARIABLE].entries, dtype=np.float64),
         )
 
 

@@ -24,7 +24,7 @@ from bms.estimation._capacity import (
     initial_capacity_state,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
-from bms.estimation._plating import PlatingLimits, plating_limits
+from bms.estimation._plating import PlatingLimits, coulomb_soc_upper, plating_limits
 from bms.estimation._resistance import (
     ResistanceState,
     initial_resistance_state,
@@ -61,6 +61,7 @@ __all__ = [
     "SocFilterTuning",
     "SofLimits",
     "awtls_update",
+    "coulomb_soc_upper",
     "ekf_step",
     "initial_capacity_state",
     "initial_ekf_state",

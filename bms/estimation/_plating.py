@@ -11,7 +11,11 @@ both for every cell from its SoC estimate, its standard deviation and its
 temperature:
 
 * the **limit** is taken at the conservative end: the SoC moved up by
-  ``soc_sigmas`` standard deviations (the limit falls as SoC rises) and the
+  ``soc_sigmas`` standard deviations (the limit falls as SoC rises), or to a
+  second upper bound when that is higher (``soc_upper``, e.g.
+  :func:`coulomb_soc_upper`, the charge counted since a known start: LFP's
+  flat OCV can leave the filter's own bound below the truth while it
+  charges), and the
   colder of the two temperature breakpoints around the cell (the limit rises
   with temperature, so the colder row is the smaller), linear in SoC between
   breakpoints;
@@ -42,7 +46,7 @@ import numpy.typing as npt
 
 from bms.cell import PlatingMap
 
-__all__ = ["PlatingLimits", "plating_limits"]
+__all__ = ["PlatingLimits", "coulomb_soc_upper", "plating_limits"]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
@@ -142,6 +146,7 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
     temperature_degc: FloatArray,
     charge_current_a: float = 0.0,
     soc_sigmas: float = 3.0,
+    soc_upper: FloatArray | None = None,
 ) -> PlatingLimits:
     """Plating-limited charge current and plating margin of each cell (see the module doc).
 
@@ -154,6 +159,9 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
         temperature_degc: each cell's temperature.
         charge_current_a: charge current per cell (magnitude) the margin is estimated at.
         soc_sigmas: standard deviations added to the SoC at the conservative end.
+        soc_upper: another upper bound of each cell's SoC (e.g.
+            :func:`coulomb_soc_upper`); the conservative end is then the
+            larger of the two. None: the estimate's bound alone.
 
     Returns:
         The limits; the most conservative ones, with the reason, when the map
@@ -167,7 +175,10 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
         return _fallback(None, cells, "the chemistry has no plating map: charge limited to 0 A")
     if sigmas.size != cells or temperatures.size != cells:
         return _fallback(plating, cells, "SoC, sigma and temperature differ in length")
-    finite = (socs, sigmas, temperatures, np.array([charge_current_a, soc_sigmas]))
+    uppers = socs if soc_upper is None else np.asarray(soc_upper, dtype=np.float64).reshape(-1)
+    if uppers.size != cells:
+        return _fallback(plating, cells, "SoC upper bound differs in length")
+    finite = (socs, sigmas, temperatures, uppers, np.array([charge_current_a, soc_sigmas]))
     if not all(np.all(np.isfinite(values)) for values in finite):
         return _fallback(plating, cells, "a SoC, sigma, temperature or current is not finite")
     t_axis = np.asarray(plating.temperature_breakpoints_degc, dtype=np.float64)
@@ -182,7 +193,7 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
     current_axis = np.asarray(plating.current_breakpoints_a, dtype=np.float64)
     limits = np.asarray(plating.max_charge_current_a, dtype=np.float64)
     cube = np.asarray(plating.anode_potential_v, dtype=np.float64)
-    high_soc = np.clip(socs + abs(soc_sigmas) * np.abs(sigmas), 0.0, 1.0)
+    high_soc = np.clip(np.maximum(socs + abs(soc_sigmas) * np.abs(sigmas), uppers), 0.0, 1.0)
     t_index, t_weight = _segment(t_axis, temperatures)
     cold = t_index  # the colder breakpoint: the smaller limit (the map is monotone)
     at_top = t_weight >= 1.0  # exactly at the hottest breakpoint: that row
@@ -196,3 +207,37 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
     )
     margin = _along_current(at_estimate, current_axis, current)
     return PlatingLimits(limit, margin, np.minimum(lower, margin))
+
+
+def coulomb_soc_upper(  # noqa: PLR0913 - the bound's inputs
+    start_soc_upper: FloatArray | float,
+    *,
+    charged_ah: float,
+    elapsed_s: float,
+    capacity_ah: FloatArray | float,
+    gain_error: float,
+    offset_a: float,
+) -> FloatArray:
+    """An upper bound of each cell's SoC from the charge counted since a known start.
+
+    Implements: SWR_PLAT_002
+
+    ``start_soc_upper`` bounds the SoC at the start (e.g. the estimate plus
+    three standard deviations after a rest), ``charged_ah`` is the measured
+    net charge put in since then (charge positive), ``gain_error`` and
+    ``offset_a`` bound the current sensor's relative gain error and offset,
+    ``capacity_ah`` is a lower bound of each cell's capacity. The true charge
+    put in is then at most ``(charged_ah + offset_a * elapsed_s / 3600) /
+    (1 - gain_error)`` (``1 + gain_error`` when that is negative), whatever
+    the SoC filter believes: a bound that does not depend on the OCV, for a
+    chemistry whose flat OCV leaves the filter's own bound unreliable while
+    charging. Clamped to [0, 1]; NaN in, NaN out.
+    """
+    counted = charged_ah + abs(offset_a) * elapsed_s / 3600.0
+    gain = abs(gain_error)
+    scale = 1.0 / (1.0 - gain) if counted >= 0.0 else 1.0 / (1.0 + gain)
+    start = np.asarray(start_soc_upper, dtype=np.float64)
+    result: FloatArray = np.clip(
+        start + counted * scale / np.asarray(capacity_ah, dtype=np.float64), 0.0, 1.0
+    )
+    return np.atleast_1d(result)

@@ -147,6 +147,7 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
     rc_voltages_v: tuple[FloatArray, FloatArray],
     temperature_degc: FloatArray,
     plating_chemistry: Chemistry | None = None,
+    plating_soc_upper: FloatArray | None = None,
 ) -> PowerLimits:
     """Charge and discharge current and power limits of the pack over the horizon.
 
@@ -161,6 +162,9 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
         temperature_degc: each cell's temperature.
         plating_chemistry: the chemistry whose plating map caps the charge
             current (None: no plating cap).
+        plating_soc_upper: another upper bound of each cell's SoC for the
+            plating cap (:func:`bms.estimation.coulomb_soc_upper`); None: the
+            estimate plus ``soc_sigmas`` standard deviations alone.
 
     Returns:
         The limits; all zero when an input is not finite.
@@ -196,6 +200,7 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
             soc_sigma=soc_sigma,
             temperature_degc=temperature_degc,
             soc_sigmas=limits.soc_sigmas,
+            soc_upper=plating_soc_upper,
         )
         charge_a = min(charge_a, capped.min_cell_charge_current_a * parallel)
     discharge_a, charge_a = max(discharge_a, 0.0), max(charge_a, 0.0)
@@ -214,6 +219,7 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
         temperature_degc=temperature_degc,
         charge_current_a=charge_a / parallel,
         soc_sigmas=limits.soc_sigmas,
+        soc_upper=plating_soc_upper,
     )
     known = at_limit.margin_v.size > 0 and bool(np.all(np.isfinite(at_limit.margin_v)))
     return replace(

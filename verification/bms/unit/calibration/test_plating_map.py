@@ -9,7 +9,11 @@ does, the last good current before an unreached point); the limit table
 only ever lowered to be monotone (non-increasing in SoC, non-decreasing in
 temperature, hypothesis); a limit table whose currents keep a synthetic
 cell's potential above the margin; the lowest potential while charging of a
-drive cycle.
+drive cycle; the refinement by map-following charges: each sample's shortfall
+below the margin counted at the two grid points around it, limits lowered only
+where a charge fell short and by at least the current that raises the steady
+potential by the shortfall (hypothesis: never raised, at most halved), and the
+note the map's source gets.
 """
 
 import math
@@ -21,12 +25,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from bms.calibration._plating_map import (
+    REFINE_EXTRA_V,
+    REFINE_MAX_CUT,
+    RefinePass,
     limit_current,
     limit_table,
+    lowered_limits,
+    margin_shortfall,
     min_charge_margin,
     monotone_in_current,
     monotone_limits,
     potential_on_grid,
+    refinement_note,
 )
 from bms.cell import PlatingMap
 from verification.hypothesis_profiles import examples
@@ -141,3 +151,68 @@ def test_min_charge_margin_looks_at_charging_samples_only() -> None:
     potential = np.array([-0.5, 0.04, -0.3, 0.02, -0.9])
     assert min_charge_margin(current, potential) == 0.02
     assert min_charge_margin(np.array([1.0, 0.0]), np.array([0.1, 0.1])) is None
+
+
+@pytest.mark.verifies("SWR_PLAT_004")
+def test_shortfall_counts_at_both_grid_points_around_a_sample() -> None:
+    grid = (0.0, 0.5, 1.0)
+    soc = np.array([0.1, 0.6, 0.7, 1.0])
+    potential = np.array([0.05, 0.004, 0.008, 0.02])
+    shortfall = margin_shortfall(grid, soc, potential, 0.01)
+    assert shortfall.tolist() == pytest.approx([0.0, 0.006, 0.006])
+    assert not margin_shortfall(grid, soc, potential + 0.01, 0.01).any()
+
+
+def _linear_row(socs: tuple[float, ...]) -> np.ndarray:
+    return np.array([[0.15 - 0.1 * s - 0.01 * i for i in CURRENTS] for s in socs])
+
+
+@pytest.mark.verifies("SWR_PLAT_004")
+def test_lowered_limit_raises_the_steady_potential_by_the_shortfall() -> None:
+    socs = (0.0, 0.5, 1.0)
+    row = _linear_row(socs)
+    limits = np.array([8.0, 7.0, 4.0])
+    shortfall = np.array([0.0, 0.0, 0.015])
+    lowered = lowered_limits(CURRENTS, row, shortfall, limits)
+    assert lowered[:2].tolist() == limits[:2].tolist()  # no shortfall: unchanged
+    steady_before = 0.15 - 0.1 - 0.01 * 4.0
+    steady_after = 0.15 - 0.1 - 0.01 * lowered[2]
+    # the chord in log-current errs low, so the potential rises at least this much
+    assert steady_after >= steady_before + 0.015 + REFINE_EXTRA_V - 1e-12
+    assert lowered[2] < limits[2]
+
+
+@pytest.mark.verifies("SWR_PLAT_004")
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    arrays(np.float64, (3,), elements=st.floats(0.0, 8.0)),
+    arrays(np.float64, (3,), elements=st.floats(0.0, 0.2)),
+)
+def test_lowered_limits_never_raise_a_limit(limits: np.ndarray, shortfall: np.ndarray) -> None:
+    lowered = lowered_limits(CURRENTS, _linear_row((0.0, 0.5, 1.0)), shortfall, limits)
+    assert np.all(lowered <= limits)
+    assert np.all(lowered >= REFINE_MAX_CUT * limits)  # at most halved per pass
+    assert np.array_equal(lowered[shortfall <= 0.0], limits[shortfall <= 0.0])
+
+
+@pytest.mark.verifies("SWR_PLAT_004")
+def test_refinement_note_reports_the_last_charges() -> None:
+    assert refinement_note(10.0, []) == ""
+    history = [
+        RefinePass(0.0, 1, -0.004, 0.014, 3000.0),
+        RefinePass(0.0, 2, 0.012, 0.0, 3300.0),
+        RefinePass(25.0, 1, 0.011, 0.0, 1500.0),
+    ]
+    note = refinement_note(10.0, history)
+    assert "10 s steps" in note
+    assert "at most 2 charges per temperature" in note
+    assert "up to 14.0 mV" in note
+    assert "11.0 mV" in note  # the lowest of the last charges, not the first one's -4 mV
+
+
+@pytest.mark.verifies("SWR_PLAT_004")
+def test_a_pass_at_most_halves_a_limit() -> None:
+    row = _linear_row((0.0, 0.5, 1.0))
+    limits = np.array([8.0, 6.0, 4.0])
+    lowered = lowered_limits(CURRENTS, row, np.array([0.0, 0.0, 0.5]), limits)
+    assert lowered[2] == REFINE_MAX_CUT * limits[2]  # the chord alone would ask for 0 A

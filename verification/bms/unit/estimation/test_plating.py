@@ -12,7 +12,10 @@ the State of Function's charge current never exceeds the map's limit times
 the parallel count (hypothesis) and leaves the discharge limit alone; a
 chemistry without a map, a temperature outside the map and a non-finite
 input give the most conservative charge limit with the reason, never an
-exception.
+exception; a second SoC upper bound (the coulomb-counted one) only ever
+lowers the limit and is used when it is the higher bound, in the estimate
+and in the State of Function; the coulomb-counted bound contains the true SoC
+for any current within the sensor's gain and offset bounds (hypothesis).
 """
 
 import math
@@ -25,7 +28,7 @@ from scipy.interpolate import RegularGridInterpolator
 
 from bms.cell import cell_model
 from bms.config import load_config
-from bms.estimation import plating_limits, sof_limits, state_of_function
+from bms.estimation import coulomb_soc_upper, plating_limits, sof_limits, state_of_function
 from bms.estimation._sof import PowerLimits
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.estimation.plating_fixture import (
@@ -249,3 +252,84 @@ def test_mismatched_lengths_fall_back_without_raising() -> None:
     assert result.fallback_reason is not None
     assert result.cell_charge_current_a.shape == (2,)
     assert result.min_cell_charge_current_a == TABLE.min()
+
+
+@pytest.mark.verifies("SWR_PLAT_002")
+@settings(max_examples=examples(100), deadline=None)
+@given(soc=socs, sigma=sigmas, temperature=temperatures, upper=socs)
+def test_a_second_soc_bound_only_lowers_the_limit(
+    soc: float, sigma: float, temperature: float, upper: float
+) -> None:
+    alone, _, lower_alone = _one(soc, sigma, temperature, 1.0)
+    both = plating_limits(
+        MAP,
+        soc=np.array([soc]),
+        soc_sigma=np.array([sigma]),
+        temperature_degc=np.array([temperature]),
+        charge_current_a=1.0,
+        soc_upper=np.array([upper]),
+    )
+    assert both.fallback_reason is None
+    assert both.cell_charge_current_a[0] <= alone + 1e-12
+    assert both.margin_lower_v[0] <= lower_alone + 1e-12
+    high = min(max(soc + 3.0 * sigma, upper), 1.0)
+    assert potential_v(temperature, high, float(both.cell_charge_current_a[0])) >= MARGIN_V - 1e-9
+
+
+@pytest.mark.verifies("SWR_PLAT_003")
+def test_sof_uses_the_higher_soc_bound() -> None:
+    plain = _sof(10.0, 0.3)
+    bounded = state_of_function(
+        MODEL,
+        LIMITS,
+        soc=np.full(CELLS, 0.3),
+        soc_sigma=np.full(CELLS, 0.01),
+        rc_voltages_v=(np.zeros(CELLS), np.zeros(CELLS)),
+        temperature_degc=np.full(CELLS, 10.0),
+        plating_chemistry=CHEMISTRY,
+        plating_soc_upper=np.full(CELLS, 0.6),
+    )
+    expected = float(np.interp(0.6, SOC, TABLE[TEMPERATURES.index(0.0)]))
+    assert bounded.charge_current_a == pytest.approx(expected * CONFIG.pack.parallel_count)
+    assert bounded.charge_current_a < plain.charge_current_a
+
+
+@pytest.mark.verifies("SWR_PLAT_003", method="fault_injection")
+def test_a_bad_second_soc_bound_falls_back() -> None:
+    for upper in (np.full(1, 0.5), np.array([0.5, math.nan])):
+        result = plating_limits(
+            MAP,
+            soc=np.full(2, 0.5),
+            soc_sigma=np.zeros(2),
+            temperature_degc=np.full(2, 25.0),
+            soc_upper=upper,
+        )
+        assert result.fallback_reason is not None
+        assert result.min_cell_charge_current_a == TABLE.min()
+
+
+@pytest.mark.verifies("SWR_PLAT_002")
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    start=st.floats(0.0, 0.9),
+    true_a=st.floats(-10.0, 10.0),
+    gain=st.floats(-0.005, 0.005),
+    offset=st.floats(-0.05, 0.05),
+    hours=st.floats(0.0, 2.0),
+)
+def test_coulomb_bound_contains_the_true_soc(
+    start: float, true_a: float, gain: float, offset: float, hours: float
+) -> None:
+    capacity = 5.0
+    measured_in = (true_a * (1.0 + gain) + offset) * hours  # charge positive
+    bound = coulomb_soc_upper(
+        start,
+        charged_ah=measured_in,
+        elapsed_s=hours * 3600.0,
+        capacity_ah=capacity,
+        gain_error=0.005,
+        offset_a=0.05,
+    )
+    true_soc = start + true_a * hours / capacity
+    assert bound.shape == (1,)
+    assert bound[0] >= min(max(true_soc, 0.0), 1.0) - 1e-9
