@@ -4,12 +4,25 @@ Layer 2 (sources), the Sphinx side of :mod:`safety_case.needs`. sphinx-needs
 stays the only reader of the sources: this module runs its ``needs`` builder
 (a subclass of it) in the calling process on Sphinx's persistent
 environment, so that a re-export after editing one file re-reads that file
-only and pays no interpreter start-up. Two things differ from the stock
-builder, and neither changes what it reports:
+only and pays no interpreter start-up. These things differ from the stock
+builder, and none changes what it reports:
 
 - ``needs.json`` is serialised with the standard library's one-shot encoder
   (``json.dumps``, implemented in C) instead of the streaming ``json.dump``
-  (pure Python): the same bytes, several times faster.
+  (pure Python): the same bytes, several times faster. A caller that reads
+  the needs in the same process can skip the file: the builder hands over
+  the very object it would serialise (:attr:`Built.needs_list`, its values
+  made JSON's types, so it equals the file read back) and writes
+  ``needs.json`` only when asked.
+- sphinx-needs' frozen dataclasses (about four per need in the pickled
+  environment) pickle through faster state functions that give the same
+  bytes (:func:`fast_dataclass_state`).
+- sphinx-needs emits two events with the whole needs dictionary as their
+  argument, and Sphinx ``repr``-s every event's arguments for a debug log
+  line (10,000 needs: about 1 s). From the write phase on, the dictionary
+  is a subclass whose ``repr`` is its size; it pickles as a plain ``dict``.
+- The builder's own ``needs_builder_filter`` default (``is_external==False``)
+  is applied in one pass instead of through an index of all needs.
 - A first build reads the documents in as many processes as there are
   cores (Sphinx's ``-j auto``; sphinx-needs merges their needs): a cold
   export of 10,000 needs on two cores takes about 31 s instead of 38 s. A
@@ -31,9 +44,27 @@ sphinx-needs keeps process-wide registries; it clears them when an
 application is set up, so builds in one process are fine one after another
 (as here), not interleaved.
 
+:class:`NeedsApp` keeps one application for repeated builds (``safety-case
+check --watch``): a re-build then pays neither Sphinx's start nor the
+environment's unpickling. One application lives in a process at a time
+(docutils and sphinx-needs keep process-wide registries): making one drops
+the application another :class:`NeedsApp` kept, which then makes a new one
+for its next build. sphinx-needs supports re-building with one
+application (it releases its data locks when a build finishes, for esbonio);
+its post-processing recomputes back links, link checks and link order from
+the links, so running it again over needs it processed before gives the
+same result. Two of its steps change a need for good and are not repeatable
+(``needextend`` and dynamic functions, ``[[...]]``): with either in the
+sources :class:`NeedsApp` starts a new application for every build. A kept
+application's re-builds do not pickle the environment (about 1 s for 10,000
+needs); it is saved, with the validation state that belongs to it, when the
+application is closed (:func:`_env_pickle_deferred`, :func:`_save`).
+
 ASIL: tool (ISO 26262-8 clause 11); no requirement of the item.
 """
 
+import builtins
+import dataclasses
 import hashlib
 import io
 import json
@@ -43,14 +74,18 @@ import re
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.builders import Builder
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import docutils_namespace, patch_docutils
+from sphinx_needs import need_item
 from sphinx_needs.builder import NeedsBuilder
 from sphinx_needs.config import NeedsSphinxConfig
 from sphinx_needs.data import SphinxNeedsData
@@ -63,7 +98,7 @@ from sphinx_needs.schema.reporting import (
     get_json_formatted_warnings,
 )
 
-__all__ = ["BUILDER", "build", "setup"]
+__all__ = ["BUILDER", "Built", "NeedsApp", "build", "fast_dataclass_state", "setup"]
 
 BUILDER = "safety_case_needs"
 """Name of the builder: sphinx-needs' ``needs`` builder with the two changes above."""
@@ -76,43 +111,219 @@ runs, so the results cannot travel in it; the file is deleted when a build
 starts and written when its validation completes, so it never outlives the
 environment it describes."""
 _DYNAMIC = re.compile(r"\[\[")
+_NOT_REPEATABLE = re.compile(r"\[\[|needextend::")
+"""A dynamic function or a ``needextend``: post-processing changes the needs for good."""
 _LOGGER = logging.getLogger(__name__)
 
 
-def build(source_dir: Path, out_dir: Path) -> tuple[set[str], str]:
-    """Run the builder on ``source_dir`` in this process.
+@dataclass(frozen=True)
+class Built:
+    """What one build produced."""
 
-    Returns:
-        The names of the documents Sphinx read (added or changed) and the
-        text of the warnings it wrote, one ``path:line: WARNING: ... [type]``
-        entry per warning, as ``sphinx-build -w`` writes them.
+    read: set[str]
+    """Names of the documents Sphinx read (added or changed)."""
+    warnings: str
+    """Text of the warnings it wrote, one ``path:line: WARNING: ... [type]`` entry per
+    warning, as ``sphinx-build -w`` writes them."""
+    needs_list: dict[str, Any]
+    """The content of ``needs.json`` (written to the file or not), in JSON's types."""
+
+
+def build(source_dir: Path, out_dir: Path, *, write_json: bool = True) -> Built:
+    """Run the builder on ``source_dir`` in this process (a new application).
+
+    Args:
+        source_dir: folder of the sources.
+        out_dir: output folder (``doctrees`` inside it holds the environment).
+        write_json: write ``needs.json``; without it the export is only returned.
     """
-    status, log = io.StringIO(), io.StringIO()
-    read: set[str] = set()
+    with NeedsApp(source_dir, out_dir) as app:
+        return app.build(write_json=write_json)
 
-    def note_read(_app: Sphinx, _env: BuildEnvironment, docnames: list[str]) -> None:
-        read.update(docnames)
 
-    with warnings.catch_warnings(), patch_docutils(None), docutils_namespace():
-        # as in a separate sphinx-build process: deprecations inside Sphinx and
-        # sphinx-needs are theirs to fix, not errors of the export
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
+class NeedsApp:
+    """A Sphinx application with the builder, kept for repeated builds of one project.
+
+    The first :meth:`build` creates the application (loading the pickled
+    environment when there is one); the next ones re-use it, so they re-read
+    the changed documents without starting Sphinx or unpickling the
+    environment again (see the module's docstring for when a new application
+    is made each time instead).
+    """
+
+    def __init__(self, source_dir: Path, out_dir: Path, *, defer_save: bool = False) -> None:
+        self.source_dir = source_dir
+        self.out_dir = out_dir
+        self.defer_save = defer_save
+        """Save the environment (and the validation's state) of re-builds at :meth:`close`."""
+        self._unsaved = False
+        self._app: Sphinx | None = None
+        self._log = io.StringIO()
+        self._read: set[str] = set()
+        self._namespace = ExitStack()
+        """docutils' registries as the application's setup filled them (its directives)."""
+
+    def __enter__(self) -> "NeedsApp":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def build(self, *, write_json: bool = True) -> Built:
+        """Build (re-using the application when that is sound); see :func:`build`."""
+        if self._app is not None and not _reusable(self._app):
+            self.close()
+        self._read.clear()
+        self._log.seek(0)
+        self._log.truncate()
+        with warnings.catch_warnings():
+            # as in a separate sphinx-build process: deprecations inside Sphinx and
+            # sphinx-needs are theirs to fix, not errors of the export
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            # the first build saves as Sphinx does; re-builds of the kept application defer
+            defer = self.defer_save and self._app is not None
+            app = self._app if self._app is not None else self._create()
+            builder = app.builder
+            assert isinstance(builder, SafetyNeedsBuilder)
+            builder.write_json = write_json
+            builder.exported = None
+            builder.defer_save = defer
+            try:
+                with _env_pickle_deferred(app.env) if defer else nullcontext():
+                    app.build()
+            except BaseException:
+                self._unsaved = False  # nothing consistent to save
+                self.close()  # a failed build leaves the application in no known state
+                raise
+            self._unsaved = self._unsaved or defer
+            exported = builder.take_export()
+            app.parallel = 1  # a re-build reads a few documents: no processes to fork
+            self._app = app
+        if exported is None:
+            raise RuntimeError("the needs builder exported nothing")
+        return Built(set(self._read), self._log.getvalue(), exported)
+
+    def close(self) -> None:
+        """Save what was deferred, drop the application, restore docutils' registries."""
+        global _ACTIVE  # noqa: PLW0603
+        if _ACTIVE is self:
+            _ACTIVE = None
+        if self._app is not None and self._unsaved:
+            _save(self._app)
+        self._unsaved = False
+        self._app = None
+        self._namespace.close()
+
+    def _create(self) -> Sphinx:
+        # one application at a time in a process (the registries of docutils and
+        # sphinx-needs are process-wide): another one kept is dropped
+        global _ACTIVE  # noqa: PLW0603 (the one application alive in this process)
+        if _ACTIVE is not None and _ACTIVE is not self:
+            _ACTIVE.close()
+        _ACTIVE = self
+        # the application registers its directives in docutils' registries: they stay
+        # there, for its later builds, until close()
+        self._namespace.enter_context(patch_docutils(None))
+        self._namespace.enter_context(docutils_namespace())
         app = Sphinx(
-            srcdir=str(source_dir),
+            srcdir=str(self.source_dir),
             confdir=None,
-            outdir=str(out_dir),
-            doctreedir=str(out_dir / "doctrees"),
+            outdir=str(self.out_dir),
+            doctreedir=str(self.out_dir / "doctrees"),
             buildername=BUILDER,
             confoverrides={"extensions": ["safety_case._needs_build"]},
-            status=status,
-            warning=log,
+            status=io.StringIO(),
+            warning=self._log,
             freshenv=False,
-            parallel=_processes(out_dir / "doctrees"),
+            parallel=_processes(self.out_dir / "doctrees"),
         )
-        app.connect("env-before-read-docs", note_read)
-        app.build()
-    return read, log.getvalue()
+        app.connect("env-before-read-docs", self._note_read)
+        return app
+
+    def _note_read(self, _app: Sphinx, _env: BuildEnvironment, docnames: list[str]) -> None:
+        self._read.update(docnames)
+
+
+_ACTIVE: NeedsApp | None = None
+"""The :class:`NeedsApp` whose application is alive (docutils holds its directives)."""
+
+
+@contextmanager
+def _env_pickle_deferred(env: BuildEnvironment) -> Iterator[None]:
+    """While building: Sphinx neither writes nor truncates its environment pickle.
+
+    Sphinx pickles the environment after the read phase of every build that
+    read a document (``Builder.build``, which cannot be overridden): about
+    1 s for 10,000 needs. An application kept for many builds saves it once,
+    when it is closed (:func:`_save`). Only that one file is skipped; the
+    doctrees and everything else Sphinx pickles go through. Should the
+    process die before, the file on disk is the last one saved, consistent
+    with itself (Sphinx re-reads every document changed since), and no
+    validation state belongs to it, so the next build validates every need.
+    """
+    from sphinx import builders  # noqa: PLC0415
+
+    namespace = vars(builders)
+    target = (Path(env.doctreedir) / ENV_PICKLE_FILENAME).resolve()
+    real_pickle = namespace["pickle"]
+    sink = io.BytesIO()
+
+    class _Pickle:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_pickle, name)
+
+        @staticmethod
+        def dump(obj: Any, file: Any, *args: Any, **kwargs: Any) -> None:
+            if obj is env and file is sink:
+                return
+            real_pickle.dump(obj, file, *args, **kwargs)
+
+    def opener(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "wb" and Path(file).resolve() == target:
+            return nullcontext(sink)
+        return builtins.open(file, mode, *args, **kwargs)  # noqa: PTH123 (as Sphinx calls it)
+
+    namespace["pickle"] = _Pickle()
+    namespace["open"] = opener
+    try:
+        yield
+    finally:
+        namespace["pickle"] = real_pickle
+        namespace.pop("open", None)
+
+
+def _save(app: Sphinx) -> None:
+    """Pickle the kept application's environment and write its validation state.
+
+    The environment is written to a new file that replaces the old one, then
+    the state that belongs to it; a state without its environment never exists.
+    """
+    env = app.env
+    env.__dict__.pop("_needs_view", None)  # derived; rebuilt by the next build
+    doctrees = Path(env.doctreedir)
+    (doctrees / _STATE_FILE).unlink(missing_ok=True)  # it belongs to the environment replaced
+    partial = doctrees / f"{ENV_PICKLE_FILENAME}.partial"
+    with partial.open("wb") as file:
+        pickle.dump(env, file, pickle.HIGHEST_PROTOCOL)
+    partial.replace(doctrees / ENV_PICKLE_FILENAME)
+    builder = app.builder
+    if isinstance(builder, SafetyNeedsBuilder) and builder.previous is not None:
+        (doctrees / _STATE_FILE).write_bytes(pickle.dumps(builder.previous))
+
+
+def _reusable(app: Sphinx) -> bool:
+    """Whether a built application can build again (no step that changes a need for good)."""
+    if SphinxNeedsData(app.env).get_or_create_extends():
+        return False
+    return not _sources_match(Path(app.srcdir), _NOT_REPEATABLE)
+
+
+def _sources_match(source: Path, pattern: re.Pattern[str]) -> bool:
+    return any(
+        pattern.search(path.read_text(encoding="utf-8", errors="replace"))
+        for path in source.rglob("*.rst")
+    )
 
 
 def _processes(doctree_dir: Path) -> int:
@@ -124,9 +335,45 @@ def _processes(doctree_dir: Path) -> int:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Load the toolkit's extension and register :class:`SafetyNeedsBuilder`."""
+    fast_dataclass_state(need_item)
     app.setup_extension("safety_case.sphinx")
     app.add_builder(SafetyNeedsBuilder)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def fast_dataclass_state(module: ModuleType) -> list[type]:
+    """Give ``module``'s frozen slotted dataclasses a faster pickle state; return them.
+
+    Python 3.11 gives such a class ``__getstate__``/``__setstate__`` functions
+    that call :func:`dataclasses.fields` for every object (a third of the
+    time of pickling and unpickling an environment of 10,000 needs, which
+    holds about four of them per need). The replacements produce and accept
+    the same state, the list of the field values in field order, from the
+    field names read once: the pickles are the same bytes. Classes whose
+    functions are not the standard library's are left alone.
+    """
+    patched = []
+    for cls in vars(module).values():
+        if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+            continue
+        own = cls.__dict__
+        if own.get("__getstate__") is not getattr(dataclasses, "_dataclass_getstate", None):
+            continue
+        if own.get("__setstate__") is not getattr(dataclasses, "_dataclass_setstate", None):
+            continue
+        names = tuple(f.name for f in dataclasses.fields(cls))
+
+        def getstate(self: object, names: tuple[str, ...] = names) -> list[Any]:
+            return [getattr(self, name) for name in names]
+
+        def setstate(self: object, state: list[Any], names: tuple[str, ...] = names) -> None:
+            for name, value in zip(names, state, strict=False):
+                object.__setattr__(self, name, value)
+
+        cls.__getstate__ = getstate  # type: ignore[method-assign]
+        cls.__setstate__ = setstate  # type: ignore[attr-defined]
+        patched.append(cls)
+    return patched
 
 
 class SafetyNeedsBuilder(NeedsBuilder):
@@ -137,8 +384,14 @@ class SafetyNeedsBuilder(NeedsBuilder):
     def init(self) -> None:
         """Replace sphinx-needs' whole-project schema validation by :meth:`validate`."""
         super().init()
+        self.write_json = True
+        """Whether :meth:`finish` writes ``needs.json`` (it always sets :attr:`exported`)."""
+        self.defer_save = False
+        """Whether the validation state waits for the environment's save (:class:`NeedsApp`)."""
+        self.exported: dict[str, Any] | None = None
+        """The content of ``needs.json`` of the last build, in JSON's types."""
         self.touched: set[str] = set()
-        """Documents read or purged (changed or removed) by this build."""
+        """Documents read or purged (changed or removed) since the last validation."""
         state = Path(self.doctreedir) / _STATE_FILE
         self.previous: dict[str, Any] | None = None
         """The last validation's results, when they belong to the environment."""
@@ -150,6 +403,8 @@ class SafetyNeedsBuilder(NeedsBuilder):
             state.unlink()  # rewritten only by a validation that completes
         self.events.connect("env-purge-doc", self._note_purged, priority=500)
         self.events.connect("env-before-read-docs", self._note_read, priority=500)
+        # first of the write phase: sphinx-needs post-processes at "write-started"
+        self.events.connect("write-started", self._quiet_needs, priority=0)
         for listener in list(self.events.listeners.get("write-started", [])):
             if listener.handler is process_schemas:
                 self.events.disconnect(listener.id)
@@ -158,19 +413,37 @@ class SafetyNeedsBuilder(NeedsBuilder):
     def _note_purged(self, _app: Sphinx, _env: BuildEnvironment, docname: str) -> None:
         self.touched.add(docname)
 
-    def _note_read(self, _app: Sphinx, _env: BuildEnvironment, docnames: list[str]) -> None:
+    def _note_read(self, _app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
         self.touched.update(docnames)
+        # a re-build with the same application: the last build's view and its indexes
+        # describe the needs before this read
+        env.__dict__.pop("_needs_view", None)
+
+    def _quiet_needs(self, app: Sphinx, _builder: Builder) -> None:
+        """Before post-processing: the needs dictionary as :class:`_QuietNeeds`."""
+        env = app.env
+        env.__dict__.pop("_needs_view", None)
+        data = SphinxNeedsData(env)
+        if not data.needs_is_post_processed and type(data._env_needs) is dict:
+            env._needs_all_needs = _QuietNeeds(data._env_needs)  # type: ignore[attr-defined]
 
     def validate(self, app: Sphinx, builder: Builder) -> None:
-        """:func:`_validate` with this build's documents and the previous results."""
-        state = _validate(app, builder, self.previous, self.touched)
+        """:func:`_validate` with the documents touched since the last one, and its results."""
+        previous, self.previous = self.previous, None
+        state = _validate(app, builder, previous, self.touched)
+        self.touched = set()
         if state is not None:
-            (Path(self.doctreedir) / _STATE_FILE).write_bytes(pickle.dumps(state))
+            if not self.defer_save:
+                (Path(self.doctreedir) / _STATE_FILE).write_bytes(pickle.dumps(state))
+            self.previous = state
+
+    def take_export(self) -> dict[str, Any] | None:
+        """The last build's :attr:`exported`, handed over (the builder keeps no reference)."""
+        exported, self.exported = self.exported, None
+        return exported
 
     def finish(self) -> None:
-        """``NeedsBuilder.finish`` with ``needs.json`` written by the one-shot encoder."""
-        from sphinx_needs.filter_common import filter_needs_view  # noqa: PLC0415
-
+        """``NeedsBuilder.finish`` with ``needs.json`` written by the one-shot encoder, or not."""
         needs = SphinxNeedsData(self.env).get_needs_view()
         needs_config = NeedsSphinxConfig(self.env.config)
         version = getattr(self.env.config, "version", "unset")
@@ -178,17 +451,88 @@ class SafetyNeedsBuilder(NeedsBuilder):
         if needs_config.file:
             needs_list.load_json(needs_config.file)
         needs_list.wipe_version(version)
-        filtered = filter_needs_view(
-            needs,
-            needs_config,
-            needs_config.builder_filter,
-            append_warning="(from need_builder_filter)",
-        )
-        for need in filtered:
+        for need in _builder_filter(needs, needs_config):
             needs_list.add_need(version, need)
-        # NeedsList.write_json is json.dump(..., sort_keys=True); dump_json the same via dumps
-        (Path(self.outdir) / "needs.json").write_text(needs_list.dump_json(), encoding="utf-8")
+        if self.write_json:
+            # NeedsList.write_json is json.dump(..., sort_keys=True); dump_json the same
+            text = needs_list.dump_json()
+            (Path(self.outdir) / "needs.json").write_text(text, encoding="utf-8")
+        else:
+            needs_list._finalise()  # what dump_json does before serialising
+        content: dict[str, Any] = dict(needs_list.needs_list)
+        for need_dict in content["versions"][version]["needs"].values():
+            _to_json_types(need_dict)
+        self.exported = content
         _LOGGER.info("Needs successfully exported")
+
+
+_DEFAULT_FILTER = "is_external==False"
+"""sphinx-needs' default ``needs_builder_filter``."""
+
+
+def _builder_filter(needs: Any, config: NeedsSphinxConfig) -> list[Any]:
+    """The needs the builder exports (``needs_builder_filter``), in the view's order.
+
+    sphinx-needs answers its default filter from an index of ``is_external``
+    values it builds over all needs first (about 0.3 s for 10,000); the same
+    selection, by the same key equality, is one pass. Any other filter is
+    sphinx-needs' own.
+    """
+    if config.builder_filter == _DEFAULT_FILTER:
+        return [need for need in needs.values() if need["is_external"] == False]  # noqa: E712
+    from sphinx_needs.filter_common import filter_needs_view  # noqa: PLC0415
+
+    return filter_needs_view(
+        needs, config, config.builder_filter, append_warning="(from need_builder_filter)"
+    )
+
+
+class _QuietNeeds(dict[str, Any]):
+    """The needs dictionary, with a ``repr`` that does not format 10,000 needs.
+
+    Sphinx ``repr``-s the arguments of every event it emits, for a debug log
+    line; sphinx-needs passes this dictionary to two of its events. It
+    pickles as a plain ``dict``, so no environment depends on this class.
+    """
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} needs>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (), None, None, iter(self.items()))
+
+
+def _to_json_types(need: dict[str, Any]) -> None:
+    """Make one exported need's values what ``json.loads(json.dumps(...))`` gives back.
+
+    In place (the builder made the dictionary for the export): a tuple becomes
+    a list (sphinx-needs keeps ``sections`` as one), a key that is no text
+    becomes JSON's text for it; text, numbers, booleans and ``None`` stay.
+    """
+    for key, value in need.items():
+        kind = type(value)
+        if kind in _SCALARS or ((kind is list or kind is dict) and not value):
+            continue
+        if kind is list and all(type(item) is str for item in value):
+            continue
+        need[key] = _json_types(value)
+
+
+def _json_types(value: Any) -> Any:
+    """``value`` as ``json.loads(json.dumps(value))`` gives it (tuples as lists, keys as text)."""
+    if isinstance(value, dict):
+        return {
+            (key if isinstance(key, str) else json.loads(json.dumps({key: 0})).popitem()[0]): (
+                item if type(item) in _SCALARS else _json_types(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [item if type(item) in _SCALARS else _json_types(item) for item in value]
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _validate(
@@ -211,7 +555,7 @@ def _validate(
     type_schemas = list(data.get_resolved_schemas() or [])
     schema = data.get_schema()
     needs = data.get_needs_view()
-    selected, results = _select(app, needs, previous, touched)
+    selected, results = _select(app, needs, previous, touched, _schema_key(app))
     subset = _Subset(needs, sorted(selected))
     need_2_warnings: dict[str, list[Any]] = {}
     for key, found in validate_field_link_schemas(config, schema, subset).items():  # type: ignore[arg-type]
@@ -241,6 +585,7 @@ def _validate(
             results[need_id] = (log, entries)
     _report(app, results, len(needs), time.perf_counter() - start)
     _LOGGER.info("Schema validation: %d of %d needs validated", len(selected), len(needs))
+    # after validating: validation fills caches that the key sees, as the next build's will be
     return {"results": results, "by_doc": _by_doc(needs), "key": _schema_key(app)}
 
 
@@ -256,16 +601,16 @@ def _by_doc(needs: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def _select(
-    app: Sphinx, needs: Mapping[str, Any], previous: dict[str, Any] | None, touched: set[str]
+    app: Sphinx,
+    needs: Mapping[str, Any],
+    previous: dict[str, Any] | None,
+    touched: set[str],
+    key: str,
 ) -> tuple[set[str], _Results]:
     """The needs to validate, and the results carried over for the others."""
     data = SphinxNeedsData(app.env)
     type_schemas = list(data.get_resolved_schemas() or [])
-    if (
-        previous is None
-        or previous.get("key") != _schema_key(app)
-        or _whole_project_needed(app, type_schemas)
-    ):
+    if previous is None or previous.get("key") != key or _whole_project_needed(app, type_schemas):
         return set(needs), {}
     by_doc = _by_doc(needs)
     old_by_doc: dict[str, list[str]] = previous["by_doc"]
@@ -343,11 +688,7 @@ def _whole_project_needed(app: Sphinx, type_schemas: Sequence[Mapping[str, Any]]
         return True
     if "network_back" in json.dumps(list(type_schemas), default=str):
         return True
-    source = Path(app.srcdir)
-    return any(
-        _DYNAMIC.search(path.read_text(encoding="utf-8", errors="replace"))
-        for path in source.rglob("*.rst")
-    )
+    return _sources_match(Path(app.srcdir), _DYNAMIC)
 
 
 def _network_depth(type_schemas: Iterable[Any]) -> int:

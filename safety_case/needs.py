@@ -6,17 +6,42 @@ parsing reStructuredText itself. The build runs in the calling process
 (:mod:`safety_case._needs_build`) on Sphinx's persistent environment, so a
 re-export after an edit re-reads and re-validates only what the edit can
 affect.
+
+Two ways to ask: :func:`export_needs` for the ``needs.json`` file (other
+tools, the evidence bundle), :func:`export_needs_data` for the needs
+themselves (the check). The second skips serialising and parsing 10,000
+needs as JSON: the builder hands its export over in memory, and it is kept
+beside the environment (:data:`EXPORT_CACHE`), from which a later
+:func:`export_needs` writes ``needs.json`` without running Sphinx: the file
+is written lazily, when someone asks for it. :class:`NeedsSession` keeps
+the Sphinx application between exports (``safety-case check --watch``).
 """
 
 import json
+import marshal
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safety_case.errors import NeedsBuildError
 
-__all__ = ["SCHEMA_REPORT", "WARNINGS_FILE", "export_needs", "load_needs"]
+if TYPE_CHECKING:
+    from safety_case._needs_build import Built, NeedsApp
+
+__all__ = [
+    "EXPORT_CACHE",
+    "SCHEMA_REPORT",
+    "WARNINGS_FILE",
+    "NeedsSession",
+    "export_needs",
+    "export_needs_data",
+    "load_needs",
+]
+
+EXPORT_CACHE = "needs_export.marshal"
+"""File in the output folder with the content of ``needs.json``, when the file was not
+written (:func:`export_needs_data`); it belongs to the same sources as ``needs.json``."""
 
 WARNINGS_FILE = "warnings.txt"
 """File in the output folder where the build writes its warnings (with file and line)."""
@@ -34,7 +59,9 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
     re-reads only the files that changed and schema-validates only the needs
     those changes can affect, and when no source file and no part of the toolkit
     changed since the last export (same size and modification time of every
-    file) the build is skipped. Warnings (broken reStructuredText, unknown
+    file) the build is skipped; when the last export kept its content in
+    :data:`EXPORT_CACHE` instead of writing ``needs.json``, the file is
+    written from it. Warnings (broken reStructuredText, unknown
     options, duplicate ids) go to :data:`WARNINGS_FILE` and schema results to
     :data:`SCHEMA_REPORT` beside ``needs.json``; neither stops the export.
 
@@ -52,29 +79,159 @@ def export_needs(source_dir: Path, out_dir: Path, dependencies: Sequence[Path] =
     Raises:
         NeedsBuildError: with Sphinx's own messages when the build fails.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     needs_json = out_dir / "needs.json"
+    if _current(source_dir, out_dir, dependencies):
+        if needs_json.is_file():
+            return needs_json
+        cached = _load_cache(out_dir)
+        if cached is not None:
+            needs_json.write_text(json.dumps(cached, sort_keys=True), encoding="utf-8")
+            return needs_json
+    _export(source_dir, out_dir, dependencies, None, write_json=True)
+    return needs_json
+
+
+def export_needs_data(
+    source_dir: Path, out_dir: Path, dependencies: Sequence[Path] = ()
+) -> dict[str, dict[str, Any]]:
+    """:func:`export_needs`, giving the needs by id (as :func:`load_needs` reads them).
+
+    ``needs.json`` is not written: the builder's export is taken in memory and
+    kept in :data:`EXPORT_CACHE`, and a later :func:`export_needs` writes the
+    file from it.
+    """
+    return NeedsSession(source_dir, out_dir, dependencies, keep_app=False).needs()
+
+
+class NeedsSession:
+    """Exports of one project in one process, the Sphinx application kept between them.
+
+    Each :meth:`needs` is :func:`export_needs_data`; with ``keep_app`` the
+    application (and its environment) stays in memory, so that an export
+    after an edit costs neither Sphinx's start nor loading the environment.
+    """
+
+    def __init__(
+        self,
+        source_dir: Path,
+        out_dir: Path,
+        dependencies: Sequence[Path] = (),
+        *,
+        keep_app: bool = True,
+    ) -> None:
+        self.source_dir = source_dir
+        self.out_dir = out_dir
+        self.dependencies = tuple(dependencies)
+        self._keep_app = keep_app
+        self._app: NeedsApp | None = None
+        self._needs: dict[str, dict[str, Any]] | None = None
+
+    def needs(self) -> dict[str, dict[str, Any]]:
+        """The needs by id, exported again only when a source changed since the last export.
+
+        With ``keep_app`` the first call builds (on the persistent environment)
+        even when nothing changed, so that the application is ready for the
+        next change.
+        """
+        ready = not self._keep_app or self._app is not None
+        if ready and _current(self.source_dir, self.out_dir, self.dependencies):
+            if self._needs is not None:
+                return self._needs
+            cached = _load_cache(self.out_dir)
+            if cached is not None:
+                self._needs = _current_needs(cached)
+                return self._needs
+            needs_json = self.out_dir / "needs.json"
+            if needs_json.is_file():
+                self._needs = load_needs(needs_json)
+                return self._needs
+        if self._keep_app and self._app is None:
+            from safety_case._needs_build import NeedsApp  # noqa: PLC0415 (imports Sphinx)
+
+            self._app = NeedsApp(self.source_dir, self.out_dir, defer_save=True)
+        self._needs = None
+        built = _export(
+            self.source_dir, self.out_dir, self.dependencies, self._app, write_json=False
+        )
+        self._needs = _current_needs(built.needs_list)
+        return self._needs
+
+    def close(self) -> None:
+        """Drop the kept application (restoring docutils' registries it filled)."""
+        if self._app is not None:
+            self._app.close()
+        self._app = None
+
+
+def _export(
+    source_dir: Path,
+    out_dir: Path,
+    dependencies: Sequence[Path],
+    app: "NeedsApp | None",
+    *,
+    write_json: bool,
+) -> "Built":
+    """Build; write the warnings, the stamp and ``needs.json`` or :data:`EXPORT_CACHE`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     stamp_file = out_dir / _STAMP
     stamp = _stamp(source_dir, dependencies)
-    if needs_json.is_file() and _read(stamp_file) == stamp:
-        return needs_json
     previous = _read(out_dir / WARNINGS_FILE)
     stamp_file.unlink(missing_ok=True)
+    for stale in (out_dir / "needs.json", out_dir / EXPORT_CACHE):
+        stale.unlink(missing_ok=True)
     from safety_case._needs_build import build  # noqa: PLC0415 (imports Sphinx)
 
     try:
-        read, warnings = build(source_dir, out_dir)
+        if app is not None:
+            built = app.build(write_json=write_json)
+        else:
+            built = build(source_dir, out_dir, write_json=write_json)
     except Exception as error:  # any Sphinx failure is reported, with its message
         raise NeedsBuildError(
             f"exporting requirements from {source_dir} failed:\n{type(error).__name__}: {error}"
         ) from error
-    if not needs_json.is_file():
+    if write_json and not (out_dir / "needs.json").is_file():
         raise NeedsBuildError(f"exporting requirements from {source_dir} wrote no needs.json")
-    reread = {source_dir.resolve() / name for name in read}
-    merged = _merge_warnings(previous, _ANSI.sub("", warnings), reread)
+    if not write_json:
+        _write_cache(out_dir, built.needs_list)
+    reread = {source_dir.resolve() / name for name in built.read}
+    merged = _merge_warnings(previous, _ANSI.sub("", built.warnings), reread)
     (out_dir / WARNINGS_FILE).write_text(merged, encoding="utf-8")
     stamp_file.write_text(stamp, encoding="utf-8")
-    return needs_json
+    return built
+
+
+def _write_cache(out_dir: Path, needs_list: dict[str, Any]) -> None:
+    """Keep the export in :data:`EXPORT_CACHE` (``marshal``: JSON's types, 4x faster than pickle).
+
+    A value ``marshal`` cannot write leaves no file: the next export builds.
+    """
+    try:
+        data = marshal.dumps(needs_list)
+    except ValueError:
+        return
+    (out_dir / EXPORT_CACHE).write_bytes(data)
+
+
+def _current(source_dir: Path, out_dir: Path, dependencies: Sequence[Path]) -> bool:
+    """Whether the last export's stamp matches the sources and the toolkit now."""
+    return _read(out_dir / _STAMP) == _stamp(source_dir, dependencies)
+
+
+def _load_cache(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = marshal.loads((out_dir / EXPORT_CACHE).read_bytes())  # noqa: S302 (our own file)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _current_needs(needs_list: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Needs of the current version of the content of a ``needs.json``, by id."""
+    needs: dict[str, dict[str, Any]] = needs_list["versions"][needs_list["current_version"]][
+        "needs"
+    ]
+    return needs
 
 
 _STAMP = "sources.stamp"
@@ -139,7 +296,4 @@ def _merge_warnings(previous: str, current: str, reread: set[Path]) -> str:
 
 def load_needs(needs_json: Path) -> dict[str, dict[str, Any]]:
     """Needs of the current version in a ``needs.json`` file, by id."""
-    data = json.loads(needs_json.read_text(encoding="utf-8"))
-    version = data["current_version"]
-    needs: dict[str, dict[str, Any]] = data["versions"][version]["needs"]
-    return needs
+    return _current_needs(json.loads(needs_json.read_text(encoding="utf-8")))

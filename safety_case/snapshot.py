@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safety_case.fingerprint import code_unit_fingerprints, requirement_fingerprint
-from safety_case.needs import export_needs, load_needs
+from safety_case.needs import export_needs_data, load_needs
 from safety_case.policy import Policy
 from safety_case.trace import TraceError, TraceTarget, extract, module_name
 
@@ -47,10 +47,15 @@ class Snapshot:
 
 
 def take_snapshot(policy: Policy, needs_json: Path | None = None) -> Snapshot:
-    """Export the needs (unless ``needs_json`` is given) and extract the traces."""
+    """Export the needs (unless ``needs_json`` is given) and extract the traces.
+
+    The export is taken in memory (:func:`safety_case.needs.export_needs_data`):
+    ``needs.json`` is written only when a caller asks for the file.
+    """
     if needs_json is None:
-        needs_json = export_needs(policy.path(policy.requirements), policy.path(policy.build_dir))
-    needs = load_needs(needs_json)
+        needs = export_needs_data(policy.path(policy.requirements), policy.path(policy.build_dir))
+    else:
+        needs = load_needs(needs_json)
     import_root = policy.path(policy.import_root)
     code, code_errors = extract([policy.path(p) for p in policy.code], import_root)
     tests, test_errors = extract([policy.path(p) for p in policy.tests], import_root)

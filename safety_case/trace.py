@@ -22,6 +22,7 @@ __all__ = [
     "TraceTarget",
     "extract",
     "module_name",
+    "python_files",
 ]
 
 IMPLEMENTS_TAG = "Implements:"
@@ -91,7 +92,7 @@ def extract(paths: Iterable[Path], root: Path) -> tuple[list[TraceTarget], list[
     """
     targets: list[TraceTarget] = []
     errors: list[TraceError] = []
-    for file in _python_files(paths):
+    for file in python_files(paths):
         try:
             tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
         except (SyntaxError, UnicodeDecodeError, OSError) as error:
@@ -103,7 +104,8 @@ def extract(paths: Iterable[Path], root: Path) -> tuple[list[TraceTarget], list[
     return targets, errors
 
 
-def _python_files(paths: Iterable[Path]) -> Iterator[Path]:
+def python_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The Python files under ``paths`` (folders searched recursively), in a stable order."""
     for path in paths:
         if path.is_dir():
             yield from sorted(p for p in path.rglob("*.py") if "__pycache__" not in p.parts)

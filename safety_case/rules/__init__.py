@@ -6,7 +6,7 @@ Layer 3 (judgement). Each rule has a stable id (:class:`RuleId`), a severity
 every rule, and returns one :class:`CheckReport` with every finding.
 """
 
-from safety_case.rules._check import CheckReport, check_project
+from safety_case.rules._check import Checker, CheckReport, check_project
 from safety_case.rules._checks import ProjectData, run_rules
 from safety_case.rules._methods import (
     DEFAULT_PER_PROJECT,
@@ -24,6 +24,7 @@ __all__ = [
     "KNOWN_METHODS",
     "RULES",
     "CheckReport",
+    "Checker",
     "Finding",
     "Location",
     "MethodTable",

@@ -64,17 +64,24 @@ class ProjectData:
 
     def rating(self, need_id: str) -> AsilRating | None:
         """The need's parsed ASIL, or ``None`` if absent or malformed."""
-        value = self.needs.get(need_id, {}).get("asil")
-        return parse_asil(value) if isinstance(value, str) else None
+        value = self.needs.get(need_id, _NO_NEED).get("asil")
+        return _parse_asil(value) if isinstance(value, str) else None
 
     def links(self, need_id: str, link: str) -> list[str]:
         """Outgoing links of one type (unknown targets included)."""
-        value = self.needs.get(need_id, {}).get(link) or []
-        return [str(v) for v in value] if isinstance(value, list) else []
+        value = self.needs.get(need_id, _NO_NEED).get(link)
+        if not value or not isinstance(value, list):
+            return []
+        return [str(v) for v in value]
 
     def of_type(self, directive: str) -> list[str]:
         """Ids of the needs of one type, sorted."""
         return sorted(i for i, n in self.needs.items() if n.get("type") == directive)
+
+
+_NO_NEED: Mapping[str, Any] = {}
+_parse_asil = lru_cache(maxsize=256)(parse_asil)
+"""``parse_asil`` once per distinct text (a project writes a handful; the result is frozen)."""
 
 
 @lru_cache(maxsize=4096)

@@ -7,13 +7,21 @@ deleted document) the incremental export gives the same needs, the same
 schema results and the same check findings as a fresh export of the same
 sources; the incremental export re-validates only the needs the edit can
 affect; the builder's ``needs.json``, read in two processes on a cold build,
-equals the stock ``needs`` builder's (serial).
+equals the stock ``needs`` builder's (serial). An application kept for
+repeated builds (:class:`~safety_case._needs_build.NeedsApp`, the watch mode)
+gives after each of those edits the same needs, schema results and findings
+as fresh exports, on one application. The faster pickle state of
+sphinx-needs' dataclasses gives the same bytes and the same objects back.
 """
 
+import dataclasses
 import json
+import os
+import pickle
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +29,7 @@ import pytest
 from sphinx_needs.schema.core import validate_field_link_schemas
 
 from safety_case import _needs_build
-from safety_case.needs import SCHEMA_REPORT, export_needs, load_needs
+from safety_case.needs import SCHEMA_REPORT, NeedsSession, export_needs, load_needs
 from safety_case.policy import load_policy
 from safety_case.rules import check_project
 
@@ -165,7 +173,7 @@ def test_needs_json_equals_the_stock_builders(
     mini_project: MiniProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = mini_project({"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS})
-    monkeypatch.setattr(_needs_build.os, "cpu_count", lambda: 2)  # a cold build reads in parallel
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a cold build reads in parallel
     ours = export_needs(root / "reqs", root / "build")
     command = [sys.executable, "-m", "sphinx", "-b", "needs", "-q", "-C"]
     command += ["-D", "extensions=safety_case.sphinx", str(root / "reqs"), str(root / "stock")]
@@ -181,3 +189,113 @@ def test_needs_json_equals_the_stock_builders(
         _schema(ours)
         == json.loads((root / "stock" / SCHEMA_REPORT).read_text("utf-8"))["validation_warnings"]
     )
+
+
+def test_kept_application_equals_fresh_exports(
+    mini_project: MiniProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[dict[str, str | None]] = [
+        {},
+        {
+            "tsrs.rst": TSRS.replace(
+                ":asil: D\n   :satisfies: FSR_ONE\n\n", ":asil: X\n   :satisfies: FSR_ONE\n\n", 1
+            )
+        },
+        {"tsrs.rst": TSRS + EXTRA_TSR},
+        {"tsrs.rst": TSRS},
+        {"goals.rst": GOALS.replace("FSR_ONE", "FSR_RENAMED")},
+        {
+            "goals.rst": GOALS.replace(
+                ".. fsr:: Detect\n   :id: FSR_ONE", ".. safety_goal:: Detect\n   :id: FSR_ONE"
+            )
+        },
+        {"goals.rst": GOALS},
+        {"tsrs.rst": TSRS + "\n.. tsr:: Broken\n   :bogus: 1\n"},
+        {"tsrs.rst": None},
+    ]
+    files = {"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS}
+    root = mini_project(
+        {f"kept/{k}": v for k, v in files.items()} | {f"twin/{k}": v for k, v in files.items()}
+    )
+    made: list[int] = []
+    real = _needs_build.NeedsApp._create
+
+    def counted(app: _needs_build.NeedsApp) -> object:
+        made.append(1)
+        return real(app)
+
+    monkeypatch.setattr(_needs_build.NeedsApp, "_create", counted)
+
+    def apply(folder: Path, step: dict[str, str | None]) -> None:
+        time.sleep(0.01)
+        for name, text in step.items():
+            if text is None:
+                (folder / "reqs" / name).unlink()
+            else:
+                (folder / "reqs" / name).write_text(text, "utf-8")
+
+    (root / "kept" / "safety_case.toml").write_text((root / "safety_case.toml").read_text())
+    (root / "twin" / "safety_case.toml").write_text((root / "safety_case.toml").read_text())
+    kept: list[tuple[object, object, object]] = []
+    session = NeedsSession(root / "kept" / "reqs", root / "kept" / "build")
+    policy = load_policy(root / "kept" / "safety_case.toml")
+    saved = root / "kept" / "build" / "doctrees" / "environment.pickle"
+    try:
+        for step in steps:
+            apply(root / "kept", step)
+            needs = session.needs()
+            written = export_needs(root / "kept" / "reqs", root / "kept" / "build")  # no build
+            kept.append((needs, _schema(written), check_project(policy, written).findings))
+            if step == steps[0]:
+                first_save = saved.stat().st_mtime_ns
+        # the kept application saves its environment when closed, not on every build
+        assert saved.stat().st_mtime_ns == first_save
+    finally:
+        session.close()
+    assert saved.stat().st_mtime_ns > first_save
+    assert made == [1]
+    twin_policy = load_policy(root / "twin" / "safety_case.toml")
+    for number, (step, result) in enumerate(zip(steps, kept, strict=True)):
+        apply(root / "twin", step)
+        fresh = export_needs(root / "twin" / "reqs", root / "twin" / f"fresh{number}")
+        assert result == (
+            load_needs(fresh),
+            _schema(fresh),
+            check_project(twin_policy, fresh).findings,
+        )
+    assert "TSR_ONE" in kept[1][1]  # type: ignore[operator]
+    assert "TSR_TWO" in kept[5][1]  # type: ignore[operator]
+    # a one-shot export on the environment the kept application pickled (its needs
+    # post-processed once already) equals a fresh one too
+    last: dict[str, str | None] = {"tsrs.rst": TSRS, "goals.rst": GOALS.replace("FSR_ONE", "X")}
+    apply(root / "kept", last)
+    apply(root / "twin", last)
+    after = export_needs(root / "kept" / "reqs", root / "kept" / "build")
+    fresh = export_needs(root / "twin" / "reqs", root / "twin" / "fresh_last")
+    assert load_needs(after) == load_needs(fresh)
+    assert _schema(after) == _schema(fresh)
+    assert check_project(policy, after).findings == check_project(twin_policy, fresh).findings
+
+
+def test_fast_dataclass_state_gives_the_same_pickles() -> None:
+    module = types.ModuleType("fake_needs")
+
+    @dataclasses.dataclass(slots=True, frozen=True, kw_only=True)
+    class Link:
+        id: str
+        part: str | None = None
+
+    Link.__module__ = module.__name__
+    Link.__qualname__ = "Link"
+    module.Link = Link  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    try:
+        objects = [Link(id="SWR_ONE"), Link(id="SWR_TWO", part="a")]
+        before = [pickle.dumps(o, pickle.HIGHEST_PROTOCOL) for o in objects]
+        assert _needs_build.fast_dataclass_state(module) == [Link]
+        after = [pickle.dumps(o, pickle.HIGHEST_PROTOCOL) for o in objects]
+        assert after == before
+        assert [pickle.loads(b) for b in after] == objects
+        assert _needs_build.fast_dataclass_state(module) == []  # once only
+    finally:
+        del sys.modules[module.__name__]

@@ -43,13 +43,13 @@ nothing).
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from safety_case.trace import module_name
+from safety_case.trace import module_name, python_files
 
 __all__ = [
     "IO_BUILTINS",
@@ -211,20 +211,10 @@ class ProjectIndex:
             return path.as_posix()
 
 
-def _python_files(paths: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_file() and path.suffix == ".py":
-            files.append(path)
-        elif path.is_dir():
-            files.extend(sorted(path.rglob("*.py")))
-    return files
-
-
 def index_project(paths: Sequence[Path], import_root: Path, root: Path) -> ProjectIndex:
     """Parse every Python file under ``paths`` (module names relative to ``import_root``)."""
     index = ProjectIndex(root=root, import_root=import_root)
-    for file in _python_files(paths):
+    for file in python_files(paths):
         try:
             tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
         except (SyntaxError, UnicodeDecodeError, OSError) as error:

@@ -34,6 +34,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
+from safety_case.trace import python_files
+
 __all__ = ["LOOP_BOUND_TAG", "Finding", "SubsetRule", "check_paths", "check_source"]
 
 LOOP_BOUND_TAG: Final = "# loop-bound:"
@@ -107,18 +109,10 @@ def check_paths(
 ) -> dict[str, list[Finding]]:
     """Findings per Python file under ``paths`` (relative POSIX path from ``root``)."""
     results: dict[str, list[Finding]] = {}
-    for file in _python_files(paths):
+    for file in python_files(paths):
         relative = file.resolve().relative_to(root.resolve()).as_posix()
         results[relative] = check_source(file.read_text(encoding="utf-8"), relative, rules)
     return results
-
-
-def _python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.py") if "__pycache__" not in p.parts)
-        elif path.suffix == ".py":
-            yield path
 
 
 def _called_name(node: ast.Call) -> str | None:

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,19 +56,25 @@ def cached_exports(monkeypatch: pytest.MonkeyPatch) -> None:
     """Export each distinct requirement text once: a Sphinx run costs seconds on a busy machine."""
     cache: dict[str, str] = {}
 
-    def export(source_dir: Path, out_dir: Path) -> Path:
-        key = "".join(
+    def _key(source_dir: Path) -> str:
+        return "".join(
             f"{p.relative_to(source_dir)}:{p.read_text(encoding='utf-8')}"
             for p in sorted(source_dir.rglob("*.rst"))
         )
+
+    def export(source_dir: Path, out_dir: Path) -> Path:
+        key = _key(source_dir)
         if key not in cache:
             cache[key] = real_export(source_dir, out_dir).read_text(encoding="utf-8")
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "needs.json").write_text(cache[key], encoding="utf-8")
         return out_dir / "needs.json"
 
+    def export_data(source_dir: Path, out_dir: Path) -> dict[str, dict[str, Any]]:
+        return safety_case.needs.load_needs(export(source_dir, out_dir))
+
     real_export = safety_case.needs.export_needs
-    monkeypatch.setattr(safety_case.snapshot, "export_needs", export)
+    monkeypatch.setattr(safety_case.snapshot, "export_needs_data", export_data)
     monkeypatch.setattr(safety_case.report._impact, "export_needs", export)
 
 
