@@ -5,19 +5,32 @@ tolerant time and no fault-free run tripped; 1 otherwise; 2 matplotlib
 missing for ``--plot`` (install the ``plant`` extra) or a bad option; 3 bad
 configuration.
 
-``--fault-free-hours`` sets the simulated fault-free time in all (shared by
-the operating points, cut into drives of at most half an hour); the default
-keeps the command fast, ``--fault-free-hours 10 --workers 2`` is the issue's
-target. ``--fault-memory FILE`` appends every DTC event of the injected runs
-to an append-only fault memory file (:mod:`bms.memory`).
+``--fault-free-hours`` sets the simulated fault-free time in all, shared by
+the fault-free missions (:data:`bms.faults.FAULT_FREE_POINTS`: drive, park,
+charge CC-CV to the end of charge, rest with balancing, at -10, 0, 25 and
+45 degC ambient) and cut into drives of at most 50 minutes; the default keeps
+the command fast, ``--fault-free-hours 10 --workers 2`` is the issue's
+target. ``--progress-jsonl FILE`` appends one JSON line per finished
+fault-free drive (its result, the simulated hours and the false trips so
+far), so a long campaign shows its partial result while it runs;
+``--fault-free-only`` skips the injected runs (a long false-trip run).
+``--fault-memory FILE`` appends every DTC event of the injected runs to an
+append-only fault memory file (:mod:`bms.memory`).
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bms.faults import FaultFreeResult
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -70,11 +83,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes for the fault-free drives (default: %(default)s)",
     )
     parser.add_argument(
+        "--fault-free-only",
+        action="store_true",
+        help="run only the fault-free missions (no injected fault; for a long false-trip run)",
+    )
+    parser.add_argument(
+        "--progress-jsonl",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per finished fault-free drive (partial progress)",
+    )
+    parser.add_argument(
         "--fault-memory",
         type=Path,
         metavar="FILE",
         help="append every DTC event of the injected runs to this fault memory file",
     )
+
+
+def _progress_writer(path: Path | None, drives: int) -> "Callable[[FaultFreeResult, bool], None]":
+    """What records each fault-free drive (finished or a checkpoint) as one line of ``path``."""
+    finished: list[FaultFreeResult] = []
+
+    def write(result: "FaultFreeResult", complete: bool) -> None:
+        if complete:
+            finished.append(result)
+        if path is None:
+            return
+        so_far = [*finished] if complete else [*finished, result]
+        line = {
+            "drive": dataclasses.asdict(result),
+            "drive_complete": complete,
+            "drives_done": len(finished),
+            "drives_total": drives,
+            "fault_free_hours_so_far": round(sum(f.duration_s for f in so_far) / 3600.0, 4),
+            "ends_of_charge_so_far": sum(f.end_of_charge_ms is not None for f in so_far),
+            "false_trips_so_far": [
+                f"{f.point}/{f.ambient_degc:g}C: {f.false_trips}" for f in so_far if f.false_trips
+            ],
+        }
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(line) + "\n")
+
+    return write
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -87,7 +138,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.faults import (  # noqa: PLC0415
         DEFAULT_ONSETS_MS,
         DEFAULT_POINTS,
-        DEFAULT_SEGMENT_S,
+        FAULT_FREE_POINTS,
+        MISSION_SEGMENT_S,
         DtcSink,
         Trace,
         fault_cases,
@@ -118,14 +170,15 @@ def run(args: argparse.Namespace) -> ExitCode:
 
         sink = write
     onsets = DEFAULT_ONSETS_MS[: args.onsets]
-    per_point_s = args.fault_free_hours * 3600.0 / len(DEFAULT_POINTS)
-    drives = len(DEFAULT_POINTS) * max(1, -int(-per_point_s // DEFAULT_SEGMENT_S))
+    per_point_s = args.fault_free_hours * 3600.0 / len(FAULT_FREE_POINTS)
+    drives = len(FAULT_FREE_POINTS) * max(1, -int(-per_point_s // MISSION_SEGMENT_S))
+    cases: tuple[str, ...] | None = () if args.fault_free_only else None
     total = (
         sum(
             len(onsets)
             for case in fault_cases(config)
             for point in DEFAULT_POINTS
-            if case.applies(point)
+            if case.applies(point) and cases is None
         )
         + drives
     )
@@ -139,12 +192,16 @@ def run(args: argparse.Namespace) -> ExitCode:
         report = run_campaign(
             config,
             chemistry,
+            cases=cases,
             onsets_ms=onsets,
             fault_free_s=per_point_s,
             progress=advance,
             traces=traces if args.plot is not None else None,
             workers=args.workers,
+            segment_s=MISSION_SEGMENT_S,
             dtc_sink=sink,
+            fault_free_points=FAULT_FREE_POINTS,
+            on_fault_free=_progress_writer(args.progress_jsonl, drives),
         )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import cast
 
 import numpy as np
 
@@ -305,8 +306,8 @@ def _limits(
     charge_a, discharge_a = report.charge_current_limit_a, report.discharge_current_limit_a
     if state.soc is not None and not state.estimation_failed:
         derated = derate(
-            [Volts(v) for v in inputs.cell_voltages_v],
-            [DegreesC(t) for t in inputs.cell_temperatures_degc],
+            cast("Sequence[Volts]", inputs.cell_voltages_v),
+            cast("Sequence[DegreesC]", inputs.cell_temperatures_degc),
             Fraction(state.soc),
             config.control.derating,
         )
@@ -367,8 +368,9 @@ def controller_step(
         internal_reason=state.internal_reason if internal_fault else "",
     )
     state = _estimate(state, inputs, report, context)
-    volts = [Volts(v) for v in inputs.cell_voltages_v]
-    temps = [DegreesC(t) for t in inputs.cell_temperatures_degc]
+    # The readings as their unit types (NewType: the same floats, no per-cell conversion).
+    volts = cast("Sequence[Volts]", inputs.cell_voltages_v)
+    temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)
     at_rest = machine.state is ContactorState.OPEN and not report.open_contactors
     ekf = None if state.estimation_failed else state.estimator
     soc_cells = None if ekf is None else (ekf.x[0], ekf.p[0, 0])

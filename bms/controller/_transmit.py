@@ -9,7 +9,9 @@ chooses the values.
 """
 
 import math
+from collections.abc import Sequence
 from types import MappingProxyType
+from typing import cast
 
 from bms.can import (
     BmsLimits,
@@ -113,9 +115,9 @@ def can_frames(
         charge_power_w=Watts(outputs.charge_power_limit_w),
         discharge_power_w=Watts(outputs.discharge_power_limit_w),
     )
-    statistics = cell_statistics(
-        [Volts(v) for v in inputs.cell_voltages_v],
-        [DegreesC(t) for t in inputs.cell_temperatures_degc],
+    statistics = cell_statistics(  # the unit types are NewTypes: the same floats, no copy
+        cast("Sequence[Volts]", inputs.cell_voltages_v),
+        cast("Sequence[DegreesC]", inputs.cell_temperatures_degc),
     )
     frames, advanced = bms_frames(counters, status, limits, fault_flags(outputs), statistics)
     encoded = tuple(

@@ -12,6 +12,8 @@ from bms.faults._campaign import (
     DEFAULT_ONSETS_MS,
     DEFAULT_POINTS,
     DEFAULT_SEGMENT_S,
+    FAULT_FREE_POINTS,
+    MISSION_SEGMENT_S,
     CampaignReport,
     DtcSink,
     FaultFreeResult,
@@ -23,16 +25,20 @@ from bms.faults._campaign import (
 )
 from bms.faults._cases import FaultCase, fault_cases
 from bms.faults._plots import plot_traces
-from bms.faults._rig import OperatingPoint, PackRig, RigParameters
+from bms.faults._rig import MISSION, MissionProfile, OperatingPoint, PackRig, RigParameters
 
 __all__ = [
     "DEFAULT_ONSETS_MS",
     "DEFAULT_POINTS",
     "DEFAULT_SEGMENT_S",
+    "FAULT_FREE_POINTS",
+    "MISSION",
+    "MISSION_SEGMENT_S",
     "CampaignReport",
     "DtcSink",
     "FaultCase",
     "FaultFreeResult",
+    "MissionProfile",
     "OperatingPoint",
     "PackRig",
     "RigParameters",

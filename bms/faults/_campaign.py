@@ -9,10 +9,13 @@ Each run drives :class:`bms.controller.BmsController` in closed loop with
 at its onset, and the run records when the intended fault (or another that
 covers it) latched, when every contactor was commanded open, and whether the
 contacts were open (command + ``pack.contactors.opening_time_ms``) within
-the fault tolerant time. Fault-free runs at every operating point count
-false trips; each point's fault-free time is cut into drives of at most
-``segment_s`` (each a fresh power-up with its own seed) that can run on
-several worker processes. Every DTC event the controller emits is recorded
+the fault tolerant time. Fault-free runs count false trips, at every
+operating point or at the ``fault_free_points`` given (``bms faults`` runs
+the missions of :data:`FAULT_FREE_POINTS`: drive, park, charge to the end of
+charge, rest with balancing); each point's fault-free time is cut into drives
+of at most ``segment_s`` (each a fresh power-up with its own seed), run drive
+by drive across the points, that can run on several worker processes (on
+one, the running drive reports checkpoints). Every DTC event the controller emits is recorded
 per run (``dtcs``) and can be handed to a sink (``bms faults --fault-memory``
 writes them through :mod:`bms.memory`). Everything is seeded: the same
 arguments give the same report, whatever the number of workers.
@@ -27,12 +30,14 @@ from bms.cell import Chemistry
 from bms.config import BmsConfig
 from bms.controller import BmsController, ControllerOutputs, DtcEventOutput
 from bms.faults._cases import FaultCase, fault_cases
-from bms.faults._rig import OperatingPoint, PackRig
+from bms.faults._rig import MISSION, OperatingPoint, PackRig
 
 __all__ = [
     "DEFAULT_ONSETS_MS",
     "DEFAULT_POINTS",
     "DEFAULT_SEGMENT_S",
+    "FAULT_FREE_POINTS",
+    "MISSION_SEGMENT_S",
     "CampaignReport",
     "DtcSink",
     "FaultFreeResult",
@@ -62,6 +67,18 @@ _MARGIN_MS = 300
 
 DEFAULT_SEGMENT_S = 1800.0
 """Longest fault-free drive: a point's fault-free time is cut into drives of at most this."""
+
+FAULT_FREE_POINTS: tuple[OperatingPoint, ...] = (
+    OperatingPoint(MISSION, -10.0, 0.88),
+    OperatingPoint(MISSION, 0.0, 0.88),
+    OperatingPoint(MISSION, 25.0, 0.88),
+    OperatingPoint(MISSION, 45.0, 0.88),
+)
+"""Fault-free missions of ``bms faults``: drive, park, charge CC-CV to the end of charge with
+the thermal system following the BMS, rest while the BMS balances (:class:`MissionProfile`)."""
+
+MISSION_SEGMENT_S = 3000.0
+"""Longest fault-free mission drive: long enough to reach the end of charge and rest."""
 
 
 class DtcSink(Protocol):
@@ -115,6 +132,12 @@ class FaultFreeResult:
     duration_s: float
     false_trips: list[str]
     first_trip_ms: int | None
+    end_of_charge_ms: int | None = None
+    """When a mission's charge ended (constant-voltage current below the cut-off), if it did."""
+    peak_cell_v: float | None = None
+    """Highest true cell voltage of the drive."""
+    temperature_range_degc: tuple[float, float] | None = None
+    """Lowest and highest true cell temperature of the drive."""
 
 
 @dataclass(frozen=True)
@@ -246,48 +269,104 @@ def run_fault_case(  # noqa: PLR0913 - a run is exactly these
     )
 
 
-def run_fault_free(
-    point: OperatingPoint, duration_s: float, *, config: BmsConfig, chemistry: Chemistry, seed: int
+def run_fault_free(  # noqa: PLR0913 - a drive and its optional checkpoint
+    point: OperatingPoint,
+    duration_s: float,
+    *,
+    config: BmsConfig,
+    chemistry: Chemistry,
+    seed: int,
+    checkpoint: Callable[[FaultFreeResult], None] | None = None,
 ) -> FaultFreeResult:
     """Run ``point`` without any fault for ``duration_s``; report every latched fault.
 
     Implements: SWR_CTRL_FAULTS_001
+
+    ``checkpoint``, when given, receives the result so far (its ``duration_s`` the time
+    simulated) every :data:`CHECKPOINT_S` of simulated time.
     """
     rig = PackRig(config, chemistry, point, seed=seed)
     controller = BmsController(config)
     trips: set[str] = set()
     first: int | None = None
     end_ms = int(duration_s * 1000.0)
+    span = (float(rig.truth.cell_temperatures_degc[0]),) * 2
+    checkpoint_steps = int(CHECKPOINT_S * 1000.0) // config.pack.protection_period_ms
     while rig.time_ms < end_ms:  # loop-bound: every step advances rig.time_ms by one period
         outputs = controller.step(rig.frame(close_request=True))
         if outputs.latched_faults and first is None:
             first = rig.time_ms
         trips.update(outputs.latched_faults)
         rig.limits_a = (outputs.charge_current_limit_a, outputs.discharge_current_limit_a)
+        rig.thermal_request = outputs.thermal_request
+        rig.bleeding = outputs.balancing
         rig.advance(outputs.contactors)
-    return FaultFreeResult(point.name, point.ambient_degc, duration_s, sorted(trips), first)
+        if rig.step_count % 100 == 0:  # every second: the thermal time constant is minutes
+            temps = rig.truth.cell_temperatures_degc
+            span = (min(span[0], float(temps.min())), max(span[1], float(temps.max())))
+        if checkpoint is not None and rig.step_count % checkpoint_steps == 0:
+            checkpoint(_drive_result(point, rig.time_ms / 1000.0, trips, first, rig, span))
+    return _drive_result(point, duration_s, trips, first, rig, span)
+
+
+CHECKPOINT_S = 300.0
+"""Simulated time between two checkpoints of a fault-free drive run in this process."""
+
+
+def _drive_result(  # noqa: PLR0913, PLR0917 - the parts of a result
+    point: OperatingPoint,
+    duration_s: float,
+    trips: set[str],
+    first: int | None,
+    rig: PackRig,
+    span: tuple[float, float],
+) -> FaultFreeResult:
+    return FaultFreeResult(
+        point.name,
+        point.ambient_degc,
+        duration_s,
+        sorted(trips),
+        first,
+        end_of_charge_ms=rig.end_of_charge_ms,
+        peak_cell_v=round(rig.peak_cell_v, 4),
+        temperature_range_degc=(round(span[0], 2), round(span[1], 2)),
+    )
 
 
 def _fault_free_task(
     task: tuple[OperatingPoint, float, BmsConfig, Chemistry, int],
+    checkpoint: Callable[[FaultFreeResult], None] | None = None,
 ) -> FaultFreeResult:
     """One fault-free drive (module level, so a worker process can run it)."""
     point, duration_s, config, chemistry, seed = task
-    return run_fault_free(point, duration_s, config=config, chemistry=chemistry, seed=seed)
+    return run_fault_free(
+        point, duration_s, config=config, chemistry=chemistry, seed=seed, checkpoint=checkpoint
+    )
 
 
 def _fault_free_drives(
     tasks: list[tuple[OperatingPoint, float, BmsConfig, Chemistry, int]],
     workers: int,
     progress: Callable[[str], None] | None,
+    on_drive: Callable[[FaultFreeResult, bool], None] | None = None,
 ) -> list[FaultFreeResult]:
-    """Every fault-free drive, in task order, on ``workers`` processes (1: in this one)."""
+    """Every fault-free drive, in task order, on ``workers`` processes (1: in this one).
+
+    ``on_drive`` receives each finished drive (``True``) and, on one worker, each
+    checkpoint of the running drive (``False``).
+    """
     results: list[FaultFreeResult] = []
 
     def done(result: FaultFreeResult) -> None:
         results.append(result)
+        if on_drive is not None:
+            on_drive(result, True)
         if progress is not None:
             progress(f"fault-free {result.point} {result.ambient_degc:g} C")
+
+    def running(result: FaultFreeResult) -> None:
+        if on_drive is not None:
+            on_drive(result, False)
 
     if workers > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -295,7 +374,7 @@ def _fault_free_drives(
                 done(result)
     else:
         for task in tasks:  # loop-bound: one per task
-            done(_fault_free_task(task))
+            done(_fault_free_task(task, running))
     return results
 
 
@@ -320,6 +399,8 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
     workers: int = 1,
     segment_s: float = DEFAULT_SEGMENT_S,
     dtc_sink: DtcSink | None = None,
+    fault_free_points: Sequence[OperatingPoint] | None = None,
+    on_fault_free: Callable[[FaultFreeResult, bool], None] | None = None,
 ) -> CampaignReport:
     """Every applicable (fault, point, onset) run and a fault-free run per point.
 
@@ -337,6 +418,11 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
         workers: processes for the fault-free drives (1 runs them in this process).
         segment_s: longest fault-free drive.
         dtc_sink: receives every DTC event of the injected runs.
+        fault_free_points: where the fault-free time runs (``points`` when ``None``; the
+            command runs :data:`FAULT_FREE_POINTS`).
+        on_fault_free: called with each fault-free drive's result as it completes (``True``)
+            and, on one worker, with the running drive's result every :data:`CHECKPOINT_S`
+            of simulated time (``False``): the partial progress of a long campaign.
 
     Returns:
         Every run and a summary; ``summary["passed"]`` is the verdict.
@@ -373,12 +459,15 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
                 )
                 if progress is not None:
                     progress(f"{case.name} {point.name} {point.ambient_degc:g} C")
+    # Drive by drive across the points (every point's first drive, then every second one...),
+    # so that the partial result of a long campaign covers every point.
+    free_points = list(points if fault_free_points is None else fault_free_points)
     tasks = [
         (point, duration_s, config, chemistry, 90_000 + 100 * index + part)
-        for index, point in enumerate(points)
         for part, duration_s in enumerate(_segments(fault_free_s, segment_s))
+        for index, point in enumerate(free_points)
     ]
-    fault_free = _fault_free_drives(tasks, workers, progress)
+    fault_free = _fault_free_drives(tasks, workers, progress, on_fault_free)
     missed = [r for r in runs if not r.within_ftti]
     tripped = [f for f in fault_free if f.false_trips]
     detection = [r.detection_ms for r in runs if r.detection_ms is not None]
@@ -392,6 +481,7 @@ def run_campaign(  # noqa: PLR0913 - the campaign's knobs
         "dtc_recorded": sum(r.dtc_recorded for r in runs),
         "fault_free_hours": round(sum(f.duration_s for f in fault_free) / 3600.0, 3),
         "fault_free_drives": len(fault_free),
+        "fault_free_ends_of_charge": sum(f.end_of_charge_ms is not None for f in fault_free),
         "false_trips": [f"{f.point}/{f.ambient_degc:g}C: {f.false_trips}" for f in tripped],
         "passed": not missed and not tripped,
     }

@@ -55,9 +55,9 @@ def classify_cell_under_voltage(cell_voltages_v: FloatArray, limits: VoltageLimi
         return (Level.FAULT, "no cell voltage measured")
     finite = np.isfinite(cell_voltages_v)
     if not bool(finite.all()):
-        cell = int(np.argmin(finite))
+        cell = int(finite.argmin())
         return (Level.FAULT, f"cell {cell}: voltage is not finite")
-    cell = int(np.argmin(cell_voltages_v))
+    cell = int(cell_voltages_v.argmin())
     lowest_v = float(cell_voltages_v[cell])
     if lowest_v < limits.under_fault_v:
         return (
@@ -86,7 +86,7 @@ def current_scale(
     finite = cell_temperatures_degc[np.isfinite(cell_temperatures_degc)]
     scale = min(table)
     if finite.size == cell_temperatures_degc.size and finite.size > 0:
-        scale = float(np.min(np.interp(finite, derating.breakpoints_degc, table)))
+        scale = float(np.interp(finite, derating.breakpoints_degc, table).min())
     return scale
 
 
@@ -104,7 +104,7 @@ def classify_over_current(
     direction = "charge" if charge else "discharge"
     if currents_a.size == 0 or not bool(np.isfinite(currents_a).all()):
         return (Level.FAULT, f"{direction} current: a sensor reading is not finite")
-    magnitude_a = float(np.max(-currents_a if charge else currents_a))
+    magnitude_a = float((-currents_a if charge else currents_a).max())
     fault_a = limit.fault_a * scale
     warning_a = limit.warning_a * scale
     if magnitude_a > fault_a:
@@ -137,8 +137,8 @@ def classify_temperature_window(
     if cell_temperatures_degc.size == 0 or not bool(np.isfinite(cell_temperatures_degc).all()):
         reason = f"{window} window: a temperature reading is missing or not finite"
         return ((Level.FAULT, reason), (Level.FAULT, reason))
-    hot = int(np.argmax(cell_temperatures_degc))
-    cold = int(np.argmin(cell_temperatures_degc))
+    hot = int(cell_temperatures_degc.argmax())
+    cold = int(cell_temperatures_degc.argmin())
     hot_degc = float(cell_temperatures_degc[hot])
     cold_degc = float(cell_temperatures_degc[cold])
     over = _NORMAL

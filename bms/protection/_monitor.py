@@ -168,14 +168,30 @@ def fault_timings(config: BmsConfig) -> dict[FaultId, TimedLimit]:
     }
 
 
+_IDLE = MonitorState()
+"""A monitor that has seen nothing but normal samples (or was cleared to normal)."""
+
 _STALE_IS_ITS_OWN_DEBOUNCE = MappingProxyType({FaultId.STALE_DATA: True})
 """The stale-stream fault latches as soon as ``max_stale_periods`` are reached: the count of
 missing periods is its debounce."""
 
 
+def _monitor_timing(
+    fault: FaultId, timings: dict[FaultId, TimedLimit], config: BmsConfig
+) -> tuple[int, int]:
+    """The sample period and the debounce the monitor of ``fault`` counts with."""
+    debounce_ms = 0 if fault in _STALE_IS_ITS_OWN_DEBOUNCE else timings[fault].debounce_ms
+    sample_ms = (
+        config.protection.isolation.sample_period_ms
+        if fault is FaultId.ISOLATION
+        else config.pack.protection_period_ms
+    )
+    return (sample_ms, debounce_ms)
+
+
 def _inside(values: FloatArray, low: float, high: float) -> bool:
     """Whether there are readings and every one is finite and within [low, high]."""
-    return bool(values.size) and bool(np.all((values >= low) & (values <= high)))
+    return bool(values.size) and bool(((values >= low) & (values <= high)).all())
 
 
 def _trusted_current(currents_a: FloatArray) -> float:
@@ -349,17 +365,19 @@ def step_protection(
     for index, fault in enumerate(_FAULTS):
         level, reason = levels[fault]
         before = state.monitors[index]
-        debounce_ms = 0 if fault in _STALE_IS_ITS_OWN_DEBOUNCE else timings[fault].debounce_ms
+        if level is Level.NORMAL and before == _IDLE:
+            # An idle monitor stays idle on a normal sample, fresh or not, reset or not, and
+            # reports nothing: skip the steps that would rebuild the same state (speed only).
+            monitors.append(_IDLE)
+            reasons.append("")
+            continue
         fresh = freshness[fault]
-        sample_ms = (
-            config.protection.isolation.sample_period_ms
-            if fault is FaultId.ISOLATION
-            else period_ms
+        sample_ms, debounce_ms = _monitor_timing(fault, timings, config)
+        after = reset_monitor(
+            step_monitor(before, level, fresh=fresh, period_ms=sample_ms, debounce_ms=debounce_ms),
+            fresh=fresh,
+            reset=reset,
         )
-        after = step_monitor(
-            before, level, fresh=fresh, period_ms=sample_ms, debounce_ms=debounce_ms
-        )
-        after = reset_monitor(after, fresh=fresh, reset=reset)
         kept_reason = state.reasons[index]
         if after.latched and not before.latched:
             kept_reason = reason

@@ -97,7 +97,7 @@ def _checked_cells(
     plausible = in_range & rate_ok
     sensor: Classified = _NORMAL
     if not bool(plausible.all()):
-        cell = int(np.argmin(plausible))
+        cell = int(plausible.argmin())
         what = "out of range or not finite" if not in_range[cell] else "changed too fast"
         sensor = (Level.FAULT, f"cell {cell}: voltage {float(volts[cell]):.4f} V {what}")
     unchanged = (
@@ -105,17 +105,17 @@ def _checked_cells(
         if state.cell_unchanged_ms.size == expected
         else np.zeros(expected, dtype=np.int64)
     )
-    loaded = bool(np.max(np.abs(sample.currents_a), initial=0.0) >= limits.stuck_min_current_a)
+    loaded = bool(np.abs(sample.currents_a).max(initial=0.0) >= limits.stuck_min_current_a)
     same = volts == state.previous_cell_v if state.previous_cell_v.size == expected else False
     step_ms = config.pack.protection_period_ms if loaded else 0
     unchanged = np.where(same, unchanged + step_ms, 0)
-    if sensor[0] is Level.NORMAL and bool(np.any(unchanged >= limits.stuck_time_ms)):
-        cell = int(np.argmax(unchanged))
+    if sensor[0] is Level.NORMAL and bool((unchanged >= limits.stuck_time_ms).any()):
+        cell = int(unchanged.argmax())
         sensor = (Level.FAULT, f"cell {cell}: voltage stuck at {float(volts[cell]):.4f} V")
     open_wire: Classified = _NORMAL
     low = in_range & (volts < limits.open_wire_v)
     if bool(low.any()):
-        cell = int(np.argmax(low))
+        cell = int(low.argmax())
         open_wire = (Level.FAULT, f"cell {cell}: {float(volts[cell]):.3f} V reads as an open wire")
     elif (
         bool(in_range.all())
@@ -131,7 +131,7 @@ def _checked_cells(
         high_neighbour[:-1] |= rises[1:]
         pattern = falls & high_neighbour
         if bool(pattern.any()):
-            cell = int(np.argmax(pattern))
+            cell = int(pattern.argmax())
             open_wire = (Level.FAULT, f"cell {cell}: low with a high neighbour (open wire)")
     kept = np.where(plausible, volts, previous)
     return (sensor, open_wire, kept, unchanged)
@@ -162,7 +162,7 @@ def _checked_temperatures(
     plausible = in_range & rate_ok
     level: Classified = _NORMAL
     if not bool(plausible.all()):
-        sensor = int(np.argmin(plausible))
+        sensor = int(plausible.argmin())
         what = "out of range or not finite" if not in_range[sensor] else "changed too fast"
         level = (Level.FAULT, f"temperature sensor {sensor}: {float(temps[sensor]):.2f} C {what}")
     return (level, np.where(plausible, temps, previous))

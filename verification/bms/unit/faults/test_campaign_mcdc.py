@@ -73,8 +73,13 @@ class _Rig:
     def __init__(self, config: BmsConfig, chemistry: Chemistry, point: object, seed: int) -> None:
         del config, chemistry, point, seed
         self.time_ms = 0
+        self.step_count = 0
         self.limits_a = (0.0, 0.0)
         self.current_a = 5.0
+        self.thermal_request = "off"
+        self.bleeding: tuple[bool, ...] = ()
+        self.end_of_charge_ms: int | None = None
+        self.peak_cell_v = 3.7
         self.truth = SimpleNamespace(
             cell_voltages_v=np.array([3.6, 3.7]), cell_temperatures_degc=np.array([25.0])
         )
@@ -86,6 +91,7 @@ class _Rig:
     def advance(self, commands: object, welded: frozenset[str] = frozenset()) -> None:
         del commands, welded
         self.time_ms += PERIOD
+        self.step_count += 1
 
 
 def _controller(script: _Script, onset: int = ONSET) -> type:
@@ -115,6 +121,8 @@ def _controller(script: _Script, onset: int = ONSET) -> type:
                 ),
                 charge_current_limit_a=0.0,
                 discharge_current_limit_a=0.0,
+                thermal_request="off",
+                balancing=(),
                 dtc_events=script.dtc_events.get(since, ()),
             )
 
