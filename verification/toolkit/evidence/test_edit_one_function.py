@@ -32,48 +32,9 @@ from safety_case.runners.mcdc import coverage_records, read_report
 from safety_case.runners.static import run_static
 from safety_case.snapshot import take_snapshot
 
+from .._limits_project import HIGH, LOW, REQUIREMENTS
 from ..conftest import write_project
 
-REQUIREMENTS = """
-Requirements
-============
-
-.. swr:: High limit
-   :id: SWR_HIGH_001
-   :asil: D
-
-   High.
-
-.. swr:: Low limit
-   :id: SWR_LOW_001
-   :asil: D
-
-   Low.
-"""
-HIGH = '''"""High side."""
-
-LIMIT_V = 4.25
-
-
-def _over(value: float, enabled: bool) -> bool:
-    return enabled and value > LIMIT_V
-
-
-def high(value: float, enabled: bool) -> float:
-    """Implements: SWR_HIGH_001"""
-    if _over(value, enabled):
-        return LIMIT_V
-    return value
-'''
-LOW = '''"""Low side."""
-
-
-def low(value: float, enabled: bool) -> float:
-    """Implements: SWR_LOW_001"""
-    if enabled and value < 2.5:
-        return 2.5
-    return value
-'''
 TESTS = """
 import pytest
 
