@@ -183,7 +183,7 @@ def static(session: nox.Session) -> None:
 @nox.session
 def resources(session: nox.Session) -> None:
     """Step time and memory of the controller over drive, charge and faults, against budgets."""
-    _install(session, "dev")
+    _install(session, "dev", "docs")  # the record's requirement fingerprints need the export
     # A broken budget makes a failing record (the evidence session is the gate).
     session.run(
         "python", "verification/scripts/resource_usage.py", "--evidence", str(EVIDENCE),

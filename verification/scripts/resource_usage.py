@@ -25,14 +25,17 @@ controller allocates during the run, and its growth from the end of the
 first third of the long drive run to its end, which is zero unless state
 accumulates.
 
-Budgets (the verdict): the worst step (estimation included) at most
-``--worst-ms`` = 2 ms of CPU, 20 % of the 10 ms protection period of the
-pack (``protection_period_ms``); the 99th percentile at most ``--p99-ms`` =
-1 ms; no memory growth beyond ``--growth-kib`` = 16 KiB (allocator noise,
-far below one step's worth of state per minute); peak at most
-``--peak-mib`` = 16 MiB. These are host figures of the Python model (the
-target's timing would be measured the same way on the target); under load
-they vary, and the lead re-measures on an idle machine.
+Budgets (the verdict), from SWR_CTRL_STEP_001: the worst step (estimation
+included) at most ``--worst-ms`` = 5 ms of CPU, 50 % of the 10 ms
+protection period of the pack (``protection_period_ms``: a step must end
+within its period, with a margin of two for the platform's own work); the
+99th percentile of the steps without estimation (nine in ten, which set
+the mean load) at most ``--p99-ms`` = 2 ms, 20 %; no memory growth beyond
+``--growth-kib`` = 16 KiB (allocator noise, far below one step's worth of
+state per minute); peak at most ``--peak-mib`` = 16 MiB. These are host
+figures of the Python model (the target's timing would be measured the
+same way on the target); under load they vary. The main job measures them
+with nothing else running.
 
 One ``resource_usage`` evidence record is written, verifying the
 controller's step requirements, resting on every function reachable from
@@ -106,10 +109,10 @@ RECORD_ID: Final = "resource-usage:bms.controller.BmsController.step"
 class Budgets:
     """The limits the measurement is judged against."""
 
-    worst_ms: float = 2.0
-    """Worst step, CPU milliseconds (min over repeats)."""
-    p99_ms: float = 1.0
-    """99th percentile step, CPU milliseconds (min over repeats)."""
+    worst_ms: float = 5.0
+    """Worst step, estimation included: 50 % of the 10 ms period (SWR_CTRL_STEP_001)."""
+    p99_ms: float = 2.0
+    """99th percentile of the steps without estimation: 20 % of the period (SWR_CTRL_STEP_001)."""
     growth_kib: float = 16.0
     """Memory growth over the last two thirds of the drive run, KiB."""
     peak_mib: float = 16.0
@@ -275,7 +278,7 @@ def judge(
     """Each budget check: ``True`` when it holds."""
     return {
         "worst_within_budget": timing["worst_cpu_ms"] <= budgets.worst_ms,
-        "p99_within_budget": timing["p99_cpu_ms"] <= budgets.p99_ms,
+        "p99_within_budget": timing["p99_cpu_ms_other_steps"] <= budgets.p99_ms,
         "no_memory_growth": memory["growth_kib"] <= budgets.growth_kib,
         "peak_within_budget": memory["peak_alloc_kib"] <= budgets.peak_mib * 1024,
         "deterministic_replay": bool(timing["deterministic_replay"]),
