@@ -5,8 +5,8 @@ to a requirement or to code invalidates the verification that rests on it.
 Each reason says what happened, as precisely as the inputs allow: a code
 unit whose file is gone, a unit no longer defined in its file (removed or
 renamed), a unit still defined that changed and carries no ``Implements:``
-tag (removed, or an untraced function a record rests on), a unit
-that no longer names a requirement the record verifies, or a unit whose
+tag (removed, or an untraced function a record rests on), a changed unit
+whose tag does not name a requirement the record verifies, or a unit whose
 content changed. A subject that is not a traced unit (a whole module, on
 which static-analysis and coverage records rest) is fingerprinted from its
 file by the same rule (:func:`safety_case.fingerprint.code_unit_fingerprint`)
@@ -78,10 +78,12 @@ def _changed(
     if implemented is not None:
         named = set(implemented.get(name, ()))
         if not named & set(record.requirement_ids):
-            lost = ", ".join(record.requirement_ids)
+            # Neutral on the past: a record may rest on a unit that never named its
+            # requirement (a resource or data-flow record on the unit it measures).
+            wanted = ", ".join(record.requirement_ids)
             return (
-                f"code unit {name} no longer implements {lost}: its Implements: tag "
-                f"no longer names {'it' if len(record.requirement_ids) == 1 else 'them'}"
+                f"code unit {name} changed since the run, and its Implements: tag "
+                f"does not name {wanted}"
             )
     return f"code unit {name} changed since the run"
 
