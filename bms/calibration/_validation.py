@@ -18,7 +18,7 @@ One run (:func:`run_validation`):
 4. :func:`soc_metrics` scores both after the convergence window;
 5. the truth's lowest anode potential against lithium at the separator while
    the cell charges (regeneration), ``plating_min_margin_v``
-   (:func:`bms.calibration._plating_map.case_plating_margin`: a second DFN run
+   (:func:`bms.calibration._plating_truth.case_plating_margin`: a second DFN run
    of the same truth, cached beside it).
 
 The true SoC is ``initial_soc - charge / nominal_capacity_ah``, the chemistry
@@ -358,7 +358,7 @@ def cached_truth(case: ValidationCase, directory: Path | None) -> CellTestRecord
 
 def run_validation(case: ValidationCase, truth_cache: Path | None = None) -> ValidationResult:
     """Run the truth, the sensors and both estimators; score them (see the module doc)."""
-    from bms.calibration._plating_map import case_plating_margin  # noqa: PLC0415 - PyBaMM
+    from bms.calibration._plating_truth import case_plating_margin  # noqa: PLC0415 - PyBaMM
 
     result = evaluate_on_truth(case, cached_truth(case, truth_cache))
     return replace(result, plating_min_margin_v=case_plating_margin(case, truth_cache))

@@ -2,7 +2,7 @@
 
 Needs the ``plant`` extra. For each case the truth is PyBaMM's DFN (lumped
 thermal, the set's own heat transfer, so the cell warms), driven by
-:class:`bms.calibration._plating_map.ChargeTruth`: the charger holds each
+:class:`bms.calibration._plating_truth.ChargeTruth`: the charger holds each
 current ``--step-s`` seconds (10 s, the State of Function's horizon); the
 truth is read every second of the hold (:data:`TRUTH_SAMPLE_S`) and, linear in
 between, every ``--period-s`` (0.1 s, the BMS's estimation period) passes
@@ -151,7 +151,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     measured charge (the sensor's error bounds: issue 3's 0.5 % gain, 50 mA
     offset).
     """
-    from bms.calibration._plating_map import ChargeTruth  # noqa: PLC0415
+    from bms.calibration._plating_truth import ChargeTruth  # noqa: PLC0415
     from bms.estimation import (  # noqa: PLC0415
         SocEstimator,
         coulomb_soc_upper,

@@ -8,8 +8,7 @@ smallest current already breaks the margin, the largest current when none
 does, the last good current before an unreached point); the limit table
 only ever lowered to be monotone (non-increasing in SoC, non-decreasing in
 temperature, hypothesis); a limit table whose currents keep a synthetic
-cell's potential above the margin; the lowest potential while charging of a
-drive cycle; the refinement by map-following charges: each sample's shortfall
+cell's potential above the margin; the refinement by map-following charges: each sample's shortfall
 below the margin counted at the two grid points around it, limits lowered only
 where a charge fell short and by at least the current that raises the steady
 potential by the shortfall (hypothesis: never raised, at most halved), and the
@@ -32,7 +31,6 @@ from bms.calibration._plating_map import (
     limit_table,
     lowered_limits,
     margin_shortfall,
-    min_charge_margin,
     monotone_in_current,
     monotone_limits,
     potential_on_grid,
@@ -143,14 +141,6 @@ def test_limit_table_keeps_the_synthetic_cell_above_the_margin() -> None:
             "source": "test",
         }
     )
-
-
-@pytest.mark.verifies("SWR_PLAT_004")
-def test_min_charge_margin_looks_at_charging_samples_only() -> None:
-    current = np.array([5.0, -2.0, 0.0, -1.0, 3.0])
-    potential = np.array([-0.5, 0.04, -0.3, 0.02, -0.9])
-    assert min_charge_margin(current, potential) == 0.02
-    assert min_charge_margin(np.array([1.0, 0.0]), np.array([0.1, 0.1])) is None
 
 
 @pytest.mark.verifies("SWR_PLAT_004")
