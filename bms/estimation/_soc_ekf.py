@@ -87,6 +87,86 @@ _SOC, _V1, _V2, _BIAS, _DELTA = range(STATE_SIZE)
 _SECONDS_PER_HOUR = 3600.0
 _PERCENT = 100.0
 BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.intp]
+
+
+def _index(values: list[int]) -> IndexArray:
+    """A read-only index array: one of the step's fixed gathers (a constant, never written)."""
+    array = np.array(values, dtype=np.intp)
+    array.setflags(write=False)
+    return array
+
+
+# Rows of the Jacobian's parts array ``k`` (ekf_step): A's diagonal d (d_0 = 1), its offset
+# column u and its resistance column w (w_0 = 0), entries 0-2 each. The order lets one
+# division write d_1, d_2 and u_0, and one product write u_1, u_2, w_1, w_2.
+_D, _U, _W = (0, 1, 2), (3, 4, 5), (8, 6, 7)
+# The covariance step (_predict_covariance) works on flat (rows, cells) arrays: P as its 25
+# entries (row-major, entry 5 i + j) and a work array of 60 rows: [0, 36) the P entries each
+# term of A P reads, [36, 39) P33, P34, P44, [39, 51) the entries of A P's rows 0-2 that
+# A P A^T needs (_AP_ENTRIES), [51, 54) the input noise times u, [54, 60) the upper triangle
+# of A P A^T's top-left block (_PAIRS). Each product is one gather, one multiplication and
+# one sum over equal-shaped, contiguous arrays: numpy runs each as one inner loop, where
+# broadcasting a (3, 1, cells) against a (5, cells) runs one per row (most of the cost at
+# this size).
+_PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+_AP_ENTRIES = [*_PAIRS, (0, 3), (0, 4), (1, 3), (1, 4), (2, 3), (2, 4)]
+_P_COPY_ROW, _AP_ROW, _NOISE_ROW, _PAIR_ROW, _WORK_ROWS = 36, 39, 51, 54, 60
+_P_LOWER_RIGHT = {(3, 3): _P_COPY_ROW, (3, 4): _P_COPY_ROW + 1, (4, 3): _P_COPY_ROW + 1}
+_P_LOWER_RIGHT[4, 4] = _P_COPY_ROW + 2
+_AP = {entry: _AP_ROW + index for index, entry in enumerate(_AP_ENTRIES)}
+_AP_P = _index(
+    [5 * i + j for i, j in _AP_ENTRIES]  # d_i P_ij
+    + [15 + j for _, j in _AP_ENTRIES]  # u_i P_3j
+    + [20 + j for _, j in _AP_ENTRIES]  # w_i P_4j
+    + [18, 19, 24]  # P33, P34, P44, copied
+)
+_K = _index(
+    [part[i] for part in (_D, _U, _W) for i, _ in _AP_ENTRIES]  # of _AP_P's terms
+    + [_D[k] for _, k in _PAIRS]  # d_k (A P)_ik
+    + [_U[k] for _, k in _PAIRS]  # u_k (A P)_i3
+    + [_W[k] for _, k in _PAIRS]  # w_k (A P)_i4
+    + [_U[k] for _, k in _PAIRS]  # u_k (q u_i): the input noise q u u^T
+)
+_TOP = _index(
+    [_AP[i, k] for i, k in _PAIRS]
+    + [_AP[i, 3] for i, _ in _PAIRS]
+    + [_AP[i, 4] for i, _ in _PAIRS]
+    + [_NOISE_ROW + i for i, _ in _PAIRS]
+)
+_ASSEMBLE = _index(
+    [
+        _PAIR_ROW + _PAIRS.index((min(i, j), max(i, j)))
+        if max(i, j) < 3
+        else _AP[min(i, j), max(i, j)]
+        if min(i, j) < 3
+        else _P_LOWER_RIGHT[i, j]
+        for i in range(STATE_SIZE)
+        for j in range(STATE_SIZE)
+    ]
+)
+_ROW_OF = _index([i for i in range(STATE_SIZE) for _ in range(STATE_SIZE)])  # entry 5 i + j: i
+_OUTER = _index([*_ROW_OF, *(j for _ in range(STATE_SIZE) for j in range(STATE_SIZE))])
+_DIAGONAL = slice(None, None, STATE_SIZE + 1)
+"""P's diagonal among its 25 flat entries."""
+# Rows of the step's own copy of the circuit tables (_step_constants): the time constants
+# next to the capacity (scaled by -3600 s/h) so that one division gives both RC decays'
+# exponents and the SoC's gain; the fit residual last, present only if the tuning uses it.
+_TABLE_ROWS = (Row.TAU1, Row.TAU2, Row.CAPACITY, Row.R1, Row.R2, Row.R0, Row.OCV, Row.DOCV_DSOC)
+_C_DIVIDED, _C_CAPACITY, _C_R12 = slice(0, 3), 2, slice(3, 5)
+_C_R0, _C_OCV, _C_DOCV, _C_FIT = 5, 6, 7, 8
+
+
+def _scalar(value: float) -> FloatArray:
+    """A read-only 0-d array: a ufunc takes it as an operand faster than a Python float."""
+    array = np.array(value)
+    array.setflags(write=False)
+    return array
+
+
+_ZERO, _ONE, _MINUS_ONE, _THREE = _scalar(0.0), _scalar(1.0), _scalar(-1.0), _scalar(3.0)
+_TANGENT_WIDTH = _scalar(1e-6)
+"""Secant width below which H's SoC entry is the tangent (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -227,10 +307,11 @@ def initial_ekf_state(
 
 @dataclass(frozen=True)
 class _StepConstants:
-    """What a step needs of the tuning and the step length, computed once per (tuning, dt)."""
+    """What a step needs of the tuning, step length and tables, computed once per triple."""
 
     tuning: SocFilterTuning
     dt_s: float
+    tables: CellTables
     walks: FloatArray
     """Random-walk variances of the five states, shape (5, 1)."""
     share: float
@@ -239,21 +320,46 @@ class _StepConstants:
     """Variance of the current sensor's white noise."""
     inflation: float
     """Model-error inflation ``max(1, tau_c / dt)``."""
-    load_share2: float
+    load_share2: FloatArray
     """``inflation (k / 100)^2``: the overpotential's share of the measurement variance."""
-    rest2: float
+    rest2: FloatArray
     """Sensor plus inflated rest model-error variance (without the fit-residual floor)."""
+    minus_dt: FloatArray
+    """``-dt_s``. This and the other 0-d arrays here are the step's operands (see _scalar)."""
+    voltage_range: tuple[FloatArray, FloatArray]
+    """The tuning's ``voltage_range_v``."""
+    temperature_range: tuple[FloatArray, FloatArray]
+    """The tuning's ``temperature_range_degc``."""
+    circuit: FloatArray
+    """The bilinear coefficients of the rows the step reads (``_TABLE_ROWS``), edged.
+
+    Shape (4, rows, grid cells): :attr:`CellTables.coefficients`' rows in
+    ``_TABLE_ROWS``' order (the capacity times -3600 s/h, the fit residual
+    last if the tuning uses it), each temperature segment with one more SoC
+    segment and one more temperature segment at the end, which hold the
+    tables' values at the top breakpoints (weight 0) with the last segments'
+    slopes. A point clamped to the top breakpoint (index ``S - 1``) so reads
+    the value the last segment gives at weight 1, without clamping the index.
+    """
+    ocv: FloatArray
+    """The OCV's coefficients in ``circuit``'s grid, shape (4, grid cells)."""
+    grid_stride: IndexArray
+    """Grid cells per temperature segment in ``circuit`` (``S``, the edge included), 0-d."""
+    uniform_soc: bool
+    """Whether the SoC grid is uniform from 0 to 1 (bracketed by arithmetic, not np.interp)."""
+    soc_scale: FloatArray
+    """``1 / step`` on a uniform SoC grid."""
 
 
 def _step_constants(
-    tuning: SocFilterTuning, dt_s: float, last: "_StepConstants | None"
+    tuning: SocFilterTuning, dt_s: float, tables: CellTables, last: "_StepConstants | None"
 ) -> _StepConstants:
-    """Constants of the tuning for a step length: ``last`` (the previous step's) when they match.
+    """Constants of a step: ``last`` (the previous step's) when tuning, step and tables match.
 
     The filter's state carries them from step to step, so the cache is explicit
     data flow, not module state (language subset, SUB004).
     """
-    if last is not None and last.tuning is tuning and last.dt_s == dt_s:
+    if last is not None and last.tuning is tuning and last.dt_s == dt_s and last.tables is tables:
         return last
     rc = tuning.rc_random_walk_v_per_sqrt_s**2 * dt_s
     bias = tuning.bias_random_walk_a_per_sqrt_s**2 * dt_s if tuning.estimate_current_bias else 0.0
@@ -263,16 +369,49 @@ def _step_constants(
     walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
     share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
+    step, grid = tables.soc_uniform_step, tables.soc
+    uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
+    rows = _TABLE_ROWS + ((Row.FIT_RMSE,) if tuning.fit_residual_floor else ())
+    circuit = _edged(tables, rows)
+    circuit[:, _C_CAPACITY] *= -_SECONDS_PER_HOUR
     return _StepConstants(
         tuning=tuning,
         dt_s=dt_s,
+        tables=tables,
         walks=walks,
         share=share,
         noise2=tuning.current_noise_a**2,
         inflation=inflation,
-        load_share2=inflation * (tuning.overpotential_error_pct / _PERCENT) ** 2,
-        rest2=tuning.voltage_noise_v**2 + inflation * tuning.model_error_v**2,
+        load_share2=_scalar(inflation * (tuning.overpotential_error_pct / _PERCENT) ** 2),
+        rest2=_scalar(tuning.voltage_noise_v**2 + inflation * tuning.model_error_v**2),
+        minus_dt=_scalar(-dt_s),
+        voltage_range=(_scalar(tuning.voltage_range_v[0]), _scalar(tuning.voltage_range_v[1])),
+        temperature_range=(
+            _scalar(tuning.temperature_range_degc[0]),
+            _scalar(tuning.temperature_range_degc[1]),
+        ),
+        circuit=circuit,
+        ocv=_edged(tables, (Row.OCV,))[:, 0].copy(),
+        grid_stride=np.array(tables.soc_position.shape[0], dtype=np.intp),
+        uniform_soc=uniform,
+        soc_scale=_scalar(1.0 / step if uniform else 0.0),
     )
+
+
+def _edged(tables: CellTables, rows: tuple[Row, ...]) -> FloatArray:
+    """``rows`` of the tables' bilinear coefficients, edged in SoC and temperature.
+
+    One segment more after the last in SoC and in temperature (see
+    :attr:`_StepConstants.circuit`); shape (4, rows, grid cells).
+    """
+    segments = tables.soc_position.shape[0] - 1
+    c = tables.coefficients[:, list(rows)]
+    c = c.reshape(4, len(rows), c.shape[2] // segments, segments)
+    c0, c1, c2, c3 = c[:, :, :, -1:]  # c0 + c1 s + (c2 + c3 s) t at s = 1 is the edge at s = 0
+    c = np.concatenate((c, np.stack((c0 + c1, c1, c2 + c3, c3))), axis=3)
+    c0, c1, c2, c3 = c[:, :, -1:]  # the same in temperature
+    c = np.concatenate((c, np.stack((c0 + c2, c1 + c3, c2, c3))), axis=2)
+    return np.ascontiguousarray(c.reshape(4, len(rows), -1))
 
 
 def measurement_variance(
@@ -340,19 +479,28 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     The state-transition Jacobian is ``A = diag(1, a1, a2, 1, 1) + u e_b^T +
     w e_d^T`` and the measurement is scalar per cell, so ``A P A^T`` and the
     Joseph update ``(I - K H) P (I - K H)^T + K R K^T`` are written out with
-    these structures: only the three rows A changes are multiplied (one
-    ``einsum`` each way, over every cell at once), and the Joseph update is
-    one outer product. The tables are read with one gather of precomputed
-    bilinear coefficients for the SoC and one of the OCV's for both secant
-    ends, from one temperature bracket (``np.interp`` onto the breakpoint
-    index) and one SoC bracket of all three points (arithmetic on the
-    shipped uniform grids). The step's cost is numpy's per-call overhead,
-    not the cells (about 100 numpy calls whatever the number of cells), so
-    the step computes in place (``out=``) where that saves a call or a
-    temporary, calls ufuncs rather than operators on Python scalars (numpy's
-    operator path with a Python float costs about twice a ufunc call), and
-    caches what depends only on the tuning and the step length. The result
-    equals the step before this rewrite to 1e-12 (``test_soc_ekf.py``).
+    these structures (:func:`_predict_covariance`; the Joseph update is one
+    outer product). The tables are read with one gather of bilinear
+    coefficients for the SoC and one of the OCV's for both secant ends, from
+    one temperature bracket (``np.interp`` onto the breakpoint index) and
+    one SoC bracket of all three points (arithmetic on the shipped uniform
+    grids).
+
+    The step's cost is numpy's per-call overhead and the overhead of each
+    inner loop a call runs, not the arithmetic (about 100 numpy calls
+    whatever the number of cells), so the step is laid out for few calls on
+    equal-shaped arrays: the covariance is kept as flat (entries, cells)
+    arrays whose products are a gather, a multiplication and a sum (no
+    ``einsum``, whose per-call cost is several times a ufunc's); each
+    bilinear lookup is one multiplication by the stacked weights ``(1, s, t,
+    s t)`` and one sum, on tables edged so that no index needs clamping;
+    quantities one operation treats alike are computed into adjacent rows
+    (both RC decays and the SoC gain by one division, the Jacobian's four
+    load terms by one product, the predicted SoC and RC voltages by one
+    product and one subtraction); results go in place (``out=``) where that
+    saves a temporary; and what depends only on the tuning, the step length
+    and the tables (:class:`_StepConstants`) is computed once. The result
+    equals the step before the speed-ups to 1e-12 (``test_soc_ekf.py``).
 
     Args:
         model: the cells' equivalent circuit (capacity and resistance scales included).
@@ -373,27 +521,29 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         The new state and the estimate; see the module docstring for rejections.
     """
     voltages = np.asarray(cell_voltages_v, dtype=np.float64)
-    low_v, high_v = tuning.voltage_range_v
-    valid = np.greater_equal(voltages, low_v) & np.less_equal(voltages, high_v)  # NaN: False
     if not (
         abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
     ):  # also False for NaN
-        return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
+        return state, _rejected(tuning, state, voltages)
     cell_current: FloatArray | float = current_a
     if bleed_current_a is not None:
         bleed = np.asarray(bleed_current_a, dtype=np.float64)
         if not np.all(np.abs(bleed) <= tuning.max_abs_current_a):  # also False for NaN
-            return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
+            return state, _rejected(tuning, state, voltages)
         cell_current = current_a + bleed
-    constants = _step_constants(tuning, dt_s, state.constants)
+    tables = model.tables
+    constants = _step_constants(tuning, dt_s, tables, state.constants)
+    low, high = constants.voltage_range
+    valid = np.greater_equal(voltages, low)  # NaN: False
+    valid &= np.less_equal(voltages, high)
     temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
-    low_t, high_t = tuning.temperature_range_degc
-    plausible = np.greater_equal(temperatures, low_t) & np.less_equal(temperatures, high_t)
+    low, high = constants.temperature_range
+    plausible = np.greater_equal(temperatures, low)
+    plausible &= np.less_equal(temperatures, high)
     temperature = state.temperature_degc.copy()
     np.copyto(temperature, temperatures, where=plausible)
     x, p = state.x, state.p
     count = x.shape[1]
-    tables = model.tables
     base_scale = model.resistance_scale
     scaled_r = not (isinstance(base_scale, float) and base_scale == 1.0)  # else skipped: exact
     # One bracket of the 3 x cells points: the SoC and the two ends of its secant,
@@ -402,67 +552,58 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     # less than 1e-4 and its variance by less than 1e-8, so the secant is the same to that
     # order and one bracket serves the step.
     soc = x[_SOC]
-    spread = np.multiply(p[_SOC, _SOC], 3.0)
-    np.sqrt(spread, out=spread)
-    points = np.concatenate((soc, soc - spread, soc + spread))
-    np.maximum(points, 0.0, out=points)
-    np.minimum(points, 1.0, out=points)
-    s_position = _soc_position(tables, points)
-    s_segment = s_position.astype(np.intp)
-    np.minimum(s_segment, tables.soc_position.shape[0] - 2, out=s_segment)
-    s_weight = s_position - s_segment
-    t_position = np.interp(temperature, tables.temperature_degc, tables.temperature_position)
-    t_segment = t_position.astype(np.intp)
-    last_t_segment = tables.coefficients.shape[2] // (tables.soc_position.shape[0] - 1) - 1
-    np.minimum(t_segment, last_t_segment, out=t_segment)
-    t_weight = t_position - t_segment
-    np.multiply(t_segment, tables.soc_position.shape[0] - 1, out=t_segment)  # row of the grid
-    by_point = s_segment.reshape(3, count)  # a view: s_segment becomes each point's grid cell
-    by_point += t_segment
-    cells = s_segment
-    floor = tuning.fit_residual_floor  # else the fit-residual row is not read
-    c = np.take(
-        tables.coefficients if floor else tables.circuit_coefficients, cells[:count], axis=2
-    )
-    s_w = s_weight[:count]
-    rows = c[0] + c[1] * s_w + (c[2] + c[3] * s_w) * t_weight
-    e = np.take(tables.ocv_coefficients, cells[count:], axis=1)
-    e_w = s_weight[count:].reshape(2, count)
-    e = e.reshape(4, 2, count)
-    ends = e[0] + e[1] * e_w + (e[2] + e[3] * e_w) * t_weight
-    # Prediction.
-    current = np.subtract(cell_current, x[_BIAS])
-    one_plus_delta = np.add(x[_DELTA], 1.0)
-    # A = diag(d) + u e_b^T + w e_d^T: its first three rows (the others are the identity's)
-    # hold d on their diagonal and u, w in columns 3 and 4 (views into a_top below); the
-    # input column (dx'/dI_meas) is -u.
-    a_top = np.zeros((3, STATE_SIZE, count))
-    d = a_top.reshape(3 * STATE_SIZE, count)[:: STATE_SIZE + 1]
-    d[0] = 1.0
-    decay = d[1:]  # both RC pairs, shape (2, cells)
-    np.divide(-dt_s, rows[Row.TAU1 : Row.TAU2 + 1], out=decay)
-    np.exp(decay, out=decay)
-    unit = np.subtract(1.0, decay)
-    if scaled_r:
-        np.multiply(unit, base_scale, out=unit)
-    np.multiply(rows[Row.R1 : Row.R2 + 1], unit, out=unit)
-    u = a_top[:, _BIAS]
-    gain_soc = u[0]
-    np.multiply(rows[Row.CAPACITY], _SECONDS_PER_HOUR, out=gain_soc)
+    points = np.empty((3, count))  # the SoC, the low end, the high end
+    points[0] = soc
+    spread = np.sqrt(np.multiply(p[_SOC, _SOC], _THREE))
+    np.maximum(np.subtract(soc, spread, points[1]), _ZERO, out=points[1])
+    np.minimum(np.add(soc, spread, points[2]), _ONE, out=points[2])
+    weights = np.empty((4, 3, count))  # bilinear weights 1, s, t, s t of each point
+    weights[0] = 1.0
+    if constants.uniform_soc:  # bms.cell.soc_bracket's arithmetic
+        position = np.multiply(points, constants.soc_scale)
+    else:
+        position = np.interp(points, tables.soc, tables.soc_position)
+    cells = position.astype(np.intp)  # the edged tables need no clamp (_StepConstants.circuit)
+    np.subtract(position, cells, weights[1])
+    position = np.interp(temperature, tables.temperature_degc, tables.temperature_position)
+    t_segment = position.astype(np.intp)
+    np.subtract(position, t_segment, weights[2])
+    np.multiply(weights[1], weights[2], weights[3])
+    np.multiply(t_segment, constants.grid_stride, t_segment)
+    cells += t_segment  # each point's grid cell
+    terms = constants.circuit.take(cells[0], axis=2)
+    np.multiply(terms, weights[:, :1], terms)
+    rows = np.add.reduce(terms, axis=0)  # _TABLE_ROWS at the SoC
+    terms = constants.ocv.take(cells[1:], axis=1)
+    np.multiply(terms, weights[:, 1:], terms)
+    ends = np.add.reduce(terms, axis=0)  # the OCV at both ends of the secant
+    # Prediction. `k` holds the rows of A that differ from the identity's, by part: d, u and
+    # w (the rows _D, _U, _W); the input column (dx'/dI_meas) is -u.
+    load = np.empty((2, count))  # -(1 + d) and the cell current I - b, each cell
+    np.subtract(_MINUS_ONE, x[_DELTA], load[0])
+    current = load[1]
+    np.subtract(cell_current, x[_BIAS], current)
+    k = np.empty((9, count))
+    k[0] = 1.0
+    k[8] = 0.0
     capacity_scale = model.capacity_scale
     if not (isinstance(capacity_scale, float) and capacity_scale == 1.0):
-        np.multiply(gain_soc, capacity_scale, out=gain_soc)
-    np.divide(dt_s, gain_soc, out=gain_soc)
-    np.multiply(unit, np.negative(one_plus_delta), out=u[1:])
-    w = a_top[:, _DELTA]
-    np.multiply(unit, current, out=w[1:])
+        np.multiply(rows[_C_CAPACITY], capacity_scale, rows[_C_CAPACITY])
+    np.divide(constants.minus_dt, rows[_C_DIVIDED], k[1:4])  # -dt/tau1, -dt/tau2, dt/(3600 C)
+    decay = k[1:3]  # both RC pairs, shape (2, cells)
+    np.exp(decay, decay)
+    unit = np.subtract(_ONE, decay)
+    if scaled_r:
+        np.multiply(unit, base_scale, unit)
+    np.multiply(rows[_C_R12], unit, unit)  # R (1 - a) of both pairs
+    np.multiply(load[:, None], unit, k[4:8].reshape(2, 2, count))  # u_1, u_2, w_1, w_2
     x_pred = np.empty((STATE_SIZE, count))
+    moved = x_pred[:3]  # d x - u I: the SoC and both RC voltages
+    np.multiply(k[:3], x[:3], moved)
+    moved -= np.multiply(k[3:6], current)
     soc_pred = x_pred[_SOC]
-    np.multiply(gain_soc, current, out=soc_pred)
-    np.subtract(soc, soc_pred, out=soc_pred)
-    np.maximum(soc_pred, 0.0, out=soc_pred)
-    np.minimum(soc_pred, 1.0, out=soc_pred)
-    np.add(decay * x[_V1 : _V2 + 1], unit * (one_plus_delta * current), out=x_pred[_V1 : _V2 + 1])
+    np.maximum(soc_pred, _ZERO, out=soc_pred)
+    np.minimum(soc_pred, _ONE, out=soc_pred)
     x_pred[_BIAS:] = x[_BIAS:]
     input_var: FloatArray | float
     if bleed_current_a is None:
@@ -470,102 +611,114 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     else:
         input_var = np.square(np.multiply(cell_current, constants.share))
         input_var += constants.noise2
-    p_pred = _predict_covariance(p, a_top, input_var, constants)
+    p_pred = _predict_covariance(p, k, input_var, constants.walks)
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
-    width = points[2 * count :] - points[count : 2 * count]
-    # The secant, or the tangent once the spread is narrower than 1e-6.
-    np.divide(ends[1] - ends[0], np.maximum(width, 1e-6), out=h[_SOC])
-    np.copyto(h[_SOC], rows[Row.DOCV_DSOC], where=np.less_equal(width, 1e-6))
+    width = np.subtract(points[2], points[1])
+    slope = h[_SOC]  # the secant, or the tangent once the spread is narrower than 1e-6
+    np.subtract(ends[1], ends[0], slope)
+    np.divide(slope, np.maximum(width, _TANGENT_WIDTH), slope)
+    np.copyto(slope, rows[_C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
     h[_V1 : _V2 + 1] = -1.0
-    np.multiply(
-        rows[Row.R0],
-        np.multiply(one_plus_delta, base_scale) if scaled_r else one_plus_delta,
-        out=h[_BIAS],
-    )
-    np.multiply(rows[Row.R0], np.multiply(current, -base_scale), out=h[_DELTA])
-    r0_current = h[_BIAS] * current
-    predicted_v = rows[Row.OCV] + rows[Row.DOCV_DSOC] * (soc_pred - soc)
-    predicted_v -= r0_current
-    predicted_v -= x_pred[_V1]
-    predicted_v -= x_pred[_V2]
-    innovation = np.zeros(count)
-    np.subtract(voltages, predicted_v, out=innovation, where=valid)
-    rc_abs = np.abs(x_pred[_V1 : _V2 + 1])
-    overpotential = np.abs(r0_current)
-    overpotential += rc_abs[0]
-    overpotential += rc_abs[1]
-    if floor:
-        r = measurement_variance(tuning, rows[Row.FIT_RMSE], overpotential, constants.inflation)
+    r0 = np.multiply(rows[_C_R0], base_scale) if scaled_r else rows[_C_R0]
+    resistive = h[_BIAS:]
+    np.multiply(r0, load, resistive)
+    np.negative(resistive, resistive)  # R0 (1 + d) and -R0 I
+    drop = np.empty((3, count))  # R0 (1 + d) I, v1, v2: what the circuit subtracts from the OCV
+    np.multiply(h[_BIAS], current, drop[0])
+    drop[1:] = x_pred[_V1 : _V2 + 1]
+    predicted_v = np.subtract(soc_pred, soc)
+    predicted_v *= rows[_C_DOCV]
+    predicted_v += rows[_C_OCV]
+    predicted_v -= np.add.reduce(drop, axis=0)
+    innovation: FloatArray = np.where(valid, np.subtract(voltages, predicted_v, predicted_v), _ZERO)
+    overpotential = np.add.reduce(np.abs(drop, drop), axis=0)
+    if tuning.fit_residual_floor:
+        r = measurement_variance(tuning, rows[_C_FIT], overpotential, constants.inflation)
     else:
-        r = overpotential * overpotential
-        np.multiply(r, constants.load_share2, out=r)
-        np.add(r, constants.rest2, out=r)
-    ph = np.einsum("ijn,jn->in", p_pred, h)
-    s = np.einsum("in,in->n", h, ph)
+        r = np.multiply(overpotential, overpotential, overpotential)
+        np.multiply(r, constants.load_share2, r)
+        np.add(r, constants.rest2, r)
+    # P H: entry 5 j + i of P times h_j, summed over j (P is symmetric to the last bit).
+    ph_terms = h.take(_ROW_OF, axis=0)
+    np.multiply(ph_terms, p_pred, ph_terms)
+    ph = np.add.reduce(ph_terms.reshape(STATE_SIZE, STATE_SIZE, count), axis=0)
+    s = np.add.reduce(np.multiply(h, ph, h), axis=0)
     s += r
-    gain_share = np.divide(valid, s)
-    x_new = ph * (gain_share * innovation)
-    x_new += x_pred
+    gain_share = np.divide(valid, s, s)
+    factors = np.empty((2, count))  # m innovation / s and sqrt(m / s) (m: valid)
+    np.multiply(gain_share, innovation, factors[0])
+    np.sqrt(gain_share, factors[1])
+    scaled = np.multiply(ph[:, None], factors)  # K innovation and g (below), shape (5, 2, cells)
+    x_new = np.add(scaled[:, 0], x_pred)
     soc_new = x_new[_SOC]
-    np.maximum(soc_new, 0.0, out=soc_new)
-    np.minimum(soc_new, 1.0, out=soc_new)
+    np.maximum(soc_new, _ZERO, out=soc_new)
+    np.minimum(soc_new, _ONE, out=soc_new)
     # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
     # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
     # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
     # g = PH sqrt(m / s): computed so, it is symmetric to the last bit (g_i g_j = g_j g_i)
-    # because the predicted P is symmetrised, and costs one outer product.
-    g = ph * np.sqrt(gain_share)
-    p_new = g[:, None] * g[None]
-    np.subtract(p_pred, p_new, out=p_new)
-    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature, constants=constants)
+    # because the predicted P is, and costs one outer product (one gather of both factors).
+    outer = scaled[:, 1].take(_OUTER, axis=0)
+    g_g = outer[: STATE_SIZE * STATE_SIZE]
+    np.multiply(g_g, outer[STATE_SIZE * STATE_SIZE :], g_g)
+    np.subtract(p_pred, g_g, p_pred)
+    new_state = EkfState(
+        x=x_new,
+        p=p_pred.reshape(STATE_SIZE, STATE_SIZE, count),
+        temperature_degc=temperature,
+        constants=constants,
+    )
     return new_state, _estimate(new_state, innovation, ~valid, False)
 
 
 def _predict_covariance(
     p: FloatArray,
-    a_top: FloatArray,
+    k: FloatArray,
     input_var: FloatArray | float,
-    constants: _StepConstants,
+    walks: FloatArray,
 ) -> FloatArray:
     """``A P A^T + Q`` for ``A`` that differs from the identity only in its first 3 rows.
 
-    ``a_top`` holds those rows, shape (3, 5, cells): ``diag(d)`` and the
-    columns ``u`` (offset, 3) and ``w`` (resistance, 4). ``Q`` is the input
-    noise ``input_var u u^T`` plus the random walks on the diagonal. Rows and
-    columns 3 and 4 (offset and resistance) are copied, not multiplied by
-    identity rows; the two products with ``a_top`` are one ``einsum`` each
-    (one numpy call instead of a sum of broadcast products). The input noise
-    rides on the second product: since ``A``'s column 3 is ``u``, adding
-    ``input_var u`` to column 3 of ``A P`` adds exactly ``input_var u u^T``.
+    ``k`` holds those rows' parts, shape (9, cells): the diagonal ``d``, the
+    offset column ``u`` and the resistance column ``w`` (rows ``_D``, ``_U``,
+    ``_W``). ``Q`` is the input noise ``input_var u u^T`` plus the random
+    walks ``walks`` (5, 1) on the diagonal. Returns the 25 entries row-major,
+    shape (25, cells).
+
+    Rows 0-2 of ``A P`` are ``d_i P_ij + u_i P_3j + w_i P_4j`` (one gather of
+    the P entries, one of the matching ``k`` rows, one product, one sum over
+    the three terms); the top-left block of ``A P A^T`` (its upper triangle
+    only, so that the result is symmetric by construction) is ``(A P)_ik d_k
+    + (A P)_i3 u_k + (A P)_i4 w_k + input_var u_i u_k``; the rest is
+    ``A P``'s rows 0-2 (mirrored) and ``P``'s lower-right block, copied by
+    the one gather that assembles the result. See the module-level index
+    arrays for the layout.
     """
-    ap = np.einsum("ikn,kjn->ijn", a_top, p)  # rows 0-2 of A P, shape (3, 5, cells)
-    p_pred = np.empty_like(p)
-    p_pred[3:, 3:] = p[3:, 3:]  # A's rows 3-4 are the identity's: P's block stays
-    side = ap[:, 3:]
-    p_pred[:3, 3:] = side
-    p_pred[3:, :3] = side.transpose(1, 0, 2)
-    ap[:, _BIAS] += np.multiply(a_top[:, _BIAS], input_var)
-    top = np.einsum("ikn,jkn->ijn", ap, a_top)
-    top += top.transpose(1, 0, 2)
-    np.multiply(top, 0.5, out=p_pred[:3, :3])  # symmetrised: the only block not so by construction
-    diagonal = p_pred.reshape(STATE_SIZE * STATE_SIZE, -1)[:: STATE_SIZE + 1]
-    diagonal += constants.walks
+    count = k.shape[1]
+    terms = k.take(_K, axis=0)  # the k factor of every product term below
+    work = np.empty((_WORK_ROWS, count))
+    p.reshape(STATE_SIZE * STATE_SIZE, count).take(_AP_P, 0, work[:_AP_ROW], "clip")
+    entries = len(_AP_ENTRIES)
+    ap_terms = terms[: 3 * entries]
+    np.multiply(ap_terms, work[: 3 * entries], ap_terms)
+    np.add.reduce(ap_terms.reshape(3, entries, count), axis=0, out=work[_AP_ROW:_NOISE_ROW])
+    np.multiply(k[_U[0] : _U[2] + 1], input_var, work[_NOISE_ROW:_PAIR_ROW])
+    top_terms = work.take(_TOP, axis=0)
+    np.multiply(top_terms, terms[3 * entries :], top_terms)
+    np.add.reduce(top_terms.reshape(4, len(_PAIRS), count), axis=0, out=work[_PAIR_ROW:])
+    p_pred = work.take(_ASSEMBLE, axis=0)
+    diagonal = p_pred[_DIAGONAL]
+    np.add(diagonal, walks, diagonal)
     return p_pred
 
 
-def _soc_position(tables: CellTables, points: FloatArray) -> FloatArray:
-    """Fractional SoC breakpoint index of each point already clamped to [0, 1].
-
-    On a uniform grid from 0 to 1 (the shipped chemistries) by one multiplication,
-    as :func:`bms.cell.soc_bracket` computes it; else by ``np.interp`` (clamped to the grid).
-    """
-    step = tables.soc_uniform_step
-    grid = tables.soc
-    if step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0:
-        return np.multiply(points, 1.0 / step)
-    return np.interp(points, grid, tables.soc_position)
+def _rejected(tuning: SocFilterTuning, state: EkfState, voltages: FloatArray) -> SocEstimate:
+    """The estimate of a rejected step: the state's, with the voltages' validity."""
+    low, high = tuning.voltage_range_v
+    valid = np.greater_equal(voltages, low) & np.less_equal(voltages, high)  # NaN: False
+    return _estimate(state, np.zeros_like(voltages), ~valid, True)
 
 
 def _estimate(

@@ -16,9 +16,13 @@ vectorised step equals the same filter run one cell at a time; argument
 validation of :class:`SocEstimator`; the step rewritten for speed equals
 the step it replaced (kept in ``soc_ekf_reference.py``) to 1e-12 on recorded
 runs with bad samples, on a uniform and a non-uniform SoC grid, with the fit
-floor, per-cell scales and a switched-off state; a cell's bleed current
-discharges that cell alone in the prediction (zero bleed is no bleed); a
-non-finite or implausible bleed current rejects the step.
+floor, per-cell scales and a switched-off state, and at the tables' edges (SoC
+0 and 1, the secant's ends clamped or closer than the tangent threshold,
+temperatures at, beyond and between the breakpoints, a one-temperature
+chemistry), where the fast step reads edge segments the reference clamps
+into; a cell's bleed current discharges that cell alone in the prediction
+(zero bleed is no bleed); a non-finite or implausible bleed current rejects
+the step.
 """
 
 import math
@@ -37,7 +41,7 @@ from bms.estimation import (
     measurement_variance,
 )
 from bms.plant import PackSimulator, PackSpread, SensorModel
-from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.cell.chemistry_fixture import chemistry_data, synthetic_chemistry
 from verification.bms.unit.estimation.scenario import drive_current, run
 from verification.bms.unit.estimation.soc_ekf_reference import reference_ekf_step
 
@@ -334,6 +338,66 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
     assert compared > 350
     assert np.all(np.isfinite(fast.x))
     assert np.ptp(fast.x[0]) > 0.01  # the cells went their own ways: a real comparison
+
+
+def _one_temperature_chemistry() -> Chemistry:
+    """The synthetic chemistry with its 25 degC row only (a single temperature segment)."""
+    data = chemistry_data()
+    row = data["temperature_breakpoints_degc"].index(25.0)
+    tables = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+    overrides = {name: [data[name][row]] for name in tables}
+    return synthetic_chemistry(
+        temperature_breakpoints_degc=[25.0],
+        capacity_ah_by_temperature=[data["capacity_ah_by_temperature"][row]],
+        **overrides,
+    )
+
+
+@pytest.mark.verifies("SWR_SOC_001", "SWR_SOC_004")
+@pytest.mark.parametrize(
+    ("chemistry_name", "tuning"),
+    [
+        ("NMC_Chen2020", SocFilterTuning()),  # uniform SoC grid: bracketed by arithmetic
+        ("synthetic", SocFilterTuning(fit_residual_floor=True)),  # non-uniform: np.interp
+        ("one_temperature", SocFilterTuning()),
+    ],
+)
+def test_fast_step_equals_the_reference_step_at_the_table_edges(
+    chemistry_name: str, tuning: SocFilterTuning
+) -> None:
+    """SoC 0 and 1 (secant ends clamped), tangent-narrow spreads, temperatures off the grid."""
+    chemistry = {
+        "NMC_Chen2020": lambda: load_chemistry("NMC_Chen2020"),
+        "synthetic": lambda: CHEMISTRY,
+        "one_temperature": _one_temperature_chemistry,
+    }[chemistry_name]()
+    soc = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 1e-9, 1.0 - 1e-9, 0.05, 0.95, 1.0, 0.0, 0.3])
+    temperatures = np.array(
+        [-40.0, -10.0, 45.0, 80.0, 25.0, -10.0, 45.0, 0.0, 10.0, 60.0, 0.0, 7.5]
+    )
+    cells = soc.size
+    model = SocEstimator(chemistry, cells).model
+    start = initial_ekf_state(cells, soc, 0.1, tuning)
+    variance = start.p[0, 0]
+    variance[2::3] = 1e-16  # a secant narrower than the 1e-6 threshold: the tangent
+    bounds = chemistry.min_voltage_v, chemistry.max_voltage_v
+    for current, voltage in ((0.0, bounds[1] + 0.1), (3.0, bounds[0] - 0.1), (-3.0, 3.7)):
+        state, out = ekf_step(
+            model, tuning, start, cell_voltages_v=np.full(cells, voltage), current_a=current,
+            cell_temperatures_degc=temperatures, dt_s=1.0,
+        )  # fmt: skip
+        reference, ref = reference_ekf_step(
+            model, tuning, start, cell_voltages_v=np.full(cells, voltage), current_a=current,
+            cell_temperatures_degc=temperatures, dt_s=1.0,
+        )  # fmt: skip
+        for mine, theirs in (
+            (state.x, reference.x),
+            (state.p, reference.p),
+            (out.innovation_v, ref.innovation_v),
+            (out.soc_sigma, ref.soc_sigma),
+        ):
+            assert np.max(np.abs(mine - theirs)) <= 1e-12
+        assert np.any(out.innovation_v != 0.0)
 
 
 def _bleed_step(
