@@ -44,6 +44,9 @@ class BalancingConfig(StrictModel):
     """No cell bleeds while any temperature sensor reads at or above this (heat inhibit)."""
     max_bleeding_cells: Annotated[int, Field(ge=1, le=256)]
     """At most this many cells bleed at once (heat of the balancing resistors)."""
+    resistance_ohm: Annotated[float, Field(gt=0.0, le=10_000.0)]
+    """Balancing resistor of one series group: a bleeding group draws its cell voltage over
+    this, shared by its parallel cells; the SoC filter is told that current (SWR_BAL_008)."""
 
     @model_validator(mode="after")
     def _hysteresis(self) -> "BalancingConfig":

@@ -3,7 +3,7 @@
 ASIL: D. Requirements: SWR_CTRL_* (``requirements/swr/controller.rst``).
 
     from bms.controller import BmsController, ControllerInputs
-    controller = BmsController(config, chemistry=None)   # chemistry enables SoC estimation
+    controller = BmsController(config, chemistry=None)   # chemistry: SoC filter, plating cap
     outputs = controller.step(ControllerInputs(...))     # never raises
 """
 

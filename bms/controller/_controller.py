@@ -2,14 +2,18 @@
 
 ASIL: D. Requirements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001, SWR_CTRL_FORCE_001,
 SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_EST_001, SWR_CTRL_LIM_001,
-SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001.
+SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001, SWR_PLAT_005,
+SWR_BAL_008.
 
 :func:`controller_step` is pure: ``(state, inputs, context) -> (state, outputs)``.
 Each step runs, in order: the E2E receiver stage on the vehicle's raw CAN
 frames (:mod:`bms.controller._receive`), the protection (every fault, every step), the
 contactor sequence (forced open by any latched fault), balancing and thermal
 requests (:mod:`bms.control`), and every ``estimation_period_ms`` the SoC
-filter (:mod:`bms.estimation`) when a chemistry is given, and the CAN
+filter (:mod:`bms.estimation`) when a chemistry is given, told the balancing
+current commanded in the step before (in force when the cells were sampled),
+then the plating cap of the charge limit from the chemistry's map with a
+coulomb-counted SoC upper bound (:mod:`bms.controller._charging`), and the CAN
 frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). A fault that
 latches is reported once as a DTC event with its occurrence count and freeze
 frame, for the caller to store (:mod:`bms.memory`). Time is the count
@@ -25,6 +29,7 @@ from types import MappingProxyType
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from bms.can import BmsTxCounters
 from bms.cell import CellModel, Chemistry, cell_model
@@ -38,6 +43,14 @@ from bms.contactor import (
     step_contactors,
 )
 from bms.control import BalancingState, ThermalState, derate, step_balancing, step_thermal
+from bms.controller._charging import (
+    ChargeBound,
+    bleed_current,
+    count_charge,
+    plating_charge_limit,
+    restart_bound,
+    soc_upper_bound,
+)
 from bms.controller._inputs import ControllerInputs
 from bms.controller._outputs import (
     ContactorCommandOutput,
@@ -48,7 +61,14 @@ from bms.controller._outputs import (
 )
 from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
 from bms.controller._transmit import can_frames
-from bms.estimation import EkfState, SocFilterTuning, ekf_step, initial_ekf_state
+from bms.estimation import (
+    EkfState,
+    PlatingTables,
+    SocFilterTuning,
+    ekf_step,
+    initial_ekf_state,
+    plating_tables,
+)
 from bms.protection import (
     FaultStatus,
     Level,
@@ -83,6 +103,8 @@ _CAN_WARNING = FaultReport(
 )
 ESTIMATION_UNAVAILABLE = "estimation_unavailable"
 """Warning name of an estimator that failed (QM(D) channel; the protection does not use it)."""
+PLATING_LIMIT_FALLBACK = "plating_limit_fallback"
+"""Warning name of a plating cap at its most conservative limit (no map, out of its range)."""
 
 _UNKNOWN_SOC = 0.5
 """Initial SoC guess of the filter: the middle, since nothing is known at start."""
@@ -120,6 +142,16 @@ class ControllerContext:
     """The estimator's cell model; ``None`` runs without estimation."""
     tuning: SocFilterTuning = field(default_factory=SocFilterTuning)
     """The estimator's noise model."""
+    chemistry: Chemistry | None = None
+    """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
+    plating: PlatingTables | None = field(init=False, default=None)
+    """The chemistry's plating map as arrays, converted once from ``chemistry`` (None: none)."""
+
+    def __post_init__(self) -> None:
+        """Convert the chemistry's plating map once: every estimation step reads it."""
+        plating = None if self.chemistry is None else self.chemistry.plating
+        if plating is not None:
+            object.__setattr__(self, "plating", plating_tables(plating))
 
 
 @dataclass(frozen=True)
@@ -152,6 +184,12 @@ class ControllerState:
     """Last largest cell SoC standard deviation."""
     estimation_failed: bool = False
     """The last estimation step raised (reported as a warning)."""
+    charge_bound: ChargeBound = field(default_factory=ChargeBound)
+    """Coulomb-counted SoC upper bound of the plating cap: its start and the charge since."""
+    plating_charge_a: float | None = None
+    """Plating-limited pack charge current of the last estimation step (None: no cap)."""
+    plating_reason: str | None = None
+    """Why the plating cap is at its most conservative limit (None: it is not)."""
     can_counters: BmsTxCounters = field(default_factory=BmsTxCounters)
     """Alive counters of the protected BMS messages."""
     can_failed: bool = False
@@ -245,7 +283,90 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
                 reason="the SoC estimator failed; limits ignore SoC",
             )
         )
+    if state.plating_reason is not None:
+        reports.append(
+            FaultReport(
+                fault=PLATING_LIMIT_FALLBACK,
+                level="warning",
+                latched=False,
+                reaction=Reaction.WARN.name.lower(),
+                reason=state.plating_reason,
+            )
+        )
     return reports
+
+
+def _account(
+    state: ControllerState, report: ProtectionReport, context: ControllerContext
+) -> ControllerState:
+    """Count the last protection period's charge for the SoC upper bound (with a model only).
+
+    Implements: SWR_PLAT_005
+    """
+    if context.model is None:
+        return state
+    config = context.config
+    pack = config.pack
+    return replace(
+        state,
+        charge_bound=count_charge(
+            state.charge_bound,
+            report.current_a,
+            parallel_count=pack.parallel_count,
+            dt_s=pack.protection_period_ms / 1000.0,
+            charge_detection_a=config.protection.charge_detection_a,
+        ),
+    )
+
+
+def _cell_temperatures(inputs: ControllerInputs, cells: int) -> npt.NDArray[np.float64]:
+    """Each cell's temperature from its sensor (sensors spread evenly; NaN when none)."""
+    sensors = np.asarray(inputs.cell_temperatures_degc, dtype=np.float64)
+    if sensors.size == 0:
+        return np.full(cells, np.nan)
+    temps: npt.NDArray[np.float64] = sensors[(np.arange(cells) * sensors.size) // cells]
+    return temps
+
+
+def _plating(
+    state: ControllerState, inputs: ControllerInputs, context: ControllerContext
+) -> ControllerState:
+    """The plating cap of the charge limit, after the SoC filter's step (QM(D): never raises).
+
+    Implements: SWR_PLAT_005
+
+    The SoC upper bound is the larger of the filter's 3-sigma bound and the
+    coulomb-counted bound; without a valid estimate the SoC is NaN, which
+    gives the map's smallest limit with its reason.
+    """
+    chemistry, config = context.chemistry, context.config
+    if chemistry is None:
+        return state
+    pack = config.pack
+    cells = pack.series_count
+    try:
+        ekf = None if state.estimation_failed else state.estimator
+        if ekf is None or ekf.x.shape[1] != cells:
+            soc = sigma = np.full(cells, np.nan)
+        else:
+            soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
+        bound = restart_bound(state.charge_bound, soc, sigma)
+        scale = context.model.capacity_scale if context.model is not None else 1.0
+        capacity_ah = min(chemistry.capacity_ah_by_temperature) * float(np.min(scale))
+        offset_a = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
+        upper = soc_upper_bound(bound, cells, capacity_ah=capacity_ah, offset_a=offset_a)
+        limit_a, reason = plating_charge_limit(
+            context.plating,
+            soc=soc,
+            soc_sigma=sigma,
+            temperature_degc=_cell_temperatures(inputs, cells),
+            soc_upper=upper,
+            parallel_count=pack.parallel_count,
+        )
+        return replace(state, charge_bound=bound, plating_charge_a=limit_a, plating_reason=reason)
+    except Exception as error:  # noqa: BLE001 - the QM(D) estimate must not stop the D protection
+        reason = f"the plating estimate failed ({type(error).__name__}): charge limited to 0 A"
+        return replace(state, plating_charge_a=0.0, plating_reason=reason)
 
 
 def _estimate(
@@ -256,7 +377,9 @@ def _estimate(
 ) -> ControllerState:
     """Run the SoC filter when its period has come (QM(D): a failure only warns).
 
-    Implements: SWR_CTRL_EST_001
+    The filter is told each cell's balancing current commanded in the previous step.
+
+    Implements: SWR_CTRL_EST_001, SWR_BAL_008
     """
     config = context.config
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
@@ -269,6 +392,14 @@ def _estimate(
         if volts.size != cells or sensors.size == 0:
             return replace(state, estimation_failed=True)
         temps = sensors[(np.arange(cells) * sensors.size) // cells]
+        # Implements SWR_BAL_008: the balancing command in force when the voltages were sampled.
+        bleed_a = bleed_current(
+            state.balancing.bleeding,
+            inputs.cell_voltages_v,
+            resistance_ohm=config.control.balancing.resistance_ohm,
+            parallel_count=config.pack.parallel_count,
+            max_voltage_v=config.protection.plausibility.cell_voltage_max_v,
+        )
         ekf = state.estimator
         if ekf is None:
             ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
@@ -281,6 +412,7 @@ def _estimate(
             current_a=cell_current_a,
             cell_temperatures_degc=temps,
             dt_s=config.pack.estimation_period_ms / 1000.0,
+            bleed_current_a=bleed_a,
         )
         return replace(
             state,
@@ -301,9 +433,13 @@ def _limits(
 ) -> tuple[float, float, float, float]:
     """Current and power limits: the protection's, capped by the derating when SoC is known.
 
-    Implements: SWR_CTRL_LIM_001
+    The charge limit is also capped by the plating cap of the last estimation step.
+
+    Implements: SWR_CTRL_LIM_001, SWR_PLAT_005
     """
     charge_a, discharge_a = report.charge_current_limit_a, report.discharge_current_limit_a
+    if state.plating_charge_a is not None:
+        charge_a = min(charge_a, state.plating_charge_a)
     if state.soc is not None and not state.estimation_failed:
         derated = derate(
             cast("Sequence[Volts]", inputs.cell_voltages_v),
@@ -367,7 +503,15 @@ def controller_step(
         internal_fault=internal_fault,
         internal_reason=state.internal_reason if internal_fault else "",
     )
+    state = _account(state, report, context)
     state = _estimate(state, inputs, report, context)
+    every = config.pack.estimation_period_ms // config.pack.protection_period_ms
+    if (
+        context.chemistry is not None
+        and context.model is not None
+        and (state.step - 1) % every == 0
+    ):
+        state = _plating(state, inputs, context)
     # The readings as their unit types (NewType: the same floats, no per-cell conversion).
     volts = cast("Sequence[Volts]", inputs.cell_voltages_v)
     temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)
@@ -394,7 +538,6 @@ def controller_step(
         outputs = outputs.model_copy(update={"dtc_events": events})
     elif state.latched != outputs.latched_faults:
         state = replace(state, latched=outputs.latched_faults)
-    every = config.pack.estimation_period_ms // config.pack.protection_period_ms
     if (state.step - 1) % every == 0:
         try:
             frames, counters = can_frames(outputs, inputs, report.current_a, state.can_counters)
@@ -566,10 +709,10 @@ class BmsController:
     def __init__(
         self, config: BmsConfig | None = None, *, chemistry: Chemistry | None = None
     ) -> None:
-        """Start in the not-yet-run state; ``chemistry`` enables the SoC estimator."""
+        """Start in the not-yet-run state; ``chemistry`` enables the SoC filter and plating cap."""
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None
-        self._context = ControllerContext(config=config, model=model)
+        self._context = ControllerContext(config=config, model=model, chemistry=chemistry)
         self._state = ControllerState()
 
     @property

@@ -24,7 +24,13 @@ from bms.estimation._capacity import (
     initial_capacity_state,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
-from bms.estimation._plating import PlatingLimits, coulomb_soc_upper, plating_limits
+from bms.estimation._plating import (
+    PlatingLimits,
+    PlatingTables,
+    coulomb_soc_upper,
+    plating_limits,
+    plating_tables,
+)
 from bms.estimation._resistance import (
     ResistanceState,
     initial_resistance_state,
@@ -54,6 +60,7 @@ __all__ = [
     "EkfState",
     "PackSoc",
     "PlatingLimits",
+    "PlatingTables",
     "PowerLimits",
     "ResistanceState",
     "SocEstimate",
@@ -69,6 +76,7 @@ __all__ = [
     "measurement_variance",
     "pack_soc",
     "plating_limits",
+    "plating_tables",
     "resistance_update",
     "sof_limits",
     "state_of_function",

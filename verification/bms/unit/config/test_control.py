@@ -46,6 +46,7 @@ def _derating(**changes: Any) -> dict[str, Any]:
             "stop_delta_v=0.02 must be < start_delta_v=0.01",
         ),
         (BalancingConfig, {**CONTROL.balancing.model_dump(), "max_bleeding_cells": 0}, "max_"),
+        (BalancingConfig, {**CONTROL.balancing.model_dump(), "resistance_ohm": 0.0}, "resistance"),
         (
             DeratingTable,
             {"breakpoints": (0.0, 1.0), "factors": (1.0,)},
@@ -100,6 +101,7 @@ def _derating(**changes: Any) -> dict[str, Any]:
     ids=[
         "balancing-hysteresis",
         "balancing-zero-cells",
+        "balancing-zero-resistance",
         "table-lengths",
         "table-order",
         "table-nan",
@@ -188,6 +190,7 @@ def test_requirement_numbers_match_the_reference_pack() -> None:
     assert (balancing.start_delta_v, balancing.stop_delta_v) == (0.010, 0.003)
     assert (balancing.min_cell_voltage_v, balancing.max_temperature_degc) == (3.0, 45.0)
     assert balancing.max_bleeding_cells == 48
+    assert balancing.resistance_ohm == 20.0
     assert (derating.max_charge_current_a, derating.max_discharge_current_a) == (100.0, 200.0)
     assert (derating.charge_taper_start_v, derating.charge_taper_end_v) == (4.10, 4.20)
     assert (derating.discharge_taper_start_v, derating.discharge_taper_end_v) == (3.20, 2.90)

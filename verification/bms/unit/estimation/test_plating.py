@@ -15,7 +15,8 @@ input give the most conservative charge limit with the reason, never an
 exception; a second SoC upper bound (the coulomb-counted one) only ever
 lowers the limit and is used when it is the higher bound, in the estimate
 and in the State of Function; the coulomb-counted bound contains the true SoC
-for any current within the sensor's gain and offset bounds (hypothesis).
+for any current within the sensor's gain and offset bounds (hypothesis); the
+map converted once to arrays gives exactly what the map gives (hypothesis).
 """
 
 import math
@@ -28,7 +29,13 @@ from scipy.interpolate import RegularGridInterpolator
 
 from bms.cell import cell_model
 from bms.config import load_config
-from bms.estimation import coulomb_soc_upper, plating_limits, sof_limits, state_of_function
+from bms.estimation import (
+    coulomb_soc_upper,
+    plating_limits,
+    plating_tables,
+    sof_limits,
+    state_of_function,
+)
 from bms.estimation._sof import PowerLimits
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.estimation.plating_fixture import (
@@ -252,6 +259,29 @@ def test_mismatched_lengths_fall_back_without_raising() -> None:
     assert result.fallback_reason is not None
     assert result.cell_charge_current_a.shape == (2,)
     assert result.min_cell_charge_current_a == TABLE.min()
+
+
+@pytest.mark.verifies("SWR_PLAT_002")
+@settings(max_examples=examples(100), deadline=None)
+@given(soc=socs, sigma=sigmas, temperature=st.floats(-40.0, 80.0), current=st.floats(0.0, 20.0))
+def test_the_map_as_arrays_reads_as_the_map(
+    soc: float, sigma: float, temperature: float, current: float
+) -> None:
+    cells_soc, cells_sigma = np.array([soc, 1.0 - soc]), np.array([sigma, 0.0])
+    cells_temperature = np.array([temperature, TEMPERATURES[0]])
+    from_map, from_tables = (
+        plating_limits(
+            plating,
+            soc=cells_soc,
+            soc_sigma=cells_sigma,
+            temperature_degc=cells_temperature,
+            charge_current_a=current,
+        )
+        for plating in (MAP, plating_tables(MAP))
+    )
+    assert from_tables.fallback_reason == from_map.fallback_reason
+    for field in ("cell_charge_current_a", "margin_v", "margin_lower_v"):
+        np.testing.assert_array_equal(getattr(from_tables, field), getattr(from_map, field))
 
 
 @pytest.mark.verifies("SWR_PLAT_002")
