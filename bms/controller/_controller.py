@@ -275,25 +275,22 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
         )
     if state.estimation_failed:
         reports.append(
-            FaultReport(
-                fault=ESTIMATION_UNAVAILABLE,
-                level="warning",
-                latched=False,
-                reaction=Reaction.WARN.name.lower(),
-                reason="the SoC estimator failed; limits ignore SoC",
-            )
+            _warning(ESTIMATION_UNAVAILABLE, "the SoC estimator failed; limits ignore SoC")
         )
     if state.plating_reason is not None:
-        reports.append(
-            FaultReport(
-                fault=PLATING_LIMIT_FALLBACK,
-                level="warning",
-                latched=False,
-                reaction=Reaction.WARN.name.lower(),
-                reason=state.plating_reason,
-            )
-        )
+        reports.append(_warning(PLATING_LIMIT_FALLBACK, state.plating_reason))
     return reports
+
+
+def _warning(fault: str, reason: str) -> FaultReport:
+    """An unlatched warning of the QM(D) estimation channel (it only informs)."""
+    return FaultReport(
+        fault=fault,
+        level="warning",
+        latched=False,
+        reaction=Reaction.WARN.name.lower(),
+        reason=reason,
+    )
 
 
 def _account(
