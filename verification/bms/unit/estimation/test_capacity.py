@@ -9,13 +9,23 @@ inputs (non-finite, zero variance) leave a cell unchanged; argument
 validation. SWR_SOH_004: on the plant, the bound shrinks as segments add
 information (below half of its value after 5 once 40 are in), and with a
 forgetting factor of 0.9 a step fade of 10 % is followed to within 1 %
-within 60 segments, the truth inside the 3-sigma bound.
+within 60 segments, the truth inside the 3-sigma bound. Pairs whose
+variance ratio is far from the pre-scaling's (a long pair between rest
+points: SoC change known to 0.3-1 point, charge to several percent): the
+estimate and bound equal exact weighted total least squares (the cost
+minimised numerically, with a covariance of the two errors too; a
+non-finite covariance leaves the cell unchanged), and over 4,000
+Monte-Carlo cells the normalised error has an rms of 1 and at most 1 % of
+cells fall outside 3 sigma (the approximation without equivalent variances
+gave 1.66 and 7 %). The step-fade test's check before the step allows 2 %
+and 3 sigma (sigma ~1.2 % with gamma = 0.9); the 1 % is asserted after it.
 """
 
 import math
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize_scalar
 
 from bms.estimation import CapacityState, awtls_update, initial_capacity_state
 from bms.estimation._capacity import _minimise
@@ -170,7 +180,9 @@ def test_forgetting_tracks_a_step_fade() -> None:
     state = _fresh_state(gamma=0.9)
     for x, (y, y_var) in zip(before, before_y, strict=True):
         state = awtls_update(state, x, y, 2 * SOC_SIGMA**2, y_var)
-    assert np.all(np.abs(state.capacity_ah - new) <= 0.01 * new)
+    # Converged before the step (sigma ~1.2 % with gamma = 0.9: 2 % and 3 sigma, not 1 %).
+    assert np.all(np.abs(state.capacity_ah - new) <= 0.02 * new)
+    assert np.all(np.abs(state.capacity_ah - new) <= 3 * state.capacity_sigma_ah)
     for x, (y, y_var) in zip(after, after_y, strict=True):
         state = awtls_update(state, x, y, 2 * SOC_SIGMA**2, y_var)
     assert np.all(np.abs(state.capacity_ah - faded) <= 0.01 * faded)
@@ -179,3 +191,68 @@ def test_forgetting_tracks_a_step_fade() -> None:
     for x, (y, y_var) in zip(before + after, before_y + after_y, strict=True):
         no_forgetting = awtls_update(no_forgetting, x, y, 2 * SOC_SIGMA**2, y_var)
     assert np.all(np.abs(no_forgetting.capacity_ah - faded) > 0.01 * faded)
+
+
+@pytest.mark.verifies("SWR_SOH_001")
+def test_pairs_off_the_prescaling_ratio_get_their_exact_weight() -> None:
+    prior_sigma, soc_sigma, ah_sigma = 0.5, 0.01, 0.05
+    state = initial_capacity_state(
+        1, nominal_capacity_ah=5.0, initial_sigma_ah=prior_sigma, soc_sigma=soc_sigma,
+        ah_sigma=ah_sigma,
+    )  # fmt: skip
+    k2 = (soc_sigma / ah_sigma) ** 2
+    # (x, y, var_x, var_y): the prior as the pseudo-pair of initial_capacity_state, a long
+    # pair between rest points (ratio var_x / var_y 80 x K^2), then a precise one (14 x).
+    rows = [(1.0, 5.0, k2 * prior_sigma**2, prior_sigma**2)]
+    for pair in ((0.107, 0.47, 0.011**2, 0.038**2), (0.3, 1.3, 0.003**2, 0.004**2)):
+        state = awtls_update(state, np.array([pair[0]]), pair[1], pair[2], pair[3])
+        rows.append(pair)
+
+        def cost(q: float) -> float:
+            return sum((y - q * x) ** 2 / (var_y + q * q * var_x) for x, y, var_x, var_y in rows)
+
+        exact = minimize_scalar(cost, bounds=(1.0, 10.0), method="bounded").x
+        h = 1e-4
+        curvature = (cost(exact + h) - 2 * cost(exact) + cost(exact - h)) / h**2
+        assert state.capacity_ah[0] == pytest.approx(exact, rel=2e-3)
+        assert state.capacity_sigma_ah[0] == pytest.approx(math.sqrt(2 / curvature), rel=0.03)
+
+
+@pytest.mark.verifies("SWR_SOH_001", "SWR_SOH_002")
+def test_bound_is_honest_for_pairs_of_any_variance_ratio() -> None:
+    rng = np.random.default_rng(11)
+    cells, truth = 4000, 4.25
+    state = initial_capacity_state(
+        cells, nominal_capacity_ah=5.0, initial_sigma_ah=1.0, soc_sigma=0.01, ah_sigma=0.05
+    )
+    for _ in range(3):
+        x = rng.uniform(0.1, 0.6, cells)
+        sigma_x, sigma_y = rng.uniform(0.002, 0.01, cells), rng.uniform(0.005, 0.08, cells)
+        state = awtls_update(
+            state, x + rng.normal(0.0, 1.0, cells) * sigma_x,
+            truth * x + rng.normal(0.0, 1.0, cells) * sigma_y, sigma_x**2, sigma_y**2,
+        )  # fmt: skip
+    z = (state.capacity_ah - truth) / state.capacity_sigma_ah
+    assert 0.9 <= float(np.sqrt(np.mean(z**2))) <= 1.1
+    assert float(np.mean(np.abs(z) > 3.0)) <= 0.01
+
+
+@pytest.mark.verifies("SWR_SOH_001", "SWR_SOH_002")
+def test_a_pair_covariance_enters_its_total_variance() -> None:
+    prior_sigma, k2 = 0.5, 0.04
+    state = initial_capacity_state(
+        2, nominal_capacity_ah=5.0, initial_sigma_ah=prior_sigma, soc_sigma=0.01, ah_sigma=0.05
+    )
+    x, y, var_x, var_y, cov = 0.107, 0.47, 0.011**2, 0.038**2, 0.6 * 0.011 * 0.038
+    after = awtls_update(
+        state, np.array([x, x]), y, var_x, var_y, covariance_ah=np.array([cov, math.nan])
+    )
+    rows = [(1.0, 5.0, k2 * prior_sigma**2, prior_sigma**2, 0.0), (x, y, var_x, var_y, cov)]
+
+    def cost(q: float) -> float:
+        return sum((b - q * a) ** 2 / (vb + q * q * va - 2 * q * c) for a, b, va, vb, c in rows)
+
+    exact = minimize_scalar(cost, bounds=(1.0, 10.0), method="bounded").x
+    assert after.capacity_ah[0] == pytest.approx(exact, rel=2e-3)
+    assert after.capacity_ah[1] == state.capacity_ah[1]  # a non-finite covariance: unchanged
+    assert np.array_equal(after.c[:, 1], state.c[:, 1])
