@@ -29,16 +29,19 @@ builder, and none changes what it reports:
   re-export on an existing environment stays serial: Sphinx would fork
   even for the one document that changed.
 - Schema validation (sphinx-needs' ``process_schemas``) is replaced by the
-  same validation functions, given for each type schema whose ``select`` is
-  exactly one need type only the needs of that type, and applied only to the
-  needs whose result can have changed: the needs of the documents Sphinx
-  re-read, and the needs that link, through as many link steps as the
-  schemas' ``network`` nesting, to a need of those documents (before or
-  after the edit). The results of the other needs are carried over from the
-  previous build, kept in a file beside the pickled environment. A fresh
-  environment, a ``needextend``, a ``network_back`` schema or a dynamic
-  function (``[[...]]``) in a source makes it validate every need, as
-  sphinx-needs does; its schema debug mode runs sphinx-needs' own validation.
+  same validation functions applied only to the needs whose result can have
+  changed (:mod:`safety_case._needs_schemas`); the results of the others
+  are carried over from the previous build, kept in a file beside the
+  pickled environment.
+- The export re-uses the previous build's: only the needs an edit can change
+  (those of the documents Sphinx re-read or removed, the needs they link or
+  linked to, and the needs that link to them; :mod:`safety_case._needs_delta`)
+  are exported again, about a hundred instead of 10,000 needs (0.6 s). The
+  previous export is the one the kept application made, or the one the
+  caller hands over (:data:`PreviousExport`, the cache that
+  :mod:`safety_case.needs` keeps beside the environment). A first build, a
+  changed field, a ``needextend``, a derived field, a dynamic function, a
+  ``needs_file`` or another ``needs_builder_filter`` export every need.
 
 sphinx-needs keeps process-wide registries; it clears them when an
 application is set up, so builds in one process are fine one after another
@@ -58,22 +61,24 @@ same result. Two of its steps change a need for good and are not repeatable
 sources :class:`NeedsApp` starts a new application for every build. A kept
 application's re-builds do not pickle the environment (about 1 s for 10,000
 needs); it is saved, with the validation state that belongs to it, when the
-application is closed (:func:`_env_pickle_deferred`, :func:`_save`).
+application is closed (:func:`_env_pickle_deferred`, :func:`_save`). The
+objects alive once the application has loaded its environment are frozen
+(:func:`gc.freeze`) until it closes: the cyclic collector's full passes skip
+them (about 1 s of a one-shot re-check of 10,000 needs).
 
 ASIL: tool (ISO 26262-8 clause 11); no requirement of the item.
 """
 
 import builtins
 import dataclasses
-import hashlib
+import gc
 import io
 import json
 import os
 import pickle
 import re
-import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,14 +94,11 @@ from sphinx_needs import need_item
 from sphinx_needs.builder import NeedsBuilder
 from sphinx_needs.config import NeedsSphinxConfig
 from sphinx_needs.data import SphinxNeedsData
-from sphinx_needs.logging import log_error, log_warning
-from sphinx_needs.needsfile import NeedsList, generate_needs_schema
-from sphinx_needs.schema.core import validate_field_link_schemas, validate_type_schema
+from sphinx_needs.needsfile import NeedsList
 from sphinx_needs.schema.process import process_schemas
-from sphinx_needs.schema.reporting import (
-    get_formatted_warnings,
-    get_json_formatted_warnings,
-)
+
+from safety_case._needs_delta import Delta, LinkIndex, fields_key, global_effects, sources_match
+from safety_case._needs_schemas import validate as validate_schemas
 
 __all__ = ["BUILDER", "Built", "NeedsApp", "build", "fast_dataclass_state", "setup"]
 
@@ -104,13 +106,12 @@ BUILDER = "safety_case_needs"
 """Name of the builder: sphinx-needs' ``needs`` builder with the two changes above."""
 
 _STATE_FILE = "safety_case_schemas.pickle"
-"""File beside the pickled environment with the last validation's results.
+"""File beside the pickled environment with the last validation's results and link index.
 
 Sphinx pickles the environment before the write phase, where validation
 runs, so the results cannot travel in it; the file is deleted when a build
 starts and written when its validation completes, so it never outlives the
 environment it describes."""
-_DYNAMIC = re.compile(r"\[\[")
 _NOT_REPEATABLE = re.compile(r"\[\[|needextend::")
 """A dynamic function or a ``needextend``: post-processing changes the needs for good."""
 _LOGGER = logging.getLogger(__name__)
@@ -129,16 +130,28 @@ class Built:
     """The content of ``needs.json`` (written to the file or not), in JSON's types."""
 
 
-def build(source_dir: Path, out_dir: Path, *, write_json: bool = True) -> Built:
+PreviousExport = Callable[[], Mapping[str, dict[str, Any]] | None]
+"""Gives the needs by id of the export of the last build on the environment, if known."""
+
+
+def build(
+    source_dir: Path,
+    out_dir: Path,
+    *,
+    write_json: bool = True,
+    previous_export: PreviousExport | None = None,
+) -> Built:
     """Run the builder on ``source_dir`` in this process (a new application).
 
     Args:
         source_dir: folder of the sources.
         out_dir: output folder (``doctrees`` inside it holds the environment).
         write_json: write ``needs.json``; without it the export is only returned.
+        previous_export: the needs the last build on this environment exported
+            (in JSON's types), asked for only when this build can re-use them.
     """
     with NeedsApp(source_dir, out_dir) as app:
-        return app.build(write_json=write_json)
+        return app.build(write_json=write_json, previous_export=previous_export)
 
 
 class NeedsApp:
@@ -162,6 +175,8 @@ class NeedsApp:
         self._read: set[str] = set()
         self._namespace = ExitStack()
         """docutils' registries as the application's setup filled them (its directives)."""
+        self._frozen = False
+        """Whether this application froze the objects of the process (:func:`gc.freeze`)."""
 
     def __enter__(self) -> "NeedsApp":
         return self
@@ -169,7 +184,9 @@ class NeedsApp:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def build(self, *, write_json: bool = True) -> Built:
+    def build(
+        self, *, write_json: bool = True, previous_export: PreviousExport | None = None
+    ) -> Built:
         """Build (re-using the application when that is sound); see :func:`build`."""
         if self._app is not None and not _reusable(self._app):
             self.close()
@@ -187,6 +204,7 @@ class NeedsApp:
             builder = app.builder
             assert isinstance(builder, SafetyNeedsBuilder)
             builder.write_json = write_json
+            builder.previous_export = previous_export
             builder.exported = None
             builder.defer_save = defer
             try:
@@ -214,6 +232,9 @@ class NeedsApp:
         self._unsaved = False
         self._app = None
         self._namespace.close()
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def _create(self) -> Sphinx:
         # one application at a time in a process (the registries of docutils and
@@ -239,6 +260,10 @@ class NeedsApp:
             parallel=_processes(self.out_dir / "doctrees"),
         )
         app.connect("env-before-read-docs", self._note_read)
+        # the loaded environment (millions of objects for 10,000 needs) lives as long as
+        # the application: exempt from the cyclic collector's passes until close()
+        gc.freeze()
+        self._frozen = True
         return app
 
     def _note_read(self, _app: Sphinx, _env: BuildEnvironment, docnames: list[str]) -> None:
@@ -316,14 +341,7 @@ def _reusable(app: Sphinx) -> bool:
     """Whether a built application can build again (no step that changes a need for good)."""
     if SphinxNeedsData(app.env).get_or_create_extends():
         return False
-    return not _sources_match(Path(app.srcdir), _NOT_REPEATABLE)
-
-
-def _sources_match(source: Path, pattern: re.Pattern[str]) -> bool:
-    return any(
-        pattern.search(path.read_text(encoding="utf-8", errors="replace"))
-        for path in source.rglob("*.rst")
-    )
+    return not sources_match(Path(app.srcdir), _NOT_REPEATABLE)
 
 
 def _processes(doctree_dir: Path) -> int:
@@ -391,7 +409,7 @@ class SafetyNeedsBuilder(NeedsBuilder):
         self.exported: dict[str, Any] | None = None
         """The content of ``needs.json`` of the last build, in JSON's types."""
         self.touched: set[str] = set()
-        """Documents read or purged (changed or removed) since the last validation."""
+        """Documents read or purged (changed or removed) since the last build's :meth:`delta`."""
         state = Path(self.doctreedir) / _STATE_FILE
         self.previous: dict[str, Any] | None = None
         """The last validation's results, when they belong to the environment."""
@@ -401,6 +419,17 @@ class SafetyNeedsBuilder(NeedsBuilder):
             except (OSError, pickle.PickleError, EOFError, AttributeError):
                 self.previous = None
             state.unlink()  # rewritten only by a validation that completes
+        index = (self.previous or {}).get("index")
+        self.index: LinkIndex | None = index if isinstance(index, LinkIndex) else None
+        """The documents and links of the needs of the last build (:meth:`delta`)."""
+        self.kept_export: dict[str, dict[str, Any]] | None = None
+        """The last build's exported needs by id (in memory), for :meth:`finish`."""
+        self.previous_export: PreviousExport | None = None
+        """Where :meth:`finish` finds the last build's export when it kept none (a new
+        application on a saved environment); set for each build."""
+        self._delta: Delta | None = None
+        self._delta_ready = False
+        self._kept: dict[str, dict[str, Any]] | None = None
         self.events.connect("env-purge-doc", self._note_purged, priority=500)
         self.events.connect("env-before-read-docs", self._note_read, priority=500)
         # first of the write phase: sphinx-needs post-processes at "write-started"
@@ -421,17 +450,42 @@ class SafetyNeedsBuilder(NeedsBuilder):
 
     def _quiet_needs(self, app: Sphinx, _builder: Builder) -> None:
         """Before post-processing: the needs dictionary as :class:`_QuietNeeds`."""
+        self._delta, self._delta_ready, self._kept = None, False, None  # a new write phase
         env = app.env
         env.__dict__.pop("_needs_view", None)
         data = SphinxNeedsData(env)
         if not data.needs_is_post_processed and type(data._env_needs) is dict:
             env._needs_all_needs = _QuietNeeds(data._env_needs)  # type: ignore[attr-defined]
 
-    def validate(self, app: Sphinx, builder: Builder) -> None:
-        """:func:`_validate` with the documents touched since the last one, and its results."""
-        previous, self.previous = self.previous, None
-        state = _validate(app, builder, previous, self.touched)
+    def delta(self) -> Delta | None:
+        """What this build changed since the last one; ``None``: count every need as changed.
+
+        Computed once per build, after sphinx-needs' post-processing; it brings
+        :attr:`index` to this build's needs. ``None`` on a first build, when the
+        fields changed, or when a step can change a need from anywhere (a
+        ``needextend``, a dynamic function, a derived field).
+        """
+        if self._delta_ready:
+            return self._delta
+        needs = SphinxNeedsData(self.env).get_needs_view()
+        key = fields_key(self.app)
+        index = self.index
+        if index is None or index.key != key or global_effects(self.app):
+            self.index, self._delta = LinkIndex.of(needs, key), None
+        else:
+            self._delta = index.update(needs, self.touched)
         self.touched = set()
+        # the kept export is this build's to use: a build that fails after this leaves none
+        self._kept, self.kept_export = self.kept_export, None
+        self._delta_ready = True
+        return self._delta
+
+    def validate(self, app: Sphinx, builder: Builder) -> None:
+        """Schema validation of what changed since the last build; keep its results."""
+        previous, self.previous = self.previous, None
+        delta = self.delta()
+        assert self.index is not None  # made by delta()
+        state = validate_schemas(app, builder, previous, delta, self.index)
         if state is not None:
             if not self.defer_save:
                 (Path(self.doctreedir) / _STATE_FILE).write_bytes(pickle.dumps(state))
@@ -451,8 +505,18 @@ class SafetyNeedsBuilder(NeedsBuilder):
         if needs_config.file:
             needs_list.load_json(needs_config.file)
         needs_list.wipe_version(version)
-        for need in _builder_filter(needs, needs_config):
-            needs_list.add_need(version, need)
+        delta = self.delta()
+        kept: Mapping[str, dict[str, Any]] | None = self._kept
+        self._kept = None
+        load, self.previous_export = self.previous_export, None
+        if kept is None and delta is not None and load is not None:
+            kept = load()
+        if kept is None or delta is None or needs_config.file or not _default_filter(needs_config):
+            for need in _builder_filter(needs, needs_config):
+                needs_list.add_need(version, need)
+            fresh = None
+        else:
+            fresh = _add_changed(needs_list, version, needs, kept, delta.affected)
         if self.write_json:
             # NeedsList.write_json is json.dump(..., sort_keys=True); dump_json the same
             text = needs_list.dump_json()
@@ -460,14 +524,50 @@ class SafetyNeedsBuilder(NeedsBuilder):
         else:
             needs_list._finalise()  # what dump_json does before serialising
         content: dict[str, Any] = dict(needs_list.needs_list)
-        for need_dict in content["versions"][version]["needs"].values():
-            _to_json_types(need_dict)
+        exported: dict[str, dict[str, Any]] = content["versions"][version]["needs"]
+        for need_id in exported if fresh is None else fresh:
+            _to_json_types(exported[need_id])
+        if not needs_config.file:
+            self.kept_export = dict(exported)
         self.exported = content
         _LOGGER.info("Needs successfully exported")
 
 
 _DEFAULT_FILTER = "is_external==False"
 """sphinx-needs' default ``needs_builder_filter``."""
+
+
+def _default_filter(config: NeedsSphinxConfig) -> bool:
+    return bool(config.builder_filter == _DEFAULT_FILTER)
+
+
+def _add_changed(
+    needs_list: NeedsList,
+    version: str,
+    needs: Mapping[str, Any],
+    kept: Mapping[str, dict[str, Any]],
+    affected: Collection[str],
+) -> list[str]:
+    """Export the ``affected`` needs anew and the others as ``kept``; return the ids exported.
+
+    A need ``kept`` lacks (filtered out last time, or unknown) is exported
+    anew as well when it passes the default builder filter (:func:`_builder_filter`).
+    The needs keep the view's order.
+    """
+    needs_list.update_or_add_version(version)
+    target: dict[str, Any] = needs_list.needs_list["versions"][version]["needs"]
+    fresh = []
+    for need_id in needs:
+        exported = None if need_id in affected else kept.get(need_id)
+        if exported is not None:
+            target[need_id] = exported
+            continue
+        need = needs[need_id]
+        if need["is_external"] == False:  # noqa: E712 (as sphinx-needs' filter compares)
+            needs_list.add_need(version, need)
+            fresh.append(need_id)
+    needs_list.needs_list["versions"][version]["needs_amount"] = len(target)
+    return fresh
 
 
 def _builder_filter(needs: Any, config: NeedsSphinxConfig) -> list[Any]:
@@ -533,208 +633,3 @@ def _json_types(value: Any) -> Any:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _validate(
-    app: Sphinx, builder: Builder, previous: dict[str, Any] | None, touched: set[str]
-) -> dict[str, Any] | None:
-    """sphinx-needs' ``process_schemas``, validating only the needs that can have changed.
-
-    Returns:
-        The state the next build needs (``None`` when nothing can be carried over).
-    """
-    config = NeedsSphinxConfig(app.config)
-    if not config.schema_validation_enabled:
-        return None
-    if config.schema_debug_active:
-        process_schemas(app, builder)  # writes its debug files; nothing kept
-        return None
-    env = app.env
-    start = time.perf_counter()
-    data = SphinxNeedsData(env)
-    type_schemas = list(data.get_resolved_schemas() or [])
-    schema = data.get_schema()
-    needs = data.get_needs_view()
-    selected, results = _select(app, needs, previous, touched, _schema_key(app))
-    subset = _Subset(needs, sorted(selected))
-    need_2_warnings: dict[str, list[Any]] = {}
-    for key, found in validate_field_link_schemas(config, schema, subset).items():  # type: ignore[arg-type]
-        need_2_warnings.setdefault(key, []).extend(found)
-    if type_schemas:
-        properties = generate_needs_schema(schema)["properties"]
-        by_type: dict[str, list[str]] = {}
-        for need_id in subset:
-            by_type.setdefault(str(needs[need_id]["type"]), []).append(need_id)
-        for type_schema in type_schemas:
-            selected_type = _selected_type(type_schema)
-            found_by_need = validate_type_schema(
-                config,
-                type_schema,
-                subset  # type: ignore[arg-type]
-                if selected_type is None
-                else _Subset(needs, by_type.get(selected_type, [])),
-                properties,
-                fields_schema=schema,
-            )
-            for key, found in found_by_need.items():
-                need_2_warnings.setdefault(key, []).extend(found)
-    for need_id, found in need_2_warnings.items():
-        log = list(get_formatted_warnings({need_id: found}))
-        entries = list(get_json_formatted_warnings({need_id: found}).get(need_id, []))
-        if log or entries:
-            results[need_id] = (log, entries)
-    _report(app, results, len(needs), time.perf_counter() - start)
-    _LOGGER.info("Schema validation: %d of %d needs validated", len(selected), len(needs))
-    # after validating: validation fills caches that the key sees, as the next build's will be
-    return {"results": results, "by_doc": _by_doc(needs), "key": _schema_key(app)}
-
-
-_Results = dict[str, tuple[list[Any], list[Any]]]
-"""Per need with findings: its log entries and its ``schema_violations.json`` entries."""
-
-
-def _by_doc(needs: Mapping[str, Any]) -> dict[str, list[str]]:
-    by_doc: dict[str, list[str]] = {}
-    for need_id, need in needs.items():
-        by_doc.setdefault(str(need.get("docname") or ""), []).append(need_id)
-    return by_doc
-
-
-def _select(
-    app: Sphinx,
-    needs: Mapping[str, Any],
-    previous: dict[str, Any] | None,
-    touched: set[str],
-    key: str,
-) -> tuple[set[str], _Results]:
-    """The needs to validate, and the results carried over for the others."""
-    data = SphinxNeedsData(app.env)
-    type_schemas = list(data.get_resolved_schemas() or [])
-    if previous is None or previous.get("key") != key or _whole_project_needed(app, type_schemas):
-        return set(needs), {}
-    by_doc = _by_doc(needs)
-    old_by_doc: dict[str, list[str]] = previous["by_doc"]
-    changed = {i for d in touched for i in (*old_by_doc.get(d, ()), *by_doc.get(d, ()))}
-    changed.update(by_doc.get("", ()))  # needs without a document: always
-    links = [n for n in data.get_schema().iter_link_field_names() if not n.endswith("_back")]
-    selected = _dependants(needs, changed, links, _network_depth(type_schemas))
-    kept: _Results = previous["results"]
-    return selected, {k: v for k, v in kept.items() if k in needs and k not in selected}
-
-
-def _report(app: Sphinx, results: _Results, count: int, duration: float) -> None:
-    """Log every result and write ``schema_violations.json`` as ``process_schemas`` does."""
-    ordered = [(need_id, results[need_id]) for need_id in sorted(results) if results[need_id][1]]
-    formatted = [entry for need_id in sorted(results) for entry in results[need_id][0]]
-    for warning in formatted:
-        log = log_warning if warning["log_lvl"] == "warning" else log_error
-        log(_LOGGER, warning["message"], warning["subtype"], None, type=warning["type"])
-    rate = round(count / duration) if duration > 0 else float("inf")
-    report = {
-        "validation_summary": (
-            f"Schema validation completed with {len(ordered)} warning(s) in "
-            f"{duration:.3f} seconds. Validated {rate} needs/s."
-        ),
-        "validated_needs_per_second": rate,
-        "validated_needs_count": count,
-        "validation_warnings": {need_id: found for need_id, (_, found) in ordered},
-    }
-    (Path(app.outdir) / "schema_violations.json").write_text(
-        json.dumps(report, indent=2), encoding="utf-8"
-    )
-
-
-def _schema_key(app: Sphinx) -> str:
-    """What the results depend on besides the needs: schemas, fields and the tool's version.
-
-    Fields registered through sphinx-needs' API are no Sphinx configuration
-    value, so changing one does not make Sphinx re-read the documents.
-    """
-    from importlib.metadata import version  # noqa: PLC0415
-
-    data = SphinxNeedsData(app.env)
-    inputs = [
-        version("sphinx-needs"),
-        list(data.get_resolved_schemas() or []),
-        generate_needs_schema(data.get_schema()),
-    ]
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=repr).encode()).hexdigest()
-
-
-def _selected_type(type_schema: Mapping[str, Any]) -> str | None:
-    """The need type a schema's ``select`` is exactly ``type == T`` for, else ``None``.
-
-    sphinx-needs evaluates every schema's ``select`` on every need; handing it
-    only the needs of that type skips the evaluations whose answer is "no".
-    """
-    select = type_schema.get("select")
-    if not isinstance(select, Mapping) or set(select) - {"properties", "required"}:
-        return None
-    properties = select.get("properties")
-    if not isinstance(properties, Mapping) or set(properties) != {"type"}:
-        return None
-    condition = properties["type"]
-    if not isinstance(condition, Mapping) or set(condition) != {"const"}:
-        return None
-    if set(select.get("required") or ()) - {"type"}:
-        return None
-    value = condition["const"]
-    return value if isinstance(value, str) else None
-
-
-def _whole_project_needed(app: Sphinx, type_schemas: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a need's result can depend on more than its document and its link targets."""
-    if SphinxNeedsData(app.env).get_or_create_extends():
-        return True
-    if "network_back" in json.dumps(list(type_schemas), default=str):
-        return True
-    return _sources_match(Path(app.srcdir), _DYNAMIC)
-
-
-def _network_depth(type_schemas: Iterable[Any]) -> int:
-    """How many link steps a schema's ``network`` validation reaches (nested networks count)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(schema, 0) for schema in type_schemas]
-    while stack:
-        value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(value, Mapping):
-            stack.extend((v, depth + (k == "network")) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, depth) for v in value)
-    return deepest
-
-
-def _dependants(
-    needs: Mapping[str, Any], changed: set[str], link_names: Sequence[str], depth: int
-) -> set[str]:
-    """``changed`` and the needs that reach one of them in at most ``depth`` link steps."""
-    incoming: dict[str, set[str]] = {}
-    for need_id, need in needs.items():
-        for name in link_names:
-            for target in need.get(name) or ():
-                incoming.setdefault(str(target).split(".", 1)[0], set()).add(need_id)
-    selected = {i for i in changed if i in needs}
-    frontier = set(changed)
-    for _ in range(depth):
-        frontier = {source for target in frontier for source in incoming.get(target, ())}
-        frontier -= selected
-        selected |= frontier
-    return selected
-
-
-class _Subset(Mapping[str, Any]):
-    """A needs view that iterates over ``selected`` but looks up every need."""
-
-    def __init__(self, needs: Mapping[str, Any], selected: list[str]) -> None:
-        self._needs = needs
-        self._selected = selected
-
-    def __getitem__(self, key: str) -> Any:
-        return self._needs[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._selected)
-
-    def __len__(self) -> int:
-        return len(self._selected)

@@ -10,7 +10,7 @@ change; every rule still runs over the whole project each time.
 
 import gc
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,13 @@ from safety_case.rules._checks import ProjectData, run_rules
 from safety_case.rules._methods import method_table
 from safety_case.rules._model import RULES, Finding, RuleId, Severity
 from safety_case.rules._sphinx import schema_findings, warning_findings
-from safety_case.trace import TraceError, TraceTarget, extract, python_files
+from safety_case.rules._trace_cache import TraceCache
 
 __all__ = ["CheckReport", "Checker", "check_project"]
 
 _OPEN_WORK = (RuleId.NOT_IMPLEMENTED, RuleId.NOT_VERIFIED, RuleId.METHODS)
+_TRACES_FILE = "traces.pickle"
+"""File in the build folder with the traces of the last check (:class:`TraceCache`)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def check_project(policy: Policy, needs_json: Path | None = None) -> CheckReport
         NeedsBuildError: when Sphinx cannot build at all (the report needs its output).
     """
     if needs_json is not None:
-        return _report(policy, load_needs(needs_json), needs_json.parent, _TraceCache())
+        return _report(policy, load_needs(needs_json), needs_json.parent, TraceCache())
     checker = Checker(policy, keep_app=False)
     try:
         return checker.check()
@@ -112,7 +114,8 @@ class Checker:
     Each :meth:`check` equals :func:`check_project` on the sources as they are
     then. Between checks it keeps the needs export's Sphinx application (with
     ``keep_app``) and the traces of every Python file by size and
-    modification time; every rule runs over the whole project each time.
+    modification time (also from one :class:`Checker` to the next, through
+    a file in the build folder); every rule runs over the whole project each time.
     """
 
     def __init__(self, policy: Policy, *, keep_app: bool = True) -> None:
@@ -121,7 +124,7 @@ class Checker:
         dependencies = [policy.path(p) for p in (*policy.code, *policy.tests)]
         self._out = policy.path(policy.build_dir)
         self._session = NeedsSession(source_dir, self._out, dependencies, keep_app=keep_app)
-        self._traces = _TraceCache()
+        self._traces = TraceCache(self._out / _TRACES_FILE)
 
     def check(self) -> CheckReport:
         """Export the needs (when a source changed), read the traces, run every rule.
@@ -143,45 +146,17 @@ class Checker:
         gc.freeze()
 
     def close(self) -> None:
-        """Drop the kept Sphinx application (the next check starts a new one)."""
+        """Keep the traces for the next check; drop the kept Sphinx application."""
+        self._traces.save()
         self._session.close()
         gc.unfreeze()
-
-
-class _TraceCache:
-    """:func:`safety_case.trace.extract`, re-reading only the files changed since the last call."""
-
-    def __init__(self) -> None:
-        self._files: dict[Path, tuple[int, int, list[TraceTarget], list[TraceError]]] = {}
-
-    def extract(
-        self, paths: Iterable[Path], root: Path
-    ) -> tuple[list[TraceTarget], list[TraceError]]:
-        """As :func:`safety_case.trace.extract` (same traces, same order)."""
-        targets: list[TraceTarget] = []
-        errors: list[TraceError] = []
-        for file in python_files(paths):
-            try:
-                stat = file.stat()
-            except OSError:
-                stat = None
-            cached = self._files.get(file)
-            if stat is None or cached is None or cached[:2] != (stat.st_size, stat.st_mtime_ns):
-                found, failed = extract([file], root)
-                if stat is not None:
-                    self._files[file] = (stat.st_size, stat.st_mtime_ns, found, failed)
-            else:
-                found, failed = cached[2], cached[3]
-            targets += found
-            errors += failed
-        return targets, errors
 
 
 def _report(
     policy: Policy,
     needs: Mapping[str, Mapping[str, Any]],
     out_dir: Path,
-    traces: _TraceCache,
+    traces: TraceCache,
 ) -> CheckReport:
     """Read the traces and run every check on the needs exported to ``out_dir``."""
     source_dir = policy.path(policy.requirements)

@@ -7,11 +7,13 @@ of a full ``check`` (fresh: export, schema validation, traces, rules),
 the ratio of the check to the needs builder (target <= 1.2), and the
 time of a re-check after editing one requirement file (target < 3 s), with
 Sphinx's persistent environment making the export incremental (the build
-runs in the calling process; sphinx-needs' schema validation is redone only
-for the needs the edit can affect), and after editing one code file (the
-export is skipped: no requirement source changed). The same one-file re-check
-is also timed as a ``safety-case check`` command in a new process
-(``recheck_after_one_edit_cli``: interpreter start-up and imports included).
+runs in the calling process; sphinx-needs' schema validation and the export
+of the needs are redone only for the needs the edit can affect), and after
+editing one code file (the export is skipped: no requirement source changed;
+the traces of the unchanged Python files come from the last check's cache).
+The same one-file re-check is also timed as a ``safety-case check`` command
+in a new process (``recheck_after_one_edit_cli``: interpreter start-up and
+imports included).
 The check takes the needs in memory; ``needs_json_lazy_write`` is what the
 first later ``export_needs`` pays to write ``needs.json`` from the kept export.
 

@@ -10,7 +10,13 @@ affect; the builder's ``needs.json``, read in two processes on a cold build,
 equals the stock ``needs`` builder's (serial). An application kept for
 repeated builds (:class:`~safety_case._needs_build.NeedsApp`, the watch mode)
 gives after each of those edits the same needs, schema results and findings
-as fresh exports, on one application. The faster pickle state of
+as fresh exports, on one application. A kept
+:class:`~safety_case.rules.Checker` exports again only the needs an edit can
+change (those of the edited document, the needs they link or linked to, the
+needs linking to them) and reports after each edit (a changed link target,
+a removed need, a removed link target, an added need, a removed document)
+the same as a cold check of the same sources; so does a one-shot check on
+the environment it saved, re-using the export it left. The faster pickle state of
 sphinx-needs' dataclasses gives the same bytes and the same objects back.
 """
 
@@ -18,6 +24,7 @@ import dataclasses
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -26,12 +33,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sphinx_needs.needsfile import NeedsList
 from sphinx_needs.schema.core import validate_field_link_schemas
 
-from safety_case import _needs_build
+from safety_case import _needs_build, _needs_schemas
 from safety_case.needs import SCHEMA_REPORT, NeedsSession, export_needs, load_needs
 from safety_case.policy import load_policy
-from safety_case.rules import check_project
+from safety_case.rules import Checker, check_project
 
 from .conftest import MiniProject
 
@@ -154,7 +162,7 @@ def test_only_affected_needs_are_validated(
         validated.append(set(needs))
         return real(config, schema, needs)
 
-    monkeypatch.setattr(_needs_build, "validate_field_link_schemas", spy)
+    monkeypatch.setattr(_needs_schemas, "validate_field_link_schemas", spy)
     time.sleep(0.01)
     (root / "reqs" / "tsrs.rst").write_text(TSRS + EXTRA_TSR, "utf-8")
     export_needs(root / "reqs", root / "build")
@@ -299,3 +307,81 @@ def test_fast_dataclass_state_gives_the_same_pickles() -> None:
         assert _needs_build.fast_dataclass_state(module) == []  # once only
     finally:
         del sys.modules[module.__name__]
+
+
+CHECK_STEPS: list[dict[str, str | None]] = [
+    {},
+    # a link target changed in one document: FSR_ONE loses a back link, SG_ONE gains one
+    {
+        "tsrs.rst": TSRS.replace(
+            "TSR_TWO\n   :asil: D\n   :satisfies: FSR_ONE",
+            "TSR_TWO\n   :asil: D\n   :satisfies: SG_ONE",
+        )
+    },
+    # a need removed
+    {"tsrs.rst": TSRS.split(".. tsr:: Second monitor", maxsplit=1)[0]},
+    # the target of the unchanged document's link removed: TSR_ONE's link dangles
+    {"goals.rst": GOALS.split(".. fsr:: Detect", maxsplit=1)[0]},
+    # and back, with a need added
+    {"goals.rst": GOALS, "tsrs.rst": TSRS + EXTRA_TSR},
+    # a document removed
+    {"tsrs.rst": None},
+]
+
+
+def test_kept_checker_re_exports_only_affected_needs_and_equals_cold_checks(
+    mini_project: MiniProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS}
+    root = mini_project(
+        {f"kept/{k}": v for k, v in files.items()} | {f"twin/{k}": v for k, v in files.items()}
+    )
+    for folder in ("kept", "twin"):
+        (root / folder / "safety_case.toml").write_text((root / "safety_case.toml").read_text())
+    exported: list[set[str]] = []
+    real = NeedsList.add_need
+
+    def spy(self: Any, version: str, need: Any) -> None:
+        exported[-1].add(need["id"])
+        real(self, version, need)
+
+    monkeypatch.setattr(NeedsList, "add_need", spy)
+
+    def apply(folder: Path, step: dict[str, str | None]) -> None:
+        time.sleep(0.01)
+        for name, text in step.items():
+            if text is None:
+                (folder / "reqs" / name).unlink()
+            else:
+                (folder / "reqs" / name).write_text(text, "utf-8")
+
+    checker = Checker(load_policy(root / "kept" / "safety_case.toml"))
+    reports = []
+    try:
+        for step in CHECK_STEPS:
+            apply(root / "kept", step)
+            exported.append(set())
+            reports.append(checker.check())
+    finally:
+        checker.close()
+    # a one-shot check on the saved environment re-uses the export the watch left
+    apply(root / "kept", {"tsrs.rst": TSRS})  # TSR_TWO links to FSR_ONE again
+    exported.append(set())
+    reports.append(check_project(load_policy(root / "kept" / "safety_case.toml")))
+    all_needs = {"HAZ_ONE", "SG_ONE", "FSR_ONE", "TSR_ONE", "TSR_TWO"}
+    assert exported == [
+        all_needs,  # the first build exports every need
+        {"TSR_ONE", "TSR_TWO", "FSR_ONE", "SG_ONE"},  # the document and its links' targets
+        {"TSR_ONE", "FSR_ONE", "SG_ONE"},  # TSR_TWO is gone, and its back link
+        {"HAZ_ONE", "SG_ONE", "TSR_ONE"},  # FSR_ONE is gone: TSR_ONE's link dangles
+        all_needs | {"TSR_THREE"},
+        {"FSR_ONE"},  # every TSR is gone
+        {"TSR_ONE", "TSR_TWO", "FSR_ONE"},
+    ]
+    twin = load_policy(root / "twin" / "safety_case.toml")
+    last: dict[str, str | None] = {"tsrs.rst": TSRS}
+    for step, report in zip([*CHECK_STEPS, last], reports, strict=True):
+        apply(root / "twin", step)
+        shutil.rmtree(root / "twin" / "build", ignore_errors=True)  # a cold check
+        assert check_project(twin) == report
+    assert any(f.need_id == "TSR_ONE" for f in reports[3].findings)  # the dangling link

@@ -19,7 +19,6 @@ from safety_case.cli import ExitCode
 from safety_case.cli._cmd_check import watch
 from safety_case.policy import load_policy
 from safety_case.rules import Checker, CheckReport, RuleId, check_project
-from safety_case.rules import _check as check_module
 
 from ..conftest import write_project
 from ..rules.conftest import GOOD
@@ -90,7 +89,7 @@ def test_kept_checker_equals_one_shot_checks(
         parsed[-1].extend(p.name for p in paths)
         return real_extract(paths, import_root)
 
-    monkeypatch.setattr(check_module, "extract", spy)
+    monkeypatch.setattr(trace, "extract", spy)
     root = write_project(tmp_path / "kept", GOOD)
     checker = Checker(load_policy(root / "safety_case.toml"))
     kept: list[CheckReport] = []
