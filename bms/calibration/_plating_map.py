@@ -85,6 +85,7 @@ __all__ = [
     "PlatingMapResult",
     "RefinePass",
     "build_plating_map",
+    "current_input_simulation",
     "limit_current",
     "limit_table",
     "lowered_limits",
@@ -250,30 +251,40 @@ def _floor(values: FloatArray, decimals: int) -> FloatArray:
     return result
 
 
+def current_input_simulation(cell: PhysicsCell, initial_state: float) -> Any:
+    """The set's DFN (lumped thermal) with the current and the temperatures as inputs.
+
+    One built model serves every current and ambient (no rebuild per solve):
+    the calibration's completed set from ``initial_state``, the voltage
+    cut-offs widened by :data:`VOLTAGE_ALLOWANCE_V`, the drive-cycle mesh
+    and IDAKLU. Returns a ``pybamm.Simulation``.
+    """
+    import pybamm  # noqa: PLC0415
+
+    values = cell._values.copy()  # the calibration's completed set
+    values.set_initial_state(initial_state)
+    values.update(
+        {
+            "Ambient temperature [K]": "[input]",
+            "Initial temperature [K]": "[input]",
+            "Current function [A]": "[input]",
+            "Lower voltage cut-off [V]": cell.min_voltage_v - VOLTAGE_ALLOWANCE_V,
+            "Upper voltage cut-off [V]": cell.max_voltage_v + VOLTAGE_ALLOWANCE_V,
+        }
+    )
+    return pybamm.Simulation(
+        pybamm.lithium_ion.DFN(options={"thermal": "lumped"}),
+        parameter_values=values,
+        solver=pybamm.IDAKLUSolver(),
+        var_pts=dict(DRIVE_CYCLE_MESH),
+    )
+
+
 class _ChargeRunner:
     """One built DFN (lumped thermal) with current and temperatures as inputs."""
 
     def __init__(self, cell: PhysicsCell, initial_state: float) -> None:
-        import pybamm  # noqa: PLC0415
-
-        values = cell._values.copy()  # the calibration's completed set
-        values.set_initial_state(initial_state)
-        values.update(
-            {
-                "Ambient temperature [K]": "[input]",
-                "Initial temperature [K]": "[input]",
-                "Current function [A]": "[input]",
-                "Lower voltage cut-off [V]": cell.min_voltage_v - VOLTAGE_ALLOWANCE_V,
-                "Upper voltage cut-off [V]": cell.max_voltage_v + VOLTAGE_ALLOWANCE_V,
-            }
-        )
-        model = pybamm.lithium_ion.DFN(options={"thermal": "lumped"})
-        self._simulation = pybamm.Simulation(
-            model,
-            parameter_values=values,
-            solver=pybamm.IDAKLUSolver(),
-            var_pts=dict(DRIVE_CYCLE_MESH),
-        )
+        self._simulation = current_input_simulation(cell, initial_state)
 
     def step(self, current_a: float, dt_s: float, ambient_degc: float) -> Any:
         """Hold a current (+ = discharge) for ``dt_s`` from where the last step ended."""

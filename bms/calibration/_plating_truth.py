@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.calibration._physics import DRIVE_CYCLE_MESH, CellTestRecord, PhysicsCell, _record
-from bms.calibration._plating_map import POTENTIAL_VARIABLE, VOLTAGE_ALLOWANCE_V
+from bms.calibration._plating_map import POTENTIAL_VARIABLE, current_input_simulation
 
 __all__ = [
     "ChargeTruth",
@@ -80,25 +80,9 @@ class ChargeTruth:
     def __init__(
         self, parameter_set: str, capacity_ah: float, initial_soc: float, ambient_degc: float
     ) -> None:
-        import pybamm  # noqa: PLC0415
-
         cell = PhysicsCell(parameter_set)
-        values = cell._values.copy()  # the calibration's completed set
-        values.set_initial_state(cell.initial_state_for_soc(initial_soc, capacity_ah))
-        values.update(
-            {
-                "Ambient temperature [K]": "[input]",
-                "Initial temperature [K]": "[input]",
-                "Current function [A]": "[input]",
-                "Lower voltage cut-off [V]": cell.min_voltage_v - VOLTAGE_ALLOWANCE_V,
-                "Upper voltage cut-off [V]": cell.max_voltage_v + VOLTAGE_ALLOWANCE_V,
-            }
-        )
-        self._simulation = pybamm.Simulation(
-            pybamm.lithium_ion.DFN(options={"thermal": "lumped"}),
-            parameter_values=values,
-            solver=pybamm.IDAKLUSolver(),
-            var_pts=dict(DRIVE_CYCLE_MESH),
+        self._simulation = current_input_simulation(
+            cell, cell.initial_state_for_soc(initial_soc, capacity_ah)
         )
         self._kelvin = ambient_degc + 273.15
         self._capacity_ah = capacity_ah

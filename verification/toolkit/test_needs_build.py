@@ -105,6 +105,16 @@ def _schema(needs_json: Path) -> object:
     return report["validation_warnings"]
 
 
+def _apply_edit(folder: Path, step: dict[str, str | None]) -> None:
+    """Write (or, for None, remove) each requirement file of one edit step."""
+    time.sleep(0.01)  # a distinct modification time for Sphinx's outdated check
+    for name, text in step.items():
+        if text is None:
+            (folder / "reqs" / name).unlink()
+        else:
+            (folder / "reqs" / name).write_text(text, "utf-8")
+
+
 def test_incremental_export_equals_a_fresh_one(mini_project: MiniProject) -> None:
     root = mini_project({"reqs/index.rst": INDEX, "reqs/goals.rst": GOALS, "reqs/tsrs.rst": TSRS})
     goals, tsrs = root / "reqs" / "goals.rst", root / "reqs" / "tsrs.rst"
@@ -234,14 +244,6 @@ def test_kept_application_equals_fresh_exports(
 
     monkeypatch.setattr(_needs_build.NeedsApp, "_create", counted)
 
-    def apply(folder: Path, step: dict[str, str | None]) -> None:
-        time.sleep(0.01)
-        for name, text in step.items():
-            if text is None:
-                (folder / "reqs" / name).unlink()
-            else:
-                (folder / "reqs" / name).write_text(text, "utf-8")
-
     (root / "kept" / "safety_case.toml").write_text((root / "safety_case.toml").read_text())
     (root / "twin" / "safety_case.toml").write_text((root / "safety_case.toml").read_text())
     kept: list[tuple[object, object, object]] = []
@@ -250,7 +252,7 @@ def test_kept_application_equals_fresh_exports(
     saved = root / "kept" / "build" / "doctrees" / "environment.pickle"
     try:
         for step in steps:
-            apply(root / "kept", step)
+            _apply_edit(root / "kept", step)
             needs = session.needs()
             written = export_needs(root / "kept" / "reqs", root / "kept" / "build")  # no build
             kept.append((needs, _schema(written), check_project(policy, written).findings))
@@ -264,7 +266,7 @@ def test_kept_application_equals_fresh_exports(
     assert made == [1]
     twin_policy = load_policy(root / "twin" / "safety_case.toml")
     for number, (step, result) in enumerate(zip(steps, kept, strict=True)):
-        apply(root / "twin", step)
+        _apply_edit(root / "twin", step)
         fresh = export_needs(root / "twin" / "reqs", root / "twin" / f"fresh{number}")
         assert result == (
             load_needs(fresh),
@@ -276,8 +278,8 @@ def test_kept_application_equals_fresh_exports(
     # a one-shot export on the environment the kept application pickled (its needs
     # post-processed once already) equals a fresh one too
     last: dict[str, str | None] = {"tsrs.rst": TSRS, "goals.rst": GOALS.replace("FSR_ONE", "X")}
-    apply(root / "kept", last)
-    apply(root / "twin", last)
+    _apply_edit(root / "kept", last)
+    _apply_edit(root / "twin", last)
     after = export_needs(root / "kept" / "reqs", root / "kept" / "build")
     fresh = export_needs(root / "twin" / "reqs", root / "twin" / "fresh_last")
     assert load_needs(after) == load_needs(fresh)
@@ -347,25 +349,17 @@ def test_kept_checker_re_exports_only_affected_needs_and_equals_cold_checks(
 
     monkeypatch.setattr(NeedsList, "add_need", spy)
 
-    def apply(folder: Path, step: dict[str, str | None]) -> None:
-        time.sleep(0.01)
-        for name, text in step.items():
-            if text is None:
-                (folder / "reqs" / name).unlink()
-            else:
-                (folder / "reqs" / name).write_text(text, "utf-8")
-
     checker = Checker(load_policy(root / "kept" / "safety_case.toml"))
     reports = []
     try:
         for step in CHECK_STEPS:
-            apply(root / "kept", step)
+            _apply_edit(root / "kept", step)
             exported.append(set())
             reports.append(checker.check())
     finally:
         checker.close()
     # a one-shot check on the saved environment re-uses the export the watch left
-    apply(root / "kept", {"tsrs.rst": TSRS})  # TSR_TWO links to FSR_ONE again
+    _apply_edit(root / "kept", {"tsrs.rst": TSRS})  # TSR_TWO links to FSR_ONE again
     exported.append(set())
     reports.append(check_project(load_policy(root / "kept" / "safety_case.toml")))
     all_needs = {"HAZ_ONE", "SG_ONE", "FSR_ONE", "TSR_ONE", "TSR_TWO"}
@@ -381,7 +375,7 @@ def test_kept_checker_re_exports_only_affected_needs_and_equals_cold_checks(
     twin = load_policy(root / "twin" / "safety_case.toml")
     last: dict[str, str | None] = {"tsrs.rst": TSRS}
     for step, report in zip([*CHECK_STEPS, last], reports, strict=True):
-        apply(root / "twin", step)
+        _apply_edit(root / "twin", step)
         shutil.rmtree(root / "twin" / "build", ignore_errors=True)  # a cold check
         assert check_project(twin) == report
     assert any(f.need_id == "TSR_ONE" for f in reports[3].findings)  # the dangling link
