@@ -11,6 +11,7 @@ from bms.controller._controller import (
     BmsController,
     ControllerContext,
     ControllerState,
+    PlatingCap,
     controller_step,
 )
 from bms.controller._inputs import (
@@ -56,6 +57,7 @@ __all__ = [
     "DtcEventOutput",
     "FaultReport",
     "FreshFlags",
+    "PlatingCap",
     "Reception",
     "ReplayStep",
     "VehicleReceiver",

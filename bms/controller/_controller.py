@@ -82,7 +82,13 @@ from bms.protection import (
 )
 from bms.units import DegreesC, Fraction, Volts
 
-__all__ = ["BmsController", "ControllerContext", "ControllerState", "controller_step"]
+__all__ = [
+    "BmsController",
+    "ControllerContext",
+    "ControllerState",
+    "PlatingCap",
+    "controller_step",
+]
 
 INTERNAL_ERROR = "internal_error"
 """Fault name of an exception inside the step."""
@@ -144,14 +150,30 @@ class ControllerContext:
     """The estimator's noise model."""
     chemistry: Chemistry | None = None
     """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
-    plating: PlatingTables | None = field(init=False, default=None)
-    """The chemistry's plating map as arrays, converted once from ``chemistry`` (None: none)."""
+    plating: "PlatingCap | None" = field(init=False, default=None)
+    """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
 
     def __post_init__(self) -> None:
-        """Convert the chemistry's plating map once: every estimation step reads it."""
-        plating = None if self.chemistry is None else self.chemistry.plating
-        if plating is not None:
-            object.__setattr__(self, "plating", plating_tables(plating))
+        """Derive the plating cap's constants once: every estimation step reads them."""
+        chemistry, model = self.chemistry, self.model
+        if chemistry is None or model is None:
+            return
+        scale = float(np.min(model.capacity_scale))
+        cap = PlatingCap(
+            capacity_ah=min(chemistry.capacity_ah_by_temperature) * scale,
+            tables=None if chemistry.plating is None else plating_tables(chemistry.plating),
+        )
+        object.__setattr__(self, "plating", cap)
+
+
+@dataclass(frozen=True)
+class PlatingCap:
+    """The constants of the plating cap of the charge limit (:func:`_plating`)."""
+
+    capacity_ah: float
+    """Smallest cell capacity over the chemistry's temperatures (the coulomb bound's)."""
+    tables: PlatingTables | None
+    """The chemistry's plating map as arrays; None: it has none (the cap is then 0 A)."""
 
 
 @dataclass(frozen=True)
@@ -300,7 +322,7 @@ def _account(
 
     Implements: SWR_PLAT_005
     """
-    if context.model is None:
+    if context.plating is None:
         return state
     config = context.config
     pack = config.pack
@@ -326,7 +348,7 @@ def _cell_temperatures(inputs: ControllerInputs, cells: int) -> npt.NDArray[np.f
 
 
 def _plating(
-    state: ControllerState, inputs: ControllerInputs, context: ControllerContext
+    state: ControllerState, inputs: ControllerInputs, config: BmsConfig, cap: PlatingCap
 ) -> ControllerState:
     """The plating cap of the charge limit, after the SoC filter's step (QM(D): never raises).
 
@@ -336,24 +358,19 @@ def _plating(
     coulomb-counted bound; without a valid estimate the SoC is NaN, which
     gives the map's smallest limit with its reason.
     """
-    chemistry, config = context.chemistry, context.config
-    if chemistry is None:
-        return state
     pack = config.pack
     cells = pack.series_count
     try:
         ekf = None if state.estimation_failed else state.estimator
-        if ekf is None or ekf.x.shape[1] != cells:
+        if ekf is None:
             soc = sigma = np.full(cells, np.nan)
         else:
             soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
         bound = restart_bound(state.charge_bound, soc, sigma)
-        scale = context.model.capacity_scale if context.model is not None else 1.0
-        capacity_ah = min(chemistry.capacity_ah_by_temperature) * float(np.min(scale))
         offset_a = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
-        upper = soc_upper_bound(bound, cells, capacity_ah=capacity_ah, offset_a=offset_a)
+        upper = soc_upper_bound(bound, cells, capacity_ah=cap.capacity_ah, offset_a=offset_a)
         limit_a, reason = plating_charge_limit(
-            context.plating,
+            cap.tables,
             soc=soc,
             soc_sigma=sigma,
             temperature_degc=_cell_temperatures(inputs, cells),
@@ -503,12 +520,8 @@ def controller_step(
     state = _account(state, report, context)
     state = _estimate(state, inputs, report, context)
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
-    if (
-        context.chemistry is not None
-        and context.model is not None
-        and (state.step - 1) % every == 0
-    ):
-        state = _plating(state, inputs, context)
+    if context.plating is not None and (state.step - 1) % every == 0:
+        state = _plating(state, inputs, config, context.plating)
     # The readings as their unit types (NewType: the same floats, no per-cell conversion).
     volts = cast("Sequence[Volts]", inputs.cell_voltages_v)
     temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)

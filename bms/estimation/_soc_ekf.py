@@ -63,6 +63,7 @@ cells); the benchmark in ``verification/bench/bench_estimator.py`` compares both
 
 import math
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -109,12 +110,13 @@ _D, _U, _W = (0, 1, 2), (3, 4, 5), (8, 6, 7)
 # one sum over equal-shaped, contiguous arrays: numpy runs each as one inner loop, where
 # broadcasting a (3, 1, cells) against a (5, cells) runs one per row (most of the cost at
 # this size).
-_PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-_AP_ENTRIES = [*_PAIRS, (0, 3), (0, 4), (1, 3), (1, 4), (2, 3), (2, 4)]
+_PAIRS = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+_AP_ENTRIES = (*_PAIRS, (0, 3), (0, 4), (1, 3), (1, 4), (2, 3), (2, 4))
 _P_COPY_ROW, _AP_ROW, _NOISE_ROW, _PAIR_ROW, _WORK_ROWS = 36, 39, 51, 54, 60
-_P_LOWER_RIGHT = {(3, 3): _P_COPY_ROW, (3, 4): _P_COPY_ROW + 1, (4, 3): _P_COPY_ROW + 1}
-_P_LOWER_RIGHT[4, 4] = _P_COPY_ROW + 2
-_AP = {entry: _AP_ROW + index for index, entry in enumerate(_AP_ENTRIES)}
+_P_LOWER_RIGHT = MappingProxyType(
+    {(3, 3): _P_COPY_ROW, (3, 4): _P_COPY_ROW + 1, (4, 3): _P_COPY_ROW + 1, (4, 4): _P_COPY_ROW + 2}
+)
+_AP = MappingProxyType({entry: _AP_ROW + index for index, entry in enumerate(_AP_ENTRIES)})
 _AP_P = _index(
     [5 * i + j for i, j in _AP_ENTRIES]  # d_i P_ij
     + [15 + j for _, j in _AP_ENTRIES]  # u_i P_3j

@@ -3,7 +3,9 @@
 Covers: bms/ never imports the toolkit nor the suites, the toolkit never
 imports the BMS; every package's ``__all__`` is exactly its public names;
 every module imports alone with warnings as errors; every bms module has a
-mirrored test module.
+mirrored test module; bms/ keeps the toolkit's language subset (no recursion,
+no mutable module state, ...), so that a break shows in the tests and not
+only in the main job's static-analysis evidence.
 """
 
 import ast
@@ -95,3 +97,14 @@ def test_every_bms_module_has_a_mirrored_test() -> None:
         if not test.is_file():
             missing.append(str(relative))
     assert missing == []
+
+
+def test_bms_keeps_the_language_subset() -> None:
+    from safety_case.runners.static._subset import check_paths  # noqa: PLC0415
+
+    findings = [
+        f"{f.path}:{f.line}: {f.rule.value} {f.message}"
+        for found in check_paths([ROOT / "bms"], ROOT).values()
+        for f in found
+    ]
+    assert findings == []

@@ -197,7 +197,7 @@ def test_main_writes_records_pins_the_report_and_fails_on_a_miss(
     report.write_text(json.dumps(_report([OVER_VOLTAGE, missed], passed=False)), encoding="utf-8")
     evidence = tmp_path / "evidence"
     status = faults_evidence.main([str(report), "--evidence", str(evidence)])
-    assert status == 1
+    assert status == 2
     records, problems = read_records(evidence)
     assert problems == []
     assert {r.id: r.verdict for r in records} == {

@@ -41,7 +41,9 @@ One ``resource_usage`` evidence record is written, verifying the
 controller's step requirements, resting on every function reachable from
 ``BmsController.step`` (found by :mod:`safety_case.runners.flow`, each
 fingerprinted), so an edit anywhere on the control path makes it stale.
-Prints the figures as JSON. Exit 0 when every budget holds, 1 otherwise.
+Prints the figures as JSON. Exit 0 when every budget holds, 2 otherwise (1
+stays Python's own exit on a crash, which the nox session must not take for
+a broken budget).
 
 Usage::
 
@@ -302,7 +304,7 @@ def _subjects(root: Path) -> tuple[Subject, ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure, print the figures as JSON, write the record; exit 1 if a budget is broken."""
+    """Measure, print the figures as JSON, write the record; exit 2 if a budget is broken."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evidence", type=Path, default=None, help="write the record here")
     parser.add_argument("--drive-steps", type=int, default=2000)
@@ -343,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps({"passed": passed, **figures}, indent=1))
     if args.evidence is not None:
         _write(args.evidence, figures, passed=passed, started=started)
-    return 0 if passed else 1
+    return 0 if passed else 2
 
 
 def _write(

@@ -16,7 +16,9 @@ derating's maximum; 119.8 A from the map at its bound), against 85.8 A that
 the map allows at the true SoC, keeps the published charge limit at or below
 the map's limit at the true SoC and temperature, because the coulomb bound
 is used (the test checks that the filter's bound alone would exceed it);
-after 300 s at rest the bound restarts from the filter's estimate; a fresh
+after 300 s at rest the bound restarts from the filter's estimate; the cap
+needs a chemistry and a cell model (the estimation channel) and counts
+with the smallest capacity over temperature times the model's scale; a fresh
 controller (no known start) caps at the map's limit at SoC 1; a chemistry
 without a map gives a 0 A charge limit and the ``plating_limit_fallback``
 warning with its reason, the discharge limit untouched; injected faults (a
@@ -265,6 +267,17 @@ def test_without_a_known_start_the_cap_is_the_map_at_full_charge() -> None:
     assert plating is not None
     at_full = plating.max_charge_current_a[plating.temperature_breakpoints_degc.index(25.0)][-1]
     assert outputs[-1].charge_current_limit_a == pytest.approx(PARALLEL * at_full)
+
+
+@pytest.mark.verifies("SWR_PLAT_005")
+def test_the_cap_needs_the_estimation_channel_and_reads_the_smallest_capacity() -> None:
+    # Without a cell model there is no SoC filter, so no estimate for the cap to read.
+    assert ControllerContext(config=CONFIG, chemistry=NMC).plating is None
+    assert ControllerContext(config=CONFIG, model=cell_model(NMC)).plating is None
+    aged = ControllerContext(config=CONFIG, model=cell_model(NMC, 0.9, 1.0), chemistry=NMC)
+    assert aged.plating is not None
+    assert aged.plating.tables is not None
+    assert aged.plating.capacity_ah == pytest.approx(0.9 * min(NMC.capacity_ah_by_temperature))
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
