@@ -3,7 +3,7 @@
 ASIL: D. Requirements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001, SWR_CTRL_FORCE_001,
 SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_EST_001, SWR_CTRL_LIM_001,
 SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001, SWR_PLAT_005,
-SWR_BAL_008.
+SWR_BAL_008, SWR_CTRL_EST_002.
 
 :func:`controller_step` is pure: ``(state, inputs, context) -> (state, outputs)``.
 Each step runs, in order: the E2E receiver stage on the vehicle's raw CAN
@@ -11,7 +11,9 @@ frames (:mod:`bms.controller._receive`), the protection (every fault, every step
 contactor sequence (forced open by any latched fault), balancing and thermal
 requests (:mod:`bms.control`), and every ``estimation_period_ms`` the SoC
 filter (:mod:`bms.estimation`) when a chemistry is given, told the balancing
-current commanded in the step before (in force when the cells were sampled),
+current commanded in the step before (in force when the cells were sampled)
+and, once after the contactors leave open, the current sensor's offset read
+while they were open (:func:`_key_on`),
 then the plating cap of the charge limit from the chemistry's map with a
 coulomb-counted SoC upper bound (:mod:`bms.controller._charging`), and the CAN
 frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). A fault that
@@ -62,12 +64,18 @@ from bms.controller._outputs import (
 from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
 from bms.controller._transmit import can_frames
 from bms.estimation import (
+    ZERO_CURRENT_MIN_SAMPLES,
     EkfState,
     PlatingTables,
     SocFilterTuning,
+    ZeroCurrentOffset,
+    ZeroCurrentWindow,
+    add_zero_current_sample,
+    calibrate_current_offset,
     ekf_step,
     initial_ekf_state,
     plating_tables,
+    zero_current_offset,
 )
 from bms.protection import (
     FaultStatus,
@@ -111,6 +119,8 @@ ESTIMATION_UNAVAILABLE = "estimation_unavailable"
 """Warning name of an estimator that failed (QM(D) channel; the protection does not use it)."""
 PLATING_LIMIT_FALLBACK = "plating_limit_fallback"
 """Warning name of a plating cap at its most conservative limit (no map, out of its range)."""
+CURRENT_OFFSET_IMPLAUSIBLE = "current_offset_implausible"
+"""Warning name of a key-on current reading beyond the sensor's accuracy (not calibrated)."""
 
 _UNKNOWN_SOC = 0.5
 """Initial SoC guess of the filter: the middle, since nothing is known at start."""
@@ -206,6 +216,12 @@ class ControllerState:
     """Last largest cell SoC standard deviation."""
     estimation_failed: bool = False
     """The last estimation step raised (reported as a warning)."""
+    key_on: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)
+    """Current read since the contactors opened (the key-on offset calibration's window)."""
+    pending_offset: ZeroCurrentOffset | None = None
+    """A key-on offset the next estimation step gives the SoC filter."""
+    offset_reason: str | None = None
+    """Why the last key-on offset was refused (reported as a warning; None: it was not)."""
     charge_bound: ChargeBound = field(default_factory=ChargeBound)
     """Coulomb-counted SoC upper bound of the plating cap: its start and the charge since."""
     plating_charge_a: float | None = None
@@ -301,6 +317,8 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
         )
     if state.plating_reason is not None:
         reports.append(_warning(PLATING_LIMIT_FALLBACK, state.plating_reason))
+    if state.offset_reason is not None:
+        reports.append(_warning(CURRENT_OFFSET_IMPLAUSIBLE, state.offset_reason))
     return reports
 
 
@@ -417,6 +435,9 @@ def _estimate(
         ekf = state.estimator
         if ekf is None:
             ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
+        offset = state.pending_offset
+        if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
+            ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
         cell_current_a = report.current_a / config.pack.parallel_count
         ekf, estimate = ekf_step(
             context.model,
@@ -434,9 +455,41 @@ def _estimate(
             soc=float(np.mean(estimate.soc)),
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
+            pending_offset=None,
         )
     except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
         return replace(state, estimation_failed=True)
+
+
+def _key_on(
+    state: ControllerState, was_open: bool, report: ProtectionReport, context: ControllerContext
+) -> ControllerState:
+    """The key-on offset calibration: sample the current while open, conclude on leaving open.
+
+    A mean within the sensor's accuracy goes to the SoC filter at the next
+    estimation step; one beyond it is refused and warned about until the next
+    key-on; too few samples (a close request at once) change nothing.
+
+    Implements: SWR_CTRL_EST_002
+    """
+    is_open = state.contactors.state is ContactorState.OPEN
+    if context.model is None or not (is_open or was_open):
+        return state
+    pack = context.config.pack
+    if is_open:
+        sample = report.current_a / pack.parallel_count
+        return replace(state, key_on=add_zero_current_sample(state.key_on, sample))
+    found = zero_current_offset(
+        state.key_on,
+        accuracy_a=max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count,
+        noise_floor_a=context.tuning.current_noise_a,
+    )
+    if found.samples < ZERO_CURRENT_MIN_SAMPLES:
+        return replace(state, key_on=ZeroCurrentWindow())
+    usable = found if found.reason is None else None
+    return replace(
+        state, key_on=ZeroCurrentWindow(), pending_offset=usable, offset_reason=found.reason
+    )
 
 
 def _limits(
@@ -489,6 +542,7 @@ def controller_step(
         state.protection, _sample(inputs, reception), reset=reset, config=config
     )
     internal_fault = state.internal_fault and not reset
+    was_open = state.contactors.state is ContactorState.OPEN
     feedback = inputs.contactor_feedback
     machine, contactor_out = step_contactors(
         state.contactors,
@@ -518,6 +572,7 @@ def controller_step(
         internal_reason=state.internal_reason if internal_fault else "",
     )
     state = _account(state, report, context)
+    state = _key_on(state, was_open, report, context)
     state = _estimate(state, inputs, report, context)
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
     if context.plating is not None and (state.step - 1) % every == 0:

@@ -14,7 +14,10 @@ ASIL: QM(D) (the estimation channel; the D(D) voltage monitor is independent of 
   limits over a horizon, with :func:`sof_limits` reading the maxima from
   :class:`bms.config.BmsConfig`;
 * plating: :func:`plating_limits`, each cell's lithium-plating-limited charge
-  current and plating margin (with its bound) from the chemistry's map.
+  current and plating margin (with its bound) from the chemistry's map;
+* key-on calibration: :func:`zero_current_offset` gives the current sensor's
+  offset read with the contactors open, :func:`calibrate_current_offset`
+  starts the SoC filter's offset state there.
 """
 
 from bms.estimation._capacity import (
@@ -53,8 +56,17 @@ from bms.estimation._sof import (
     state_of_function,
     temperature_derating,
 )
+from bms.estimation._zero_current import (
+    ZERO_CURRENT_MIN_SAMPLES,
+    ZeroCurrentOffset,
+    ZeroCurrentWindow,
+    add_zero_current_sample,
+    calibrate_current_offset,
+    zero_current_offset,
+)
 
 __all__ = [
+    "ZERO_CURRENT_MIN_SAMPLES",
     "CapacityEstimate",
     "CapacityState",
     "EkfState",
@@ -67,7 +79,11 @@ __all__ = [
     "SocEstimator",
     "SocFilterTuning",
     "SofLimits",
+    "ZeroCurrentOffset",
+    "ZeroCurrentWindow",
+    "add_zero_current_sample",
     "awtls_update",
+    "calibrate_current_offset",
     "coulomb_soc_upper",
     "ekf_step",
     "initial_capacity_state",
@@ -82,4 +98,5 @@ __all__ = [
     "state_of_function",
     "step_resistance_ohm",
     "temperature_derating",
+    "zero_current_offset",
 ]
