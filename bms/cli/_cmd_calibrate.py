@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--temperatures",
         type=float,
         nargs="+",
-        default=[-10.0, 0.0, 10.0, 25.0, 45.0],
+        default=[-20.0, -10.0, 0.0, 10.0, 25.0, 45.0],
         metavar="DEGC",
-        help="ambient temperatures in degC (default: -10 0 10 25 45)",
+        help="ambient temperatures in degC (default: -20 -10 0 10 25 45)",
     )
     parser.add_argument("--out", type=Path, required=True, help="chemistry JSON file to write")
     parser.add_argument("--name", help="registry name in the file (default: LABEL_SET)")

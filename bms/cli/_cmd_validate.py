@@ -63,6 +63,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--soh", action="store_true", help="run the capacity estimator and report capacity_error"
     )
     parser.add_argument(
+        "--key-on-s",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="key-on before the cycle: the BMS samples at zero current with the contactors "
+        "open and calibrates the current offset (default 0: none)",
+    )
+    parser.add_argument(
+        "--nees-runs",
+        type=int,
+        default=20,
+        help="Monte-Carlo runs of the NEES consistency test (default 20; 0: none)",
+    )
+    parser.add_argument(
         "--truth-cache",
         type=Path,
         metavar="DIR",
@@ -99,13 +113,17 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         value = getattr(args, name)
         if not 0.0 <= value <= 1.0:
             return f"--{name.replace('_', '-')}={value} must be in [0, 1]"
-    if not args.period_s > 0.0:
-        return f"--period-s={args.period_s} must be > 0"
-    if args.repeat < 1:
-        return f"--repeat={args.repeat} must be >= 1"
-    if not 0.0 < args.aged_capacity <= 1.0:
-        return f"--aged-capacity={args.aged_capacity} must be in (0, 1]"
-    return None
+    checks = (
+        (args.period_s > 0.0, f"--period-s={args.period_s} must be > 0"),
+        (args.repeat >= 1, f"--repeat={args.repeat} must be >= 1"),
+        (
+            0.0 < args.aged_capacity <= 1.0,
+            f"--aged-capacity={args.aged_capacity} must be in (0, 1]",
+        ),
+        (args.key_on_s >= 0.0, f"--key-on-s={args.key_on_s} must be >= 0"),
+        (args.nees_runs >= 0, f"--nees-runs={args.nees_runs} must be >= 0"),
+    )
+    return next((message for valid, message in checks if not valid), None)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -148,6 +166,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         tuning=tuning,
         capacity_fraction=args.aged_capacity,
         estimate_capacity=args.soh or args.aged_capacity < 1.0,
+        key_on_s=args.key_on_s,
+        nees_runs=args.nees_runs,
     )
     console = Console(stderr=True)
     with console.status(
@@ -175,6 +195,14 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"capacity: {result.capacity['capacity_estimate_ah']:.3f} Ah estimated, "
             f"{result.capacity['capacity_true_ah']:.3f} Ah true, error "
             f"{float(result.capacity['capacity_error']) * 100:+.2f} %"  # type: ignore[arg-type]
+        )
+    if result.consistency is not None:
+        nees = result.consistency
+        print(
+            f"NEES of {nees.runs} runs: mean {nees.mean_nees:.2f}, inside its 95 % band "
+            f"[{nees.band[0]:.2f}, {nees.band[1]:.2f}] at {nees.inside_fraction * 100:.0f} % "
+            f"of samples ({nees.below_fraction * 100:.0f} % below, "
+            f"{nees.above_fraction * 100:.0f} % above)"
         )
     if result.plating_min_margin_v is not None:
         print(

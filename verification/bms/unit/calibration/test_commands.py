@@ -2,7 +2,8 @@
 
 Covers: an unknown PyBaMM set is a configuration error (exit 3) whose message
 lists the known sets, without a traceback; out-of-range SoCs, a bad repeat
-count and a malformed ``--sensor`` override are usage errors (exit 2). No
+count, a negative key-on time or NEES run count, an ageing above 1 and a
+malformed ``--sensor`` override are usage errors (exit 2). No
 simulation runs (they need PyBaMM only to get past the extra check).
 """
 
@@ -32,6 +33,15 @@ def test_calibrate_unknown_set_lists_the_known(
         pytest.param(["--initial-soc", "1.5", "--soc-guess", "0.5"], id="initial-soc"),
         pytest.param(["--initial-soc", "0.8", "--soc-guess", "-0.1"], id="guess"),
         pytest.param(["--initial-soc", "0.8", "--soc-guess", "0.5", "--repeat", "0"], id="repeat"),
+        pytest.param(
+            ["--initial-soc", "0.8", "--soc-guess", "0.5", "--key-on-s", "-1"], id="key-on"
+        ),
+        pytest.param(
+            ["--initial-soc", "0.8", "--soc-guess", "0.5", "--nees-runs", "-2"], id="nees-runs"
+        ),
+        pytest.param(
+            ["--initial-soc", "0.8", "--soc-guess", "0.5", "--aged-capacity", "1.2"], id="aged"
+        ),
         pytest.param(
             ["--initial-soc", "0.8", "--soc-guess", "0.5", "--sensor", "voltage_noise_v"],
             id="sensor-override",
