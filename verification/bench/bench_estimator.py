@@ -186,12 +186,14 @@ class _FilterpyPack:
         r0 = p.r0_ohm * (1.0 + x[DELTA])
         open_v = p.ocv_v + p.docv_dsoc_v * (x_pred[SOC] - x[SOC])
         predicted_v = open_v - r0 * current - x_pred[V1] - x_pred[V2]
-        overpotential = np.abs(r0 * current) + np.abs(x_pred[V1]) + np.abs(x_pred[V2])
+        load_v = (tuning.overpotential_error_pct / 100.0) * (
+            np.abs(r0 * current) + np.abs(x_pred[V1])
+        ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[V2])
         fit = lookup_rows(
             self.model.tables, *temperature_bracket(self.model.tables, temperature), x[SOC]
         )[Row.FIT_RMSE]
         inflation = max(1.0, tuning.model_error_correlation_s / DT_S)
-        r_var = measurement_variance(tuning, fit, overpotential, inflation)
+        r_var = measurement_variance(tuning, fit, load_v, inflation)
         # secant over the prior's spread around the prior SoC (as the vectorised filter)
         spread = np.sqrt(3.0 * prior_soc_var)
         low, high = np.maximum(x[SOC] - spread, 0.0), np.minimum(x[SOC] + spread, 1.0)

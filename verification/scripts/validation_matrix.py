@@ -3,8 +3,10 @@
 Run by ``nox -s validation`` (needs the ``plant`` extra). For every
 (chemistry, cycle, ambient temperature) of the matrix it runs
 :func:`bms.calibration._validation.run_validation` (PyBaMM's DFN as truth,
-issue 3's sensor errors, the EKF and coulomb counting from the same guess)
-and writes, under ``--out`` (default ``docs/validation``):
+issue 3's sensor errors, the EKF and coulomb counting from the same guess),
+plus a 0.7C constant-current charge from 10 % at 0 and 25 degC per chemistry
+(a sustained load, where the circuit's diffusion error shows), and writes,
+under ``--out`` (default ``docs/validation``):
 
 * ``cases/<id>.json``: each run's summary (a finished case is reused unless
   ``--fresh``, so an interrupted matrix resumes);
@@ -37,6 +39,14 @@ MATRIX_TEMPERATURES_DEGC = (-20.0, -10.0, 0.0, 25.0, 45.0)
 INITIAL_SOC = 0.8
 SOC_GUESS = 0.5
 """A 30-point initial error, as issue 3's targets ask."""
+CHARGE = "charge"
+"""A constant-current charge: the sustained load where the circuit's diffusion error shows."""
+CHARGE_C_RATE = 0.7
+"""Its current, C-rate (the LG M50's maximum charge current); 10 s of rest, then 3,700 s."""
+CHARGE_TEMPERATURES_DEGC = (0.0, 25.0)
+CHARGE_INITIAL_SOC = 0.1
+CHARGE_SOC_GUESS = 0.4
+"""The same 30-point initial error, from 10 % (the charge ends near 82 %)."""
 
 
 def _case_id(chemistry: str, cycle: str, ambient: float) -> str:
@@ -55,19 +65,31 @@ def _run_case(
     from bms.cell import load_chemistry  # noqa: PLC0415
 
     chemistry = load_chemistry(chemistry_name)
+    charge = cycle == CHARGE
     case = ValidationCase(
         parameter_set=MATRIX_CHEMISTRIES[chemistry_name],
         chemistry=chemistry,
-        cycle=cycle_for_chemistry(cycle, chemistry),
+        cycle=_charge_cycle(chemistry) if charge else cycle_for_chemistry(cycle, chemistry),
         ambient_degc=ambient,
-        initial_soc=INITIAL_SOC,
-        soc_guess=SOC_GUESS,
-        repeat=MATRIX_CYCLES[cycle],
+        initial_soc=CHARGE_INITIAL_SOC if charge else INITIAL_SOC,
+        soc_guess=CHARGE_SOC_GUESS if charge else SOC_GUESS,
+        repeat=1 if charge else MATRIX_CYCLES[cycle],
     )
     result = run_validation(case, truth_cache)
     case_id = _case_id(chemistry_name, cycle, ambient)
     plot_validation(result, out / "plots" / f"{case_id}.png")
     return {"id": case_id, "estimator_version": _estimator_version(), **result.summary()}
+
+
+def _charge_cycle(chemistry: Any) -> Any:
+    """10 s of rest, then :data:`CHARGE_C_RATE` for 3,700 s (1 s samples, cell current)."""
+    import numpy as np  # noqa: PLC0415
+
+    from bms.cycles import DriveCycle  # noqa: PLC0415
+
+    time_s = np.arange(3711.0)
+    current = np.where(time_s < 10.0, 0.0, -CHARGE_C_RATE * chemistry.nominal_capacity_ah)
+    return DriveCycle(f"cc-charge {CHARGE_C_RATE:g}C", time_s, current)
 
 
 def _estimator_version() -> str:
@@ -178,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         for chemistry in MATRIX_CHEMISTRIES
         for cycle in MATRIX_CYCLES
         for ambient in MATRIX_TEMPERATURES_DEGC
+    ] + [
+        (chemistry, CHARGE, ambient)
+        for chemistry in MATRIX_CHEMISTRIES
+        for ambient in CHARGE_TEMPERATURES_DEGC
     ]
     if args.only:
         cases = [case for case in cases if args.only in _case_id(*case)]

@@ -56,46 +56,21 @@ def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, f
 def reference_measurement_variance(
     tuning: SocFilterTuning,
     fit_rmse_v: FloatArray,
-    overpotential_v: FloatArray,
+    load_error_v: FloatArray,
     inflation: float,
 ) -> FloatArray:
-    """Variance of each cell's voltage measurement as the filter sees it: sensor plus model.
+    """Variance of each cell's voltage measurement: ``sigma_v^2 + inflation (e_rest^2 + e_load^2)``.
 
-    ``r = sigma_v^2 + inflation * (max(e_0, e_fit(T))^2 + (k eta)^2)``:
-
-    * ``sigma_v``: the voltage sensor's white noise;
-    * ``e_0`` (``model_error_v``) and ``e_fit(T)``: the circuit's voltage
-      error at rest-like conditions; the chemistry's pulse-fit residual at the
-      cell's temperature is a floor (the circuit cannot be trusted closer
-      than it fitted its own calibration data) when ``fit_residual_floor``;
-    * ``k eta``: the circuit's error under load, a share ``k``
-      (``overpotential_error_pct``) of the overpotential ``eta = |R0 I| +
-      |v1| + |v2|`` it predicts. Physical reason: the fitted resistances
-      linearise the charge-transfer (Butler-Volmer) and diffusion
-      overpotentials at the calibration pulses' current; at another current
-      and in the cold, where the overpotential is largest and most
-      non-linear, the error grows with it;
-    * ``inflation = max(1, tau_c / dt)``: the model error is not white but
-      correlated over ``tau_c`` (it follows the load history through the
-      slow diffusion dynamics), so ``tau_c / dt`` samples carry no more
-      information about the SoC than one; spreading one sample's information
-      over them (the information-equivalent white noise) stops the filter
-      from averaging a bias away. Together with the OCV secant (``H``'s SoC
-      entry), a voltage error on a flat OCV (LFP's plateau) then moves the
-      SoC bound as little as it moves the SoC: the voltage can place the SoC
-      no closer than about ``e / (dOCV/dSoC)``.
+    ``e_rest`` is ``model_error_v`` (floored by the fit residual when
+    ``fit_residual_floor``); ``e_load`` is the circuit's error under load,
+    ``k (|R0 I| + |v1|) + k_slow |v2|`` (see ``SocFilterTuning``).
     """
-    load_share2 = inflation * (tuning.overpotential_error_pct / _PERCENT) ** 2
     sensor2 = tuning.voltage_noise_v**2
+    rest: FloatArray | float = tuning.model_error_v
     if tuning.fit_residual_floor:
-        floor = np.maximum(fit_rmse_v, tuning.model_error_v)
-        result: FloatArray = (sensor2 + load_share2 * overpotential_v * overpotential_v) + (
-            inflation * floor * floor
-        )
-        return result
-    rest2 = sensor2 + inflation * tuning.model_error_v**2
-    uniform: FloatArray = load_share2 * (overpotential_v * overpotential_v) + rest2
-    return uniform
+        rest = np.maximum(fit_rmse_v, tuning.model_error_v)
+    result: FloatArray = sensor2 + inflation * (rest * rest + load_error_v * load_error_v)
+    return result
 
 
 def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these; one flat step
@@ -195,8 +170,10 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         - x_pred[_V2]
     )
     innovation = np.where(valid, voltages - predicted_v, 0.0)
-    overpotential = np.abs(r0_current) + np.abs(x_pred[_V1]) + np.abs(x_pred[_V2])
-    r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], overpotential, inflation)
+    load_v = (tuning.overpotential_error_pct / 100.0) * (
+        np.abs(r0_current) + np.abs(x_pred[_V1])
+    ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[_V2])
+    r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation)
     ph = np.einsum("ijn,jn->in", p_pred, h)
     s = np.einsum("in,in->n", h, ph) + r
     gain_share = valid / s

@@ -231,9 +231,9 @@ def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
 def test_measurement_noise_grows_with_load_correlation_and_fit_floor() -> None:
     tuning = SocFilterTuning()
     fit = np.array([0.02, 0.02])
-    rest, loaded = measurement_variance(tuning, fit, np.array([0.0, 0.2]), 1.0)
+    rest, loaded = measurement_variance(tuning, fit, np.array([0.0, 0.02]), 1.0)
     assert rest == pytest.approx(tuning.voltage_noise_v**2 + tuning.model_error_v**2)
-    assert loaded == pytest.approx(rest + (0.1 * 0.2) ** 2)
+    assert loaded == pytest.approx(rest + 0.02**2)
     inflated = measurement_variance(tuning, fit, np.array([0.0, 0.2]), 100.0)
     assert inflated[0] == pytest.approx(tuning.voltage_noise_v**2 + 100 * tuning.model_error_v**2)
     floored = measurement_variance(
