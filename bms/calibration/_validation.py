@@ -204,7 +204,10 @@ class ValidationCase:
     capacity_prior_sigma: float = 0.1
     """Standard deviation of the capacity prior (the chemistry's), relative."""
     nees_runs: int = 20
-    """Monte-Carlo runs of the NEES consistency test (0: none; :mod:`._consistency`)."""
+    """Monte-Carlo runs of the NEES consistency test (0: none; :mod:`._consistency`).
+
+    Not run when the case estimates capacity: the runs would not share the
+    capacity loop's feedback to the filter."""
     key_on_s: float = 0.0
     """Key-on before the cycle: the BMS samples the truth's first (rest) values with the
     contactors open and calibrates the current offset (:func:`_key_on`); 0: none."""
