@@ -42,13 +42,13 @@ import numpy.typing as npt
 
 from bms.calibration._capacity_loop import CapacityLoop
 from bms.calibration._consistency import NeesConsistency, nees_consistency
+from bms.calibration._filter_runs import case_filter, noise_realisations, run_key_on
 from bms.calibration._physics import CellTestRecord
 from bms.cell import Chemistry
 from bms.cycles import DriveCycle
 
 if TYPE_CHECKING:
-    from bms.estimation import SocEstimator, ZeroCurrentOffset
-    from bms.plant import SensorModel
+    from bms.estimation import ZeroCurrentOffset
 
 __all__ = [
     "SocMetrics",
@@ -209,8 +209,8 @@ class ValidationCase:
     Not run when the case estimates capacity: the runs would not share the
     capacity loop's feedback to the filter."""
     key_on_s: float = 0.0
-    """Key-on before the cycle: the BMS samples the truth's first (rest) values with the
-    contactors open and calibrates the current offset (:func:`_key_on`); 0: none."""
+    """Key-on before the cycle, s (0: none): the BMS samples the truth's first (rest) values
+    with the contactors open and calibrates the current offset (``_filter_runs.run_key_on``)."""
 
 
 @dataclass(frozen=True)
@@ -429,8 +429,8 @@ def evaluate_on_truth(case: ValidationCase, truth: CellTestRecord) -> Validation
     truth_soc_1s = case.initial_soc - (truth.discharged_ah - truth.discharged_ah[0]) / true_capacity
     model_error = ecm_voltage_error(chemistry, truth, truth_soc_1s)
     sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed)
-    estimator = _soc_estimator(case, 1)
-    key_on = _key_on(case, estimator, sensors, voltage[0], temperature[0])
+    estimator = case_filter(case, 1)
+    key_on = run_key_on(case, estimator, sensors, voltage[0], temperature[0])
     soh = CapacityLoop(case, estimator) if case.estimate_capacity else None
     estimate = np.empty_like(bms_time)
     sigma = np.empty_like(bms_time)
@@ -455,7 +455,7 @@ def evaluate_on_truth(case: ValidationCase, truth: CellTestRecord) -> Validation
     coulomb = coulomb_count(bms_time, measured_current, case.soc_guess, nominal)
     consistency = None
     if case.nees_runs > 0 and not case.estimate_capacity:
-        runs_soc, runs_sigma = _noise_realisations(case, bms_time, voltage, current, temperature)
+        runs_soc, runs_sigma = noise_realisations(case, bms_time, voltage, current, temperature)
         consistency = nees_consistency(bms_time, true_soc, runs_soc, runs_sigma, case.window_s)
     return ValidationResult(
         case=case,
@@ -475,119 +475,6 @@ def evaluate_on_truth(case: ValidationCase, truth: CellTestRecord) -> Validation
         consistency=consistency,
         key_on=key_on,
     )
-
-
-def _soc_estimator(case: ValidationCase, cells: int) -> "SocEstimator":
-    """The case's SoC filter for ``cells`` columns (cells, or Monte-Carlo runs of one cell)."""
-    from bms.estimation import SocEstimator, SocFilterTuning  # noqa: PLC0415
-
-    tuning = SocFilterTuning(**case.tuning)
-    if case.estimate_capacity:
-        # Until SoH has run, the capacity is known only to the prior's spread.
-        tuning = replace(
-            tuning,
-            capacity_uncertainty_pct=max(
-                tuning.capacity_uncertainty_pct, 100.0 * case.capacity_prior_sigma
-            ),
-        )
-    return SocEstimator(
-        case.chemistry,
-        cells,
-        initial_soc=case.soc_guess,
-        initial_sigma=case.initial_sigma,
-        tuning=tuning,
-        initial_temperature_degc=case.ambient_degc,
-    )
-
-
-def _key_on(
-    case: ValidationCase,
-    estimator: "SocEstimator",
-    sensors: "SensorModel",
-    rest_voltage_v: float,
-    temperature_degc: float,
-) -> "ZeroCurrentOffset | None":
-    """Key-on: ``case.key_on_s`` of samples at zero current, then the offset calibration.
-
-    The contactors are open, so the true current is zero and each cell rests
-    at the truth's first voltage; the filter runs on these samples as the
-    controller's does (SWR_CTRL_EST_002) and its offset state then starts at
-    their mean current, if usable (:func:`bms.estimation.zero_current_offset`
-    with the tuning's white noise as floor and three times the filter's prior
-    on the offset as the sensor's accuracy).
-    """
-    from bms.estimation import (  # noqa: PLC0415
-        ZeroCurrentWindow,
-        add_zero_current_sample,
-        calibrate_current_offset,
-        zero_current_offset,
-    )
-    from bms.plant import PackMeasurement  # noqa: PLC0415
-
-    steps = round(case.key_on_s / case.period_s)
-    if steps <= 0:
-        return None
-    cells = estimator.series_count
-    window = ZeroCurrentWindow()
-    for index in range(steps):
-        seen = sensors.measure(
-            PackMeasurement(
-                time_s=(index - steps) * case.period_s,
-                cell_voltages_v=np.full(cells, rest_voltage_v),
-                cell_temperatures_degc=np.full(cells, temperature_degc),
-                current_a=0.0,
-            )
-        )
-        window = add_zero_current_sample(window, seen.current_a)
-        estimator.step(
-            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
-        )
-    tuning = estimator.tuning
-    offset = zero_current_offset(
-        window,
-        accuracy_a=3.0 * tuning.initial_bias_sigma_a,
-        noise_floor_a=tuning.current_noise_a,
-    )
-    if offset.reason is None:
-        estimator.state = calibrate_current_offset(estimator.state, offset.offset_a, offset.sigma_a)
-    return offset
-
-
-def _noise_realisations(
-    case: ValidationCase,
-    bms_time: FloatArray,
-    voltage: FloatArray,
-    current: FloatArray,
-    temperature: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """SoC and sigma of ``case.nees_runs`` filters on the same truth, each with its own noise.
-
-    One vectorised filter, one column per run (see :mod:`._consistency` for
-    what the runs share); the sensor seed differs from the main run's.
-    """
-    from bms.plant import PackMeasurement, SensorErrors, SensorModel  # noqa: PLC0415
-
-    runs = case.nees_runs
-    sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed + 1)
-    estimator = _soc_estimator(case, runs)
-    _key_on(case, estimator, sensors, voltage[0], temperature[0])
-    soc = np.empty((runs, bms_time.size))
-    sigma = np.empty((runs, bms_time.size))
-    for index, moment in enumerate(bms_time):
-        seen = sensors.measure(
-            PackMeasurement(
-                time_s=float(moment),
-                cell_voltages_v=np.full(runs, voltage[index]),
-                cell_temperatures_degc=np.full(runs, temperature[index]),
-                current_a=float(current[index]),
-            )
-        )
-        out = estimator.step(
-            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
-        )
-        soc[:, index] = out.soc
-        sigma[:, index] = out.soc_sigma
-    return soc, sigma
 
 
 def plot_validation(result: ValidationResult, path: Path) -> None:

@@ -5,10 +5,7 @@ coverage of +-3 sigma, NEES, convergence time including "never"); coulomb
 counting against the closed form; the shipped cycles scaled to another
 chemistry's capacity (same C-rate) while user CSVs pass unchanged; argument
 validation; cycles concatenated back to back; a stored truth reused
-without a PyBaMM run and keyed by its inputs only; a key-on before the
-cycle finds issue 3's 50 mA offset within 3 sigma and starts the filter's
-offset state there, and refuses a 0.5 A one (beyond three times the
-filter's prior on the offset), leaving the filter to learn it. The PyBaMM run itself is
+without a PyBaMM run and keyed by its inputs only. The PyBaMM run itself is
 exercised by ``nox -s validation`` and ``bms validate``.
 """
 
@@ -23,7 +20,6 @@ from bms.calibration._validation import (
     concatenate_cycles,
     coulomb_count,
     cycle_for_chemistry,
-    evaluate_on_truth,
     soc_metrics,
     truth_key,
 )
@@ -106,24 +102,3 @@ def test_a_stored_truth_is_reused_and_keyed_by_its_inputs(tmp_path: Path) -> Non
     aged = ValidationCase(**{**case.__dict__, "capacity_fraction": 0.85})
     assert truth_key(aged) != truth_key(case)
     assert truth_key(ValidationCase(**{**case.__dict__, "soc_guess": 0.2})) == truth_key(case)
-
-
-@pytest.mark.verifies("SWR_CAL_002", "SWR_SOC_007")
-@pytest.mark.parametrize("offset_a", [0.05, 0.5])
-def test_key_on_calibrates_a_plausible_offset_and_refuses_a_large_one(offset_a: float) -> None:
-    chemistry = load_chemistry("NMC_Chen2020")
-    cycle = cycle_for_chemistry("udds", chemistry)
-    case = ValidationCase(
-        parameter_set="circuit plant", chemistry=chemistry, cycle=cycle, ambient_degc=25.0,
-        initial_soc=0.9, soc_guess=0.9, period_s=1.0, nees_runs=0, key_on_s=20.0,
-        sensor={"current_offset_a": offset_a, "current_noise_a": 0.01},
-    )  # fmt: skip
-    summary = evaluate_on_truth(case, ecm_truth(chemistry, cycle, 1.0)).summary()
-    assert summary["key_on_s"] == 20.0
-    found = float(summary["key_on_offset_a"])  # type: ignore[arg-type]
-    sigma = float(summary["key_on_offset_sigma_a"])  # type: ignore[arg-type]
-    assert abs(found - offset_a) <= 3.0 * sigma
-    if offset_a < 0.3:
-        assert summary["key_on_refused"] is None
-    else:
-        assert "beyond the sensor's accuracy of 0.300 A" in str(summary["key_on_refused"])

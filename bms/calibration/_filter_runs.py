@@ -1,0 +1,136 @@
+"""The SoC filters a validation runs on one truth: the case's filter, the key-on, the noise runs.
+
+ASIL: QM (offline validation tool; never in the control path). Requirements: SWR_CAL_002.
+
+Split from :mod:`bms.calibration._validation`, which scores what these run:
+:func:`case_filter` builds the case's filter (its capacity uncertainty
+widened to the prior's while SoH has not run), :func:`run_key_on` runs the
+key-on before the drive and calibrates the current offset as the
+controller does, :func:`noise_realisations` runs the Monte-Carlo columns of
+the NEES test (:mod:`bms.calibration._consistency`).
+"""
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.estimation import (
+    SocEstimator,
+    SocFilterTuning,
+    ZeroCurrentOffset,
+    ZeroCurrentWindow,
+    add_zero_current_sample,
+    calibrate_current_offset,
+    zero_current_offset,
+)
+from bms.plant import PackMeasurement, SensorErrors, SensorModel
+
+if TYPE_CHECKING:
+    from bms.calibration._validation import ValidationCase
+
+__all__ = ["case_filter", "noise_realisations", "run_key_on"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def case_filter(case: "ValidationCase", cells: int) -> SocEstimator:
+    """The case's SoC filter for ``cells`` columns (cells, or Monte-Carlo runs of one cell)."""
+    tuning = SocFilterTuning(**case.tuning)
+    if case.estimate_capacity:
+        # Until SoH has run, the capacity is known only to the prior's spread.
+        tuning = replace(
+            tuning,
+            capacity_uncertainty_pct=max(
+                tuning.capacity_uncertainty_pct, 100.0 * case.capacity_prior_sigma
+            ),
+        )
+    return SocEstimator(
+        case.chemistry,
+        cells,
+        initial_soc=case.soc_guess,
+        initial_sigma=case.initial_sigma,
+        tuning=tuning,
+        initial_temperature_degc=case.ambient_degc,
+    )
+
+
+def run_key_on(
+    case: "ValidationCase",
+    estimator: SocEstimator,
+    sensors: SensorModel,
+    rest_voltage_v: float,
+    temperature_degc: float,
+) -> ZeroCurrentOffset | None:
+    """Key-on: ``case.key_on_s`` of samples at zero current, then the offset calibration.
+
+    The contactors are open, so the true current is zero and each cell rests
+    at the truth's first voltage; the filter runs on these samples as the
+    controller's does (SWR_CTRL_EST_002) and its offset state then starts at
+    their mean current, if usable (:func:`bms.estimation.zero_current_offset`
+    with the tuning's white noise as floor and three times the filter's prior
+    on the offset as the sensor's accuracy).
+    """
+    steps = round(case.key_on_s / case.period_s)
+    if steps <= 0:
+        return None
+    cells = estimator.series_count
+    window = ZeroCurrentWindow()
+    for index in range(steps):
+        seen = sensors.measure(
+            PackMeasurement(
+                time_s=(index - steps) * case.period_s,
+                cell_voltages_v=np.full(cells, rest_voltage_v),
+                cell_temperatures_degc=np.full(cells, temperature_degc),
+                current_a=0.0,
+            )
+        )
+        window = add_zero_current_sample(window, seen.current_a)
+        estimator.step(
+            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
+        )
+    tuning = estimator.tuning
+    offset = zero_current_offset(
+        window,
+        accuracy_a=3.0 * tuning.initial_bias_sigma_a,
+        noise_floor_a=tuning.current_noise_a,
+    )
+    if offset.reason is None:
+        estimator.state = calibrate_current_offset(estimator.state, offset.offset_a, offset.sigma_a)
+    return offset
+
+
+def noise_realisations(
+    case: "ValidationCase",
+    bms_time: FloatArray,
+    voltage: FloatArray,
+    current: FloatArray,
+    temperature: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """SoC and sigma of ``case.nees_runs`` filters on the same truth, each with its own noise.
+
+    One vectorised filter, one column per run (see :mod:`._consistency` for
+    what the runs share); the sensor seed differs from the main run's.
+    """
+    runs = case.nees_runs
+    sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed + 1)
+    estimator = case_filter(case, runs)
+    run_key_on(case, estimator, sensors, voltage[0], temperature[0])
+    soc = np.empty((runs, bms_time.size))
+    sigma = np.empty((runs, bms_time.size))
+    for index, moment in enumerate(bms_time):
+        seen = sensors.measure(
+            PackMeasurement(
+                time_s=float(moment),
+                cell_voltages_v=np.full(runs, voltage[index]),
+                cell_temperatures_degc=np.full(runs, temperature[index]),
+                current_a=float(current[index]),
+            )
+        )
+        out = estimator.step(
+            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
+        )
+        soc[:, index] = out.soc
+        sigma[:, index] = out.soc_sigma
+    return soc, sigma

@@ -1,0 +1,69 @@
+"""Tests of bms/calibration/_filter_runs.py: the filters a validation runs on one truth.
+
+Covers: a key-on before the cycle finds issue 3's 50 mA offset within 3
+sigma and starts the filter's offset state there, and refuses a 0.5 A one
+(beyond three times the filter's prior on the offset), leaving the filter
+to learn it; the case's filter widens its capacity uncertainty to the
+prior's when the case estimates capacity; the Monte-Carlo columns of the
+NEES test differ by their noise alone (identical without noise).
+"""
+
+import numpy as np
+import pytest
+
+from bms.calibration._filter_runs import case_filter, noise_realisations
+from bms.calibration._validation import ValidationCase, cycle_for_chemistry, evaluate_on_truth
+from bms.cell import load_chemistry
+from verification.bms.unit.calibration.ecm_truth_fixture import ecm_truth
+
+CHEMISTRY = load_chemistry("NMC_Chen2020")
+CYCLE = cycle_for_chemistry("udds", CHEMISTRY)
+
+
+def _case(**changes: object) -> ValidationCase:
+    base = {
+        "parameter_set": "circuit plant", "chemistry": CHEMISTRY, "cycle": CYCLE,
+        "ambient_degc": 25.0, "initial_soc": 0.9, "soc_guess": 0.9, "period_s": 1.0,
+        "nees_runs": 0,
+    }  # fmt: skip
+    return ValidationCase(**{**base, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.verifies("SWR_CAL_002", "SWR_SOC_007")
+@pytest.mark.parametrize("offset_a", [0.05, 0.5])
+def test_key_on_calibrates_a_plausible_offset_and_refuses_a_large_one(offset_a: float) -> None:
+    case = _case(key_on_s=20.0, sensor={"current_offset_a": offset_a, "current_noise_a": 0.01})
+    summary = evaluate_on_truth(case, ecm_truth(CHEMISTRY, CYCLE, 1.0)).summary()
+    assert summary["key_on_s"] == 20.0
+    found = float(summary["key_on_offset_a"])  # type: ignore[arg-type]
+    sigma = float(summary["key_on_offset_sigma_a"])  # type: ignore[arg-type]
+    assert abs(found - offset_a) <= 3.0 * sigma
+    if offset_a < 0.3:
+        assert summary["key_on_refused"] is None
+    else:
+        assert "beyond the sensor's accuracy of 0.300 A" in str(summary["key_on_refused"])
+
+
+@pytest.mark.verifies("SWR_CAL_002")
+def test_the_case_filter_knows_the_capacity_only_to_the_prior_until_soh_runs() -> None:
+    assert case_filter(_case(), 1).tuning.capacity_uncertainty_pct == 3.0
+    soh = _case(estimate_capacity=True, capacity_prior_sigma=0.1)
+    assert case_filter(soh, 1).tuning.capacity_uncertainty_pct == pytest.approx(10.0)
+
+
+@pytest.mark.verifies("SWR_CAL_002")
+def test_noise_runs_differ_by_their_noise_alone() -> None:
+    time_s = np.arange(0.0, 60.0, 1.0)
+    voltage = np.full(time_s.size, 4.0)
+    current = np.full(time_s.size, 1.0)
+    temperature = np.full(time_s.size, 25.0)
+    noisy_soc, noisy_sigma = noise_realisations(
+        _case(nees_runs=4), time_s, voltage, current, temperature
+    )
+    assert noisy_soc.shape == noisy_sigma.shape == (4, time_s.size)
+    assert len({round(float(v), 12) for v in noisy_soc[:, -1]}) == 4
+    quiet = {"voltage_noise_v": 0.0, "temperature_noise_k": 0.0}
+    quiet_soc, _ = noise_realisations(
+        _case(nees_runs=4, sensor=quiet), time_s, voltage, current, temperature
+    )
+    assert np.all(quiet_soc == quiet_soc[0])
