@@ -162,9 +162,14 @@ class ControllerContext:
     """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
     plating: "PlatingCap | None" = field(init=False, default=None)
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
+    cell_current_accuracy_a: float = field(init=False, default=0.0)
+    """The least accurate current sensor's accuracy per cell (over ``parallel_count``)."""
 
     def __post_init__(self) -> None:
-        """Derive the plating cap's constants once: every estimation step reads them."""
+        """Derive the constants the estimation steps read, once."""
+        pack = self.config.pack
+        accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
+        object.__setattr__(self, "cell_current_accuracy_a", accuracy)
         chemistry, model = self.chemistry, self.model
         if chemistry is None or model is None:
             return
@@ -366,14 +371,19 @@ def _cell_temperatures(inputs: ControllerInputs, cells: int) -> npt.NDArray[np.f
 
 
 def _plating(
-    state: ControllerState, inputs: ControllerInputs, config: BmsConfig, cap: PlatingCap
+    state: ControllerState,
+    inputs: ControllerInputs,
+    config: BmsConfig,
+    cap: PlatingCap,
+    offset_a: float,
 ) -> ControllerState:
     """The plating cap of the charge limit, after the SoC filter's step (QM(D): never raises).
 
     Implements: SWR_PLAT_005
 
     The SoC upper bound is the larger of the filter's 3-sigma bound and the
-    coulomb-counted bound; without a valid estimate the SoC is NaN, which
+    coulomb-counted bound (each sample off by up to ``offset_a``, the current
+    sensors' accuracy per cell); without a valid estimate the SoC is NaN, which
     gives the map's smallest limit with its reason.
     """
     pack = config.pack
@@ -385,7 +395,6 @@ def _plating(
         else:
             soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
         bound = restart_bound(state.charge_bound, soc, sigma)
-        offset_a = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
         upper = soc_upper_bound(bound, cells, capacity_ah=cap.capacity_ah, offset_a=offset_a)
         limit_a, reason = plating_charge_limit(
             cap.tables,
@@ -481,7 +490,7 @@ def _key_on(
         return replace(state, key_on=add_zero_current_sample(state.key_on, sample))
     found = zero_current_offset(
         state.key_on,
-        accuracy_a=max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count,
+        accuracy_a=context.cell_current_accuracy_a,
         noise_floor_a=context.tuning.current_noise_a,
     )
     if found.samples < ZERO_CURRENT_MIN_SAMPLES:
@@ -576,7 +585,7 @@ def controller_step(
     state = _estimate(state, inputs, report, context)
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
     if context.plating is not None and (state.step - 1) % every == 0:
-        state = _plating(state, inputs, config, context.plating)
+        state = _plating(state, inputs, config, context.plating, context.cell_current_accuracy_a)
     # The readings as their unit types (NewType: the same floats, no per-cell conversion).
     volts = cast("Sequence[Volts]", inputs.cell_voltages_v)
     temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bms.estimation._soc_ekf import EkfState
+from bms.estimation._soc_ekf import _BIAS, EkfState
 
 __all__ = [
     "ZERO_CURRENT_MIN_SAMPLES",
@@ -32,8 +32,6 @@ __all__ = [
     "zero_current_offset",
 ]
 
-_OFFSET_STATE = 3
-"""Row of the current-sensor offset ``b`` in the filter's state [SoC, v1, v2, b, d]."""
 ZERO_CURRENT_MIN_SAMPLES = 10
 """Fewest samples that make a calibration (100 ms of the controller's 10 ms steps)."""
 
@@ -124,8 +122,8 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
         raise ValueError(f"offset_a={offset_a} must be finite and sigma_a={sigma_a} > 0")
     x = state.x.copy()
     p = state.p.copy()
-    x[_OFFSET_STATE] = offset_a
-    p[_OFFSET_STATE, :] = 0.0
-    p[:, _OFFSET_STATE] = 0.0
-    p[_OFFSET_STATE, _OFFSET_STATE] = sigma_a**2
+    x[_BIAS] = offset_a
+    p[_BIAS, :] = 0.0
+    p[:, _BIAS] = 0.0
+    p[_BIAS, _BIAS] = sigma_a**2
     return replace(state, x=x, p=np.ascontiguousarray(p))

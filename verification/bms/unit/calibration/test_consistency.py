@@ -9,6 +9,8 @@ runs of the SoC filter are never over-confident and the summary carries
 the band's figures, or none when the runs are switched off.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -88,5 +90,5 @@ def test_filter_on_its_own_circuit_is_never_over_confident() -> None:
     shares = {key: float(summary[f"nees_{key}_band"]) for key in ("inside", "below", "above")}  # type: ignore[arg-type]
     assert shares["above"] <= 0.05
     assert sum(shares.values()) == pytest.approx(1.0)
-    off = evaluate_on_truth(ValidationCase(**{**case.__dict__, "nees_runs": 0}), truth)
+    off = evaluate_on_truth(replace(case, nees_runs=0), truth)
     assert off.summary()["nees_inside_band"] is None
