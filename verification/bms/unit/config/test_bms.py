@@ -31,8 +31,8 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     [
         ("cell.absolute_max_voltage_v", 4.25, "over_fault_v=4.25 must be < cell.absolute_max"),
         ("cell.absolute_min_voltage_v", 2.6, "under_fault_v=2.6 must be > cell.absolute_min"),
-        ("cell.absolute_max_charge_current_a", 5.0, "charge_current.fault_a=140.0 must be <="),
-        ("cell.absolute_max_discharge_current_a", 10.0, "discharge_current.fault_a=280.0"),
+        ("cell.absolute_max_charge_current_a", 3.0, "charge_current.fault_a=65.0 must be <="),
+        ("cell.absolute_max_discharge_current_a", 6.5, "discharge_current.fault_a=140.0"),
         ("cell.absolute_max_temperature_degc", 55.0, "discharge_temperature.over_fault_degc=60.0"),
         ("cell.absolute_min_temperature_degc", -25.0, "discharge_temperature.under_fault_degc"),
         ("pack.contactors.opening_time_ms", 95, "protection.cell_voltage.timing: debounce_ms=200"),

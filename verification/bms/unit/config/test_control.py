@@ -172,7 +172,7 @@ def test_loader_points_at_the_control_line() -> None:
     text = (
         pack_path()
         .read_text(encoding="utf-8")
-        .replace("max_charge_current_a = 100.0", "max_charge_current_a = 130.0")
+        .replace("max_charge_current_a = 50.0", "max_charge_current_a = 60.0")
     )
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "pack.toml")
@@ -191,7 +191,7 @@ def test_requirement_numbers_match_the_reference_pack() -> None:
     assert (balancing.min_cell_voltage_v, balancing.max_temperature_degc) == (3.0, 45.0)
     assert balancing.max_bleeding_cells == 48
     assert balancing.resistance_ohm == 20.0
-    assert (derating.max_charge_current_a, derating.max_discharge_current_a) == (100.0, 200.0)
+    assert (derating.max_charge_current_a, derating.max_discharge_current_a) == (50.0, 110.0)
     assert (derating.charge_taper_start_v, derating.charge_taper_end_v) == (4.10, 4.20)
     assert (derating.discharge_taper_start_v, derating.discharge_taper_end_v) == (3.20, 2.90)
     assert derating.charge_soc.breakpoints == (0.0, 0.8, 0.95, 1.0)

@@ -100,9 +100,9 @@ MALFORMED = [
         id="unknown-format-version",
     ),
     pytest.param(
-        _replace("fault_a = 140.0", "fault_a = 200.0"),
+        _replace("fault_a = 65.0", "fault_a = 100.0"),
         "protection.charge_current.fault_a",
-        "charge_current.fault_a=200.0 must be <=",
+        "charge_current.fault_a=100.0 must be <=",
         id="current-above-cell-rating",
     ),
 ]

@@ -11,9 +11,11 @@ bleeding cells, 0 A for a non-finite voltage, None when no cell bleeds.
 And, on the equivalent-circuit plant (``bms.plant.PackSimulator``, the shipped
 ``NMC_Chen2020`` chemistry and its plating map) in closed loop with the
 controller: a charge in which the SoC filter is biased low (30 % against
-60 % true) and its own 3-sigma bound would allow 100 A (the
-derating's maximum; 119.8 A from the map at its bound), against 85.8 A that
-the map allows at the true SoC, keeps the published charge limit at or below
+60 % true) and its own 3-sigma bound would allow 100 A (the derating's
+maximum of a pack of cells rated for 1.5C charge, above the reference
+pack's 0.7C so that the map binds; 119.8 A from the map at its bound),
+against 85.8 A that the map allows at the true SoC, keeps the published
+charge limit at or below
 the map's limit at the true SoC and temperature, because the coulomb bound
 is used (the test checks that the filter's bound alone would exceed it);
 after 300 s at rest the bound restarts from the filter's estimate; the cap
@@ -39,7 +41,7 @@ import pytest
 
 import bms.controller._controller as controller_module
 from bms.cell import Chemistry, cell_model, load_chemistry
-from bms.config import BmsConfig, load_config
+from bms.config import BmsConfig, default_pack_path, load_config, parse_config
 from bms.controller import (
     BmsController,
     ControllerContext,
@@ -73,6 +75,23 @@ CHARGE_STEPS = 300
 """Charging steps of the closed-loop charge (3 s)."""
 PLATING_FALLBACK = "plating_limit_fallback"
 """The controller's warning of a plating cap at its most conservative limit."""
+
+
+def _fast_charge_config() -> BmsConfig:
+    """The reference pack with cells rated for 1.5C (7.5 A) charge instead of the LG M50's 0.7C.
+
+    Its charge maxima (100 A derating, 110/140 A tiers) lie above the plating map at 60 %
+    SoC and 25 degC (85.8 A), so that the map, the closed-loop charge's subject, binds.
+    """
+    text = default_pack_path().read_text(encoding="utf-8")
+    for old, new in (
+        ("absolute_max_charge_current_a = 3.395", "absolute_max_charge_current_a = 7.5"),
+        ("warning_a = 55.0\nfault_a = 65.0", "warning_a = 110.0\nfault_a = 140.0"),
+        ("max_charge_current_a = 50.0", "max_charge_current_a = 100.0"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    return parse_config(text, "fast-charge variant of the reference pack")
 
 
 # --- the pure parts ---------------------------------------------------------------------------
@@ -197,7 +216,8 @@ def _follow(outputs: ControllerOutputs, m: PackMeasurement) -> dict[str, Any]:
 
 @pytest.mark.verifies("SWR_PLAT_005")
 def test_a_charge_with_the_filter_biased_low_is_capped_by_the_coulomb_bound() -> None:
-    context = ControllerContext(config=CONFIG, model=cell_model(NMC), chemistry=NMC)
+    config = _fast_charge_config()
+    context = ControllerContext(config=config, model=cell_model(NMC), chemistry=NMC)
     plant = PackSimulator(NMC, CELLS, initial_soc=0.60, ambient_degc=25.0)
     state = ControllerState(
         estimator=initial_ekf_state(CELLS, 0.30, 0.005, TUNING),

@@ -20,6 +20,7 @@ map converted once to arrays gives exactly what the map gives (hypothesis).
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -55,7 +56,9 @@ REFERENCE = RegularGridInterpolator((TEMPERATURES, SOC), TABLE)
 CHEMISTRY = synthetic_chemistry(plating=plating_data())
 BARE_CHEMISTRY = synthetic_chemistry()
 CONFIG = load_config()
-LIMITS = sof_limits(CONFIG)
+# The reference pack's 55 A charge maximum (the LG M50's 0.7C) lies below most of the map:
+# these tests raise it so that the map, their subject, is what binds.
+LIMITS = replace(sof_limits(CONFIG), max_charge_current_a=400.0)
 MODEL = cell_model(CHEMISTRY)
 CELLS = 3
 

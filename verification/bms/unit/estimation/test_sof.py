@@ -12,6 +12,7 @@ current times the predicted string voltage.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from bms.cell import cell_model
 from bms.config import load_config
 from bms.estimation import sof_limits, state_of_function, temperature_derating
-from bms.estimation._sof import PowerLimits
+from bms.estimation._sof import PowerLimits, SofLimits
 from bms.plant import PackSimulator
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 
@@ -30,10 +31,17 @@ MODEL = cell_model(CHEMISTRY)
 CELLS = 4
 
 
-def _limits(soc: float, temperature: float = 25.0, sigma: float = 0.0) -> PowerLimits:
+UNCAPPED = replace(LIMITS, max_charge_current_a=400.0, max_discharge_current_a=400.0)
+"""Maxima above what the voltage allows: where the voltage limit is the subject (the
+reference pack's 55 A charge maximum, the LG M50's 0.7C, would otherwise bind first)."""
+
+
+def _limits(
+    soc: float, temperature: float = 25.0, sigma: float = 0.0, limits: SofLimits = LIMITS
+) -> PowerLimits:
     return state_of_function(
         MODEL,
-        LIMITS,
+        limits,
         soc=np.full(CELLS, soc),
         soc_sigma=np.full(CELLS, sigma),
         rc_voltages_v=(np.zeros(CELLS), np.zeros(CELLS)),
@@ -71,8 +79,8 @@ def test_discharge_limit_is_the_largest_sustainable_current() -> None:
 @pytest.mark.verifies("SWR_SOF_001")
 def test_charge_limit_is_the_largest_sustainable_current() -> None:
     soc = 0.97
-    limit = _limits(soc).charge_current_a / CONFIG.pack.parallel_count
-    assert 0.0 < limit < LIMITS.max_charge_current_a / CONFIG.pack.parallel_count
+    limit = _limits(soc, limits=UNCAPPED).charge_current_a / CONFIG.pack.parallel_count
+    assert 0.0 < limit < UNCAPPED.max_charge_current_a / CONFIG.pack.parallel_count
     assert _min_max_voltage_after(-limit, soc)[1] <= LIMITS.max_cell_voltage_v + 0.002
     assert _min_max_voltage_after(-1.1 * limit, soc)[1] > LIMITS.max_cell_voltage_v
 
@@ -113,7 +121,8 @@ def test_hot_pack_is_derated() -> None:
 @pytest.mark.verifies("SWR_SOF_001")
 def test_uncertain_soc_lowers_the_limits() -> None:
     assert _limits(0.05, sigma=0.005).discharge_current_a < _limits(0.05).discharge_current_a
-    assert _limits(0.95, sigma=0.01).charge_current_a < _limits(0.95).charge_current_a
+    uncertain = _limits(0.95, sigma=0.01, limits=UNCAPPED)
+    assert uncertain.charge_current_a < _limits(0.95, limits=UNCAPPED).charge_current_a
 
 
 @pytest.mark.verifies("SWR_SOF_001")
