@@ -155,7 +155,11 @@ def _initial_guess(current_a: FloatArray, voltage_v: FloatArray) -> FloatArray:
 
 
 def fit_ecm(
-    time_s: FloatArray, current_a: FloatArray, voltage_v: FloatArray, ocv_v: FloatArray
+    time_s: FloatArray,
+    current_a: FloatArray,
+    voltage_v: FloatArray,
+    ocv_v: FloatArray,
+    time_constants_s: tuple[float, float] | None = None,
 ) -> PulseFit:
     """Least-squares fit of R0, R1, tau1, R2, tau2 to a terminal-voltage record.
 
@@ -167,6 +171,9 @@ def fit_ecm(
         voltage_v: measured terminal voltage at each sample.
         ocv_v: open-circuit voltage at each sample (from the OCV table at the
             coulomb-counted SoC); the RC pairs are taken as relaxed at the start.
+        time_constants_s: ``(tau1, tau2)`` held fixed, so that only the three
+            resistances are fitted (the charge tables share the discharge
+            tables' time constants); ``None`` fits all five.
 
     Returns:
         The fitted parameters and the residuals.
@@ -182,26 +189,44 @@ def fit_ecm(
     r_low, r_high = RESISTANCE_BOUNDS_OHM
     lower = np.log([r_low, r_low, TAU1_BOUNDS_S[0], r_low, TAU2_BOUNDS_S[0]])
     upper = np.log([r_high, r_high, TAU1_BOUNDS_S[1], r_high, TAU2_BOUNDS_S[1]])
+    free = [0, 1, 2, 3, 4] if time_constants_s is None else [0, 1, 3]
+    starts: tuple[tuple[float, float], ...] = ((5.0, 400.0), (1.5, 150.0), (20.0, 1500.0))
+    if time_constants_s is not None:
+        starts = (time_constants_s,)
 
-    def residual(log_theta: FloatArray) -> FloatArray:
+    def parameters(log_free: FloatArray, start: FloatArray) -> EcmParameters:
+        log_theta = start.copy()
+        log_theta[free] = log_free
         theta = np.exp(log_theta)
-        model = simulate_ecm_voltage(time_s, current_a, ocv_v, EcmParameters(*map(float, theta)))
-        return model - voltage_v
+        if time_constants_s is not None:  # exactly the values held, not exp(log(tau))
+            theta[2], theta[4] = time_constants_s
+        return EcmParameters(*map(float, theta))
 
     best = None
-    for tau1_start, tau2_start in ((5.0, 400.0), (1.5, 150.0), (20.0, 1500.0)):
+    for tau1_start, tau2_start in starts:
         start = _initial_guess(current_a, voltage_v)
         start[2], start[4] = math.log(tau1_start), math.log(tau2_start)
-        start = np.clip(start, lower + 1e-9, upper - 1e-9)
-        result = least_squares(residual, start, bounds=(lower, upper), x_scale=1.0, method="trf")
-        if best is None or result.cost < best.cost:
-            best = result
+        start[free] = np.clip(start[free], lower[free] + 1e-9, upper[free] - 1e-9)
+
+        def residual(log_free: FloatArray, start: FloatArray = start) -> FloatArray:
+            model = simulate_ecm_voltage(time_s, current_a, ocv_v, parameters(log_free, start))
+            return model - voltage_v
+
+        result = least_squares(
+            residual,
+            start[free],
+            bounds=(lower[free], upper[free]),
+            x_scale=1.0,
+            method="trf",
+        )
+        if best is None or result.cost < best[0].cost:
+            best = (result, start)
     if best is None:  # pragma: no cover - the loop above always runs
         raise ValueError("no fit")
-    theta = np.exp(best.x)
-    errors = residual(best.x)
+    result, start = best
+    errors = result.fun
     return PulseFit(
-        parameters=EcmParameters(*map(float, theta)),
+        parameters=parameters(result.x, start),
         rmse_v=float(np.sqrt(np.mean(errors**2))),
         max_abs_error_v=float(np.max(np.abs(errors))),
         samples=int(time_s.size),

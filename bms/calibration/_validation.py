@@ -318,7 +318,9 @@ def ecm_voltage_error(
 
     time_s, current_a, voltage_v = truth.time_s, truth.current_a, truth.voltage_v
     temperature_degc = truth.temperature_degc
-    parameters = lookup(cell_tables(chemistry), temperature_degc, np.clip(true_soc, 0.0, 1.0))
+    parameters = lookup(
+        cell_tables(chemistry), temperature_degc, np.clip(true_soc, 0.0, 1.0), current_a < 0.0
+    )
     dt = np.diff(time_s, prepend=time_s[0])
     v1 = v2 = 0.0
     model = np.empty_like(voltage_v)

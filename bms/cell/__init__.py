@@ -11,6 +11,7 @@ thermal model (:func:`thermal_step`), pure functions over numpy arrays.
 """
 
 from bms.cell._chemistry import (
+    ChargeCircuit,
     Chemistry,
     ChemistrySource,
     FitReport,
@@ -46,6 +47,7 @@ __all__ = [
     "CellModel",
     "CellParameters",
     "CellTables",
+    "ChargeCircuit",
     "Chemistry",
     "ChemistrySource",
     "EcmState",

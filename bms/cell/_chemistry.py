@@ -17,6 +17,8 @@ the equivalent-circuit code never sees a malformed table:
   everywhere (the fast pair is pair 1);
 * ``capacity_ah_by_temperature`` one positive value per temperature;
 * ``min_voltage_v < max_voltage_v``;
+* the optional ``charge`` section (:class:`ChargeCircuit`): the resistance
+  tables fitted to charge steps, under the same rules as the top-level ones;
 * the optional ``plating`` section (:class:`PlatingMap`, written by
   ``bms plating-map``): its own breakpoints strictly increasing, its limit
   table of shape (temperatures, SoC breakpoints), >= 0, non-increasing in SoC
@@ -30,7 +32,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Chemistry", "ChemistrySource", "FitReport", "PlatingMap", "ThermalParameters"]
+__all__ = [
+    "ChargeCircuit",
+    "Chemistry",
+    "ChemistrySource",
+    "FitReport",
+    "PlatingMap",
+    "ThermalParameters",
+]
 
 _TABLE_FIELDS = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
 _POSITIVE_TABLE_FIELDS = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
@@ -88,6 +97,33 @@ class FitReport(_ChemistryModel):
     """RMS terminal-voltage error of the pulse tests, keyed by temperature in degC."""
     max_abs_error_v: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
     """Largest absolute terminal-voltage error over every fitted test."""
+
+
+class ChargeCircuit(_ChemistryModel):
+    """The circuit's resistances under charge, fitted to the charge steps of the pulse test.
+
+    The fitted resistances linearise overpotentials that are not symmetric in
+    the current's direction: near empty a discharge step drives the particle
+    surfaces into the OCV's knee (a large apparent slow-pair resistance)
+    while a charge step drives them away from it. A cell's circuit reads
+    these resistances while its current charges it and the top-level ones
+    otherwise; the time constants are the top-level ones in both directions
+    (the charge steps are fitted with them), so the RC states decay the same
+    way whatever the current and the voltage ``R(sign I) I`` is continuous
+    through zero current: no direction needs remembering. Same shapes and
+    rules as the top-level tables.
+
+    Implements: SWR_CELL_005
+    """
+
+    r0_ohm: Table
+    """Series resistance under charge; > 0."""
+    r1_ohm: Table
+    """Fast RC pair resistance under charge; > 0."""
+    r2_ohm: Table
+    """Slow RC pair resistance under charge; > 0."""
+    pulse_rmse_v_by_temperature: dict[str, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]
+    """RMS terminal-voltage error of the charge pulse tests, keyed by temperature in degC."""
 
 
 class PlatingMap(_ChemistryModel):
@@ -255,6 +291,8 @@ class Chemistry(_ChemistryModel):
     """Lumped thermal model."""
     fit: FitReport
     """Residuals of the fit."""
+    charge: ChargeCircuit | None = None
+    """Resistances under charge; None: the circuit reads the top-level ones both ways."""
     plating: PlatingMap | None = None
     """Lithium-plating charge-current limit map (``bms plating-map``); None if not made."""
 
@@ -292,11 +330,21 @@ class Chemistry(_ChemistryModel):
             )
         return problems
 
+    def _named_tables(self, names: tuple[str, ...]) -> list[tuple[str, Table]]:
+        """``names`` of the top-level tables and, where it has them, of the charge section."""
+        tables = [(name, getattr(self, name)) for name in names]
+        if self.charge is not None:
+            tables += [
+                (f"charge.{name}", getattr(self.charge, name))
+                for name in names
+                if name in ChargeCircuit.model_fields
+            ]
+        return tables
+
     def _table_problems(self) -> list[str]:
         shape = (len(self.temperature_breakpoints_degc), len(self.soc_breakpoints))
         problems = []
-        for name in _TABLE_FIELDS:
-            table: tuple[tuple[float, ...], ...] = getattr(self, name)
+        for name, table in self._named_tables(_TABLE_FIELDS):
             if len(table) != shape[0] or any(len(row) != shape[1] for row in table):
                 got = f"{len(table)} rows of lengths {sorted({len(row) for row in table})}"
                 problems.append(
@@ -306,8 +354,7 @@ class Chemistry(_ChemistryModel):
 
     def _value_problems(self) -> list[str]:
         problems = []
-        for name in _POSITIVE_TABLE_FIELDS:
-            table = getattr(self, name)
+        for name, table in self._named_tables(_POSITIVE_TABLE_FIELDS):
             bad = _first_where(table, lambda value: not value > 0.0)
             if bad is not None:
                 problems.append(f"{name}[{bad[0]}][{bad[1]}]={table[bad[0]][bad[1]]} must be > 0")

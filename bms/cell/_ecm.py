@@ -12,7 +12,9 @@ in coulombs against the capacity at the cell's temperature
 (``SoC' = SoC - I dt / (3600 C(T))``, clamped to [0, 1]) and the temperature
 follows the lumped thermal model, heated by the Joule heat of the three
 resistors plus the reversible heat ``-I T dOCV/dT`` (Bernardi, discharge
-positive). Parameters are read at the state at the start of the step. Every
+positive). Parameters are read at the state at the start of the step, the
+resistances from the chemistry's charge tables for a cell whose current
+charges it (below zero; the time constants are the same both ways). Every
 function works on arrays of shape (cells,); a :class:`CellModel`'s per-cell
 ``capacity_scale`` and ``resistance_scale`` express spread and ageing
 (``resistance_scale`` multiplies R0, R1 and R2; time constants are kept).
@@ -89,9 +91,10 @@ def terminal_voltage(
 ) -> FloatArray:
     """Terminal voltage of each cell at ``state`` while ``current_a`` flows.
 
-    Implements: SWR_CELL_003
+    Implements: SWR_CELL_003, SWR_CELL_005
     """
-    parameters = lookup(model.tables, state.temperature_degc, state.soc)
+    charging = np.less(current_a, 0.0)
+    parameters = lookup(model.tables, state.temperature_degc, state.soc, charging)
     result: FloatArray = (
         parameters.ocv_v
         - parameters.r0_ohm * model.resistance_scale * current_a
@@ -132,7 +135,7 @@ def ecm_step(
 ) -> EcmState:
     """State after ``dt_s`` seconds of ``current_a`` (held constant over the step).
 
-    Implements: SWR_CELL_003, SWR_CELL_004
+    Implements: SWR_CELL_003, SWR_CELL_004, SWR_CELL_005
 
     Args:
         model: the chemistry's tables and the cells' scales.
@@ -144,7 +147,8 @@ def ecm_step(
     Returns:
         The new state; SoC clamped to [0, 1].
     """
-    parameters = lookup(model.tables, state.temperature_degc, state.soc)
+    charging = np.less(current_a, 0.0)
+    parameters = lookup(model.tables, state.temperature_degc, state.soc, charging)
     scale = model.resistance_scale
     decay1 = np.exp(-dt_s / parameters.tau1_s)
     decay2 = np.exp(-dt_s / parameters.tau2_s)

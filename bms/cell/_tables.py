@@ -14,6 +14,11 @@ the number of tables. The quantities (rows of :func:`lookup_rows`, named by
 fit residual of the pulse tests (the circuit's own voltage error at that
 temperature, which the estimators use as a measurement-noise floor).
 
+A chemistry with a ``charge`` section has a second set of coefficients,
+``charge_coefficients``, in which the resistance rows (R0, R1, R2) are the
+charge tables' and the others the same: a lookup given which cells charge
+(their current below zero) reads each cell's from its set.
+
 Interpolation is bilinear in (temperature, SoC) and clamped at the table
 edges (the contract of the chemistry file). scipy's ``RegularGridInterpolator``
 does the same but re-validates its inputs on every call, which costs more than
@@ -47,6 +52,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
 IndexArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class Row(IntEnum):
@@ -95,6 +101,11 @@ class CellTables:
     Shape (4, rows, (T - 1) * (S - 1)) (a single temperature counts as one
     segment), grid cell index ``t_segment * (S - 1) + s_segment``.
     """
+    charge_coefficients: FloatArray
+    """``coefficients`` with the resistance rows of the chemistry's charge tables
+    (``coefficients`` itself when the chemistry has none)."""
+    has_charge_tables: bool
+    """Whether the chemistry has a ``charge`` section."""
     ocv_coefficients: FloatArray
     """The OCV row of ``coefficients``, contiguous: shape (4, grid cells)."""
     circuit_coefficients: FloatArray
@@ -185,34 +196,44 @@ def _coefficients(
 def cell_tables(chemistry: Chemistry) -> CellTables:
     """Arrays of a validated chemistry, for :func:`lookup`.
 
-    Implements: SWR_CELL_002
+    Implements: SWR_CELL_002, SWR_CELL_005
     """
-    tables = [
-        chemistry.ocv_v,
+    dynamic = (
         chemistry.r0_ohm,
         chemistry.r1_ohm,
         chemistry.r2_ohm,
         chemistry.tau1_s,
         chemistry.tau2_s,
-    ]
-    grid = np.array(tables, dtype=np.float64)
+    )
+    grid = np.array([chemistry.ocv_v, *dynamic], dtype=np.float64)
     soc = np.array(chemistry.soc_breakpoints, dtype=np.float64)
     temperature = np.array(chemistry.temperature_breakpoints_degc, dtype=np.float64)
     capacity = np.array(chemistry.capacity_ah_by_temperature, dtype=np.float64)
     fit = _fit_rmse_by_breakpoint(chemistry)
     coefficients = _coefficients(grid, soc, capacity, fit)
+    charge_coefficients = coefficients
+    if chemistry.charge is not None:
+        section = chemistry.charge
+        charge_resistances = (section.r0_ohm, section.r1_ohm, section.r2_ohm)
+        charge_grid = np.array(
+            [chemistry.ocv_v, *charge_resistances, chemistry.tau1_s, chemistry.tau2_s],
+            dtype=np.float64,
+        )
+        charge_coefficients = _coefficients(charge_grid, soc, capacity, fit)
     t_inverse = 1.0 / np.diff(temperature) if temperature.size > 1 else np.zeros(1)
     widths = np.diff(soc)
     uniform = bool(np.all(np.abs(widths - widths[0]) <= 1e-12 * widths[0]))
     return CellTables(
         soc=soc,
         temperature_degc=temperature,
-        stacked=grid.reshape(len(tables), -1),
+        stacked=grid.reshape(grid.shape[0], -1),
         capacity_ah=capacity,
         nominal_capacity_ah=chemistry.nominal_capacity_ah,
         min_voltage_v=chemistry.min_voltage_v,
         max_voltage_v=chemistry.max_voltage_v,
         coefficients=coefficients,
+        charge_coefficients=charge_coefficients,
+        has_charge_tables=chemistry.charge is not None,
         ocv_coefficients=np.ascontiguousarray(coefficients[:, Row.OCV]),
         circuit_coefficients=np.ascontiguousarray(coefficients[:, : Row.FIT_RMSE]),
         soc_inverse_span=1.0 / widths,
@@ -273,24 +294,38 @@ def temperature_bracket(
 
 
 def lookup_rows(
-    tables: CellTables, base: IndexArray, t_weight: FloatArray, soc: FloatArray
+    tables: CellTables,
+    base: IndexArray,
+    t_weight: FloatArray,
+    soc: FloatArray,
+    charging: BoolArray | None = None,
 ) -> FloatArray:
     """Every :class:`Row` at each cell, shape (rows, cells), from a :func:`temperature_bracket`.
 
-    Implements: SWR_CELL_002
+    ``charging`` (shape (cells,), or one value for all) selects the charge
+    tables' resistances for the cells it marks (those whose current is below
+    zero); ``None`` reads the top-level tables for every cell.
+
+    Implements: SWR_CELL_002, SWR_CELL_005
     """
     s_segment, s_weight = soc_bracket(tables, soc)
-    return lookup_rows_at(tables, base + s_segment, s_weight, t_weight)
+    return lookup_rows_at(tables, base + s_segment, s_weight, t_weight, charging)
 
 
 def lookup_rows_at(
-    tables: CellTables, cells: IndexArray, s_weight: FloatArray, t_weight: FloatArray
+    tables: CellTables,
+    cells: IndexArray,
+    s_weight: FloatArray,
+    t_weight: FloatArray,
+    charging: BoolArray | None = None,
 ) -> FloatArray:
     """:func:`lookup_rows` from grid-cell indices and both weights already known.
 
-    Implements: SWR_CELL_002
+    Implements: SWR_CELL_002, SWR_CELL_005
     """
     c = np.take(tables.coefficients, cells, axis=2)
+    if charging is not None and tables.has_charge_tables:
+        c = np.where(charging, np.take(tables.charge_coefficients, cells, axis=2), c)
     result: FloatArray = c[0] + c[1] * s_weight + (c[2] + c[3] * s_weight) * t_weight
     return result
 
@@ -318,15 +353,22 @@ def ocv_at(
     return result
 
 
-def lookup(tables: CellTables, temperature_degc: FloatArray, soc: FloatArray) -> CellParameters:
+def lookup(
+    tables: CellTables,
+    temperature_degc: FloatArray,
+    soc: FloatArray,
+    charging: BoolArray | None = None,
+) -> CellParameters:
     """Every parameter at each cell's (temperature, SoC), bilinear and clamped at the edges.
 
-    Implements: SWR_CELL_002
+    Implements: SWR_CELL_002, SWR_CELL_005
 
     Args:
         tables: from :func:`cell_tables`.
         temperature_degc: cell temperatures, shape (cells,).
         soc: cell states of charge, shape (cells,).
+        charging: which cells read the charge resistances (those whose
+            current is below zero), shape (cells,) or one value; ``None`` for none.
 
     Returns:
         The parameters, each of shape (cells,). The OCV slope is that of the
@@ -334,7 +376,7 @@ def lookup(tables: CellTables, temperature_degc: FloatArray, soc: FloatArray) ->
         table edges.
     """
     base, t_weight = temperature_bracket(tables, np.asarray(temperature_degc, dtype=np.float64))
-    rows = lookup_rows(tables, base, t_weight, np.asarray(soc, dtype=np.float64))
+    rows = lookup_rows(tables, base, t_weight, np.asarray(soc, dtype=np.float64), charging)
     return CellParameters(
         ocv_v=rows[Row.OCV],
         docv_dsoc_v=rows[Row.DOCV_DSOC],

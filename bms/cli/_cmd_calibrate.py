@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.calibration import calibrate  # noqa: PLC0415
 
     temperatures = sorted(set(args.temperatures))
-    total = 3 * len(temperatures)
+    total = 5 * len(temperatures)  # an OCV test, two pulse tests and their fits
     with Progress(transient=False) as progress:
         task = progress.add_task(f"calibrating {args.parameter_set}", total=total)
 

@@ -16,6 +16,11 @@ battery packs", J. Power Sources 134 (2004)), with one state vector per cell::
     b'   = b,  d' = d                                 (random walks)
     v    = OCV(SoC, T) - R0 (1 + d) (I_meas - b) - v1 - v2
 
+A chemistry fitted to charge steps too (its ``charge`` section) has
+resistances of their own under charge: a cell whose current ``I - b`` is
+below zero reads them (the time constants are the same both ways, so the
+predicted voltage is continuous through zero current).
+
 The offset state makes the filter robust to a current-sensor offset, the
 resistance state to cell-to-cell spread and ageing of the resistance (which
 otherwise biases the SoC of each cell by its resistance error times the
@@ -375,6 +380,9 @@ class _StepConstants:
     """Whether the SoC grid is uniform from 0 to 1 (bracketed by arithmetic, not np.interp)."""
     soc_scale: FloatArray
     """``1 / step`` on a uniform SoC grid."""
+    charge_offset: IndexArray | None
+    """Where ``circuit``'s charge half starts (its grid cells count), 0-d; ``None``
+    when the chemistry has no charge tables and ``circuit`` is the discharge half alone."""
 
 
 def _step_constants(
@@ -398,7 +406,13 @@ def _step_constants(
     step, grid = tables.soc_uniform_step, tables.soc
     uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
     rows = _TABLE_ROWS + ((Row.FIT_RMSE,) if tuning.fit_residual_floor else ())
-    circuit = _edged(tables, rows)
+    circuit = _edged(tables.coefficients, tables, rows)
+    charge_offset = None
+    if tables.has_charge_tables:
+        charge_offset = np.array(circuit.shape[2], dtype=np.intp)
+        circuit = np.concatenate(
+            (circuit, _edged(tables.charge_coefficients, tables, rows)), axis=2
+        )
     circuit[:, _C_CAPACITY] *= -_SECONDS_PER_HOUR
     return _StepConstants(
         tuning=tuning,
@@ -424,21 +438,22 @@ def _step_constants(
             _scalar(tuning.temperature_range_degc[1]),
         ),
         circuit=circuit,
-        ocv=_edged(tables, (Row.OCV,))[:, 0].copy(),
+        ocv=_edged(tables.coefficients, tables, (Row.OCV,))[:, 0].copy(),
         grid_stride=np.array(tables.soc_position.shape[0], dtype=np.intp),
         uniform_soc=uniform,
         soc_scale=_scalar(1.0 / step if uniform else 0.0),
+        charge_offset=charge_offset,
     )
 
 
-def _edged(tables: CellTables, rows: tuple[Row, ...]) -> FloatArray:
-    """``rows`` of the tables' bilinear coefficients, edged in SoC and temperature.
+def _edged(coefficients: FloatArray, tables: CellTables, rows: tuple[Row, ...]) -> FloatArray:
+    """``rows`` of bilinear coefficients of ``tables``' grid, edged in SoC and temperature.
 
     One segment more after the last in SoC and in temperature (see
     :attr:`_StepConstants.circuit`); shape (4, rows, grid cells).
     """
     segments = tables.soc_position.shape[0] - 1
-    c = tables.coefficients[:, list(rows)]
+    c = coefficients[:, list(rows)]
     c = c.reshape(4, len(rows), c.shape[2] // segments, segments)
     c0, c1, c2, c3 = c[:, :, :, -1:]  # c0 + c1 s + (c2 + c3 s) t at s = 1 is the edge at s = 0
     c = np.concatenate((c, np.stack((c0 + c1, c1, c2 + c3, c3))), axis=3)
@@ -508,7 +523,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
 ) -> tuple[EkfState, SocEstimate]:
     """One predict-and-update step of every cell's filter.
 
-    Implements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005
+    Implements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005, SWR_CELL_005
 
     The state-transition Jacobian is ``A = diag(1, a1, a2, 1, 1) + u e_b^T +
     w e_d^T`` and the measurement is scalar per cell, so ``A P A^T`` and the
@@ -605,6 +620,12 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.multiply(weights[1], weights[2], weights[3])
     np.multiply(t_segment, constants.grid_stride, t_segment)
     cells += t_segment  # each point's grid cell
+    load = np.empty((2, count))  # -(1 + d) and the cell current I - b, each cell
+    np.subtract(_MINUS_ONE, x[_DELTA], load[0])
+    current = load[1]
+    np.subtract(cell_current, x[_BIAS], current)
+    if constants.charge_offset is not None:  # a charging cell reads the charge half
+        cells[0] += np.multiply(np.less(current, _ZERO), constants.charge_offset)
     terms = constants.circuit.take(cells[0], axis=2)
     np.multiply(terms, weights[:, :1], terms)
     rows = np.add.reduce(terms, axis=0)  # _TABLE_ROWS at the SoC
@@ -613,10 +634,6 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     ends = np.add.reduce(terms, axis=0)  # the OCV at both ends of the secant
     # Prediction. `k` holds the rows of A that differ from the identity's, by part: d, u and
     # w (the rows _D, _U, _W); the input column (dx'/dI_meas) is -u.
-    load = np.empty((2, count))  # -(1 + d) and the cell current I - b, each cell
-    np.subtract(_MINUS_ONE, x[_DELTA], load[0])
-    current = load[1]
-    np.subtract(cell_current, x[_BIAS], current)
     k = np.empty((9, count))
     k[0] = 1.0
     k[8] = 0.0

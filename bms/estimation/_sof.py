@@ -252,7 +252,8 @@ def _cell_limit(  # noqa: PLR0913 - one helper for both directions
 ) -> tuple[FloatArray, _StringVoltage]:
     """Each cell's largest current magnitude for the horizon, and the string voltage model."""
     horizon = limits.horizon_s
-    p = lookup(model.tables, np.asarray(temperature_degc, dtype=np.float64), soc)
+    charging = np.full(soc.shape, not discharge)  # the direction the limit is for
+    p = lookup(model.tables, np.asarray(temperature_degc, dtype=np.float64), soc, charging)
     scale = model.resistance_scale
     e1 = np.exp(-horizon / p.tau1_s)
     e2 = np.exp(-horizon / p.tau2_s)

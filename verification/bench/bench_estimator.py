@@ -155,7 +155,7 @@ class _FilterpyPack:
         )
         self.temperature = temperature
         current = sample.current - x[BIAS]
-        p = lookup(self.model.tables, temperature, x[SOC])
+        p = lookup(self.model.tables, temperature, x[SOC], current < 0.0)
         decay1, decay2 = np.exp(-DT_S / p.tau1_s), np.exp(-DT_S / p.tau2_s)
         gain_soc = DT_S / (3600.0 * p.capacity_ah)
         unit1, unit2 = p.r1_ohm * (1.0 - decay1), p.r2_ohm * (1.0 - decay2)

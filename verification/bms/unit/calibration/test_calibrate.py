@@ -6,7 +6,9 @@ the DFN lumped-thermal model, report fit residuals, and the LFP file says how
 its missing thermal parameters were completed; the level fitting pipeline
 (rests found by what they are, not by step position; one fit per level
 placed at its middle SoC) recovers known parameters from a record made by
-the circuit itself; OCV rows are filled from the reference shape and made
+the circuit itself, stepping down (the pulse test) and stepping up (the
+charge pulse test, whose fits are the ``charge`` tables the shipped files
+carry); OCV rows are filled from the reference shape and made
 non-decreasing; tables keep tau1 < tau2; argument validation. No PyBaMM.
 """
 
@@ -17,6 +19,7 @@ from bms.calibration import CellTestRecord, EcmParameters, simulate_ecm_voltage
 from bms.calibration._calibrate import (
     REST_S,
     SOC_GRID,
+    _charge_pulse_steps,
     _fill_row,
     _fit_levels,
     _long_rests,
@@ -45,6 +48,8 @@ def test_shipped_chemistries_validate_and_cover_minus10_to_45(
     assert chemistry.soc_breakpoints[0] == 0.0
     assert chemistry.soc_breakpoints[-1] == 1.0
     assert chemistry.fit.max_abs_error_v > 0.0  # residuals are real, not placeholders
+    assert chemistry.charge is not None
+    assert set(chemistry.charge.pulse_rmse_v_by_temperature) == {f"{t:g}" for t in temperatures}
 
 
 def test_lfp_file_says_how_it_was_completed() -> None:
@@ -54,14 +59,24 @@ def test_lfp_file_says_how_it_was_completed() -> None:
     assert "Cell volume [m3]" in notes
 
 
-def _synthetic_pulse_record(levels: int) -> tuple[CellTestRecord, np.ndarray]:
-    """A pulse test as PyBaMM would report it, made by the circuit itself."""
+def _synthetic_pulse_record(
+    levels: int, *, charge: bool = False
+) -> tuple[CellTestRecord, np.ndarray]:
+    """A pulse test as PyBaMM would report it, made by the circuit itself.
+
+    ``charge``: the charge pulse test's shape (95 % down, then charge pulses
+    and 10 % steps up), as :func:`_charge_pulse_steps` asks PyBaMM for.
+    """
     nominal = 5.0
     grid = np.asarray(SOC_GRID)
     ocv_row = 3.0 + 1.2 * grid
     steps: list[tuple[float, float]] = [(600.0, 0.0), (360.0, 2.5), (REST_S, 0.0)]
+    level = [(10.0, 5.0), (40.0, 0.0), (10.0, -3.75), (40.0, 0.0), (720.0, 2.5)]
+    if charge:
+        steps[1] = (6840.0, 2.5)
+        level = [(10.0, -5.0), (40.0, 0.0), (720.0, -2.5)]
     for _ in range(levels):
-        steps += [(10.0, 5.0), (40.0, 0.0), (10.0, -3.75), (40.0, 0.0), (720.0, 2.5)]
+        steps += level
         steps.append((REST_S, 0.0))
     times, currents, step_ids = [0.0], [0.0], [0]
     for index, (duration, current) in enumerate(steps):
@@ -103,6 +118,30 @@ def test_level_fits_recover_the_circuit_that_made_the_record() -> None:
     tables = _tables(fits)
     assert len(tables["r0_ohm"]) == len(SOC_GRID)
     assert all(t1 < t2 for t1, t2 in zip(tables["tau1_s"], tables["tau2_s"], strict=True))
+
+
+@pytest.mark.verifies("SWR_CAL_001")
+def test_charge_level_fits_recover_the_circuit_stepping_up() -> None:
+    pytest.importorskip("scipy")
+    record, ocv_row = _synthetic_pulse_record(levels=2, charge=True)
+    free, _ = _fit_levels(record, ocv_row, 5.0)
+    assert [round(soc, 2) for soc, _ in free] == [0.1, 0.2]  # from 5 % up, 10 % a level
+    for _, fit in free:
+        np.testing.assert_allclose(fit.parameters.as_array(), TRUE.as_array(), rtol=0.03)
+    # the charge tables' way: time constants held (here the true ones), resistances fitted
+    held = {"tau1_s": [TRUE.tau1_s] * len(SOC_GRID), "tau2_s": [TRUE.tau2_s] * len(SOC_GRID)}
+    fits, _ = _fit_levels(record, ocv_row, 5.0, held)
+    for _, fit in fits:
+        assert (fit.parameters.tau1_s, fit.parameters.tau2_s) == (TRUE.tau1_s, TRUE.tau2_s)
+        np.testing.assert_allclose(fit.parameters.as_array(), TRUE.as_array(), rtol=0.03)
+    # wrong time constants held: the resistances cannot make up for them
+    wrong = {"tau1_s": [3.0] * len(SOC_GRID), "tau2_s": [2000.0] * len(SOC_GRID)}
+    misfit, _ = _fit_levels(record, ocv_row, 5.0, wrong)
+    assert min(fit.rmse_v for _, fit in misfit) > 10.0 * max(fit.rmse_v for _, fit in fits)
+    steps = _charge_pulse_steps(5.0, 3, 2.5, 4.2)
+    assert len(steps) == 3 + 3 * 4
+    assert steps[1].startswith("Discharge at 2.5 A for 6840 seconds")
+    assert all(step.startswith(("Charge", "Rest")) for step in steps[3:])
 
 
 def test_fill_row_uses_the_reference_shape_and_is_monotone() -> None:

@@ -80,6 +80,26 @@ def chemistry_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def charge_section() -> dict[str, Any]:
+    """A ``charge`` section unlike the top-level resistances in every table.
+
+    Its slow pair's resistance does not rise at low SoC (a charge step drives
+    the particle surfaces away from the OCV's knee), so that reading the
+    wrong tables shows in every resistance.
+    """
+    data = chemistry_data()
+
+    def table(function: Any) -> list[list[float]]:
+        return [[round(function(s, t), 6) for s in SOC] for t in TEMPERATURES]
+
+    return {
+        "r0_ohm": table(lambda _s, t: 0.012 * _cold(t)),
+        "r1_ohm": table(lambda _s, t: 0.005 * _cold(t)),
+        "r2_ohm": table(lambda s, t: 0.004 * _cold(t) * (1.0 + s)),
+        "pulse_rmse_v_by_temperature": dict(data["fit"]["pulse_rmse_v_by_temperature"]),
+    }
+
+
 def chemistry_text(**overrides: Any) -> str:
     """The synthetic chemistry as indented JSON text."""
     return json.dumps(chemistry_data(**overrides), indent=2)

@@ -130,8 +130,9 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # One SoC bracket for the SoC and the two ends of its secant (see _secant_slope).
     ends, segments, s_weight = _secant_ends(tables, x[_SOC], p[_SOC, _SOC])
     cells = base + segments[:count]
-    rows = lookup_rows_at(tables, cells, s_weight[:count], t_weight)
     current = current_a - x[_BIAS]
+    # a charging cell (I - b below zero) reads the charge resistances
+    rows = lookup_rows_at(tables, cells, s_weight[:count], t_weight, current < 0.0)
     base_scale = model.resistance_scale
     one_plus_delta = 1.0 + x[_DELTA]
     decay = np.exp(-dt_s / rows[Row.TAU1 : Row.TAU2 + 1])  # both RC pairs, shape (2, cells)

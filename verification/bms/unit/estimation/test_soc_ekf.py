@@ -41,7 +41,11 @@ from bms.estimation import (
     measurement_variance,
 )
 from bms.plant import PackSimulator, PackSpread, SensorModel
-from verification.bms.unit.cell.chemistry_fixture import chemistry_data, synthetic_chemistry
+from verification.bms.unit.cell.chemistry_fixture import (
+    charge_section,
+    chemistry_data,
+    synthetic_chemistry,
+)
 from verification.bms.unit.estimation.scenario import drive_current, run
 from verification.bms.unit.estimation.soc_ekf_reference import reference_ekf_step
 
@@ -302,19 +306,21 @@ def _recorded_run(
         ("NMC_Chen2020", SocFilterTuning(), False),  # uniform SoC grid from 0 to 1
         ("synthetic", SocFilterTuning(fit_residual_floor=True), True),  # non-uniform grid
         ("synthetic", SocFilterTuning(estimate_current_bias=False), False),
+        ("synthetic_charge", SocFilterTuning(), True),  # direction-dependent tables
     ],
 )
 def test_fast_step_equals_the_reference_step_on_a_recorded_run(
     chemistry_name: str, tuning: SocFilterTuning, scaled: bool
 ) -> None:
     """The step rewritten for speed computes the filter it replaced (to 1e-12)."""
-    chemistry = CHEMISTRY if chemistry_name == "synthetic" else load_chemistry(chemistry_name)
+    chemistry = _chemistry(chemistry_name)
     cells = 8
     estimator = SocEstimator(chemistry, cells, initial_soc=0.5, initial_sigma=0.2, tuning=tuning)
     if scaled:
         estimator.set_cell_scales(np.linspace(0.9, 1.05, cells), np.linspace(1.2, 0.95, cells))
     fast = reference = estimator.state
     compared = 0
+    directions: set[bool] = set()
     for voltages, current, temperatures, dt in _recorded_run(chemistry, cells, 400, seed=4):
         fast, out = ekf_step(
             estimator.model, tuning, fast, cell_voltages_v=voltages, current_a=current,
@@ -326,6 +332,7 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
         )  # fmt: skip
         assert out.rejected == ref.rejected
         assert np.array_equal(out.voltage_rejected, ref.voltage_rejected)
+        directions.add(bool(current < 0.0))  # a charge reads the charge resistances
         for mine, theirs in (
             (fast.x, reference.x),
             (fast.p, reference.p),
@@ -336,8 +343,18 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
             assert np.max(np.abs(mine - theirs)) <= 1e-12
         compared += not out.rejected
     assert compared > 350
+    assert directions == {False, True}  # both directions' tables were read
     assert np.all(np.isfinite(fast.x))
     assert np.ptp(fast.x[0]) > 0.01  # the cells went their own ways: a real comparison
+
+
+def _chemistry(name: str) -> Chemistry:
+    """A shipped chemistry by name, or the synthetic one (``synthetic_charge``: with charge)."""
+    if name == "synthetic":
+        return CHEMISTRY
+    if name == "synthetic_charge":
+        return synthetic_chemistry(charge=charge_section())
+    return load_chemistry(name)
 
 
 def _one_temperature_chemistry() -> Chemistry:
@@ -360,17 +377,18 @@ def _one_temperature_chemistry() -> Chemistry:
         ("NMC_Chen2020", SocFilterTuning()),  # uniform SoC grid: bracketed by arithmetic
         ("synthetic", SocFilterTuning(fit_residual_floor=True)),  # non-uniform: np.interp
         ("one_temperature", SocFilterTuning()),
+        ("synthetic_charge", SocFilterTuning()),
     ],
 )
 def test_fast_step_equals_the_reference_step_at_the_table_edges(
     chemistry_name: str, tuning: SocFilterTuning
 ) -> None:
     """SoC 0 and 1 (secant ends clamped), tangent-narrow spreads, temperatures off the grid."""
-    chemistry = {
-        "NMC_Chen2020": lambda: load_chemistry("NMC_Chen2020"),
-        "synthetic": lambda: CHEMISTRY,
-        "one_temperature": _one_temperature_chemistry,
-    }[chemistry_name]()
+    chemistry = (
+        _one_temperature_chemistry()
+        if chemistry_name == "one_temperature"
+        else _chemistry(chemistry_name)
+    )
     soc = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 1e-9, 1.0 - 1e-9, 0.05, 0.95, 1.0, 0.0, 0.3])
     temperatures = np.array(
         [-40.0, -10.0, 45.0, 80.0, 25.0, -10.0, 45.0, 0.0, 10.0, 60.0, 0.0, 7.5]
