@@ -239,7 +239,9 @@ class _PulseTests:
     charge_fits: list[tuple[float, PulseFit]]
     """(middle SoC, fit) of every level stepping up (time constants held)."""
     tables: dict[str, list[float]]
-    """The discharge tables and, keyed ``charge.<name>``, the charge resistances, on the grid."""
+    """The five tables of the levels stepping down, on the SoC grid."""
+    charge_tables: dict[str, list[float]]
+    """The :data:`CHARGE_TABLES` of the levels stepping up, on the SoC grid."""
     rested_v: list[float]
     """Rested voltage minus the OCV table at the end of every 30 min rest."""
     temperature_range_degc: tuple[float, float]
@@ -261,40 +263,43 @@ def _pulse_tests(  # noqa: PLR0913 - one temperature's inputs
     report: Progress,
 ) -> _PulseTests:
     """The pulse test stepping down, then the one stepping up, fitted (module doc, 2 to 4)."""
-    min_v, max_v = cell.min_voltage_v, cell.max_voltage_v
-    results: list[list[tuple[float, PulseFit]]] = []
-    rested_all: list[float] = []
-    low, high = math.inf, -math.inf
-    held: dict[str, list[float]] | None = None
-    tables: dict[str, list[float]] = {}
-    for direction, steps in (("", _pulse_steps), ("charge ", _charge_pulse_steps)):
+
+    def run(
+        direction: str,
+        steps: Callable[[float, int, float, float], list[str]],
+        held: dict[str, list[float]] | None,
+    ) -> tuple[CellTestRecord, list[tuple[float, PulseFit]], list[float]]:
         report(f"{direction}pulse test at {temperature:g} degC")
         record = cell.run_experiment(
-            steps(nominal, soc_levels, min_v, max_v), temperature, 1.0, 1.0, _voltage_window(cell)
+            steps(nominal, soc_levels, cell.min_voltage_v, cell.max_voltage_v),
+            temperature,
+            1.0,
+            1.0,
+            _voltage_window(cell),
         )
-        low = min(low, float(record.temperature_degc.min()))
-        high = max(high, float(record.temperature_degc.max()))
         report(f"fitting {soc_levels} {direction}levels at {temperature:g} degC")
-        # the charge levels keep the discharge levels' time constants (ChargeCircuit)
         level_fits, rested = _fit_levels(record, ocv_row, nominal, held)
         if not level_fits:
             raise ValueError(
                 f"the {direction}pulse test at {temperature:g} degC gave no level to fit"
             )
-        results.append(level_fits)
-        rested_all.extend(rested)
-        level_tables = _tables(level_fits)
-        if held is None:
-            held = level_tables
-            tables.update(level_tables)
-        else:
-            tables.update({f"charge.{key}": level_tables[key] for key in CHARGE_TABLES})
+        return record, level_fits, rested
+
+    down, fits, rested_down = run("", _pulse_steps, None)
+    tables = _tables(fits)
+    # the charge levels keep the discharge levels' time constants (ChargeCircuit)
+    up, charge_fits, rested_up = run("charge ", _charge_pulse_steps, tables)
+    charge = _tables(charge_fits)
     return _PulseTests(
-        fits=results[0],
-        charge_fits=results[1],
+        fits=fits,
+        charge_fits=charge_fits,
         tables=tables,
-        rested_v=rested_all,
-        temperature_range_degc=(low, high),
+        charge_tables={key: charge[key] for key in CHARGE_TABLES},
+        rested_v=rested_down + rested_up,
+        temperature_range_degc=(
+            min(float(down.temperature_degc.min()), float(up.temperature_degc.min())),
+            max(float(down.temperature_degc.max()), float(up.temperature_degc.max())),
+        ),
     )
 
 
@@ -389,9 +394,9 @@ def calibrate(  # noqa: PLR0913 - the command's options, keyword-only
         ranges[temperature] = tested.temperature_range_degc
         rested_all.extend(tested.rested_v)
         for key, values in tested.tables.items():
-            (charge_tables if key.startswith("charge.") else tables)[
-                key.removeprefix("charge.")
-            ].append(values)
+            tables[key].append(values)
+        for key, values in tested.charge_tables.items():
+            charge_tables[key].append(values)
     all_fits = [
         fit for by_t in (fits, charge_fits) for level_fits in by_t.values() for _, fit in level_fits
     ]
