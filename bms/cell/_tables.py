@@ -85,8 +85,6 @@ class CellTables:
     """SoC breakpoints, shape (S,)."""
     temperature_degc: FloatArray
     """Temperature breakpoints, shape (T,)."""
-    stacked: FloatArray
-    """OCV, R0, R1, R2, tau1, tau2 stacked and flattened: shape (6, T * S) (:class:`Row` order)."""
     capacity_ah: FloatArray
     """Capacity at each temperature breakpoint, shape (T,)."""
     nominal_capacity_ah: float
@@ -226,7 +224,6 @@ def cell_tables(chemistry: Chemistry) -> CellTables:
     return CellTables(
         soc=soc,
         temperature_degc=temperature,
-        stacked=grid.reshape(grid.shape[0], -1),
         capacity_ah=capacity,
         nominal_capacity_ah=chemistry.nominal_capacity_ah,
         min_voltage_v=chemistry.min_voltage_v,
