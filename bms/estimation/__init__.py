@@ -44,11 +44,10 @@ from bms.estimation._soc_ekf import (
     EkfState,
     SocEstimate,
     SocEstimator,
-    SocFilterTuning,
     ekf_step,
     initial_ekf_state,
-    measurement_variance,
 )
+from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 from bms.estimation._sof import (
     PowerLimits,
     SofLimits,

@@ -188,6 +188,15 @@ def test_non_finite_temperature_uses_the_last_valid_one() -> None:
     assert np.all(np.isfinite(estimator.state.x))
 
 
+@pytest.mark.verifies("SWR_SOC_004")
+def test_an_integer_initial_temperature_takes_measured_fractions() -> None:
+    # An ambient given as an int (25, not 25.0) once made the kept temperatures an int
+    # array, into which the next measured float could not be copied.
+    estimator = SocEstimator(CHEMISTRY, 2, initial_sigma=0.1, initial_temperature_degc=25)
+    estimator.step(np.full(2, 3.6), 0.0, np.array([10.5, math.nan]), 0.1)
+    assert estimator.state.temperature_degc.tolist() == [10.5, 25.0]
+
+
 @pytest.mark.verifies("SWR_SOC_001")
 def test_switched_off_states_stay_zero() -> None:
     tuning = SocFilterTuning(estimate_current_bias=False, estimate_resistance=False)
