@@ -4,10 +4,11 @@ ASIL: QM (offline validation tool; never in the control path). Requirements: SWR
 
 Split from :mod:`bms.calibration._validation`, which scores what these run:
 :func:`case_filter` builds the case's filter (its capacity uncertainty
-widened to the prior's while SoH has not run), :func:`run_key_on` runs the
-key-on before the drive and calibrates the current offset as the
-controller does, :func:`noise_realisations` runs the Monte-Carlo columns of
-the NEES test (:mod:`bms.calibration._consistency`).
+widened to the prior's while SoH has not run), :func:`key_on` runs the
+key-on before a drive or charge and calibrates the current offset as the
+controller does (:func:`run_key_on` with a case's settings),
+:func:`noise_realisations` runs the Monte-Carlo columns of the NEES test
+(:mod:`bms.calibration._consistency`).
 """
 
 from dataclasses import replace
@@ -30,9 +31,18 @@ from bms.plant import PackMeasurement, SensorErrors, SensorModel
 if TYPE_CHECKING:
     from bms.calibration._validation import ValidationCase
 
-__all__ = ["case_filter", "noise_realisations", "run_key_on"]
+__all__ = ["KEY_ON_S", "case_filter", "key_on", "noise_realisations", "run_key_on"]
 
 FloatArray = npt.NDArray[np.float64]
+
+KEY_ON_S = 1.0
+"""The key-on the validation scripts run before each drive or charge, s.
+
+The controller calibrates the current sensor's offset on every key-on
+(SWR_CTRL_EST_002) and its SoC filter runs on the rest samples, so the
+validations run the filter as the BMS does: 1 s is 10 samples at their
+10 Hz, the fewest that make a calibration.
+"""
 
 
 def case_filter(case: "ValidationCase", cells: int) -> SocEstimator:
@@ -63,16 +73,37 @@ def run_key_on(
     rest_voltage_v: float,
     temperature_degc: float,
 ) -> ZeroCurrentOffset | None:
-    """Key-on: ``case.key_on_s`` of samples at zero current, then the offset calibration.
+    """The case's key-on (``case.key_on_s`` at ``case.period_s``; see :func:`key_on`)."""
+    return key_on(
+        estimator,
+        sensors,
+        rest_voltage_v,
+        temperature_degc,
+        duration_s=case.key_on_s,
+        period_s=case.period_s,
+    )
+
+
+def key_on(  # noqa: PLR0913 - the rest the key-on samples and how
+    estimator: SocEstimator,
+    sensors: SensorModel,
+    rest_voltage_v: float,
+    temperature_degc: float,
+    *,
+    duration_s: float,
+    period_s: float,
+) -> ZeroCurrentOffset | None:
+    """Key-on: ``duration_s`` of samples at zero current, then the offset calibration.
 
     The contactors are open, so the true current is zero and each cell rests
-    at the truth's first voltage; the filter runs on these samples as the
+    at ``rest_voltage_v``; the filter runs on these samples as the
     controller's does (SWR_CTRL_EST_002) and its offset state then starts at
     their mean current, if usable (:func:`bms.estimation.zero_current_offset`
     with the tuning's white noise as floor and three times the filter's prior
-    on the offset as the sensor's accuracy).
+    on the offset as the sensor's accuracy). ``None`` when ``duration_s`` is
+    shorter than one period.
     """
-    steps = round(case.key_on_s / case.period_s)
+    steps = round(duration_s / period_s)
     if steps <= 0:
         return None
     cells = estimator.series_count
@@ -80,16 +111,14 @@ def run_key_on(
     for index in range(steps):
         seen = sensors.measure(
             PackMeasurement(
-                time_s=(index - steps) * case.period_s,
+                time_s=(index - steps) * period_s,
                 cell_voltages_v=np.full(cells, rest_voltage_v),
                 cell_temperatures_degc=np.full(cells, temperature_degc),
                 current_a=0.0,
             )
         )
         window = add_zero_current_sample(window, seen.current_a)
-        estimator.step(
-            seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, case.period_s
-        )
+        estimator.step(seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, period_s)
     tuning = estimator.tuning
     offset = zero_current_offset(
         window,

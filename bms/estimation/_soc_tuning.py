@@ -40,14 +40,19 @@ class SocFilterTuning:
     11-26 mV) is dominated by the 1C pulses' overpotential error, which the
     overpotential term already carries in proportion to the load.
     """
-    overpotential_error_pct: float = 10.0
+    overpotential_error_pct: float = 30.0
     """Share of the predicted overpotentials ``|R0 I| + |v1|`` taken as model error, %.
 
-    The tables linearise the Butler-Volmer and diffusion overpotentials at
-    the calibration pulses' current: 10 % of the overpotential is the order
-    of that linearisation's error between C/5 and 2C (and what the circuit's
-    error on the drive cycles of ``docs/validation`` amounts to in the cold,
-    where the overpotential is largest).
+    The tables linearise the Butler-Volmer overpotential at the calibration
+    pulses' current (1C), where its effective resistance
+    ``asinh(I / 2 i0) / I`` is lowest; at a drive cycle's lower mean current
+    the true resistance is higher. With the exchange current ``i0`` small
+    (the cold), ``I / 2 i0 = 3`` at 1C makes it 55 % higher at C/5, and the
+    error keeps one sign through a drive. On the DFN the LFP circuit reads
+    10-16 mV high on average over HWFET at 0 and -10 degC; with 10 % here
+    the filter, its current offset calibrated at key-on, left the truth
+    outside its 3-sigma bound in 95-100 % of those samples, with 20 % in
+    about a third of them at -10 degC, with 30 % in none (``docs/validation``).
     """
     slow_overpotential_error_pct: float = 80.0
     """Share of the slow RC pair's voltage ``|v2|`` taken as model error, %.

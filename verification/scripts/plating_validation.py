@@ -8,7 +8,9 @@ truth is read every second of the hold (:data:`TRUTH_SAMPLE_S`) and, linear in
 between, every ``--period-s`` (0.1 s, the BMS's estimation period) passes
 through :class:`bms.plant.SensorModel` (issue 3's default errors) into
 :class:`bms.estimation.SocEstimator` at that period (started at the true
-SoC with a 2 % standard deviation: a cell after a rest); at the end of
+SoC with a 2 % standard deviation: a cell after a rest, then a 1 s key-on
+at rest that calibrates the current offset as the controller does,
+``bms.calibration._filter_runs.key_on``); at the end of
 each hold :func:`bms.estimation.state_of_function`, with the chemistry's
 plating map (``plating_chemistry``), gives the next hold's current. The
 SoF limits are the chemistry's voltage window (upper limit
@@ -147,10 +149,11 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     the EKF stepped, every ``period_s`` within it; the State of Function is
     read at the end of each hold and sets the next one. With
     ``coulomb_bound`` the plating cap also gets
-    :func:`bms.estimation.coulomb_soc_upper` from the start's bound and the
-    measured charge (the sensor's error bounds: issue 3's 0.5 % gain, 50 mA
+    :func:`bms.estimation.coulomb_soc_upper` from the filter's 3-sigma bound
+    after the key-on and the measured charge (the sensor's error bounds: issue 3's 0.5 % gain, 50 mA
     offset).
     """
+    from bms.calibration._filter_runs import KEY_ON_S, key_on  # noqa: PLC0415
     from bms.calibration._plating_truth import ChargeTruth  # noqa: PLC0415
     from bms.estimation import (  # noqa: PLC0415
         SocEstimator,
@@ -175,6 +178,16 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     limits = _sof_limits(chemistry, rated_a)
     trace = ChargeTrace()
     held = truth.step_trace(0.0, 1.0, 2)
+    key_on(
+        estimator,
+        sensors,
+        float(held.voltage_v[0]),
+        float(held.temperature_degc[0]),
+        duration_s=KEY_ON_S,
+        period_s=period_s,
+    )
+    # the coulomb bound starts, as the controller's does at rest, from the filter's 3-sigma bound
+    start_upper = float(estimator.state.x[0, 0] + 3.0 * np.sqrt(estimator.state.p[0, 0, 0]))
     current = 0.0
     while held.soc[-1] < END_SOC and held.time_s[-1] < MAX_DURATION_S:
         # the BMS's samples: every period_s after the hold's start (sample 0 is the
@@ -211,7 +224,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         upper = None
         if coulomb_bound:
             upper = coulomb_soc_upper(
-                START_SOC + 3.0 * INITIAL_SIGMA,
+                start_upper,
                 charged_ah=charged_ah,
                 elapsed_s=float(held.time_s[-1]),
                 capacity_ah=chemistry.nominal_capacity_ah,

@@ -17,10 +17,13 @@ under ``--out`` (default ``docs/validation``):
 * ``results.json``, ``results.md`` and ``results.inc`` (RST, with the plots,
   included by ``docs/validation/index.rst``): the table of every case.
 
+Every run starts with a 1 s key-on (``bms.calibration._filter_runs.KEY_ON_S``), as the
+controller's do (``--key-on-s 0``: none).
+
 Usage::
 
     python verification/scripts/validation_matrix.py [--fresh] [--only NMC] [--out DIR]
-        [--truth-cache DIR | --no-truth-cache]
+        [--truth-cache DIR | --no-truth-cache] [--key-on-s S] [--tuning FIELD=VALUE ...]
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from bms.calibration._filter_runs import KEY_ON_S
 
 MATRIX_CHEMISTRIES = {"NMC_Chen2020": "Chen2020", "LFP_Prada2013": "Prada2013"}
 """Chemistry file -> PyBaMM set of the truth."""
@@ -53,8 +58,14 @@ def _case_id(chemistry: str, cycle: str, ambient: float) -> str:
     return f"{chemistry}_{cycle}_{ambient:+g}C".replace("+", "p").replace("-", "m")
 
 
-def _run_case(
-    chemistry_name: str, cycle: str, ambient: float, out: Path, truth_cache: Path | None
+def _run_case(  # noqa: PLR0917 - one case's settings
+    chemistry_name: str,
+    cycle: str,
+    ambient: float,
+    out: Path,
+    truth_cache: Path | None,
+    key_on_s: float,
+    tuning: dict[str, float],
 ) -> dict[str, Any]:
     from bms.calibration._validation import (  # noqa: PLC0415
         ValidationCase,
@@ -74,6 +85,8 @@ def _run_case(
         initial_soc=CHARGE_INITIAL_SOC if charge else INITIAL_SOC,
         soc_guess=CHARGE_SOC_GUESS if charge else SOC_GUESS,
         repeat=1 if charge else MATRIX_CYCLES[cycle],
+        key_on_s=key_on_s,
+        tuning=tuning,
     )
     result = run_validation(case, truth_cache)
     case_id = _case_id(chemistry_name, cycle, ambient)
@@ -97,9 +110,9 @@ def _estimator_version() -> str:
     import hashlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
 
-    from bms.estimation import SocFilterTuning, _soc_ekf  # noqa: PLC0415
+    from bms.estimation import SocFilterTuning, _soc_ekf, _soc_tuning  # noqa: PLC0415
 
-    text = inspect.getsource(_soc_ekf) + repr(SocFilterTuning())
+    text = inspect.getsource(_soc_ekf) + inspect.getsource(_soc_tuning) + repr(SocFilterTuning())
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -120,10 +133,10 @@ def _band(row: dict[str, Any]) -> str:
 def _markdown(rows: list[dict[str, Any]]) -> str:
     current = _estimator_version()
     lines = [
-        "| chemistry | cycle | ambient (degC) | EKF RMSE (%) | EKF max (%) | 3-sigma coverage "
-        "| NEES mean | NEES in band / below / above (%) | convergence (s) | CC RMSE (%) "
-        "| CC max (%) | circuit vs DFN rmse (mV) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| chemistry | cycle | ambient (degC) | key-on (s) | EKF RMSE (%) | EKF max (%) "
+        "| 3-sigma coverage | NEES mean | NEES in band / below / above (%) | convergence (s) "
+        "| CC RMSE (%) | CC max (%) | circuit vs DFN rmse (mV) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cc = row["coulomb_counting"]
@@ -133,7 +146,7 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
         stale = "" if row.get("estimator_version") == current else " (older filter)"
         lines.append(
             f"| {row['chemistry']}{stale} | {row['cycle']} x{row['repeat']} "
-            f"| {row['ambient_degc']:g} "
+            f"| {row['ambient_degc']:g} | {row.get('key_on_s', 0.0):g} "
             f"| {_percent(row['soc_rmse'])} | {_percent(row['soc_max_abs_error'])} "
             f"| {'n/a' if coverage is None else f'{coverage:.3f}'} "
             f"| {'n/a' if nees is None else f'{nees:.2f}'} "
@@ -192,8 +205,30 @@ def main(argv: list[str] | None = None) -> int:
         "estimator re-runs in seconds (default build/validation/truth)",
     )
     parser.add_argument("--no-truth-cache", action="store_true", help="always rerun the DFN")
+    parser.add_argument(
+        "--key-on-s",
+        type=float,
+        default=KEY_ON_S,
+        help=f"key-on (contactors open, offset calibration) before each run, s "
+        f"(default {KEY_ON_S:g}; 0: none)",
+    )
+    parser.add_argument(
+        "--tuning",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a filter setting (bms.estimation.SocFilterTuning), to compare "
+        "tunings in another --out",
+    )
     args = parser.parse_args(argv)
     from rich.progress import Progress  # noqa: PLC0415
+
+    from bms.cli._cmd_validate import _overrides  # noqa: PLC0415
+
+    try:
+        tuning = _overrides(args.tuning, "tuning")
+    except ValueError as error:
+        parser.error(str(error))
 
     cases = [
         (chemistry, cycle, ambient)
@@ -216,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             progress.update(task, description=case_id)
             if args.fresh or not target.is_file():
                 cache = None if args.no_truth_cache else args.truth_cache
-                summary = _run_case(chemistry, cycle, ambient, args.out, cache)
+                summary = _run_case(
+                    chemistry, cycle, ambient, args.out, cache, args.key_on_s, tuning
+                )
                 target.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             progress.advance(task)
     rows = sorted(

@@ -3,7 +3,9 @@
 Covers: a key-on before the cycle finds issue 3's 50 mA offset within 3
 sigma and starts the filter's offset state there, and refuses a 0.5 A one
 (beyond three times the filter's prior on the offset), leaving the filter
-to learn it; the case's filter widens its capacity uncertainty to the
+to learn it; the shared key-on (``key_on``, which the plating closed loop
+runs too) takes the fewest samples that make a calibration at 10 Hz and does
+nothing when shorter than one period; the case's filter widens its capacity uncertainty to the
 prior's when the case estimates capacity; the Monte-Carlo columns of the
 NEES test differ by their noise alone (identical without noise).
 """
@@ -11,9 +13,11 @@ NEES test differ by their noise alone (identical without noise).
 import numpy as np
 import pytest
 
-from bms.calibration._filter_runs import case_filter, noise_realisations
+from bms.calibration._filter_runs import KEY_ON_S, case_filter, key_on, noise_realisations
 from bms.calibration._validation import ValidationCase, cycle_for_chemistry, evaluate_on_truth
 from bms.cell import load_chemistry
+from bms.estimation import ZERO_CURRENT_MIN_SAMPLES
+from bms.plant import SensorErrors, SensorModel
 from verification.bms.unit.calibration.ecm_truth_fixture import ecm_truth
 
 CHEMISTRY = load_chemistry("NMC_Chen2020")
@@ -42,6 +46,22 @@ def test_key_on_calibrates_a_plausible_offset_and_refuses_a_large_one(offset_a: 
         assert summary["key_on_refused"] is None
     else:
         assert "beyond the sensor's accuracy of 0.300 A" in str(summary["key_on_refused"])
+
+
+@pytest.mark.verifies("SWR_CAL_002", "SWR_SOC_007")
+def test_the_validations_key_on_is_the_shortest_that_calibrates_at_10_hz() -> None:
+    estimator = case_filter(_case(), 1)
+    sensors = SensorModel(SensorErrors(current_offset_a=0.05), seed=3)
+    found = key_on(estimator, sensors, 3.9, 25.0, duration_s=KEY_ON_S, period_s=0.1)
+    assert found is not None
+    assert found.samples == ZERO_CURRENT_MIN_SAMPLES
+    assert found.reason is None
+    assert estimator.state.x[3, 0] == pytest.approx(0.05)
+    assert np.sqrt(estimator.state.p[3, 3, 0]) == pytest.approx(found.sigma_a)
+    before = case_filter(_case(), 1)
+    state = before.state
+    assert key_on(before, sensors, 3.9, 25.0, duration_s=0.04, period_s=0.1) is None
+    assert before.state is state
 
 
 @pytest.mark.verifies("SWR_CAL_002")

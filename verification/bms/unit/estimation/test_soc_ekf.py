@@ -9,8 +9,8 @@ and, without the correlated offset and resistance states, grows without;
 with them it shrinks with information too; non-finite current or step rejects the step (state
 unchanged, flag set), and so does an implausible one (above the maximum
 current or step); a non-finite or out-of-range voltage skips that cell's
-update, a non-finite or out-of-range temperature uses the last valid one,
-and no NaN enters the state;
+update, a non-finite or out-of-range temperature uses the last valid one
+(an int initial temperature too), and no NaN enters the state;
 the offset and resistance states stay at zero when switched off; the
 vectorised step equals the same filter run one cell at a time; argument
 validation of :class:`SocEstimator`; the step rewritten for speed equals
@@ -38,7 +38,6 @@ from bms.estimation import (
     SocFilterTuning,
     ekf_step,
     initial_ekf_state,
-    measurement_variance,
 )
 from bms.plant import PackSimulator, PackSpread, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import (
@@ -238,21 +237,6 @@ def test_invalid_construction(kwargs: dict[str, float], message: str) -> None:
     arguments = {"series_count": 2, **kwargs}
     with pytest.raises(ValueError, match=message):
         SocEstimator(CHEMISTRY, **arguments)  # type: ignore[arg-type]
-
-
-@pytest.mark.verifies("SWR_SOC_005")
-def test_measurement_noise_grows_with_load_correlation_and_fit_floor() -> None:
-    tuning = SocFilterTuning()
-    fit = np.array([0.02, 0.02])
-    rest, loaded = measurement_variance(tuning, fit, np.array([0.0, 0.02]), 1.0)
-    assert rest == pytest.approx(tuning.voltage_noise_v**2 + tuning.model_error_v**2)
-    assert loaded == pytest.approx(rest + 0.02**2)
-    inflated = measurement_variance(tuning, fit, np.array([0.0, 0.2]), 100.0)
-    assert inflated[0] == pytest.approx(tuning.voltage_noise_v**2 + 100 * tuning.model_error_v**2)
-    floored = measurement_variance(
-        SocFilterTuning(fit_residual_floor=True), fit, np.array([0.0, 0.0]), 1.0
-    )
-    assert floored[0] == pytest.approx(tuning.voltage_noise_v**2 + 0.02**2)
 
 
 def _rest_with_bias(tuning: SocFilterTuning, bias_v: float, steps: int) -> tuple[float, float]:
