@@ -283,7 +283,7 @@ def map_following(chemistry: Any) -> dict[str, Any]:
     margin (what the cell itself allows before plating, by the map's
     constant-current charges). The closed-loop charge can only be slower.
     """
-    from bms.calibration._plating_map import limit_table  # noqa: PLC0415
+    from bms.calibration._plating_limits import limit_table  # noqa: PLC0415
 
     plating = chemistry.plating
     row = plating.temperature_breakpoints_degc.index(RATIO_TEMPERATURE_DEGC)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bms.calibration._plating_map import limit_table
+from bms.calibration._plating_limits import limit_table
 from bms.cell import PlatingMap
 
 TEMPERATURES = (-20.0, 0.0, 25.0, 45.0)
