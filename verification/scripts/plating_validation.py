@@ -150,8 +150,8 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     read at the end of each hold and sets the next one. With
     ``coulomb_bound`` the plating cap also gets
     :func:`bms.estimation.coulomb_soc_upper` from the filter's 3-sigma bound
-    after the key-on and the measured charge (the sensor's error bounds: issue 3's 0.5 % gain, 50 mA
-    offset).
+    after the key-on and the measured charge (the sensor's error bounds:
+    issue 3's 0.5 % gain, 50 mA offset).
     """
     from bms.calibration._filter_runs import KEY_ON_S, key_on  # noqa: PLC0415
     from bms.calibration._plating_truth import ChargeTruth  # noqa: PLC0415
