@@ -17,14 +17,17 @@ For each ambient temperature, with the cell held near it (see
    nominal capacity and the OCV table agree.
 2. **Pulse test** (HPPC-like): from rest at the top, 5 % down and 30 min of
    rest, then at ``soc_levels`` levels 10 % apart: a 10 s discharge pulse
-   at 1C, 40 s rest, a 10 s charge pulse at 0.75C, 40 s rest, a 10 % step
-   down at C/2 and 30 min of rest, sampled every second.
+   at C/5, 40 s rest, a 10 s discharge pulse at 1C, 40 s rest, a 10 s charge
+   pulse at 0.75C, 40 s rest, a 10 % step down at C/2 and 30 min of rest,
+   sampled every second. The pulses at C/5 and 1C tell the series drop's
+   Butler-Volmer bend from its slope (:mod:`bms.cell._kinetics`).
 3. **Charge pulse test**: the same in the other direction. From rest at the
    top, 95 % down at C/2 and 30 min of rest, then at ``soc_levels`` levels
-   10 % apart: a 10 s charge pulse at 1C, 40 s rest, a 10 % step up at C/2
-   and 30 min of rest. Its levels are fitted with the discharge tables' time
-   constants at their SoC held, and their three resistances are the file's
-   ``charge`` tables (:class:`bms.cell.ChargeCircuit`): near empty a
+   10 % apart: a 10 s charge pulse at C/5, 40 s rest, a 10 s charge pulse at
+   1C, 40 s rest, a 10 % step up at C/2 and 30 min of rest. Its levels are
+   fitted with the discharge tables' time constants at their SoC held, and
+   their three resistances and kinetic current are the file's ``charge``
+   tables (:class:`bms.cell.ChargeCircuit`): near empty a
    discharge step drives the particle surfaces into the OCV's knee and a
    charge step away from it, so one set of resistances cannot serve both (on
    PyBaMM's Prada2013 LFP the discharge-fitted circuit was 125 mV off the DFN
@@ -33,9 +36,10 @@ For each ambient temperature, with the cell held near it (see
    continuous through zero current.
 4. **Fit**: each level's record (pulses, step and relaxation) is fitted
    with :func:`~bms.calibration._ecm_fit.fit_ecm` against the OCV table at
-   the coulomb-counted SoC; the parameters are placed at the level's middle
-   SoC and interpolated onto the SoC grid (held constant beyond the
-   outermost levels).
+   the coulomb-counted SoC, kinetic current included; the parameters are
+   placed at the level's middle SoC and interpolated onto the SoC grid (held
+   constant beyond the outermost levels; the kinetic current through its
+   inverse, the curvature the tables interpolate).
 
 The residuals go into the file's ``fit`` section: ``ocv_rmse_v`` compares the
 OCV table with the DFN's terminal voltage at the end of every 30 min rest of
@@ -70,7 +74,7 @@ SOC_GRID = tuple(round(0.025 * k, 3) for k in range(41))
 """SoC breakpoints of every table."""
 REST_S = 1800
 """Rest before each pulse level and after each step."""
-CHARGE_TABLES = ("r0_ohm", "r1_ohm", "r2_ohm")
+CHARGE_TABLES = ("r0_ohm", "r1_ohm", "r2_ohm", "kinetic_current_a")
 """The tables the charge levels give (:class:`bms.cell.ChargeCircuit`)."""
 
 
@@ -141,6 +145,8 @@ def _pulse_steps(nominal_ah: float, levels: int, min_v: float, max_v: float) -> 
     ]
     for _ in range(levels):
         steps += [
+            f"Discharge at {0.2 * one_c:.6g} A for 10 seconds or until {min_v - 0.2:.4g} V",
+            "Rest for 40 seconds",
             f"Discharge at {one_c:.6g} A for 10 seconds or until {min_v - 0.2:.4g} V",
             "Rest for 40 seconds",
             f"Charge at {0.75 * one_c:.6g} A for 10 seconds or until {max_v + 0.1:.4g} V",
@@ -162,6 +168,8 @@ def _charge_pulse_steps(nominal_ah: float, levels: int, min_v: float, max_v: flo
     ]
     for _ in range(levels):
         steps += [
+            f"Charge at {0.2 * one_c:.6g} A for 10 seconds or until {max_v + 0.1:.4g} V",
+            "Rest for 40 seconds",
             f"Charge at {one_c:.6g} A for 10 seconds or until {max_v + 0.1:.4g} V",
             "Rest for 40 seconds",
             f"Charge at {0.5 * one_c:.6g} A for {step_s} seconds or until {max_v:.4g} V",
@@ -225,6 +233,7 @@ def _fit_levels(
             record.voltage_v[span],
             ocv[span],
             held,
+            kinetic=True,
         )
         fits.append((middle, fit))
     return fits, rested
@@ -304,14 +313,16 @@ def _pulse_tests(  # noqa: PLR0913 - one temperature's inputs
 
 
 def _tables(fits: list[tuple[float, PulseFit]]) -> dict[str, list[float]]:
-    """R0, R1, tau1, R2, tau2 on the SoC grid from the fitted levels."""
+    """R0, R1, tau1, R2, tau2 and the kinetic current on the SoC grid from the fitted levels."""
     ordered = sorted(fits, key=lambda item: item[0])
     socs = np.array([soc for soc, _ in ordered])
     grid = np.asarray(SOC_GRID)
     columns = np.array([fit.parameters.as_array() for _, fit in ordered])
-    names = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+    columns[:, 5] = 1.0 / columns[:, 5]  # interpolated as the curvature the tables hold
+    names = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s", "kinetic_current_a")
     tables = {name: np.interp(grid, socs, columns[:, k]) for k, name in enumerate(names)}
     tables["tau2_s"] = np.maximum(tables["tau2_s"], tables["tau1_s"] * 1.01 + 1e-3)
+    tables["kinetic_current_a"] = 1.0 / tables["kinetic_current_a"]
     return {name: [float(v) for v in values] for name, values in tables.items()}
 
 
@@ -380,7 +391,7 @@ def calibrate(  # noqa: PLR0913 - the command's options, keyword-only
     if nominal is None:  # pragma: no cover - order is never empty
         raise ValueError("no OCV test ran")
     tables: dict[str, list[list[float]]] = {k: [] for k in ("r0_ohm", "r1_ohm", "tau1_s")}
-    tables.update({"r2_ohm": [], "tau2_s": []})
+    tables.update({"r2_ohm": [], "tau2_s": [], "kinetic_current_a": []})
     charge_tables: dict[str, list[list[float]]] = {name: [] for name in CHARGE_TABLES}
     fits: dict[float, list[tuple[float, PulseFit]]] = {}
     charge_fits: dict[float, list[tuple[float, PulseFit]]] = {}
@@ -472,10 +483,11 @@ def _notes(cell: PhysicsCell, soc_levels: int, ranges: dict[float, tuple[float, 
     text = (
         f"SoC = 1 - discharged charge / nominal_capacity_ah from rest at PyBaMM's 100 % "
         f"(OCV = max_voltage_v), at every temperature. OCV: mean of C/20 discharge and charge. "
-        f"Pulses: {soc_levels} HPPC-like levels (1C/10 s discharge, 0.75C/10 s charge, 10 % "
-        f"step at C/2, 30 min rest), fitted per level by least squares; charge tables: "
-        f"{soc_levels} levels from 5 % up (1C/10 s charge, 10 % step up at C/2, 30 min rest), "
-        f"resistances fitted with the discharge time constants held. Calibration runs held "
+        f"Pulses: {soc_levels} HPPC-like levels (C/5 and 1C/10 s discharge, 0.75C/10 s "
+        f"charge, 10 % step at C/2, 30 min rest), fitted per level by least squares, the "
+        f"series drop's kinetic current included; charge tables: {soc_levels} levels from 5 % "
+        f"up (C/5 and 1C/10 s charge, 10 % step up at C/2, 30 min rest), resistances and "
+        f"kinetic current fitted with the discharge time constants held. Calibration runs held "
         f"the cell near ambient (heat transfer {CHAMBER_HEAT_TRANSFER_W_PER_M2_K:g} W/m2/K); "
         f"cell temperature range in the pulse tests (degC): {spans}. Thermal section: the "
         f"set's own heat transfer and layer heat capacities."

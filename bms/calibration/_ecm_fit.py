@@ -4,11 +4,13 @@ ASIL: QM (calibration tool; runs offline, never in the control path).
 Requirements: SWR_CAL_001.
 
 The model is the one the BMS runs (``bms.cell``): terminal voltage
-``v = ocv - r0 * i - v1 - v2`` with ``dv_k/dt = -v_k / tau_k + i * r_k / tau_k``
+``v = ocv - eta(i) - v1 - v2``, the series drop ``eta(i) = r0 * i`` or, fitted
+with its kinetic current ``ik``, ``r0 * ik * asinh(i / ik)``
+(:mod:`bms.cell._kinetics`), with ``dv_k/dt = -v_k / tau_k + i * r_k / tau_k``
 (current positive on discharge). For a current held constant over a sample
 interval ``dt`` the RC states advance exactly as
 ``v_k <- v_k * exp(-dt / tau_k) + r_k * i * (1 - exp(-dt / tau_k))``, so the
-fit needs no ODE solver. The five parameters are fitted with
+fit needs no ODE solver. The five (six with ``ik``) parameters are fitted with
 ``scipy.optimize.least_squares`` (trust-region reflective, bounds in log
 space so every parameter stays positive and the fast pair stays faster than
 the slow one); scipy is imported inside :func:`fit_ecm` because it belongs to
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from bms.cell import series_overpotential_v
+
 __all__ = ["EcmParameters", "PulseFit", "fit_ecm", "simulate_ecm_voltage"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -31,6 +35,8 @@ TAU2_BOUNDS_S = (60.0, 5000.0)
 """Range searched for the slow time constant (solid diffusion); starts where tau1's ends."""
 RESISTANCE_BOUNDS_OHM = (1e-6, 10.0)
 """Range searched for each resistance."""
+KINETIC_CURRENT_BOUNDS_A = (1e-3, 1e5)
+"""Range searched for the kinetic current; at the top the drop is linear to 1e-8 at 1 kA."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,21 @@ class EcmParameters:
     """Resistance of the slow RC pair."""
     tau2_s: float
     """Time constant of the slow RC pair."""
+    kinetic_current_a: float = math.inf
+    """Kinetic current of the series drop; ``inf``: the linear ``r0 * i``."""
 
     def as_array(self) -> FloatArray:
-        """``[r0, r1, tau1, r2, tau2]``."""
-        return np.array([self.r0_ohm, self.r1_ohm, self.tau1_s, self.r2_ohm, self.tau2_s])
+        """``[r0, r1, tau1, r2, tau2, ik]``."""
+        return np.array(
+            [
+                self.r0_ohm,
+                self.r1_ohm,
+                self.tau1_s,
+                self.r2_ohm,
+                self.tau2_s,
+                self.kinetic_current_a,
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -109,7 +126,11 @@ def simulate_ecm_voltage(
         (parameters.r2_ohm, parameters.tau2_s),
     ):
         rc_voltage[1:] += _rc_response(dt, held, resistance, tau)
-    result: FloatArray = ocv_v - parameters.r0_ohm * current_a - rc_voltage
+    # the pulses stay within the bend's limit (1C), so the fit needs none
+    series = series_overpotential_v(
+        parameters.r0_ohm, 1.0 / parameters.kinetic_current_a, current_a, math.inf
+    )
+    result: FloatArray = ocv_v - series - rc_voltage
     return result
 
 
@@ -150,18 +171,27 @@ def _initial_guess(current_a: FloatArray, voltage_v: FloatArray) -> FloatArray:
     if steps[index] > 0.0:
         r0 = abs(float(voltage_v[index + 1] - voltage_v[index])) / float(steps[index])
     r0 = float(np.clip(r0, 2e-6, 5.0))
-    start: FloatArray = np.log(np.array([r0, r0, 5.0, r0, 400.0]))
+    kinetic = float(np.clip(np.max(np.abs(current_a)), *KINETIC_CURRENT_BOUNDS_A))
+    start: FloatArray = np.log(np.array([r0, r0, 5.0, r0, 400.0, kinetic]))
     return start
 
 
-def fit_ecm(
+def _free_parameters(time_constants_s: tuple[float, float] | None, *, kinetic: bool) -> list[int]:
+    """Indices (in :meth:`EcmParameters.as_array`) of the parameters a fit moves."""
+    free = [0, 1, 2, 3, 4] if time_constants_s is None else [0, 1, 3]
+    return [*free, 5] if kinetic else free
+
+
+def fit_ecm(  # noqa: PLR0913 - the record's four columns and what the fit holds
     time_s: FloatArray,
     current_a: FloatArray,
     voltage_v: FloatArray,
     ocv_v: FloatArray,
     time_constants_s: tuple[float, float] | None = None,
+    *,
+    kinetic: bool = False,
 ) -> PulseFit:
-    """Least-squares fit of R0, R1, tau1, R2, tau2 to a terminal-voltage record.
+    """Least-squares fit of R0, R1, tau1, R2, tau2 (and ik) to a terminal-voltage record.
 
     Implements: SWR_CAL_001
 
@@ -174,6 +204,9 @@ def fit_ecm(
         time_constants_s: ``(tau1, tau2)`` held fixed, so that only the three
             resistances are fitted (the charge tables share the discharge
             tables' time constants); ``None`` fits all five.
+        kinetic: fit the series drop's kinetic current too (the record must
+            hold pulses at several currents to tell the bend from R0);
+            otherwise the drop is linear (``kinetic_current_a`` is ``inf``).
 
     Returns:
         The fitted parameters and the residuals.
@@ -187,9 +220,10 @@ def fit_ecm(
     if not np.any(current_a != 0.0):
         raise ValueError("the record carries no current: nothing to fit")
     r_low, r_high = RESISTANCE_BOUNDS_OHM
-    lower = np.log([r_low, r_low, TAU1_BOUNDS_S[0], r_low, TAU2_BOUNDS_S[0]])
-    upper = np.log([r_high, r_high, TAU1_BOUNDS_S[1], r_high, TAU2_BOUNDS_S[1]])
-    free = [0, 1, 2, 3, 4] if time_constants_s is None else [0, 1, 3]
+    k_low, k_high = KINETIC_CURRENT_BOUNDS_A
+    lower = np.log([r_low, r_low, TAU1_BOUNDS_S[0], r_low, TAU2_BOUNDS_S[0], k_low])
+    upper = np.log([r_high, r_high, TAU1_BOUNDS_S[1], r_high, TAU2_BOUNDS_S[1], k_high])
+    free = _free_parameters(time_constants_s, kinetic=kinetic)
     starts: tuple[tuple[float, float], ...] = ((5.0, 400.0), (1.5, 150.0), (20.0, 1500.0))
     if time_constants_s is not None:
         starts = (time_constants_s,)
@@ -200,6 +234,8 @@ def fit_ecm(
         theta = np.exp(log_theta)
         if time_constants_s is not None:  # exactly the values held, not exp(log(tau))
             theta[2], theta[4] = time_constants_s
+        if not kinetic:
+            theta[5] = math.inf
         return EcmParameters(*map(float, theta))
 
     best = None

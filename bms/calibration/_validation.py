@@ -314,14 +314,16 @@ def ecm_voltage_error(
     beat the circuit it runs. Tables from :func:`bms.cell.lookup`; the RC
     pairs advance exactly for the current held over each interval.
     """
-    from bms.cell import cell_tables, lookup  # noqa: PLC0415
+    from bms.cell import cell_tables, lookup, series_overpotential_v  # noqa: PLC0415
 
     time_s, current_a, voltage_v = truth.time_s, truth.current_a, truth.voltage_v
     temperature_degc = truth.temperature_degc
-    parameters = lookup(
-        cell_tables(chemistry), temperature_degc, np.clip(true_soc, 0.0, 1.0), current_a < 0.0
-    )
+    tables = cell_tables(chemistry)
+    parameters = lookup(tables, temperature_degc, np.clip(true_soc, 0.0, 1.0), current_a < 0.0)
     dt = np.diff(time_s, prepend=time_s[0])
+    series = series_overpotential_v(
+        parameters.r0_ohm, parameters.kinetic_curvature_per_a, current_a, tables.bend_limit_a
+    )
     v1 = v2 = 0.0
     model = np.empty_like(voltage_v)
     for index in range(time_s.size):
@@ -329,9 +331,7 @@ def ecm_voltage_error(
         a2 = math.exp(-dt[index] / parameters.tau2_s[index])
         v1 = a1 * v1 + parameters.r1_ohm[index] * (1.0 - a1) * current_a[index]
         v2 = a2 * v2 + parameters.r2_ohm[index] * (1.0 - a2) * current_a[index]
-        model[index] = (
-            parameters.ocv_v[index] - parameters.r0_ohm[index] * current_a[index] - v1 - v2
-        )
+        model[index] = parameters.ocv_v[index] - series[index] - v1 - v2
     result: FloatArray = model - voltage_v
     return result
 

@@ -7,7 +7,8 @@ A chemistry file (:class:`Chemistry`) is data, fitted to a physics model by
 (:func:`chemistry_names`) or path. :func:`cell_tables` and :func:`lookup`
 evaluate its tables for many cells at once; :func:`ecm_step` and
 :func:`terminal_voltage` are the two-RC equivalent circuit with its lumped
-thermal model (:func:`thermal_step`), pure functions over numpy arrays.
+thermal model (:func:`thermal_step`) and its series drop bent by Butler-Volmer
+kinetics (:func:`series_overpotential_v`), pure functions over numpy arrays.
 """
 
 from bms.cell._chemistry import (
@@ -26,6 +27,7 @@ from bms.cell._ecm import (
     heat_generation_w,
     terminal_voltage,
 )
+from bms.cell._kinetics import series_overpotential_v, series_slope
 from bms.cell._loader import chemistry_names, chemistry_path, load_chemistry, parse_chemistry
 from bms.cell._tables import (
     CellParameters,
@@ -69,6 +71,8 @@ __all__ = [
     "ocv_at",
     "ocv_rows",
     "parse_chemistry",
+    "series_overpotential_v",
+    "series_slope",
     "soc_bracket",
     "temperature_bracket",
     "terminal_voltage",

@@ -1,6 +1,6 @@
 """The chemistry file: equivalent-circuit tables of one cell type, fitted to a physics model.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001, SWR_PLAT_001.
+ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001, SWR_CELL_006, SWR_PLAT_001.
 
 A chemistry file is JSON written by ``bms calibrate`` (PyBaMM's DFN model fitted
 to a two-RC equivalent circuit) and shipped in ``bms/cell/chemistries/``. This
@@ -19,6 +19,8 @@ the equivalent-circuit code never sees a malformed table:
 * ``min_voltage_v < max_voltage_v``;
 * the optional ``charge`` section (:class:`ChargeCircuit`): the resistance
   tables fitted to charge steps, under the same rules as the top-level ones;
+* the optional ``kinetic_current_a`` tables (:mod:`bms.cell._kinetics`), top
+  level and in the ``charge`` section, > 0 (a direction without one is linear);
 * the optional ``plating`` section (:class:`PlatingMap`, written by
   ``bms plating-map``): its own breakpoints strictly increasing, its limit
   table of shape (temperatures, SoC breakpoints), >= 0, non-increasing in SoC
@@ -41,8 +43,8 @@ __all__ = [
     "ThermalParameters",
 ]
 
-_TABLE_FIELDS = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
-_POSITIVE_TABLE_FIELDS = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s")
+_TABLE_FIELDS = ("ocv_v", "r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s", "kinetic_current_a")
+_POSITIVE_TABLE_FIELDS = ("r0_ohm", "r1_ohm", "tau1_s", "r2_ohm", "tau2_s", "kinetic_current_a")
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Table = tuple[tuple[FiniteFloat, ...], ...]
@@ -122,6 +124,8 @@ class ChargeCircuit(_ChemistryModel):
     """Fast RC pair resistance under charge; > 0."""
     r2_ohm: Table
     """Slow RC pair resistance under charge; > 0."""
+    kinetic_current_a: Table | None = None
+    """Kinetic current of the series drop under charge (A, > 0); None: linear under charge."""
     pulse_rmse_v_by_temperature: dict[str, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]
     """RMS terminal-voltage error of the charge pulse tests, keyed by temperature in degC."""
 
@@ -285,6 +289,9 @@ class Chemistry(_ChemistryModel):
     """Resistance of the slow RC pair; > 0."""
     tau2_s: Table
     """Time constant of the slow RC pair; > 0."""
+    kinetic_current_a: Table | None = None
+    """Kinetic current ``Ik`` of the series drop ``R0 Ik asinh(I / Ik)`` (A, > 0), R0 being
+    its slope at zero current (:mod:`bms.cell._kinetics`); None: the linear ``R0 I``."""
     capacity_ah_by_temperature: tuple[Annotated[float, Field(gt=0.0, allow_inf_nan=False)], ...]
     """Discharge capacity at each temperature breakpoint."""
     thermal: ThermalParameters
@@ -339,7 +346,7 @@ class Chemistry(_ChemistryModel):
                 for name in names
                 if name in ChargeCircuit.model_fields
             ]
-        return tables
+        return [(name, table) for name, table in tables if table is not None]
 
     def _table_problems(self) -> list[str]:
         shape = (len(self.temperature_breakpoints_degc), len(self.soc_breakpoints))

@@ -1,20 +1,25 @@
 """Two-RC equivalent-circuit model of many cells at once: pure functions, state in, state out.
 
-ASIL: QM(D) (estimation channel and test plant). Requirements: SWR_CELL_003, SWR_CELL_004.
+ASIL: QM(D) (estimation channel and test plant). Requirements: SWR_CELL_003, SWR_CELL_004,
+SWR_CELL_006.
 
 Terminal voltage (current positive on discharge)::
 
-    v = OCV(SoC, T) - R0 I - v1 - v2
+    v = OCV(SoC, T) - eta(I) - v1 - v2,   eta(I) = R0 I, or R0 Ik asinh(I / Ik) up to 1C
+
+the series drop ``eta`` bent by Butler-Volmer kinetics where the chemistry
+has kinetic-current tables (:mod:`bms.cell._kinetics`).
 
 Over a step of ``dt`` with the current held, the RC pairs are discretised
 exactly (``a = exp(-dt / tau)``, ``v' = a v + R (1 - a) I``), SoC is counted
 in coulombs against the capacity at the cell's temperature
 (``SoC' = SoC - I dt / (3600 C(T))``, clamped to [0, 1]) and the temperature
 follows the lumped thermal model, heated by the Joule heat of the three
-resistors plus the reversible heat ``-I T dOCV/dT`` (Bernardi, discharge
-positive). Parameters are read at the state at the start of the step, the
-resistances from the chemistry's charge tables for a cell whose current
-charges it (below zero; the time constants are the same both ways). Every
+resistors (``I eta(I)`` in the series one) plus the reversible heat
+``-I T dOCV/dT`` (Bernardi, discharge positive). Parameters are read at the
+state at the start of the step, the resistances from the chemistry's charge
+tables for a cell whose current charges it (below zero; the time constants
+are the same both ways). Every
 function works on arrays of shape (cells,); a :class:`CellModel`'s per-cell
 ``capacity_scale`` and ``resistance_scale`` express spread and ageing
 (``resistance_scale`` multiplies R0, R1 and R2; time constants are kept).
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bms.cell._chemistry import Chemistry, ThermalParameters
+from bms.cell._kinetics import series_overpotential_v
 from bms.cell._tables import CellParameters, CellTables, FloatArray, cell_tables, lookup
 from bms.cell._thermal import thermal_step
 
@@ -91,17 +97,26 @@ def terminal_voltage(
 ) -> FloatArray:
     """Terminal voltage of each cell at ``state`` while ``current_a`` flows.
 
-    Implements: SWR_CELL_003, SWR_CELL_005
+    Implements: SWR_CELL_003, SWR_CELL_005, SWR_CELL_006
     """
     charging = np.less(current_a, 0.0)
     parameters = lookup(model.tables, state.temperature_degc, state.soc, charging)
     result: FloatArray = (
         parameters.ocv_v
-        - parameters.r0_ohm * model.resistance_scale * current_a
+        - _series_drop(model, parameters, current_a)
         - state.v_rc1_v
         - state.v_rc2_v
     )
     return result
+
+
+def _series_drop(
+    model: CellModel, parameters: CellParameters, current_a: FloatArray | float
+) -> FloatArray:
+    """The series drop at ``current_a``, the cell's resistance scale applied."""
+    r0 = parameters.r0_ohm * model.resistance_scale
+    curvature = parameters.kinetic_curvature_per_a
+    return series_overpotential_v(r0, curvature, current_a, model.tables.bend_limit_a)
 
 
 def heat_generation_w(
@@ -112,11 +127,11 @@ def heat_generation_w(
 ) -> FloatArray:
     """Heat generated in each cell: Joule heat in R0, R1, R2 plus the reversible heat.
 
-    Implements: SWR_CELL_004
+    Implements: SWR_CELL_004, SWR_CELL_006
     """
     scale = model.resistance_scale
     joule = (
-        np.square(current_a) * parameters.r0_ohm * scale
+        np.multiply(current_a, _series_drop(model, parameters, current_a))
         + np.square(state.v_rc1_v) / (parameters.r1_ohm * scale)
         + np.square(state.v_rc2_v) / (parameters.r2_ohm * scale)
     )
@@ -135,7 +150,7 @@ def ecm_step(
 ) -> EcmState:
     """State after ``dt_s`` seconds of ``current_a`` (held constant over the step).
 
-    Implements: SWR_CELL_003, SWR_CELL_004, SWR_CELL_005
+    Implements: SWR_CELL_003, SWR_CELL_004, SWR_CELL_005, SWR_CELL_006
 
     Args:
         model: the chemistry's tables and the cells' scales.

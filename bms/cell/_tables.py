@@ -10,13 +10,15 @@ parameter of every cell with one gather and four multiply-adds
 table: the cost of an estimator step for a 96-cell pack is dominated by numpy
 call overhead, and this layout keeps the number of numpy calls independent of
 the number of tables. The quantities (rows of :func:`lookup_rows`, named by
-:class:`Row`) are the six tables, the OCV slope in SoC, the capacity, and the
+:class:`Row`) are the six tables, the series drop's kinetic curvature
+``1 / kinetic_current_a`` (0 for a chemistry without it: the linear circuit;
+:mod:`bms.cell._kinetics`), the OCV slope in SoC, the capacity, and the
 fit residual of the pulse tests (the circuit's own voltage error at that
 temperature, which the estimators use as a measurement-noise floor).
 
 A chemistry with a ``charge`` section has a second set of coefficients,
-``charge_coefficients``, in which the resistance rows (R0, R1, R2) are the
-charge tables' and the others the same: a lookup given which cells charge
+``charge_coefficients``, in which the resistance rows (R0, R1, R2) and the
+kinetic curvature are the charge tables' and the others the same: a lookup given which cells charge
 (their current below zero) reads each cell's from its set.
 
 Interpolation is bilinear in (temperature, SoC) and clamped at the table
@@ -31,7 +33,8 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell._chemistry import Chemistry
+from bms.cell._chemistry import Chemistry, Table
+from bms.cell._kinetics import BEND_LIMIT_C_RATE
 
 __all__ = [
     "CellParameters",
@@ -68,13 +71,14 @@ class Row(IntEnum):
     R2 = 3
     TAU1 = 4
     TAU2 = 5
-    DOCV_DSOC = 6
-    CAPACITY = 7
-    FIT_RMSE = 8
+    KINETIC = 6
+    DOCV_DSOC = 7
+    CAPACITY = 8
+    FIT_RMSE = 9
 
 
 _QUANTITIES = len(Row)
-_TABLE_ROWS = 6
+_TABLE_ROWS = 7
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class CellTables:
     (``coefficients`` itself when the chemistry has none)."""
     has_charge_tables: bool
     """Whether the chemistry has a ``charge`` section."""
+    has_kinetics: bool
+    """Whether either direction's series drop is bent (:mod:`bms.cell._kinetics`)."""
+    bend_limit_a: float
+    """Current up to which the series drop bends (1C), its secant beyond (``_kinetics``)."""
     ocv_coefficients: FloatArray
     """The OCV row of ``coefficients``, contiguous: shape (4, grid cells)."""
     circuit_coefficients: FloatArray
@@ -142,6 +150,8 @@ class CellParameters:
     """Slow RC pair resistance."""
     tau2_s: FloatArray
     """Slow RC pair time constant."""
+    kinetic_curvature_per_a: FloatArray
+    """``1 / kinetic_current_a`` of the series drop (:mod:`bms.cell._kinetics`); 0: linear."""
     capacity_ah: FloatArray
     """Capacity of the chemistry at the cell's temperature (before per-cell scaling)."""
 
@@ -161,6 +171,14 @@ def _fit_rmse_by_breakpoint(chemistry: Chemistry) -> FloatArray:
         [reported.get(t, fallback) for t in chemistry.temperature_breakpoints_degc],
         dtype=np.float64,
     )
+
+
+def _curvature(kinetic_current_a: Table | None, like: Table) -> FloatArray:
+    """``1 / kinetic_current_a`` on the grid of ``like``; zeros (the linear drop) for None."""
+    if kinetic_current_a is None:
+        return np.zeros_like(np.asarray(like, dtype=np.float64))
+    result: FloatArray = 1.0 / np.asarray(kinetic_current_a, dtype=np.float64)
+    return result
 
 
 def _coefficients(
@@ -203,18 +221,28 @@ def cell_tables(chemistry: Chemistry) -> CellTables:
         chemistry.tau1_s,
         chemistry.tau2_s,
     )
-    grid = np.array([chemistry.ocv_v, *dynamic], dtype=np.float64)
+    curvature = _curvature(chemistry.kinetic_current_a, chemistry.ocv_v)
+    grid = np.array([chemistry.ocv_v, *dynamic, curvature], dtype=np.float64)
     soc = np.array(chemistry.soc_breakpoints, dtype=np.float64)
     temperature = np.array(chemistry.temperature_breakpoints_degc, dtype=np.float64)
     capacity = np.array(chemistry.capacity_ah_by_temperature, dtype=np.float64)
     fit = _fit_rmse_by_breakpoint(chemistry)
     coefficients = _coefficients(grid, soc, capacity, fit)
     charge_coefficients = coefficients
+    has_kinetics = chemistry.kinetic_current_a is not None
     if chemistry.charge is not None:
         section = chemistry.charge
         charge_resistances = (section.r0_ohm, section.r1_ohm, section.r2_ohm)
+        charge_curvature = _curvature(section.kinetic_current_a, chemistry.ocv_v)
+        has_kinetics = has_kinetics or section.kinetic_current_a is not None
         charge_grid = np.array(
-            [chemistry.ocv_v, *charge_resistances, chemistry.tau1_s, chemistry.tau2_s],
+            [
+                chemistry.ocv_v,
+                *charge_resistances,
+                chemistry.tau1_s,
+                chemistry.tau2_s,
+                charge_curvature,
+            ],
             dtype=np.float64,
         )
         charge_coefficients = _coefficients(charge_grid, soc, capacity, fit)
@@ -231,6 +259,8 @@ def cell_tables(chemistry: Chemistry) -> CellTables:
         coefficients=coefficients,
         charge_coefficients=charge_coefficients,
         has_charge_tables=chemistry.charge is not None,
+        has_kinetics=has_kinetics,
+        bend_limit_a=BEND_LIMIT_C_RATE * chemistry.nominal_capacity_ah,
         ocv_coefficients=np.ascontiguousarray(coefficients[:, Row.OCV]),
         circuit_coefficients=np.ascontiguousarray(coefficients[:, : Row.FIT_RMSE]),
         soc_inverse_span=1.0 / widths,
@@ -382,6 +412,7 @@ def lookup(
         tau1_s=rows[Row.TAU1],
         r2_ohm=rows[Row.R2],
         tau2_s=rows[Row.TAU2],
+        kinetic_curvature_per_a=rows[Row.KINETIC],
         capacity_ah=rows[Row.CAPACITY],
     )
 

@@ -5,7 +5,10 @@ ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_003.
 Over one sample period a current step ``dI`` changes each cell's voltage by
 ``dV = -R_step dI`` (the RC voltages and the OCV barely move in 0.1 s), where
 ``R_step = (R0 + R1 (1 - a1) + R2 (1 - a2))`` of the chemistry's tables times
-the cell's resistance factor ``f``. The estimator fits ``f`` per cell by
+the cell's resistance factor ``f``. For a chemistry whose series drop is bent
+by kinetics (:mod:`bms.cell._kinetics`) the ``R0`` term is the drop's secant
+between the two currents, ``(eta(I2) - eta(I1)) / (I2 - I1)``, which the
+caller gets by passing the step's currents. The estimator fits ``f`` per cell by
 scalar recursive least squares with a forgetting factor (a fading-memory
 Kalman filter on a constant), weighting each step by its noise
 (``2 sigma_v^2`` of the voltage difference). Its bound is
@@ -16,12 +19,13 @@ relaxation left over from earlier steps) do not, so a systematic floor ``s``
 regressor is informative.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellParameters
+from bms.cell import CellParameters, series_overpotential_v
 
 __all__ = [
     "ResistanceState",
@@ -86,10 +90,31 @@ def initial_resistance_state(
     )
 
 
-def step_resistance_ohm(parameters: CellParameters, dt_s: float) -> FloatArray:
-    """Resistance seen by a current step after ``dt_s``: R0 + R1 (1 - a1) + R2 (1 - a2)."""
+def step_resistance_ohm(
+    parameters: CellParameters,
+    dt_s: float,
+    *,
+    currents_a: tuple[float, float] | None = None,
+    bend_limit_a: float = math.inf,
+) -> FloatArray:
+    """Resistance seen by a current step after ``dt_s``: R0 + R1 (1 - a1) + R2 (1 - a2).
+
+    Implements: SWR_SOH_003, SWR_CELL_006
+
+    ``currents_a`` (before, after) replaces R0 by the series drop's secant
+    between them, bent by the parameters' kinetic curvature up to
+    ``bend_limit_a`` (the tables' ``bend_limit_a``); ``None``, or a step of
+    no current, reads R0 (the secant's limit at zero current).
+    """
+    series = parameters.r0_ohm
+    if currents_a is not None and currents_a[1] != currents_a[0]:
+        before, after = (
+            series_overpotential_v(series, parameters.kinetic_curvature_per_a, i, bend_limit_a)
+            for i in currents_a
+        )
+        series = (after - before) / (currents_a[1] - currents_a[0])
     result: FloatArray = (
-        parameters.r0_ohm
+        series
         + parameters.r1_ohm * (1.0 - np.exp(-dt_s / parameters.tau1_s))
         + parameters.r2_ohm * (1.0 - np.exp(-dt_s / parameters.tau2_s))
     )

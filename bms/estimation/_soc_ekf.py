@@ -14,7 +14,13 @@ battery packs", J. Power Sources 134 (2004)), with one state vector per cell::
     v1'  = a1 v1 + R1 (1 + d) (1 - a1) (I_meas - b)   a1 = exp(-dt / tau1)
     v2'  = a2 v2 + R2 (1 + d) (1 - a2) (I_meas - b)   a2 = exp(-dt / tau2)
     b'   = b,  d' = d                                 (random walks)
-    v    = OCV(SoC, T) - R0 (1 + d) (I_meas - b) - v1 - v2
+    v    = OCV(SoC, T) - R0 (1 + d) eta(I_meas - b) - v1 - v2
+
+``eta(I) = I`` for a linear circuit, ``asinh(g I) / g`` up to 1C and its
+secant at 1C beyond for a chemistry whose series drop is bent by
+Butler-Volmer kinetics (``g = 1 / kinetic_current_a``,
+:mod:`bms.cell._kinetics`, SWR_CELL_006); the measurement Jacobian's offset
+entry then carries the drop's slope (``1 / sqrt(1 + (g I)^2)`` inside 1C).
 
 A chemistry fitted to charge steps too (its ``charge`` section) has
 resistances of their own under charge: a cell whose current ``I - b`` is
@@ -69,12 +75,13 @@ cells); the benchmark in ``verification/bench/bench_estimator.py`` compares both
 
 import math
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellModel, CellTables, Chemistry, Row, cell_model
+from bms.cell._kinetics import LINEAR_CURVATURE_PER_A
+from bms.estimation._soc_covariance import STATE_SIZE, _index, predict_covariance
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 
 __all__ = [
@@ -88,80 +95,21 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
 
-STATE_SIZE = 5
 _SOC, _V1, _V2, _BIAS, _DELTA = range(STATE_SIZE)
 _SECONDS_PER_HOUR = 3600.0
 _PERCENT = 100.0
 BoolArray = npt.NDArray[np.bool_]
 IndexArray = npt.NDArray[np.intp]
-
-
-def _index(values: list[int]) -> IndexArray:
-    """A read-only index array: one of the step's fixed gathers (a constant, never written)."""
-    array = np.array(values, dtype=np.intp)
-    array.setflags(write=False)
-    return array
-
-
-# Rows of the Jacobian's parts array ``k`` (ekf_step): A's diagonal d (d_0 = 1), its offset
-# column u and its resistance column w (w_0 = 0), entries 0-2 each. The order lets one
-# division write d_1, d_2 and u_0, and one product write u_1, u_2, w_1, w_2.
-_D, _U, _W = (0, 1, 2), (3, 4, 5), (8, 6, 7)
-# The covariance step (_predict_covariance) works on flat (rows, cells) arrays: P as its 25
-# entries (row-major, entry 5 i + j) and a work array of 60 rows: [0, 36) the P entries each
-# term of A P reads, [36, 39) P33, P34, P44, [39, 51) the entries of A P's rows 0-2 that
-# A P A^T needs (_AP_ENTRIES), [51, 54) the input noise times u, [54, 60) the upper triangle
-# of A P A^T's top-left block (_PAIRS). Each product is one gather, one multiplication and
-# one sum over equal-shaped, contiguous arrays: numpy runs each as one inner loop, where
-# broadcasting a (3, 1, cells) against a (5, cells) runs one per row (most of the cost at
-# this size).
-_PAIRS = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
-_AP_ENTRIES = (*_PAIRS, (0, 3), (0, 4), (1, 3), (1, 4), (2, 3), (2, 4))
-_P_COPY_ROW, _AP_ROW, _NOISE_ROW, _PAIR_ROW, _WORK_ROWS = 36, 39, 51, 54, 60
-_P_LOWER_RIGHT = MappingProxyType(
-    {(3, 3): _P_COPY_ROW, (3, 4): _P_COPY_ROW + 1, (4, 3): _P_COPY_ROW + 1, (4, 4): _P_COPY_ROW + 2}
-)
-_AP = MappingProxyType({entry: _AP_ROW + index for index, entry in enumerate(_AP_ENTRIES)})
-_AP_P = _index(
-    [5 * i + j for i, j in _AP_ENTRIES]  # d_i P_ij
-    + [15 + j for _, j in _AP_ENTRIES]  # u_i P_3j
-    + [20 + j for _, j in _AP_ENTRIES]  # w_i P_4j
-    + [18, 19, 24]  # P33, P34, P44, copied
-)
-_K = _index(
-    [part[i] for part in (_D, _U, _W) for i, _ in _AP_ENTRIES]  # of _AP_P's terms
-    + [_D[k] for _, k in _PAIRS]  # d_k (A P)_ik
-    + [_U[k] for _, k in _PAIRS]  # u_k (A P)_i3
-    + [_W[k] for _, k in _PAIRS]  # w_k (A P)_i4
-    + [_U[k] for _, k in _PAIRS]  # u_k (q u_i): the input noise q u u^T
-)
-_TOP = _index(
-    [_AP[i, k] for i, k in _PAIRS]
-    + [_AP[i, 3] for i, _ in _PAIRS]
-    + [_AP[i, 4] for i, _ in _PAIRS]
-    + [_NOISE_ROW + i for i, _ in _PAIRS]
-)
-_ASSEMBLE = _index(
-    [
-        _PAIR_ROW + _PAIRS.index((min(i, j), max(i, j)))
-        if max(i, j) < 3
-        else _AP[min(i, j), max(i, j)]
-        if min(i, j) < 3
-        else _P_LOWER_RIGHT[i, j]
-        for i in range(STATE_SIZE)
-        for j in range(STATE_SIZE)
-    ]
-)
-_ROW_OF = _index([i for i in range(STATE_SIZE) for _ in range(STATE_SIZE)])  # entry 5 i + j: i
+# The Joseph update's gathers: the row of each of P's 25 flat entries (entry 5 i + j: i),
+# and that with each entry's column after it (the outer product g g^T in one gather).
+_ROW_OF = _index([i for i in range(STATE_SIZE) for _ in range(STATE_SIZE)])
 _OUTER = _index([*_ROW_OF, *(j for _ in range(STATE_SIZE) for j in range(STATE_SIZE))])
-_DIAGONAL = slice(None, None, STATE_SIZE + 1)
-"""P's diagonal among its 25 flat entries."""
 # Rows of the step's own copy of the circuit tables (_step_constants): the time constants
 # next to the capacity (scaled by -3600 s/h) so that one division gives both RC decays'
 # exponents and the SoC's gain; the fit residual last, present only if the tuning uses it.
 _TABLE_ROWS = (Row.TAU1, Row.TAU2, Row.CAPACITY, Row.R1, Row.R2, Row.R0, Row.OCV, Row.DOCV_DSOC)
 _C_DIVIDED, _C_CAPACITY, _C_R12 = slice(0, 3), 2, slice(3, 5)
-_C_R0, _C_OCV, _C_DOCV, _C_FIT = 5, 6, 7, 8
+_C_R0, _C_OCV, _C_DOCV, _C_KINETIC = 5, 6, 7, 8
 
 
 def _scalar(value: float) -> FloatArray:
@@ -181,6 +129,7 @@ def _column(values: tuple[float, ...]) -> FloatArray:
 _ZERO, _ONE, _MINUS_ONE, _THREE = _scalar(0.0), _scalar(1.0), _scalar(-1.0), _scalar(3.0)
 _TANGENT_WIDTH = _scalar(1e-6)
 """Secant width below which H's SoC entry is the tangent (module docstring)."""
+_LINEAR_CURVATURE = _scalar(LINEAR_CURVATURE_PER_A)
 
 
 @dataclass(frozen=True)
@@ -297,6 +246,12 @@ class _StepConstants:
     charge_offset: IndexArray | None
     """Where ``circuit``'s charge half starts (its grid cells count), 0-d; ``None``
     when the chemistry has no charge tables and ``circuit`` is the discharge half alone."""
+    kinetic: bool
+    """Whether the series drop is bent (``circuit`` then has the curvature row ``_C_KINETIC``)."""
+    bend_limit: FloatArray
+    """The tables' ``bend_limit_a``, 0-d."""
+    fit_row: int
+    """Row of the fit residual in ``circuit`` (after the curvature's when there is one)."""
 
 
 def _step_constants(
@@ -319,7 +274,10 @@ def _step_constants(
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
     step, grid = tables.soc_uniform_step, tables.soc
     uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
-    rows = _TABLE_ROWS + ((Row.FIT_RMSE,) if tuning.fit_residual_floor else ())
+    kinetic = tables.has_kinetics
+    rows = _TABLE_ROWS + ((Row.KINETIC,) if kinetic else ())
+    fit_row = len(rows)
+    rows += (Row.FIT_RMSE,) if tuning.fit_residual_floor else ()
     circuit = _edged(tables.coefficients, tables, rows)
     charge_offset = None
     if tables.has_charge_tables:
@@ -357,6 +315,9 @@ def _step_constants(
         uniform_soc=uniform,
         soc_scale=_scalar(1.0 / step if uniform else 0.0),
         charge_offset=charge_offset,
+        kinetic=kinetic,
+        bend_limit=_scalar(tables.bend_limit_a),
+        fit_row=fit_row,
     )
 
 
@@ -389,13 +350,14 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
 ) -> tuple[EkfState, SocEstimate]:
     """One predict-and-update step of every cell's filter.
 
-    Implements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005, SWR_CELL_005
+    Implements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005, SWR_CELL_005,
+    SWR_CELL_006
 
     The state-transition Jacobian is ``A = diag(1, a1, a2, 1, 1) + u e_b^T +
     w e_d^T`` and the measurement is scalar per cell, so ``A P A^T`` and the
     Joseph update ``(I - K H) P (I - K H)^T + K R K^T`` are written out with
-    these structures (:func:`_predict_covariance`; the Joseph update is one
-    outer product). The tables are read with one gather of bilinear
+    these structures (``_soc_covariance.predict_covariance``; the Joseph
+    update is one outer product). The tables are read with one gather of bilinear
     coefficients for the SoC and one of the OCV's for both secant ends, from
     one temperature bracket (``np.interp`` onto the breakpoint index) and
     one SoC bracket of all three points (arithmetic on the shipped uniform
@@ -528,7 +490,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     else:
         input_var = np.square(np.multiply(cell_current, constants.share))
         input_var += constants.noise2
-    p_pred = _predict_covariance(p, k, input_var, constants.walks)
+    p_pred = predict_covariance(p, k, input_var, constants.walks)
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
@@ -539,11 +501,8 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.copyto(slope, rows[_C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
     h[_V1 : _V2 + 1] = -1.0
     r0 = np.multiply(rows[_C_R0], base_scale) if scaled_r else rows[_C_R0]
-    resistive = h[_BIAS:]
-    np.multiply(r0, load, resistive)
-    np.negative(resistive, resistive)  # R0 (1 + d) and -R0 I
-    drop = np.empty((3, count))  # R0 (1 + d) I, v1, v2: what the circuit subtracts from the OCV
-    np.multiply(h[_BIAS], current, drop[0])
+    drop = np.empty((3, count))  # R0 (1 + d) eta(I), v1, v2: what the circuit subtracts
+    _series_terms(constants, rows, r0, load, resistive=h[_BIAS:], drop=drop[0])
     drop[1:] = x_pred[_V1 : _V2 + 1]
     predicted_v = np.subtract(soc_pred, soc)
     predicted_v *= rows[_C_DOCV]
@@ -554,7 +513,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.multiply(drop, constants.load_weights, drop)
     load_v = np.add.reduce(drop, axis=0)  # e_load = k (|R0 I| + |v1|) + k_slow |v2|
     if tuning.fit_residual_floor:
-        r = measurement_variance(tuning, rows[_C_FIT], load_v, constants.inflation)
+        r = measurement_variance(tuning, rows[constants.fit_row], load_v, constants.inflation)
     else:
         r = np.multiply(load_v, load_v, load_v)
         np.multiply(r, constants.inflation_array, r)
@@ -592,45 +551,65 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     return new_state, _estimate(new_state, innovation, ~valid, False)
 
 
-def _predict_covariance(
-    p: FloatArray,
-    k: FloatArray,
-    input_var: FloatArray | float,
-    walks: FloatArray,
-) -> FloatArray:
-    """``A P A^T + Q`` for ``A`` that differs from the identity only in its first 3 rows.
+def _series_terms(  # noqa: PLR0913 - the step's arrays it writes into
+    constants: _StepConstants,
+    rows: FloatArray,
+    r0: FloatArray,
+    load: FloatArray,
+    *,
+    resistive: FloatArray,
+    drop: FloatArray,
+) -> None:
+    """The series drop's Jacobian entries and the drop itself, written in place.
 
-    ``k`` holds those rows' parts, shape (9, cells): the diagonal ``d``, the
-    offset column ``u`` and the resistance column ``w`` (rows ``_D``, ``_U``,
-    ``_W``). ``Q`` is the input noise ``input_var u u^T`` plus the random
-    walks ``walks`` (5, 1) on the diagonal. Returns the 25 entries row-major,
-    shape (25, cells).
-
-    Rows 0-2 of ``A P`` are ``d_i P_ij + u_i P_3j + w_i P_4j`` (one gather of
-    the P entries, one of the matching ``k`` rows, one product, one sum over
-    the three terms); the top-left block of ``A P A^T`` (its upper triangle
-    only, so that the result is symmetric by construction) is ``(A P)_ik d_k
-    + (A P)_i3 u_k + (A P)_i4 w_k + input_var u_i u_k``; the rest is
-    ``A P``'s rows 0-2 (mirrored) and ``P``'s lower-right block, copied by
-    the one gather that assembles the result. See the module-level index
-    arrays for the layout.
+    ``resistive`` (H's offset and resistance entries) becomes ``R0 (1 + d)
+    eta'(I)`` and ``-R0 eta(I)``, ``drop`` ``R0 (1 + d) eta(I)``; ``eta(I) = I`` for
+    a linear circuit. The prediction is done with ``I``, so for a bent drop
+    ``load``'s row 1 is overwritten with ``eta(I)``.
     """
-    count = k.shape[1]
-    terms = k.take(_K, axis=0)  # the k factor of every product term below
-    work = np.empty((_WORK_ROWS, count))
-    p.reshape(STATE_SIZE * STATE_SIZE, count).take(_AP_P, 0, work[:_AP_ROW], "clip")
-    entries = len(_AP_ENTRIES)
-    ap_terms = terms[: 3 * entries]
-    np.multiply(ap_terms, work[: 3 * entries], ap_terms)
-    np.add.reduce(ap_terms.reshape(3, entries, count), axis=0, out=work[_AP_ROW:_NOISE_ROW])
-    np.multiply(k[_U[0] : _U[2] + 1], input_var, work[_NOISE_ROW:_PAIR_ROW])
-    top_terms = work.take(_TOP, axis=0)
-    np.multiply(top_terms, terms[3 * entries :], top_terms)
-    np.add.reduce(top_terms.reshape(4, len(_PAIRS), count), axis=0, out=work[_PAIR_ROW:])
-    p_pred = work.take(_ASSEMBLE, axis=0)
-    diagonal = p_pred[_DIAGONAL]
-    np.add(diagonal, walks, diagonal)
-    return p_pred
+    current = load[1]
+    root = (
+        _bend_in_place(rows[_C_KINETIC], current, constants.bend_limit)
+        if constants.kinetic
+        else None
+    )
+    np.multiply(r0, load, resistive)
+    np.negative(resistive, resistive)  # R0 (1 + d) and -R0 eta(I)
+    np.multiply(resistive[0], current, drop)
+    if root is not None:
+        np.divide(resistive[0], root, resistive[0])
+
+
+def _bend_in_place(curvature_row: FloatArray, current: FloatArray, limit: FloatArray) -> FloatArray:
+    """Overwrite ``current`` with the bent drop's ``eta(I) / R0``; return ``R0`` / its slope.
+
+    :mod:`bms.cell._kinetics`' drop, in place: ``asinh(c) s / g`` with ``c`` the
+    product ``g I`` clipped to the bend's limit ``g Ib`` and ``s = max(|g I|, g Ib) /
+    (g Ib)``; the returned divisor is ``sqrt(1 + c^2)`` inside the limit and ``g Ib /
+    asinh(g Ib)`` (the secant's) beyond.
+    """
+    curvature = np.maximum(curvature_row, _LINEAR_CURVATURE)
+    work = np.empty((4, current.shape[0]))  # c, the stretch s, asinh(c), the divisor
+    scaled = np.multiply(curvature, current)
+    reach = np.multiply(curvature, limit)
+    clipped, stretch, arc, root = work
+    np.minimum(scaled, reach, out=clipped)
+    np.negative(reach, stretch)
+    np.maximum(clipped, stretch, out=clipped)
+    np.abs(scaled, scaled)
+    np.maximum(scaled, reach, out=stretch)
+    np.divide(stretch, reach, stretch)
+    np.arcsinh(clipped, arc)
+    np.multiply(arc, stretch, current)
+    np.divide(current, curvature, current)
+    np.square(clipped, root)
+    np.add(root, _ONE, root)
+    np.sqrt(root, root)
+    beyond = np.greater(stretch, _ONE)
+    if beyond.any():  # the secant's divisor |c| / |asinh(c)| at the limit
+        np.divide(np.abs(clipped), np.abs(arc), out=root, where=beyond)
+    result: FloatArray = root
+    return result
 
 
 def _rejected(tuning: SocFilterTuning, state: EkfState, voltages: FloatArray) -> SocEstimate:

@@ -12,7 +12,14 @@ current moves)::
     R_eff = R0 + R1 (1 - e1) + R2 (1 - e2),   e_k = exp(-H / tau_k)
 
 and the largest ``I`` keeping ``v(H)`` inside the voltage window and the SoC
-inside its window over the horizon is the cell's limit. The string's limit is
+inside its window over the horizon is the cell's limit. A chemistry whose
+series drop is bent by kinetics (:mod:`bms.cell._kinetics`, SWR_CELL_006)
+replaces ``R0 I`` by ``eta(I)``: its zero-current slope ``R0`` bounds the
+drop from above at every current, so the linear limit is solved first and
+then raised by a few fixed-point steps ``I <- headroom / (R_rest + eta(I) /
+I)``; the drop's secant ``eta(I) / I`` falls as ``I`` grows, so every step
+stays below the true limit and the limit is conservative after any number of
+them. The string's limit is
 the smallest cell limit times the parallel count; it is then capped by the
 configured maximum current times a temperature derating factor (1 inside the
 warning tiers, falling linearly to 0 at the fault tiers, from the coldest and
@@ -20,7 +27,8 @@ the hottest cell), so the result never exceeds the configured maxima and is
 monotone in temperature outside the warning tiers. The SoC used is the
 estimate moved by ``soc_sigmas`` standard deviations towards the limit
 (down for discharge, up for charge), so an uncertain SoC gives a smaller limit.
-Power is the limit current times the sum of the predicted cell voltages.
+Power is the limit current times the sum of the predicted cell voltages
+(with the linear ``R0 I``, which over-predicts the bent drop: conservative).
 Given a chemistry (``plating_chemistry``), the charge current is also capped
 by the lithium-plating limit of :func:`bms.estimation.plating_limits` (the
 smallest cell's times the parallel count); a missing or out-of-range map
@@ -32,7 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel, Chemistry, lookup
+from bms.cell import CellModel, Chemistry, lookup, series_overpotential_v
 from bms.config import BmsConfig, TemperatureLimits
 from bms.estimation._plating import plating_limits
 
@@ -42,6 +50,8 @@ FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
 
 _SECONDS_PER_HOUR = 3600.0
+_BEND_STEPS = 4
+"""Fixed-point steps raising a bent drop's limit from the linear one (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -263,10 +273,42 @@ def _cell_limit(  # noqa: PLR0913 - one helper for both directions
     effective = resistance + p.docv_dsoc_v * coulomb
     open_v = p.ocv_v - rc_voltages_v[0] * e1 - rc_voltages_v[1] * e2
     if discharge:
-        by_voltage = (open_v - limits.min_cell_voltage_v) / effective
+        headroom = open_v - limits.min_cell_voltage_v
         by_soc = (soc - limits.min_soc) / coulomb
     else:
-        by_voltage = (limits.max_cell_voltage_v - open_v) / effective
+        headroom = limits.max_cell_voltage_v - open_v
         by_soc = (limits.max_soc - soc) / coulomb
+    by_voltage = headroom / effective
+    if model.tables.has_kinetics:
+        r0 = p.r0_ohm * scale
+        by_voltage = _bent_limit(
+            headroom, effective - r0, r0_ohm=r0, curvature_per_a=p.kinetic_curvature_per_a,
+            linear_a=by_voltage, bend_limit_a=model.tables.bend_limit_a,
+        )  # fmt: skip
     limit = np.maximum(np.minimum(by_voltage, by_soc), 0.0)
     return limit, _StringVoltage(open_v, effective)
+
+
+def _bent_limit(  # noqa: PLR0913 - the fixed point's operands
+    headroom_v: FloatArray,
+    rest_ohm: FloatArray,
+    *,
+    r0_ohm: FloatArray,
+    curvature_per_a: FloatArray,
+    linear_a: FloatArray,
+    bend_limit_a: float,
+) -> FloatArray:
+    """The linear limit raised towards the bent drop's by :data:`_BEND_STEPS` fixed-point steps.
+
+    Implements: SWR_CELL_006, SWR_SOF_001
+
+    Each step is below the true limit (module docstring); where there is no
+    headroom the linear limit (<= 0) is kept.
+    """
+    current = linear_a
+    for _ in range(_BEND_STEPS):
+        moving = current > 0.0
+        at = np.where(moving, current, 1.0)
+        secant = series_overpotential_v(r0_ohm, curvature_per_a, at, bend_limit_a) / at
+        current = np.where(moving, headroom_v / (rest_ohm + secant), current)
+    return current

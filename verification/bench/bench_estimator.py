@@ -39,6 +39,8 @@ from bms.cell import (
     lookup,
     lookup_rows,
     ocv,
+    series_overpotential_v,
+    series_slope,
     temperature_bracket,
 )
 from bms.estimation import SocEstimator, SocFilterTuning, ekf_step, measurement_variance
@@ -184,10 +186,13 @@ class _FilterpyPack:
             * DT_S
         )
         r0 = p.r0_ohm * (1.0 + x[DELTA])
+        limit = self.model.tables.bend_limit_a  # the series drop's kinetic bend (SWR_CELL_006)
+        bent = series_overpotential_v(1.0, p.kinetic_curvature_per_a, current, limit)
+        slope_r0 = series_slope(r0, p.kinetic_curvature_per_a, current, limit)
         open_v = p.ocv_v + p.docv_dsoc_v * (x_pred[SOC] - x[SOC])
-        predicted_v = open_v - r0 * current - x_pred[V1] - x_pred[V2]
+        predicted_v = open_v - r0 * bent - x_pred[V1] - x_pred[V2]
         load_v = (tuning.overpotential_error_pct / 100.0) * (
-            np.abs(r0 * current) + np.abs(x_pred[V1])
+            np.abs(r0 * bent) + np.abs(x_pred[V1])
         ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[V2])
         fit = lookup_rows(
             self.model.tables, *temperature_bracket(self.model.tables, temperature), x[SOC]
@@ -216,7 +221,7 @@ class _FilterpyPack:
             slope = (
                 (ends[CELLS + cell] - ends[cell]) / width if width > 1e-6 else p.docv_dsoc_v[cell]
             )
-            h = np.array([[slope, -1.0, -1.0, r0[cell], -p.r0_ohm[cell] * current[cell]]])
+            h = np.array([[slope, -1.0, -1.0, slope_r0[cell], -p.r0_ohm[cell] * bent[cell]]])
             ekf.update(
                 np.array([[sample.voltages[cell]]]),
                 HJacobian=lambda _x, h=h: h,

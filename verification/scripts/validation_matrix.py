@@ -110,9 +110,15 @@ def _estimator_version() -> str:
     import hashlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
 
-    from bms.estimation import SocFilterTuning, _soc_ekf, _soc_tuning  # noqa: PLC0415
+    from bms.estimation import (  # noqa: PLC0415
+        SocFilterTuning,
+        _soc_covariance,
+        _soc_ekf,
+        _soc_tuning,
+    )
 
-    text = inspect.getsource(_soc_ekf) + inspect.getsource(_soc_tuning) + repr(SocFilterTuning())
+    sources = (_soc_ekf, _soc_covariance, _soc_tuning)
+    text = "".join(inspect.getsource(module) for module in sources) + repr(SocFilterTuning())
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

@@ -28,7 +28,10 @@ from bms.calibration._calibrate import (
 )
 from bms.cell import load_chemistry
 
-TRUE = EcmParameters(r0_ohm=0.03, r1_ohm=0.01, tau1_s=12.0, r2_ohm=0.015, tau2_s=350.0)
+TRUE = EcmParameters(
+    r0_ohm=0.05, r1_ohm=0.01, tau1_s=12.0, r2_ohm=0.015, tau2_s=350.0, kinetic_current_a=2.0
+)
+"""The circuit of the synthetic records: its series drop bent (kinetic current 0.4C)."""
 
 
 @pytest.mark.verifies("SWR_CAL_001")
@@ -71,10 +74,11 @@ def _synthetic_pulse_record(
     grid = np.asarray(SOC_GRID)
     ocv_row = 3.0 + 1.2 * grid
     steps: list[tuple[float, float]] = [(600.0, 0.0), (360.0, 2.5), (REST_S, 0.0)]
-    level = [(10.0, 5.0), (40.0, 0.0), (10.0, -3.75), (40.0, 0.0), (720.0, 2.5)]
+    level = [(10.0, 1.0), (40.0, 0.0), (10.0, 5.0), (40.0, 0.0), (10.0, -3.75), (40.0, 0.0)]
+    level.append((720.0, 2.5))
     if charge:
         steps[1] = (6840.0, 2.5)
-        level = [(10.0, -5.0), (40.0, 0.0), (720.0, -2.5)]
+        level = [(10.0, -1.0), (40.0, 0.0), (10.0, -5.0), (40.0, 0.0), (720.0, -2.5)]
     for _ in range(levels):
         steps += level
         steps.append((REST_S, 0.0))
@@ -139,8 +143,9 @@ def test_charge_level_fits_recover_the_circuit_stepping_up() -> None:
     misfit, _ = _fit_levels(record, ocv_row, 5.0, wrong)
     assert min(fit.rmse_v for _, fit in misfit) > 10.0 * max(fit.rmse_v for _, fit in fits)
     steps = _charge_pulse_steps(5.0, 3, 2.5, 4.2)
-    assert len(steps) == 3 + 3 * 4
+    assert len(steps) == 3 + 3 * 6  # per level: C/5 and 1C pulses, each rested, step, rest
     assert steps[1].startswith("Discharge at 2.5 A for 6840 seconds")
+    assert steps[3].startswith("Charge at 1 A for 10 seconds")  # C/5: the bend's lower end
     assert all(step.startswith(("Charge", "Rest")) for step in steps[3:])
 
 

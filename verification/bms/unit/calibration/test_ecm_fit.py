@@ -3,7 +3,8 @@
 Covers: the closed-form RC response against a direct Euler integration at a
 fine step; the uniform-step (lfilter) and general (loop) paths agree;
 step-boundary duplicates change nothing; the fit recovers known parameters
-from a record made by the circuit itself, with and without 2 mV noise; and
+from a record made by the circuit itself, with and without 2 mV noise, its
+series drop's kinetic current too; and
 argument validation (shape, NaN, time going back, no current).
 """
 
@@ -69,6 +70,27 @@ def test_fit_recovers_the_parameters_of_its_own_circuit(noise_v: float) -> None:
     assert fit.rmse_v == pytest.approx(noise_v, abs=2e-4)
     assert fit.samples == time_s.size
     assert fit.parameters.tau1_s < fit.parameters.tau2_s
+
+
+@pytest.mark.verifies("SWR_CAL_001", "SWR_CELL_006")
+@pytest.mark.parametrize("noise_v", [0.0, 0.002])
+def test_fit_recovers_a_kinetic_current_from_pulses_at_two_currents(noise_v: float) -> None:
+    """C/5 and 1C pulses tell the drop's bend from its slope; a linear fit cannot follow it."""
+    pytest.importorskip("scipy")
+    time_s, current, ocv = _hppc_record()
+    current[2400 - 60 : 2400 - 50] = 1.0  # a C/5 pulse near the end (the record rests there)
+    bent = EcmParameters(
+        r0_ohm=0.06, r1_ohm=0.012, tau1_s=9.0, r2_ohm=0.018, tau2_s=420.0, kinetic_current_a=0.8
+    )
+    voltage = simulate_ecm_voltage(time_s, current, ocv, bent)
+    voltage = voltage + noise_v * np.random.default_rng(5).standard_normal(voltage.size)
+    fit = fit_ecm(time_s, current, voltage, ocv, kinetic=True)
+    tolerance = 0.02 if noise_v == 0.0 else 0.10
+    np.testing.assert_allclose(fit.parameters.as_array(), bent.as_array(), rtol=tolerance)
+    assert fit.rmse_v == pytest.approx(noise_v, abs=2e-4)
+    linear = fit_ecm(time_s, current, voltage, ocv)
+    assert linear.parameters.kinetic_current_a == np.inf
+    assert linear.rmse_v > fit.rmse_v + 1e-3
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,9 @@
 A frozen copy of ``bms/estimation/_soc_ekf.py``'s ``ekf_step`` (and the
 helpers it called) taken before the step was rewritten for speed, kept here
 so that ``test_soc_ekf.py`` can check on a recorded run that the fast step
-computes the same filter (to 1e-12). Not a test module: it has no tests and
+computes the same filter (to 1e-12). The series drop's kinetic bend
+(SWR_CELL_006) was added to both after the speed-up, here through
+``bms.cell``'s readable functions. Not a test module: it has no tests and
 implements no requirement itself.
 """
 
@@ -18,6 +20,8 @@ from bms.cell import (
     Row,
     lookup_rows_at,
     ocv_at,
+    series_overpotential_v,
+    series_slope,
     soc_bracket,
     temperature_bracket,
 )
@@ -160,9 +164,13 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     h = np.empty((STATE_SIZE, count))
     h[_SOC] = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
     h[_V1 : _V2 + 1] = -1.0
-    h[_BIAS] = rows[Row.R0] * (base_scale * one_plus_delta)
-    h[_DELTA] = rows[Row.R0] * (-base_scale * current)
-    r0_current = h[_BIAS] * current
+    # the series drop R0 (1 + d) eta(I), bent by the kinetics (bms.cell._kinetics)
+    r0 = rows[Row.R0] * base_scale
+    limit = tables.bend_limit_a
+    bent = series_overpotential_v(1.0, rows[Row.KINETIC], current, limit)
+    h[_BIAS] = series_slope(r0 * one_plus_delta, rows[Row.KINETIC], current, limit)
+    h[_DELTA] = -r0 * bent
+    r0_current = r0 * one_plus_delta * bent
     predicted_v = (
         rows[Row.OCV]
         + rows[Row.DOCV_DSOC] * (x_pred[_SOC] - x[_SOC])

@@ -43,6 +43,7 @@ from bms.plant import PackSimulator, PackSpread, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import (
     charge_section,
     chemistry_data,
+    kinetic_tables,
     synthetic_chemistry,
 )
 from verification.bms.unit.estimation.scenario import drive_current, run
@@ -300,6 +301,7 @@ def _recorded_run(
         ("synthetic", SocFilterTuning(fit_residual_floor=True), True),  # non-uniform grid
         ("synthetic", SocFilterTuning(estimate_current_bias=False), False),
         ("synthetic_charge", SocFilterTuning(), True),  # direction-dependent tables
+        ("synthetic_kinetic", SocFilterTuning(fit_residual_floor=True), True),  # bent drop
     ],
 )
 def test_fast_step_equals_the_reference_step_on_a_recorded_run(
@@ -342,11 +344,17 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
 
 
 def _chemistry(name: str) -> Chemistry:
-    """A shipped chemistry by name, or the synthetic one (``synthetic_charge``: with charge)."""
+    """A shipped chemistry by name, or the synthetic one, with variants.
+
+    ``synthetic_charge``: with charge tables; ``synthetic_kinetic``: with them
+    and kinetic currents.
+    """
     if name == "synthetic":
         return CHEMISTRY
     if name == "synthetic_charge":
         return synthetic_chemistry(charge=charge_section())
+    if name == "synthetic_kinetic":
+        return synthetic_chemistry(**kinetic_tables())
     return load_chemistry(name)
 
 
@@ -371,6 +379,7 @@ def _one_temperature_chemistry() -> Chemistry:
         ("synthetic", SocFilterTuning(fit_residual_floor=True)),  # non-uniform: np.interp
         ("one_temperature", SocFilterTuning()),
         ("synthetic_charge", SocFilterTuning()),
+        ("synthetic_kinetic", SocFilterTuning()),
     ],
 )
 def test_fast_step_equals_the_reference_step_at_the_table_edges(

@@ -22,13 +22,16 @@ from bms.config import load_config
 from bms.estimation import sof_limits, state_of_function, temperature_derating
 from bms.estimation._sof import PowerLimits, SofLimits
 from bms.plant import PackSimulator
-from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.cell.chemistry_fixture import kinetic_tables, synthetic_chemistry
 
 CHEMISTRY = synthetic_chemistry()
 CONFIG = load_config()
 LIMITS = sof_limits(CONFIG)
 MODEL = cell_model(CHEMISTRY)
 CELLS = 4
+CHARGE = synthetic_chemistry(**kinetic_tables()).charge
+if CHARGE is not None:  # the kinetic fixture's charge section without its kinetic current
+    CHARGE = CHARGE.model_copy(update={"kinetic_current_a": None})
 
 
 UNCAPPED = replace(LIMITS, max_charge_current_a=400.0, max_discharge_current_a=400.0)
@@ -151,3 +154,41 @@ def test_power_is_current_times_predicted_string_voltage() -> None:
     predicted = LIMITS.min_cell_voltage_v * CELLS  # voltage-limited: every cell at the tier
     assert limits.discharge_power_w == pytest.approx(limits.discharge_current_a * predicted)
     assert cell_current > 0.0
+
+
+@pytest.mark.verifies("SWR_SOF_001", "SWR_CELL_006")
+@pytest.mark.parametrize(("soc", "direction", "cold"), [(0.04, 1.0, -10.0), (0.97, -1.0, 10.0)])
+def test_a_bent_drops_limit_is_sustainable_and_above_the_linear_one(
+    soc: float, direction: float, cold: float
+) -> None:
+    """Cold, a bent drop: the limit beats the zero-current slope's and holds on the plant.
+
+    Kinetic currents are 0.4-1 A there (charge is derated to 0 at -10 degC, so
+    it is tested at 10 degC). The limit is also the largest that holds, to 10 %.
+    """
+    chemistry = synthetic_chemistry(**kinetic_tables())
+    bent = state_of_function(
+        cell_model(chemistry), UNCAPPED, soc=np.full(CELLS, soc), soc_sigma=np.zeros(CELLS),
+        rc_voltages_v=(np.zeros(CELLS), np.zeros(CELLS)), temperature_degc=np.full(CELLS, cold),
+    )  # fmt: skip
+    straight = chemistry.model_copy(update={"kinetic_current_a": None, "charge": CHARGE})
+    linear = state_of_function(
+        cell_model(straight), UNCAPPED, soc=np.full(CELLS, soc), soc_sigma=np.zeros(CELLS),
+        rc_voltages_v=(np.zeros(CELLS), np.zeros(CELLS)), temperature_degc=np.full(CELLS, cold),
+    )  # fmt: skip
+    parallel = CONFIG.pack.parallel_count
+    key = "discharge_current_a" if direction > 0 else "charge_current_a"
+    limit, below = getattr(bent, key) / parallel, getattr(linear, key) / parallel
+    assert limit > 1.2 * below > 0.0
+
+    def extreme_after(current: float) -> float:
+        sim = PackSimulator(chemistry, CELLS, initial_soc=soc, ambient_degc=cold)
+        sim_voltages = [sim.step(current, 0.1).cell_voltages_v for _ in range(100)]
+        return float(np.min(sim_voltages) if direction > 0 else np.max(sim_voltages))
+
+    if direction > 0:
+        assert extreme_after(limit) >= LIMITS.min_cell_voltage_v - 0.002
+        assert extreme_after(1.1 * limit) < LIMITS.min_cell_voltage_v
+    else:
+        assert extreme_after(-limit) <= LIMITS.max_cell_voltage_v + 0.002
+        assert extreme_after(-1.1 * limit) > LIMITS.max_cell_voltage_v
