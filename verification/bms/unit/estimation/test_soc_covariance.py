@@ -34,7 +34,7 @@ def _dense(p: np.ndarray, k: np.ndarray, input_var: float, walks: np.ndarray) ->
 
 
 @pytest.mark.verifies("SWR_SOC_001")
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), cells=st.integers(1, 7))
 def test_the_gathered_product_is_the_dense_one_and_symmetric(seed: int, cells: int) -> None:
     rng = np.random.default_rng(seed)
