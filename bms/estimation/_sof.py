@@ -27,8 +27,10 @@ the hottest cell), so the result never exceeds the configured maxima and is
 monotone in temperature outside the warning tiers. The SoC used is the
 estimate moved by ``soc_sigmas`` standard deviations towards the limit
 (down for discharge, up for charge), so an uncertain SoC gives a smaller limit.
-Power is the limit current times the sum of the predicted cell voltages
-(with the linear ``R0 I``, which over-predicts the bent drop: conservative).
+Power is the limit current times the sum of the predicted cell voltages,
+the series drop bent as in the limit (with the linear ``R0 I`` a cold
+limit's voltage would read near zero: the zero-current slope is 2 to 3.4
+times the 1C secant there).
 Given a chemistry (``plating_chemistry``), the charge current is also capped
 by the lithium-plating limit of :func:`bms.estimation.plating_limits` (the
 smallest cell's times the parallel count); a missing or out-of-range map
@@ -241,14 +243,31 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
 
 
 class _StringVoltage:
-    """Sum of the predicted cell voltages at the end of the horizon, for a cell current."""
+    """Sum of the predicted cell voltages at the end of the horizon, for a cell current.
 
-    def __init__(self, open_v: FloatArray, resistance_ohm: FloatArray) -> None:
+    The series drop is the circuit's own (bent where the chemistry has kinetic
+    tables), the rest of the effective resistance linear.
+    """
+
+    def __init__(
+        self,
+        open_v: FloatArray,
+        rest_ohm: FloatArray,
+        r0_ohm: FloatArray,
+        curvature_per_a: FloatArray,
+        bend_limit_a: float,
+    ) -> None:
         self._open_v = open_v
-        self._resistance_ohm = resistance_ohm
+        self._rest_ohm = rest_ohm
+        self._r0_ohm = r0_ohm
+        self._curvature_per_a = curvature_per_a
+        self._bend_limit_a = bend_limit_a
 
     def __call__(self, cell_current_a: float) -> float:
-        return float(np.sum(self._open_v - cell_current_a * self._resistance_ohm))
+        drop = series_overpotential_v(
+            self._r0_ohm, self._curvature_per_a, cell_current_a, self._bend_limit_a
+        )
+        return float(np.sum(self._open_v - cell_current_a * self._rest_ohm - drop))
 
 
 def _cell_limit(  # noqa: PLR0913 - one helper for both directions
@@ -279,14 +298,17 @@ def _cell_limit(  # noqa: PLR0913 - one helper for both directions
         headroom = limits.max_cell_voltage_v - open_v
         by_soc = (limits.max_soc - soc) / coulomb
     by_voltage = headroom / effective
+    r0 = p.r0_ohm * scale
+    string_v = _StringVoltage(
+        open_v, effective - r0, r0, p.kinetic_curvature_per_a, model.tables.bend_limit_a
+    )
     if model.tables.has_kinetics:
-        r0 = p.r0_ohm * scale
         by_voltage = _bent_limit(
             headroom, effective - r0, r0_ohm=r0, curvature_per_a=p.kinetic_curvature_per_a,
             linear_a=by_voltage, bend_limit_a=model.tables.bend_limit_a,
         )  # fmt: skip
     limit = np.maximum(np.minimum(by_voltage, by_soc), 0.0)
-    return limit, _StringVoltage(open_v, effective)
+    return limit, string_v
 
 
 def _bent_limit(  # noqa: PLR0913 - the fixed point's operands

@@ -186,6 +186,11 @@ def test_a_bent_drops_limit_is_sustainable_and_above_the_linear_one(
         sim_voltages = [sim.step(current, 0.1).cell_voltages_v for _ in range(100)]
         return float(np.min(sim_voltages) if direction > 0 else np.max(sim_voltages))
 
+    # at a voltage-bound limit every cell ends the horizon at the window's edge: the power
+    # is the current times that voltage (a linear R0 I would read far below it in the cold)
+    power = bent.discharge_power_w if direction > 0 else bent.charge_power_w
+    edge = LIMITS.min_cell_voltage_v if direction > 0 else LIMITS.max_cell_voltage_v
+    assert power == pytest.approx(getattr(bent, key) * CELLS * edge, rel=0.01)
     if direction > 0:
         assert extreme_after(limit) >= LIMITS.min_cell_voltage_v - 0.002
         assert extreme_after(1.1 * limit) < LIMITS.min_cell_voltage_v
