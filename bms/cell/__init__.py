@@ -27,7 +27,7 @@ from bms.cell._ecm import (
     heat_generation_w,
     terminal_voltage,
 )
-from bms.cell._kinetics import series_overpotential_v, series_slope
+from bms.cell._kinetics import LINEAR_CURVATURE_PER_A, series_overpotential_v, series_slope
 from bms.cell._loader import chemistry_names, chemistry_path, load_chemistry, parse_chemistry
 from bms.cell._tables import (
     CellParameters,
@@ -46,6 +46,7 @@ from bms.cell._tables import (
 from bms.cell._thermal import thermal_step
 
 __all__ = [
+    "LINEAR_CURVATURE_PER_A",
     "CellModel",
     "CellParameters",
     "CellTables",

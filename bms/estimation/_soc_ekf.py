@@ -73,14 +73,25 @@ The filter is hand-written on numpy because filterpy's
 cells); the benchmark in ``verification/bench/bench_estimator.py`` compares both.
 """
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel, CellTables, Chemistry, Row, cell_model
-from bms.cell._kinetics import LINEAR_CURVATURE_PER_A
+from bms.cell import LINEAR_CURVATURE_PER_A, CellModel, Chemistry, cell_model
+from bms.estimation._soc_constants import (
+    C_CAPACITY,
+    C_DIVIDED,
+    C_DOCV,
+    C_KINETIC,
+    C_OCV,
+    C_R0,
+    C_R12,
+    PERCENT,
+    StepConstants,
+    scalar,
+    step_constants,
+)
 from bms.estimation._soc_covariance import STATE_SIZE, _index, predict_covariance
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 
@@ -96,40 +107,16 @@ FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
 
 _SOC, _V1, _V2, _BIAS, _DELTA = range(STATE_SIZE)
-_SECONDS_PER_HOUR = 3600.0
-_PERCENT = 100.0
 BoolArray = npt.NDArray[np.bool_]
-IndexArray = npt.NDArray[np.intp]
 # The Joseph update's gathers: the row of each of P's 25 flat entries (entry 5 i + j: i),
 # and that with each entry's column after it (the outer product g g^T in one gather).
 _ROW_OF = _index([i for i in range(STATE_SIZE) for _ in range(STATE_SIZE)])
 _OUTER = _index([*_ROW_OF, *(j for _ in range(STATE_SIZE) for j in range(STATE_SIZE))])
-# Rows of the step's own copy of the circuit tables (_step_constants): the time constants
-# next to the capacity (scaled by -3600 s/h) so that one division gives both RC decays'
-# exponents and the SoC's gain; the fit residual last, present only if the tuning uses it.
-_TABLE_ROWS = (Row.TAU1, Row.TAU2, Row.CAPACITY, Row.R1, Row.R2, Row.R0, Row.OCV, Row.DOCV_DSOC)
-_C_DIVIDED, _C_CAPACITY, _C_R12 = slice(0, 3), 2, slice(3, 5)
-_C_R0, _C_OCV, _C_DOCV, _C_KINETIC = 5, 6, 7, 8
 
-
-def _scalar(value: float) -> FloatArray:
-    """A read-only 0-d array: a ufunc takes it as an operand faster than a Python float."""
-    array = np.array(value)
-    array.setflags(write=False)
-    return array
-
-
-def _column(values: tuple[float, ...]) -> FloatArray:
-    """A read-only column of per-row factors, shape (rows, 1)."""
-    array = np.array(values, dtype=np.float64)[:, None]
-    array.setflags(write=False)
-    return array
-
-
-_ZERO, _ONE, _MINUS_ONE, _THREE = _scalar(0.0), _scalar(1.0), _scalar(-1.0), _scalar(3.0)
-_TANGENT_WIDTH = _scalar(1e-6)
+_ZERO, _ONE, _MINUS_ONE, _THREE = scalar(0.0), scalar(1.0), scalar(-1.0), scalar(3.0)
+_TANGENT_WIDTH = scalar(1e-6)
 """Secant width below which H's SoC entry is the tangent (module docstring)."""
-_LINEAR_CURVATURE = _scalar(LINEAR_CURVATURE_PER_A)
+_LINEAR_CURVATURE = scalar(LINEAR_CURVATURE_PER_A)
 
 
 @dataclass(frozen=True)
@@ -142,7 +129,7 @@ class EkfState:
     """Covariances, shape (5, 5, cells), symmetric positive definite in the first two axes."""
     temperature_degc: FloatArray
     """Last valid temperature of each cell, shape (cells,)."""
-    constants: "_StepConstants | None" = None
+    constants: "StepConstants | None" = None
     """What the last step derived from its tuning and step length (reused while they match)."""
 
 
@@ -181,7 +168,7 @@ def initial_ekf_state(
     x[_SOC] = np.clip(initial_soc, 0.0, 1.0)
     bias_sigma = tuning.initial_bias_sigma_a if tuning.estimate_current_bias else 0.0
     delta_sigma = (
-        tuning.initial_resistance_sigma_pct / _PERCENT if tuning.estimate_resistance else 0.0
+        tuning.initial_resistance_sigma_pct / PERCENT if tuning.estimate_resistance else 0.0
     )
     variances = (
         initial_sigma**2,
@@ -195,146 +182,6 @@ def initial_ekf_state(
         p[index, index] = variance
     temperature = np.full(series_count, temperature_degc, dtype=np.float64)  # an int too
     return EkfState(x=x, p=p, temperature_degc=temperature)
-
-
-@dataclass(frozen=True)
-class _StepConstants:
-    """What a step needs of the tuning, step length and tables, computed once per triple."""
-
-    tuning: SocFilterTuning
-    dt_s: float
-    tables: CellTables
-    walks: FloatArray
-    """Random-walk variances of the five states, shape (5, 1)."""
-    share: float
-    """Input-noise share of the current (gain error and capacity uncertainty)."""
-    noise2: float
-    """Variance of the current sensor's white noise."""
-    inflation: float
-    """Model-error inflation ``max(1, tau_c / dt)``."""
-    load_weights: FloatArray
-    """``(k, k, k_slow) / 100`` as a (3, 1) column: the shares of ``|R0 I|, |v1|, |v2|``."""
-    inflation_array: FloatArray
-    """``inflation`` as a 0-d operand."""
-    rest2: FloatArray
-    """Sensor plus inflated rest model-error variance (without the fit-residual floor)."""
-    minus_dt: FloatArray
-    """``-dt_s``. This and the other 0-d arrays here are the step's operands (see _scalar)."""
-    voltage_range: tuple[FloatArray, FloatArray]
-    """The tuning's ``voltage_range_v``."""
-    temperature_range: tuple[FloatArray, FloatArray]
-    """The tuning's ``temperature_range_degc``."""
-    circuit: FloatArray
-    """The bilinear coefficients of the rows the step reads (``_TABLE_ROWS``), edged.
-
-    Shape (4, rows, grid cells): :attr:`CellTables.coefficients`' rows in
-    ``_TABLE_ROWS``' order (the capacity times -3600 s/h, the fit residual
-    last if the tuning uses it), each temperature segment with one more SoC
-    segment and one more temperature segment at the end, which hold the
-    tables' values at the top breakpoints (weight 0) with the last segments'
-    slopes. A point clamped to the top breakpoint (index ``S - 1``) so reads
-    the value the last segment gives at weight 1, without clamping the index.
-    """
-    ocv: FloatArray
-    """The OCV's coefficients in ``circuit``'s grid, shape (4, grid cells)."""
-    grid_stride: IndexArray
-    """Grid cells per temperature segment in ``circuit`` (``S``, the edge included), 0-d."""
-    uniform_soc: bool
-    """Whether the SoC grid is uniform from 0 to 1 (bracketed by arithmetic, not np.interp)."""
-    soc_scale: FloatArray
-    """``1 / step`` on a uniform SoC grid."""
-    charge_offset: IndexArray | None
-    """Where ``circuit``'s charge half starts (its grid cells count), 0-d; ``None``
-    when the chemistry has no charge tables and ``circuit`` is the discharge half alone."""
-    kinetic: bool
-    """Whether the series drop is bent (``circuit`` then has the curvature row ``_C_KINETIC``)."""
-    bend_limit: FloatArray
-    """The tables' ``bend_limit_a``, 0-d."""
-    fit_row: int
-    """Row of the fit residual in ``circuit`` (after the curvature's when there is one)."""
-
-
-def _step_constants(
-    tuning: SocFilterTuning, dt_s: float, tables: CellTables, last: "_StepConstants | None"
-) -> _StepConstants:
-    """Constants of a step: ``last`` (the previous step's) when tuning, step and tables match.
-
-    The filter's state carries them from step to step, so the cache is explicit
-    data flow, not module state (language subset, SUB004).
-    """
-    if last is not None and last.tuning is tuning and last.dt_s == dt_s and last.tables is tables:
-        return last
-    rc = tuning.rc_random_walk_v_per_sqrt_s**2 * dt_s
-    bias = tuning.bias_random_walk_a_per_sqrt_s**2 * dt_s if tuning.estimate_current_bias else 0.0
-    delta = (
-        tuning.resistance_random_walk_per_sqrt_s**2 * dt_s if tuning.estimate_resistance else 0.0
-    )
-    walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
-    share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
-    inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
-    step, grid = tables.soc_uniform_step, tables.soc
-    uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
-    kinetic = tables.has_kinetics
-    rows = _TABLE_ROWS + ((Row.KINETIC,) if kinetic else ())
-    fit_row = len(rows)
-    rows += (Row.FIT_RMSE,) if tuning.fit_residual_floor else ()
-    circuit = _edged(tables.coefficients, tables, rows)
-    charge_offset = None
-    if tables.has_charge_tables:
-        charge_offset = np.array(circuit.shape[2], dtype=np.intp)
-        circuit = np.concatenate(
-            (circuit, _edged(tables.charge_coefficients, tables, rows)), axis=2
-        )
-    circuit[:, _C_CAPACITY] *= -_SECONDS_PER_HOUR
-    return _StepConstants(
-        tuning=tuning,
-        dt_s=dt_s,
-        tables=tables,
-        walks=walks,
-        share=share,
-        noise2=tuning.current_noise_a**2,
-        inflation=inflation,
-        load_weights=_column(
-            (
-                tuning.overpotential_error_pct / _PERCENT,
-                tuning.overpotential_error_pct / _PERCENT,
-                tuning.slow_overpotential_error_pct / _PERCENT,
-            )
-        ),
-        inflation_array=_scalar(inflation),
-        rest2=_scalar(tuning.voltage_noise_v**2 + inflation * tuning.model_error_v**2),
-        minus_dt=_scalar(-dt_s),
-        voltage_range=(_scalar(tuning.voltage_range_v[0]), _scalar(tuning.voltage_range_v[1])),
-        temperature_range=(
-            _scalar(tuning.temperature_range_degc[0]),
-            _scalar(tuning.temperature_range_degc[1]),
-        ),
-        circuit=circuit,
-        ocv=_edged(tables.coefficients, tables, (Row.OCV,))[:, 0].copy(),
-        grid_stride=np.array(tables.soc_position.shape[0], dtype=np.intp),
-        uniform_soc=uniform,
-        soc_scale=_scalar(1.0 / step if uniform else 0.0),
-        charge_offset=charge_offset,
-        kinetic=kinetic,
-        bend_limit=_scalar(tables.bend_limit_a),
-        fit_row=fit_row,
-    )
-
-
-def _edged(coefficients: FloatArray, tables: CellTables, rows: tuple[Row, ...]) -> FloatArray:
-    """``rows`` of bilinear coefficients of ``tables``' grid, edged in SoC and temperature.
-
-    One segment more after the last in SoC and in temperature (see
-    :attr:`_StepConstants.circuit`); shape (4, rows, grid cells).
-    """
-    segments = tables.soc_position.shape[0] - 1
-    c = coefficients[:, list(rows)]
-    c = c.reshape(4, len(rows), c.shape[2] // segments, segments)
-    c0, c1, c2, c3 = c[:, :, :, -1:]  # c0 + c1 s + (c2 + c3 s) t at s = 1 is the edge at s = 0
-    c = np.concatenate((c, np.stack((c0 + c1, c1, c2 + c3, c3))), axis=3)
-    c0, c1, c2, c3 = c[:, :, -1:]  # the same in temperature
-    c = np.concatenate((c, np.stack((c0 + c2, c1 + c3, c2, c3))), axis=2)
-    return np.ascontiguousarray(c.reshape(4, len(rows), -1))
 
 
 def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these; one flat step
@@ -376,7 +223,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     load terms by one product, the predicted SoC and RC voltages by one
     product and one subtraction); results go in place (``out=``) where that
     saves a temporary; and what depends only on the tuning, the step length
-    and the tables (:class:`_StepConstants`) is computed once. The result
+    and the tables (:class:`StepConstants`) is computed once. The result
     equals the step before the speed-ups to 1e-12 (``test_soc_ekf.py``).
 
     Args:
@@ -409,7 +256,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
             return state, _rejected(tuning, state, voltages)
         cell_current = current_a + bleed
     tables = model.tables
-    constants = _step_constants(tuning, dt_s, tables, state.constants)
+    constants = step_constants(tuning, dt_s, tables, state.constants)
     low, high = constants.voltage_range
     valid = np.greater_equal(voltages, low)  # NaN: False
     valid &= np.less_equal(voltages, high)
@@ -440,7 +287,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         position = np.multiply(points, constants.soc_scale)
     else:
         position = np.interp(points, tables.soc, tables.soc_position)
-    cells = position.astype(np.intp)  # the edged tables need no clamp (_StepConstants.circuit)
+    cells = position.astype(np.intp)  # the edged tables need no clamp (StepConstants.circuit)
     np.subtract(position, cells, weights[1])
     position = np.interp(temperature, tables.temperature_degc, tables.temperature_position)
     t_segment = position.astype(np.intp)
@@ -456,7 +303,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         cells[0] += np.multiply(np.less(current, _ZERO), constants.charge_offset)
     terms = constants.circuit.take(cells[0], axis=2)
     np.multiply(terms, weights[:, :1], terms)
-    rows = np.add.reduce(terms, axis=0)  # _TABLE_ROWS at the SoC
+    rows = np.add.reduce(terms, axis=0)  # TABLE_ROWS at the SoC
     terms = constants.ocv.take(cells[1:], axis=1)
     np.multiply(terms, weights[:, 1:], terms)
     ends = np.add.reduce(terms, axis=0)  # the OCV at both ends of the secant
@@ -467,14 +314,14 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     k[8] = 0.0
     capacity_scale = model.capacity_scale
     if not (isinstance(capacity_scale, float) and capacity_scale == 1.0):
-        np.multiply(rows[_C_CAPACITY], capacity_scale, rows[_C_CAPACITY])
-    np.divide(constants.minus_dt, rows[_C_DIVIDED], k[1:4])  # -dt/tau1, -dt/tau2, dt/(3600 C)
+        np.multiply(rows[C_CAPACITY], capacity_scale, rows[C_CAPACITY])
+    np.divide(constants.minus_dt, rows[C_DIVIDED], k[1:4])  # -dt/tau1, -dt/tau2, dt/(3600 C)
     decay = k[1:3]  # both RC pairs, shape (2, cells)
     np.exp(decay, decay)
     unit = np.subtract(_ONE, decay)
     if scaled_r:
         np.multiply(unit, base_scale, unit)
-    np.multiply(rows[_C_R12], unit, unit)  # R (1 - a) of both pairs
+    np.multiply(rows[C_R12], unit, unit)  # R (1 - a) of both pairs
     np.multiply(load[:, None], unit, k[4:8].reshape(2, 2, count))  # u_1, u_2, w_1, w_2
     x_pred = np.empty((STATE_SIZE, count))
     moved = x_pred[:3]  # d x - u I: the SoC and both RC voltages
@@ -498,15 +345,15 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     slope = h[_SOC]  # the secant, or the tangent once the spread is narrower than 1e-6
     np.subtract(ends[1], ends[0], slope)
     np.divide(slope, np.maximum(width, _TANGENT_WIDTH), slope)
-    np.copyto(slope, rows[_C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
+    np.copyto(slope, rows[C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
     h[_V1 : _V2 + 1] = -1.0
-    r0 = np.multiply(rows[_C_R0], base_scale) if scaled_r else rows[_C_R0]
+    r0 = np.multiply(rows[C_R0], base_scale) if scaled_r else rows[C_R0]
     drop = np.empty((3, count))  # R0 (1 + d) eta(I), v1, v2: what the circuit subtracts
     _series_terms(constants, rows, r0, load, resistive=h[_BIAS:], drop=drop[0])
     drop[1:] = x_pred[_V1 : _V2 + 1]
     predicted_v = np.subtract(soc_pred, soc)
-    predicted_v *= rows[_C_DOCV]
-    predicted_v += rows[_C_OCV]
+    predicted_v *= rows[C_DOCV]
+    predicted_v += rows[C_OCV]
     predicted_v -= np.add.reduce(drop, axis=0)
     innovation: FloatArray = np.where(valid, np.subtract(voltages, predicted_v, predicted_v), _ZERO)
     np.abs(drop, drop)
@@ -552,7 +399,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
 
 
 def _series_terms(  # noqa: PLR0913 - the step's arrays it writes into
-    constants: _StepConstants,
+    constants: StepConstants,
     rows: FloatArray,
     r0: FloatArray,
     load: FloatArray,
@@ -569,7 +416,7 @@ def _series_terms(  # noqa: PLR0913 - the step's arrays it writes into
     """
     current = load[1]
     root = (
-        _bend_in_place(rows[_C_KINETIC], current, constants.bend_limit)
+        _bend_in_place(rows[C_KINETIC], current, constants.bend_limit)
         if constants.kinetic
         else None
     )

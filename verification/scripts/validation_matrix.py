@@ -91,7 +91,11 @@ def _run_case(  # noqa: PLR0917 - one case's settings
     result = run_validation(case, truth_cache)
     case_id = _case_id(chemistry_name, cycle, ambient)
     plot_validation(result, out / "plots" / f"{case_id}.png")
-    return {"id": case_id, "estimator_version": _estimator_version(), **result.summary()}
+    return {
+        "id": case_id,
+        "estimator_version": _estimator_version(chemistry_name),
+        **result.summary(),
+    }
 
 
 def _charge_cycle(chemistry: Any) -> Any:
@@ -105,21 +109,47 @@ def _charge_cycle(chemistry: Any) -> Any:
     return DriveCycle(f"cc-charge {CHARGE_C_RATE:g}C", time_s, current)
 
 
-def _estimator_version() -> str:
-    """A digest of the SoC filter's source and default tuning: which filter made a row."""
+def _estimator_version(chemistry_name: str) -> str:
+    """A digest of what a row's SoC estimate rests on: which filter, on which chemistry file.
+
+    The filter's source (its step, per-step constants, covariance, noise model
+    and default tuning), the cell-model code it reads the tables through (the
+    tables, the bent series drop, the capacity and resistance scales), the
+    key-on offset and the validation's filter runs, and the chemistry file
+    itself: a change to any of them marks the row (older filter) until
+    ``--fresh`` rescoring.
+    """
     import hashlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
 
+    from bms.calibration import _filter_runs  # noqa: PLC0415
+    from bms.cell import _ecm, _kinetics, _tables, chemistry_path  # noqa: PLC0415
     from bms.estimation import (  # noqa: PLC0415
         SocFilterTuning,
+        _soc_constants,
         _soc_covariance,
         _soc_ekf,
         _soc_tuning,
+        _zero_current,
     )
 
-    sources = (_soc_ekf, _soc_covariance, _soc_tuning)
-    text = "".join(inspect.getsource(module) for module in sources) + repr(SocFilterTuning())
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    sources = (
+        _soc_ekf,
+        _soc_constants,
+        _soc_covariance,
+        _soc_tuning,
+        _zero_current,
+        _tables,
+        _kinetics,
+        _ecm,
+        _filter_runs,
+    )
+    digest = hashlib.sha256()
+    for module in sources:
+        digest.update(inspect.getsource(module).encode())
+    digest.update(repr(SocFilterTuning()).encode())
+    digest.update(chemistry_path(chemistry_name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _percent(value: float | None) -> str:
@@ -136,8 +166,13 @@ def _band(row: dict[str, Any]) -> str:
     )
 
 
+def _is_current(row: dict[str, Any], versions: dict[str, str]) -> bool:
+    """Whether ``row`` was scored by the present filter on its present chemistry file."""
+    return row.get("estimator_version") == versions[row["chemistry"]]
+
+
 def _markdown(rows: list[dict[str, Any]]) -> str:
-    current = _estimator_version()
+    current = {name: _estimator_version(name) for name in {row["chemistry"] for row in rows}}
     lines = [
         "| chemistry | cycle | ambient (degC) | key-on (s) | EKF RMSE (%) | EKF max (%) "
         "| 3-sigma coverage | NEES mean | NEES in band / below / above (%) | convergence (s) "
@@ -149,7 +184,7 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
         coverage = row["bound_coverage"]
         nees = row["nees_mean"]
         converged = row["convergence_time_s"]
-        stale = "" if row.get("estimator_version") == current else " (older filter)"
+        stale = "" if _is_current(row, current) else " (older filter)"
         lines.append(
             f"| {row['chemistry']}{stale} | {row['cycle']} x{row['repeat']} "
             f"| {row['ambient_degc']:g} | {row.get('key_on_s', 0.0):g} "
@@ -161,7 +196,7 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             f"| {_percent(cc['soc_rmse'])} | {_percent(cc['soc_max_abs_error'])} "
             f"| {1000.0 * row['ecm_voltage_rmse_v']:.1f} |"
         )
-    if any(row.get("estimator_version") != current for row in rows):
+    if not all(_is_current(row, current) for row in rows):
         lines.append("")
         lines.append(
             "Rows marked (older filter) were scored by an earlier version of the SoC filter; "
