@@ -237,6 +237,13 @@ def validation(session: nox.Session) -> None:
     session.run("python", "verification/scripts/validation_matrix.py", *session.posargs)
 
 
+@nox.session(default=False)
+def surface_lag(session: nox.Session) -> None:
+    """The particles' surface lag model against the DFN's own electrode potentials, for the docs."""
+    _install(session, "plant")
+    session.run("python", "verification/scripts/surface_lag_check.py", *session.posargs)
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the Sphinx site with warnings as errors; it shows the evidence of the last run."""

@@ -435,6 +435,7 @@ def calibrate(  # noqa: PLR0913 - the command's options, keyword-only
             "pulse_rmse_v_by_temperature": _rmse_by_temperature(charge_fits),
         },
         "capacity_ah_by_temperature": [capacities[t] for t in temperatures],
+        "electrodes": cell.electrodes(nominal, temperatures),
         "thermal": {**thermal, "entropic_coefficient_v_per_k": _entropic(ocv_rows)},
         "fit": {
             "ocv_rmse_v": float(np.sqrt(np.mean(np.square(rested_all)))) if rested_all else 0.0,

@@ -32,7 +32,8 @@ Only keys that the named set lacks are added; a set that has them (Chen2020,
 Ecker2015, Marquis2019...) is used unchanged.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -99,6 +100,8 @@ class CellTestRecord:
     """Charge taken out since the start (negative when charged)."""
     step: npt.NDArray[np.int64]
     """Index of the experiment step each sample belongs to (-1 for a drive cycle)."""
+    extra: Mapping[str, FloatArray] = field(default_factory=dict)
+    """Further PyBaMM variables a drive cycle was asked for, by name (one value per sample)."""
 
 
 def _evaluate(value: Any, temperature_k: float = 298.15) -> float:
@@ -208,6 +211,26 @@ class PhysicsCell:
         capacity_ah = self._thermodynamic_capacity_ah
         return float(np.clip(1.0 - (1.0 - soc) * nominal_capacity_ah / capacity_ah, 0.0, 1.0))
 
+    def electrodes(
+        self, nominal_capacity_ah: float, temperatures_degc: list[float]
+    ) -> dict[str, Any]:
+        """The chemistry file's ``electrodes`` section (:mod:`bms.calibration._electrodes`)."""
+        from bms.calibration._electrodes import electrode_section  # noqa: PLC0415
+
+        if self._thermodynamic_capacity_ah is None:
+            self._thermodynamic_capacity_ah = self._capacity_between_ocv_limits()
+        source = (
+            f"PyBaMM {pybamm_version()} set {self.parameter_set}: each electrode's OCP "
+            "function and particle R^2/D"
+        )
+        return electrode_section(
+            self._values,
+            self._thermodynamic_capacity_ah,
+            nominal_capacity_ah,
+            temperatures_degc,
+            source,
+        )
+
     def _capacity_between_ocv_limits(self) -> float:
         """PyBaMM's charge between its 0 % and 100 % states (negative electrode)."""
         key = "Initial concentration in negative electrode [mol.m-3]"
@@ -303,13 +326,15 @@ class PhysicsCell:
         solution = simulation.solve(initial_soc=initial_soc)
         return _record(solution)
 
-    def drive_cycle(
+    def drive_cycle(  # noqa: PLR0913 - a profile, its conditions and two output options
         self,
         time_s: FloatArray,
         current_a: FloatArray,
         ambient_degc: float,
         initial_soc: float,
+        *,
         output_s: FloatArray | None = None,
+        extra_variables: tuple[str, ...] = (),
     ) -> CellTestRecord:
         """Run a current profile (linear between samples) from rest at ``initial_soc``.
 
@@ -319,6 +344,8 @@ class PhysicsCell:
         solver reports at the samples and at ``output_s`` (for example every
         0.1 s), and stops early if a voltage limit 0.1 V beyond the
         set's is crossed (the record then ends there). ``initial_soc`` is PyBaMM's.
+        ``extra_variables``: PyBaMM variables of one value per time (for example an
+        electrode's X-averaged potential) to keep in the record's ``extra``.
         """
         import pybamm  # noqa: PLC0415
 
@@ -349,7 +376,11 @@ class PhysicsCell:
             t_interp=stops,
             inputs={"Ambient temperature [K]": kelvin, "Initial temperature [K]": kelvin},
         )
-        return _record(solution)
+        record = _record(solution)
+        if not extra_variables:
+            return record
+        extra = {name: np.asarray(solution[name].entries, np.float64) for name in extra_variables}
+        return replace(record, extra=extra)
 
 
 def _record(solution: Any) -> CellTestRecord:

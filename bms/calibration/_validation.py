@@ -56,6 +56,7 @@ __all__ = [
     "ValidationResult",
     "cached_truth",
     "concatenate_cycles",
+    "constant_current_charge",
     "coulomb_count",
     "cycle_for_chemistry",
     "ecm_voltage_error",
@@ -627,3 +628,15 @@ def cycle_for_chemistry(name_or_path: str, chemistry: Chemistry) -> DriveCycle:
             cycle = DriveCycle(cycle.name, cycle.time_s, cycle.current_a * scale)
         parts.append(cycle)
     return parts[0] if len(parts) == 1 else concatenate_cycles(parts)
+
+
+def constant_current_charge(
+    chemistry: Chemistry, c_rate: float, duration_s: float, rest_s: float = 10.0
+) -> DriveCycle:
+    """``rest_s`` of rest, then ``c_rate`` of charge for ``duration_s``; 1 s samples, cell current.
+
+    The sustained load where the circuit's diffusion error shows.
+    """
+    time_s = np.arange(math.floor(rest_s + duration_s) + 1.0)
+    current = np.where(time_s < rest_s, 0.0, -c_rate * chemistry.nominal_capacity_ah)
+    return DriveCycle(f"cc-charge {c_rate:g}C", time_s, current)

@@ -9,12 +9,16 @@ evaluate its tables for many cells at once; :func:`ecm_step` and
 :func:`terminal_voltage` are the two-RC equivalent circuit with its lumped
 thermal model (:func:`thermal_step`) and its series drop bent by Butler-Volmer
 kinetics (:func:`series_overpotential_v`), pure functions over numpy arrays.
+:func:`surface_lag_voltage` is the particles' surface lag read through each
+electrode's potential (a file's optional ``electrodes`` section).
 """
 
 from bms.cell._chemistry import (
     ChargeCircuit,
     Chemistry,
     ChemistrySource,
+    ElectrodePotential,
+    Electrodes,
     FitReport,
     PlatingMap,
     ThermalParameters,
@@ -29,6 +33,15 @@ from bms.cell._ecm import (
 )
 from bms.cell._kinetics import LINEAR_CURVATURE_PER_A, series_overpotential_v, series_slope
 from bms.cell._loader import chemistry_names, chemistry_path, load_chemistry, parse_chemistry
+from bms.cell._surface_lag import (
+    DIFFUSION_EIGENVALUES,
+    SurfaceLagModel,
+    initial_surface_lag,
+    surface_lag_model,
+    surface_lag_step,
+    surface_lag_voltage,
+    surface_offset,
+)
 from bms.cell._tables import (
     CellParameters,
     CellTables,
@@ -46,6 +59,7 @@ from bms.cell._tables import (
 from bms.cell._thermal import thermal_step
 
 __all__ = [
+    "DIFFUSION_EIGENVALUES",
     "LINEAR_CURVATURE_PER_A",
     "CellModel",
     "CellParameters",
@@ -54,9 +68,12 @@ __all__ = [
     "Chemistry",
     "ChemistrySource",
     "EcmState",
+    "ElectrodePotential",
+    "Electrodes",
     "FitReport",
     "PlatingMap",
     "Row",
+    "SurfaceLagModel",
     "ThermalParameters",
     "cell_model",
     "cell_tables",
@@ -64,6 +81,7 @@ __all__ = [
     "chemistry_path",
     "ecm_step",
     "heat_generation_w",
+    "initial_surface_lag",
     "load_chemistry",
     "lookup",
     "lookup_rows",
@@ -75,6 +93,10 @@ __all__ = [
     "series_overpotential_v",
     "series_slope",
     "soc_bracket",
+    "surface_lag_model",
+    "surface_lag_step",
+    "surface_lag_voltage",
+    "surface_offset",
     "temperature_bracket",
     "terminal_voltage",
     "thermal_step",

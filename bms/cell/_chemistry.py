@@ -1,6 +1,7 @@
 """The chemistry file: equivalent-circuit tables of one cell type, fitted to a physics model.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001, SWR_CELL_006, SWR_PLAT_001.
+ASIL: QM(D) (estimation channel). Requirements: SWR_CELL_001, SWR_CELL_006, SWR_CELL_007,
+SWR_PLAT_001.
 
 A chemistry file is JSON written by ``bms calibrate`` (PyBaMM's DFN model fitted
 to a two-RC equivalent circuit) and shipped in ``bms/cell/chemistries/``. This
@@ -25,7 +26,12 @@ the equivalent-circuit code never sees a malformed table:
   ``bms plating-map``): its own breakpoints strictly increasing, its limit
   table of shape (temperatures, SoC breakpoints), >= 0, non-increasing in SoC
   and non-decreasing in temperature, and its anode-potential table of shape
-  (temperatures, SoC breakpoints, currents), non-increasing in current.
+  (temperatures, SoC breakpoints, currents), non-increasing in current;
+* the optional ``electrodes`` section (:class:`Electrodes`, written by ``bms
+  calibrate``): each electrode's stoichiometry breakpoints strictly
+  increasing inside [0, 1] with one potential each, its bulk stoichiometry
+  at SoC 0 and 1 inside them and different, and one particle diffusion time
+  (> 0) per temperature breakpoint of the file.
 """
 
 import math
@@ -38,6 +44,8 @@ __all__ = [
     "ChargeCircuit",
     "Chemistry",
     "ChemistrySource",
+    "ElectrodePotential",
+    "Electrodes",
     "FitReport",
     "PlatingMap",
     "ThermalParameters",
@@ -250,6 +258,80 @@ class PlatingMap(_ChemistryModel):
         return []
 
 
+class ElectrodePotential(_ChemistryModel):
+    """One electrode's open-circuit potential and its particles' diffusion time.
+
+    The bulk stoichiometry is linear in the file's SoC, from
+    ``stoichiometry_at_empty`` to ``stoichiometry_at_full``; under load the
+    particles' surface runs ahead of it by the diffusion lag
+    (:mod:`bms.cell._surface_lag`), and the electrode's potential is read at
+    the surface. Written by ``bms calibrate`` from the physics model's own
+    functions and parameters (nothing is fitted).
+
+    Implements: SWR_CELL_007
+    """
+
+    stoichiometry_breakpoints: Annotated[tuple[FiniteFloat, ...], Field(min_length=2)]
+    """Lithium stoichiometry grid of ``potential_v``, strictly increasing, inside [0, 1]."""
+    potential_v: tuple[FiniteFloat, ...]
+    """Open-circuit potential against lithium at each stoichiometry breakpoint."""
+    stoichiometry_at_empty: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+    """Bulk stoichiometry at the file's SoC 0."""
+    stoichiometry_at_full: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+    """Bulk stoichiometry at SoC 1 (PyBaMM's 100 %)."""
+    diffusion_time_s: tuple[Annotated[float, Field(gt=0.0, allow_inf_nan=False)], ...]
+    """The particles' ``R^2 / D`` at each temperature breakpoint of the file."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ElectrodePotential":
+        problems = []
+        grid = self.stoichiometry_breakpoints
+        if grid[0] < 0.0 or grid[-1] > 1.0:
+            problems.append(
+                f"stoichiometry_breakpoints=[{grid[0]}, ..., {grid[-1]}] must lie in [0, 1]"
+            )
+        index = _first_not_increasing(grid)
+        if index is not None:
+            problems.append(
+                f"stoichiometry_breakpoints: element {index + 1} ({grid[index + 1]}) must be > "
+                f"element {index} ({grid[index]}) (strictly increasing)"
+            )
+        if len(self.potential_v) != len(grid):
+            problems.append(
+                f"potential_v has {len(self.potential_v)} values, must have one per "
+                f"stoichiometry breakpoint ({len(grid)})"
+            )
+        for name in ("stoichiometry_at_empty", "stoichiometry_at_full"):
+            value = getattr(self, name)
+            if not grid[0] <= value <= grid[-1]:
+                problems.append(
+                    f"{name}={value} must lie inside the stoichiometry breakpoints "
+                    f"[{grid[0]}, {grid[-1]}]"
+                )
+        if self.stoichiometry_at_empty == self.stoichiometry_at_full:
+            problems.append(
+                f"stoichiometry_at_empty and stoichiometry_at_full are both "
+                f"{self.stoichiometry_at_full}: the electrode must take part in the SoC"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Electrodes(_ChemistryModel):
+    """Both electrodes of the cell: the OCV is ``positive - negative`` potential.
+
+    Implements: SWR_CELL_007
+    """
+
+    negative: ElectrodePotential
+    """The negative electrode (graphite in both shipped files)."""
+    positive: ElectrodePotential
+    """The positive electrode."""
+    source: Annotated[str, Field(min_length=1)]
+    """Where the potentials and diffusion times come from: PyBaMM version and set."""
+
+
 class Chemistry(_ChemistryModel):
     """Equivalent-circuit tables of one cell type (OCV, R0, two RC pairs) and its thermal data.
 
@@ -302,6 +384,9 @@ class Chemistry(_ChemistryModel):
     """Resistances under charge; None: the circuit reads the top-level ones both ways."""
     plating: PlatingMap | None = None
     """Lithium-plating charge-current limit map (``bms plating-map``); None if not made."""
+    electrodes: Electrodes | None = None
+    """Each electrode's potential and particle diffusion time (:mod:`bms.cell._surface_lag`);
+    None: a file calibrated before they were recorded."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Chemistry":
@@ -335,6 +420,14 @@ class Chemistry(_ChemistryModel):
                 f"capacity_ah_by_temperature has {len(self.capacity_ah_by_temperature)} "
                 f"values, must have one per temperature breakpoint ({count})"
             )
+        if self.electrodes is not None:
+            for side in ("negative", "positive"):
+                times = getattr(self.electrodes, side).diffusion_time_s
+                if len(times) != count:
+                    problems.append(
+                        f"electrodes.{side}.diffusion_time_s has {len(times)} values, must "
+                        f"have one per temperature breakpoint ({count})"
+                    )
         return problems
 
     def _named_tables(self, names: tuple[str, ...]) -> list[tuple[str, Table]]:

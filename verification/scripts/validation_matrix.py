@@ -100,13 +100,9 @@ def _run_case(  # noqa: PLR0917 - one case's settings
 
 def _charge_cycle(chemistry: Any) -> Any:
     """10 s of rest, then :data:`CHARGE_C_RATE` for 3,700 s (1 s samples, cell current)."""
-    import numpy as np  # noqa: PLC0415
+    from bms.calibration._validation import constant_current_charge  # noqa: PLC0415
 
-    from bms.cycles import DriveCycle  # noqa: PLC0415
-
-    time_s = np.arange(3711.0)
-    current = np.where(time_s < 10.0, 0.0, -CHARGE_C_RATE * chemistry.nominal_capacity_ah)
-    return DriveCycle(f"cc-charge {CHARGE_C_RATE:g}C", time_s, current)
+    return constant_current_charge(chemistry, CHARGE_C_RATE, 3700.0)
 
 
 def _estimator_version(chemistry_name: str) -> str:

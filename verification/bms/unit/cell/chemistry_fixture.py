@@ -116,6 +116,33 @@ def kinetic_tables() -> dict[str, Any]:
     return {"kinetic_current_a": top, "charge": section}
 
 
+def electrodes_section() -> dict[str, Any]:
+    """An ``electrodes`` section: both potentials falling with lithium, a step in the negative's.
+
+    The negative electrode's potential has a 40 mV step at stoichiometry 0.5
+    (a graphite stage step), so that a lag across it shows.
+    """
+    grid = [0.002 + 0.996 * index / 100 for index in range(101)]
+
+    def negative(theta: float) -> float:
+        return 0.08 + 0.5 * math.exp(-theta / 0.04) + 0.02 * math.tanh((0.5 - theta) / 0.02)
+
+    def side(potential: Any, empty: float, full: float, time_s: float) -> dict[str, Any]:
+        return {
+            "stoichiometry_breakpoints": [round(value, 6) for value in grid],
+            "potential_v": [round(potential(value), 6) for value in grid],
+            "stoichiometry_at_empty": empty,
+            "stoichiometry_at_full": full,
+            "diffusion_time_s": [round(time_s * _cold(t), 3) for t in TEMPERATURES],
+        }
+
+    return {
+        "negative": side(negative, 0.05, 0.85, 2000.0),
+        "positive": side(lambda theta: 4.4 - 1.3 * theta, 0.9, 0.3, 400.0),
+        "source": "synthetic (unit tests)",
+    }
+
+
 def chemistry_text(**overrides: Any) -> str:
     """The synthetic chemistry as indented JSON text."""
     return json.dumps(chemistry_data(**overrides), indent=2)
