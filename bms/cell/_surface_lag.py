@@ -22,8 +22,11 @@ from rest, with ``l_k`` the positive roots of ``tan l = l``: the steady lag
 ``r tau / 15`` is approached through modes of time constants ``tau / l_k^2``.
 Here the lag is a sum of the first :data:`DIFFUSION_EIGENVALUES` modes, each
 a first-order filter of the rate ``r`` (exact for a rate held over a step),
-plus the modes left out as a direct term that keeps the steady lag exact
-(14.5 % of it with six modes, whose fastest is ``tau / 415``). The rate is
+plus one more filter for all the modes left out: its steady gain is theirs
+(14.5 % of the steady lag, which it keeps exact) and its time constant their
+gain-weighted mean, ``tau / 1458`` (from ``sum 1 / l_k^2 = 1 / 10`` and ``sum
+1 / l_k^4 = 1 / 350`` over all modes), so that a current step raises the lag
+in seconds rather than at once. The rate is
 the SoC's, ``-I / (3600 C)``, times the electrode's stoichiometry span
 across the SoC, so that one current drives both electrodes. The cell's
 voltage then gains::
@@ -36,9 +39,9 @@ lag is linear in the current history and needs no state estimate: it is
 driven by the measured current alone.
 
 Against PyBaMM's DFN, with nothing fitted (``tau`` is the set's ``R^2 /
-D``), this predicts the DFN's own surface-minus-bulk potentials to 1.5 mV rms
-on the Prada2013 LFP cell over two HWFETs (a lag of 10.5 mV rms) and to 3.6
-to 4.4 mV rms on the Chen2020 NMC cell's HWFET and 0.7C charge (24 and 64 mV
+D``), this predicts the DFN's own surface-minus-bulk potentials to 1.1 mV rms
+on the Prada2013 LFP cell over two HWFETs (a lag of 10.5 mV rms) and to 2.7
+to 4.1 mV rms on the Chen2020 NMC cell's HWFET and 0.7C charge (24 and 64 mV
 rms) (``verification/scripts/surface_lag_check.py``).
 """
 
@@ -70,10 +73,15 @@ DIFFUSION_EIGENVALUES = (
     20.371302959288,
 )
 """The first positive roots of ``tan l = l``: the spherical particle's diffusion modes."""
-_EIGEN2 = np.square(np.array(DIFFUSION_EIGENVALUES))[None, :, None]  # (1, modes, 1)
 _MODE_GAIN = 2.0 / 3.0
-_DIRECT_SHARE = 1.0 / 15.0 - _MODE_GAIN * float(np.sum(1.0 / _EIGEN2))
-"""The modes left out, as a share of ``tau r``: their lag, taken as instantaneous."""
+_KEPT = np.square(np.array(DIFFUSION_EIGENVALUES))
+_TAIL_STEADY = 1.0 / 15.0 - _MODE_GAIN * float(np.sum(1.0 / _KEPT))
+"""The steady lag of the modes left out, as a share of ``tau r`` (0.0096)."""
+_TAIL_EIGEN2 = _TAIL_STEADY / (_MODE_GAIN * (1.0 / 350.0 - float(np.sum(1.0 / _KEPT**2))))
+"""``tau`` over the modes-left-out's gain-weighted mean time constant (1458)."""
+_EIGEN2 = np.append(_KEPT, _TAIL_EIGEN2)[None, :, None]  # (1, filters, 1)
+_GAINS = np.append(np.full(_KEPT.size, _MODE_GAIN), _TAIL_STEADY * _TAIL_EIGEN2)[None, :, None]
+"""Each filter's steady lag is ``gain tau / l^2`` times the rate."""
 _SECONDS_PER_HOUR = 3600.0
 _SIDES = ("negative", "positive")
 
@@ -121,8 +129,8 @@ def surface_lag_model(chemistry: Chemistry) -> SurfaceLagModel | None:
 
 
 def initial_surface_lag(cells: int) -> FloatArray:
-    """The modes of ``cells`` cells at rest (no lag), shape (2, modes, cells)."""
-    return np.zeros((2, len(DIFFUSION_EIGENVALUES), cells))
+    """The filters of ``cells`` cells at rest (no lag), shape (2, modes + 1, cells)."""
+    return np.zeros((2, len(DIFFUSION_EIGENVALUES) + 1, cells))
 
 
 def _rates_and_times(
@@ -152,36 +160,28 @@ def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
     temperature_degc: FloatArray,
     capacity_ah: FloatArray | float,
 ) -> FloatArray:
-    """The modes after ``dt_s`` at a held current (discharge positive).
+    """The filters after ``dt_s`` at a held current (discharge positive).
 
-    Each mode ``x_k`` is a first-order filter of the rate ``r``, advanced
-    exactly: ``x_k' = a x_k + (1 - a) (2/3) (tau / l_k^2) r``, ``a = exp(-l_k^2
-    dt / tau)``.
+    Each filter ``x_k`` is a first-order filter of the rate ``r``, advanced
+    exactly: ``x_k' = a x_k + (1 - a) g_k (tau / l_k^2) r``, ``a = exp(-l_k^2
+    dt / tau)``, ``g_k = 2/3`` for the modes kept (the tail's gain keeps its
+    steady lag).
 
     Implements: SWR_CELL_007
     """
     rate, times = _rates_and_times(model, current_a, temperature_degc, capacity_ah)
-    scale = times[:, None, :] / _EIGEN2  # tau / l_k^2, shape (2, modes, cells)
+    scale = times[:, None, :] / _EIGEN2  # tau / l_k^2, shape (2, filters, cells)
     decay = np.exp(-dt_s / scale)
-    result: FloatArray = decay * modes + (1.0 - decay) * (_MODE_GAIN * scale * rate[:, None, :])
+    result: FloatArray = decay * modes + (1.0 - decay) * (_GAINS * scale * rate[:, None, :])
     return result
 
 
-def surface_offset(
-    model: SurfaceLagModel,
-    modes: FloatArray,
-    current_a: FloatArray | float,
-    temperature_degc: FloatArray,
-    capacity_ah: FloatArray | float,
-) -> FloatArray:
+def surface_offset(modes: FloatArray) -> FloatArray:
     """Each electrode's surface stoichiometry minus its bulk one, shape (2, cells).
-
-    The modes' sum plus the direct term of the modes left out, at the present current.
 
     Implements: SWR_CELL_007
     """
-    rate, times = _rates_and_times(model, current_a, temperature_degc, capacity_ah)
-    result: FloatArray = modes.sum(axis=1) + _DIRECT_SHARE * times * rate
+    result: FloatArray = modes.sum(axis=1)
     return result
 
 

@@ -107,7 +107,7 @@ def _run_case(chemistry_name: str, cycle_name: str, ambient: float) -> dict[str,
             temperature_degc=temperature,
             capacity_ah=capacity,
         )
-        offset = surface_offset(model, modes, current, temperature, capacity)
+        offset = surface_offset(modes)
         predicted[index] = surface_lag_voltage(model, soc[index : index + 1], offset)[0]
     error = predicted - lag_dfn
     return {
