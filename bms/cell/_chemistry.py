@@ -189,12 +189,7 @@ class PlatingMap(_ChemistryModel):
             ("soc_breakpoints", soc),
             ("current_breakpoints_a", currents),
         ):
-            index = _first_not_increasing(axis)
-            if index is not None:
-                problems.append(
-                    f"{axis_name}: element {index + 1} ({axis[index + 1]}) must be > "
-                    f"element {index} ({axis[index]}) (strictly increasing)"
-                )
+            problems += _not_increasing(axis_name, axis)
         return problems
 
     def _limit_problems(self) -> list[str]:
@@ -290,12 +285,7 @@ class ElectrodePotential(_ChemistryModel):
             problems.append(
                 f"stoichiometry_breakpoints=[{grid[0]}, ..., {grid[-1]}] must lie in [0, 1]"
             )
-        index = _first_not_increasing(grid)
-        if index is not None:
-            problems.append(
-                f"stoichiometry_breakpoints: element {index + 1} ({grid[index + 1]}) must be > "
-                f"element {index} ({grid[index]}) (strictly increasing)"
-            )
+        problems += _not_increasing("stoichiometry_breakpoints", grid)
         if len(self.potential_v) != len(grid):
             problems.append(
                 f"potential_v has {len(self.potential_v)} values, must have one per "
@@ -408,12 +398,7 @@ class Chemistry(_ChemistryModel):
             ("soc_breakpoints", soc),
             ("temperature_breakpoints_degc", self.temperature_breakpoints_degc),
         ):
-            index = _first_not_increasing(axis)
-            if index is not None:
-                problems.append(
-                    f"{axis_name}: element {index + 1} ({axis[index + 1]}) must be > "
-                    f"element {index} ({axis[index]}) (strictly increasing)"
-                )
+            problems += _not_increasing(axis_name, axis)
         count = len(self.temperature_breakpoints_degc)
         if len(self.capacity_ah_by_temperature) != count:
             problems.append(
@@ -481,12 +466,15 @@ class Chemistry(_ChemistryModel):
         return problems
 
 
-def _first_not_increasing(values: tuple[float, ...]) -> int | None:
-    """Index ``i`` of the first pair with ``values[i + 1] <= values[i]``, if any."""
+def _not_increasing(axis_name: str, values: tuple[float, ...]) -> list[str]:
+    """The problem with the first pair of ``values`` that does not increase, if any."""
     for index in range(len(values) - 1):
         if not values[index + 1] > values[index]:
-            return index
-    return None
+            return [
+                f"{axis_name}: element {index + 1} ({values[index + 1]}) must be > "
+                f"element {index} ({values[index]}) (strictly increasing)"
+            ]
+    return []
 
 
 def _first_rising(values: tuple[float, ...]) -> int | None:
