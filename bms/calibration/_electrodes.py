@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bms.calibration._physics import _evaluate
+
 __all__ = ["GRID_MARGIN", "GRID_POINTS", "electrode_section"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -50,10 +52,10 @@ def electrode_section(
     share_at_empty = 1.0 - nominal_capacity_ah / thermodynamic_capacity_ah  # PyBaMM's state
     section: dict[str, Any] = {"source": source}
     for side, prefix in _SIDES:
-        maximum = _number(values[f"Maximum concentration in {side} electrode [mol.m-3]"])
+        maximum = _evaluate(values[f"Maximum concentration in {side} electrode [mol.m-3]"])
         key = f"Initial concentration in {side} electrode [mol.m-3]"
-        at_full = _number(full[key]) / maximum
-        at_bottom = _number(empty[key]) / maximum
+        at_full = _evaluate(full[key]) / maximum
+        at_bottom = _evaluate(empty[key]) / maximum
         at_empty = at_bottom + share_at_empty * (at_full - at_bottom)
         low, high = sorted((at_empty, at_full))
         reach = GRID_MARGIN * (high - low)
@@ -63,7 +65,7 @@ def electrode_section(
             GRID_POINTS,
         )
         potential = _potential(values, f"{prefix} electrode OCP [V]", grid)
-        radius = _number(values[f"{prefix} particle radius [m]"])
+        radius = _evaluate(values[f"{prefix} particle radius [m]"])
         middle = 0.5 * (low + high)
         section[side] = {
             "stoichiometry_breakpoints": [float(value) for value in grid],
@@ -76,15 +78,6 @@ def electrode_section(
             ],
         }
     return section
-
-
-def _number(value: Any) -> float:
-    """A parameter that is a number or a constant PyBaMM expression, as a float."""
-    import pybamm  # noqa: PLC0415
-
-    if isinstance(value, pybamm.Symbol):
-        value = value.evaluate()
-    return float(np.asarray(value).reshape(-1)[0])
 
 
 def _potential(values: Any, name: str, stoichiometry: FloatArray) -> FloatArray:
@@ -109,4 +102,4 @@ def _diffusivity(values: Any, prefix: str, stoichiometry: float, temperature_k: 
     if callable(value):
         value = value(pybamm.Scalar(stoichiometry), pybamm.Scalar(temperature_k))
         return float(np.asarray(values.evaluate(value)).reshape(-1)[0])
-    return _number(value)
+    return _evaluate(value)

@@ -206,9 +206,7 @@ class PhysicsCell:
         between the OCV limits, computed here from the negative electrode's
         concentrations at 0 % and 100 %.
         """
-        if self._thermodynamic_capacity_ah is None:
-            self._thermodynamic_capacity_ah = self._capacity_between_ocv_limits()
-        capacity_ah = self._thermodynamic_capacity_ah
+        capacity_ah = self._thermodynamic_capacity()
         return float(np.clip(1.0 - (1.0 - soc) * nominal_capacity_ah / capacity_ah, 0.0, 1.0))
 
     def electrodes(
@@ -217,19 +215,23 @@ class PhysicsCell:
         """The chemistry file's ``electrodes`` section (:mod:`bms.calibration._electrodes`)."""
         from bms.calibration._electrodes import electrode_section  # noqa: PLC0415
 
-        if self._thermodynamic_capacity_ah is None:
-            self._thermodynamic_capacity_ah = self._capacity_between_ocv_limits()
         source = (
             f"PyBaMM {pybamm_version()} set {self.parameter_set}: each electrode's OCP "
             "function and particle R^2/D"
         )
         return electrode_section(
             self._values,
-            self._thermodynamic_capacity_ah,
+            self._thermodynamic_capacity(),
             nominal_capacity_ah,
             temperatures_degc,
             source,
         )
+
+    def _thermodynamic_capacity(self) -> float:
+        """:meth:`_capacity_between_ocv_limits`, computed once (until :meth:`age`)."""
+        if self._thermodynamic_capacity_ah is None:
+            self._thermodynamic_capacity_ah = self._capacity_between_ocv_limits()
+        return self._thermodynamic_capacity_ah
 
     def _capacity_between_ocv_limits(self) -> float:
         """PyBaMM's charge between its 0 % and 100 % states (negative electrode)."""
