@@ -31,7 +31,8 @@ the equivalent-circuit code never sees a malformed table:
   calibrate``): each electrode's stoichiometry breakpoints strictly
   increasing inside [0, 1] with one potential each, its bulk stoichiometry
   at SoC 0 and 1 inside them and different, and one particle diffusion time
-  (> 0) per temperature breakpoint of the file.
+  (> 0) per temperature breakpoint of the file; ``circuit_fitted_with_lag``
+  says whether the circuit's tables hold the lag out (the model then adds it).
 """
 
 import math
@@ -320,6 +321,13 @@ class Electrodes(_ChemistryModel):
     """The positive electrode."""
     source: Annotated[str, Field(min_length=1)]
     """Where the potentials and diffusion times come from: PyBaMM version and set."""
+    circuit_fitted_with_lag: bool = False
+    """The circuit's tables were fitted with the surface lag as a known input.
+
+    Then the lag is part of the cell model: the plant and the SoC filter add
+    it to the circuit's voltage (:func:`bms.cell.cell_model`). ``False`` (a
+    file fitted before): the resistances hold what they could of the lag, and
+    adding it again would count it twice."""
 
 
 class Chemistry(_ChemistryModel):

@@ -45,17 +45,20 @@ to 4.1 mV rms on the Chen2020 NMC cell's HWFET and 0.7C charge (24 and 64 mV
 rms) (``verification/scripts/surface_lag_check.py``).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell._chemistry import Chemistry, ElectrodePotential
+from bms.cell._chemistry import Chemistry, ElectrodePotential, Electrodes
 
 __all__ = [
     "DIFFUSION_EIGENVALUES",
     "SurfaceLagModel",
+    "electrodes_lag_model",
     "initial_surface_lag",
+    "surface_lag_along",
     "surface_lag_model",
     "surface_lag_step",
     "surface_lag_voltage",
@@ -80,8 +83,8 @@ _TAIL_STEADY = 1.0 / 15.0 - _MODE_GAIN * float(np.sum(1.0 / _KEPT))
 _TAIL_EIGEN2 = _TAIL_STEADY / (_MODE_GAIN * (1.0 / 350.0 - float(np.sum(1.0 / _KEPT**2))))
 """``tau`` over the modes-left-out's gain-weighted mean time constant (1458)."""
 _EIGEN2 = np.append(_KEPT, _TAIL_EIGEN2)[None, :, None]  # (1, filters, 1)
-_GAINS = np.append(np.full(_KEPT.size, _MODE_GAIN), _TAIL_STEADY * _TAIL_EIGEN2)[None, :, None]
-"""Each filter's steady lag is ``gain tau / l^2`` times the rate."""
+_STEADY_SHARE = np.append(np.full(_KEPT.size, _MODE_GAIN) / _KEPT, _TAIL_STEADY)[None, :, None]
+"""Each filter's steady lag as a share of ``tau r``: ``gain / l^2`` (the tail's keeps its own)."""
 _SECONDS_PER_HOUR = 3600.0
 _SIDES = ("negative", "positive")
 
@@ -112,6 +115,16 @@ def surface_lag_model(chemistry: Chemistry) -> SurfaceLagModel | None:
     electrodes = chemistry.electrodes
     if electrodes is None:
         return None
+    return electrodes_lag_model(electrodes, chemistry.temperature_breakpoints_degc)
+
+
+def electrodes_lag_model(
+    electrodes: Electrodes, temperature_breakpoints_degc: Sequence[float]
+) -> SurfaceLagModel:
+    """An ``electrodes`` section as arrays (``bms calibrate`` fits with it before the file exists).
+
+    Implements: SWR_CELL_007
+    """
     sides: list[ElectrodePotential] = [getattr(electrodes, side) for side in _SIDES]
     return SurfaceLagModel(
         stoichiometry=(
@@ -123,7 +136,7 @@ def surface_lag_model(chemistry: Chemistry) -> SurfaceLagModel | None:
         span=np.array(
             [[side.stoichiometry_at_full - side.stoichiometry_at_empty] for side in sides]
         ),
-        temperature_degc=np.array(chemistry.temperature_breakpoints_degc),
+        temperature_degc=np.array(temperature_breakpoints_degc, dtype=np.float64),
         diffusion_time_s=np.array([side.diffusion_time_s for side in sides]),
     )
 
@@ -131,24 +144,6 @@ def surface_lag_model(chemistry: Chemistry) -> SurfaceLagModel | None:
 def initial_surface_lag(cells: int) -> FloatArray:
     """The filters of ``cells`` cells at rest (no lag), shape (2, modes + 1, cells)."""
     return np.zeros((2, len(DIFFUSION_EIGENVALUES) + 1, cells))
-
-
-def _rates_and_times(
-    model: SurfaceLagModel,
-    current_a: FloatArray | float,
-    temperature_degc: FloatArray,
-    capacity_ah: FloatArray | float,
-) -> tuple[FloatArray, FloatArray]:
-    """Each electrode's bulk stoichiometry rate and diffusion time per cell, shape (2, cells)."""
-    soc_rate = np.divide(np.negative(current_a), np.multiply(capacity_ah, _SECONDS_PER_HOUR))
-    rate = model.span * np.asarray(soc_rate, dtype=np.float64)
-    times = np.stack(
-        [
-            np.interp(temperature_degc, model.temperature_degc, model.diffusion_time_s[side])
-            for side in range(2)
-        ]
-    )
-    return np.broadcast_to(rate, times.shape), times
 
 
 def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
@@ -163,16 +158,27 @@ def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
     """The filters after ``dt_s`` at a held current (discharge positive).
 
     Each filter ``x_k`` is a first-order filter of the rate ``r``, advanced
-    exactly: ``x_k' = a x_k + (1 - a) g_k (tau / l_k^2) r``, ``a = exp(-l_k^2
-    dt / tau)``, ``g_k = 2/3`` for the modes kept (the tail's gain keeps its
-    steady lag).
+    exactly: ``x_k' = a (x_k - s_k) + s_k``, ``a = exp(-l_k^2 dt / tau)``,
+    towards its steady lag ``s_k = g_k (tau / l_k^2) r``, ``g_k = 2/3`` for
+    the modes kept (the tail's gain keeps its steady lag). It runs in the
+    SoC filter's every step, so it is written for few numpy calls.
 
     Implements: SWR_CELL_007
     """
-    rate, times = _rates_and_times(model, current_a, temperature_degc, capacity_ah)
-    scale = times[:, None, :] / _EIGEN2  # tau / l_k^2, shape (2, filters, cells)
-    decay = np.exp(-dt_s / scale)
-    result: FloatArray = decay * modes + (1.0 - decay) * (_GAINS * scale * rate[:, None, :])
+    times = np.stack(
+        [
+            np.interp(temperature_degc, model.temperature_degc, model.diffusion_time_s[side])
+            for side in range(2)
+        ]
+    )  # tau of each electrode and cell, shape (2, cells)
+    soc_rate = np.divide(current_a, np.multiply(capacity_ah, -_SECONDS_PER_HOUR))
+    rate_tau = np.multiply(np.multiply(model.span, soc_rate), times)
+    steady = np.multiply(_STEADY_SHARE, rate_tau[:, None, :])  # s_k, shape (2, filters, cells)
+    decay = np.divide(-dt_s * _EIGEN2, times[:, None, :])
+    np.exp(decay, out=decay)
+    result: FloatArray = np.subtract(modes, steady)
+    result *= decay
+    result += steady
     return result
 
 
@@ -205,3 +211,35 @@ def surface_lag_voltage(model: SurfaceLagModel, soc: FloatArray, offset: FloatAr
     )
     result: FloatArray = change[1] - change[0]  # positive minus negative
     return result
+
+
+def surface_lag_along(  # noqa: PLR0913 - a record's columns, keyword-only
+    model: SurfaceLagModel,
+    *,
+    time_s: FloatArray,
+    current_a: FloatArray,
+    temperature_degc: FloatArray,
+    soc: FloatArray,
+    capacity_ah: float,
+) -> FloatArray:
+    """The lag's voltage at every sample of one cell's record that starts at rest.
+
+    The current over each interval is its end sample's (a record of a
+    current held over its output period). For records: the calibration's
+    fits and the checks against the physics model, not the control path.
+
+    Implements: SWR_CELL_007
+    """
+    modes = initial_surface_lag(1)
+    lag = np.zeros(len(time_s))
+    for index in range(1, lag.size):
+        modes = surface_lag_step(
+            model,
+            modes,
+            current_a=float(current_a[index]),
+            dt_s=float(time_s[index] - time_s[index - 1]),
+            temperature_degc=temperature_degc[index : index + 1],
+            capacity_ah=capacity_ah,
+        )
+        lag[index] = surface_lag_voltage(model, soc[index : index + 1], surface_offset(modes))[0]
+    return lag

@@ -58,14 +58,7 @@ def _run_case(chemistry_name: str, cycle_name: str, ambient: float) -> dict[str,
         constant_current_charge,
         cycle_for_chemistry,
     )
-    from bms.cell import (  # noqa: PLC0415
-        initial_surface_lag,
-        load_chemistry,
-        surface_lag_model,
-        surface_lag_step,
-        surface_lag_voltage,
-        surface_offset,
-    )
+    from bms.cell import load_chemistry, surface_lag_along, surface_lag_model  # noqa: PLC0415
 
     chemistry = load_chemistry(chemistry_name)
     model = surface_lag_model(chemistry)
@@ -93,22 +86,14 @@ def _run_case(chemistry_name: str, cycle_name: str, ambient: float) -> dict[str,
         for sign, (surface, bulk) in zip((-1.0, 1.0), _VARIABLES.values(), strict=True)
     )
     soc = initial_soc - (record.discharged_ah - record.discharged_ah[0]) / capacity
-    modes = initial_surface_lag(1)
-    predicted = np.zeros_like(soc)
-    for index in range(1, soc.size):  # the current over each interval is its end sample's
-        dt = float(record.time_s[index] - record.time_s[index - 1])
-        current = float(record.current_a[index])
-        temperature = record.temperature_degc[index : index + 1]
-        modes = surface_lag_step(
-            model,
-            modes,
-            current_a=current,
-            dt_s=dt,
-            temperature_degc=temperature,
-            capacity_ah=capacity,
-        )
-        offset = surface_offset(modes)
-        predicted[index] = surface_lag_voltage(model, soc[index : index + 1], offset)[0]
+    predicted = surface_lag_along(
+        model,
+        time_s=record.time_s,
+        current_a=record.current_a,
+        temperature_degc=record.temperature_degc,
+        soc=soc,
+        capacity_ah=capacity,
+    )
     error = predicted - lag_dfn
     return {
         "chemistry": chemistry_name,

@@ -6,11 +6,14 @@ the DFN lumped-thermal model, report fit residuals, and the LFP file says how
 its missing thermal parameters were completed; the level fitting pipeline
 (rests found by what they are, not by step position; one fit per level
 placed at its middle SoC) recovers known parameters from a record made by
-the circuit itself, stepping down (the pulse test) and stepping up (the
-charge pulse test, whose fits are the ``charge`` tables the shipped files
-carry); OCV rows are filled from the reference shape and made
-non-decreasing; tables keep tau1 < tau2; argument validation. No PyBaMM.
+the circuit itself plus the particles' surface lag (a known input of the
+fit), stepping down (the pulse test) and stepping up (the charge pulse
+test, whose fits are the ``charge`` tables the shipped files carry); OCV
+rows are filled from the reference shape and made non-decreasing; tables
+keep tau1 < tau2; argument validation. No PyBaMM.
 """
+
+import json
 
 import numpy as np
 import pytest
@@ -26,12 +29,22 @@ from bms.calibration._calibrate import (
     _tables,
     calibrate,
 )
-from bms.cell import load_chemistry
+from bms.cell import (
+    Electrodes,
+    electrodes_lag_model,
+    load_chemistry,
+    surface_lag_along,
+)
+from verification.bms.unit.cell.chemistry_fixture import TEMPERATURES, electrodes_section
 
 TRUE = EcmParameters(
     r0_ohm=0.05, r1_ohm=0.01, tau1_s=12.0, r2_ohm=0.015, tau2_s=350.0, kinetic_current_a=2.0
 )
 """The circuit of the synthetic records: its series drop bent (kinetic current 0.4C)."""
+LAG = electrodes_lag_model(
+    Electrodes.model_validate_json(json.dumps(electrodes_section())), TEMPERATURES
+)
+"""The synthetic records' surface lag, a known input of the fit."""
 
 
 @pytest.mark.verifies("SWR_CAL_001")
@@ -65,7 +78,7 @@ def test_lfp_file_says_how_it_was_completed() -> None:
 def _synthetic_pulse_record(
     levels: int, *, charge: bool = False
 ) -> tuple[CellTestRecord, np.ndarray]:
-    """A pulse test as PyBaMM would report it, made by the circuit itself.
+    """A pulse test as PyBaMM would report it, made by the circuit itself and the surface lag.
 
     ``charge``: the charge pulse test's shape (95 % down, then charge pulses
     and 10 % steps up), as :func:`_charge_pulse_steps` asks PyBaMM for.
@@ -95,12 +108,22 @@ def _synthetic_pulse_record(
     held = np.concatenate([[0.0], current_a[1:] * np.diff(time_s)])
     discharged = np.cumsum(held) / 3600.0
     soc = 1.0 - discharged / nominal
-    voltage = simulate_ecm_voltage(time_s, current_a, np.interp(soc, grid, ocv_row), TRUE)
+    temperature = np.full(time_s.size, 25.0)
+    lag = surface_lag_along(
+        LAG,
+        time_s=time_s,
+        current_a=current_a,
+        temperature_degc=temperature,
+        soc=soc,
+        capacity_ah=nominal,
+    )
+    assert np.max(np.abs(lag)) > 2e-3  # the lag is there to be held out: a fit must know it
+    voltage = simulate_ecm_voltage(time_s, current_a, np.interp(soc, grid, ocv_row) + lag, TRUE)
     record = CellTestRecord(
         time_s=time_s,
         current_a=current_a,
         voltage_v=voltage,
-        temperature_degc=np.full(time_s.size, 25.0),
+        temperature_degc=temperature,
         discharged_ah=discharged,
         step=np.asarray(step_ids, dtype=np.int64),
     )
@@ -112,7 +135,7 @@ def test_level_fits_recover_the_circuit_that_made_the_record() -> None:
     pytest.importorskip("scipy")
     record, ocv_row = _synthetic_pulse_record(levels=1)
     assert len(_long_rests(record)) == 2
-    fits, rested = _fit_levels(record, ocv_row, 5.0)
+    fits, rested = _fit_levels(record, ocv_row, 5.0, LAG)
     assert len(fits) == 1
     assert round(fits[0][0], 2) == 0.9
     for _, fit in fits:
@@ -128,19 +151,19 @@ def test_level_fits_recover_the_circuit_that_made_the_record() -> None:
 def test_charge_level_fits_recover_the_circuit_stepping_up() -> None:
     pytest.importorskip("scipy")
     record, ocv_row = _synthetic_pulse_record(levels=2, charge=True)
-    free, _ = _fit_levels(record, ocv_row, 5.0)
+    free, _ = _fit_levels(record, ocv_row, 5.0, LAG)
     assert [round(soc, 2) for soc, _ in free] == [0.1, 0.2]  # from 5 % up, 10 % a level
     for _, fit in free:
         np.testing.assert_allclose(fit.parameters.as_array(), TRUE.as_array(), rtol=0.03)
     # the charge tables' way: time constants held (here the true ones), resistances fitted
     held = {"tau1_s": [TRUE.tau1_s] * len(SOC_GRID), "tau2_s": [TRUE.tau2_s] * len(SOC_GRID)}
-    fits, _ = _fit_levels(record, ocv_row, 5.0, held)
+    fits, _ = _fit_levels(record, ocv_row, 5.0, LAG, held)
     for _, fit in fits:
         assert (fit.parameters.tau1_s, fit.parameters.tau2_s) == (TRUE.tau1_s, TRUE.tau2_s)
         np.testing.assert_allclose(fit.parameters.as_array(), TRUE.as_array(), rtol=0.03)
     # wrong time constants held: the resistances cannot make up for them
     wrong = {"tau1_s": [3.0] * len(SOC_GRID), "tau2_s": [2000.0] * len(SOC_GRID)}
-    misfit, _ = _fit_levels(record, ocv_row, 5.0, wrong)
+    misfit, _ = _fit_levels(record, ocv_row, 5.0, LAG, wrong)
     assert min(fit.rmse_v for _, fit in misfit) > 10.0 * max(fit.rmse_v for _, fit in fits)
     steps = _charge_pulse_steps(5.0, 3, 2.5, 4.2)
     assert len(steps) == 3 + 3 * 6  # per level: C/5 and 1C pulses, each rested, step, rest

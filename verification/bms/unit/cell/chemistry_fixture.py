@@ -151,3 +151,8 @@ def chemistry_text(**overrides: Any) -> str:
 def synthetic_chemistry(**overrides: Any) -> Chemistry:
     """The validated synthetic chemistry."""
     return parse_chemistry(chemistry_text(**overrides), "<synthetic>")
+
+
+def lagged_electrodes_section() -> dict[str, Any]:
+    """:func:`electrodes_section` of a circuit fitted with the lag held out: the model adds it."""
+    return {**electrodes_section(), "circuit_fitted_with_lag": True}

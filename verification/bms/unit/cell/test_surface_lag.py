@@ -6,10 +6,13 @@ The modes against the exact series solution of a sphere at constant flux
 15`` exact; the step exact for a held current (two half steps are
 one step) and linear in the current; the voltage zero without a lag and, with
 both potentials falling with lithium, never above zero on discharge nor
-below on charge; the chemistry file's ``electrodes`` section validated field
-by field.
+below on charge; the lag along a record from rest the same sampled twice
+as often (the current held over each interval); the arrays built from a
+bare ``electrodes`` section those of the chemistry; the chemistry file's
+``electrodes`` section validated field by field.
 """
 
+import json
 import math
 from typing import Any
 
@@ -20,9 +23,12 @@ from hypothesis import strategies as st
 
 from bms.cell import (
     DIFFUSION_EIGENVALUES,
+    Electrodes,
     SurfaceLagModel,
+    electrodes_lag_model,
     initial_surface_lag,
     parse_chemistry,
+    surface_lag_along,
     surface_lag_model,
     surface_lag_step,
     surface_lag_voltage,
@@ -30,6 +36,7 @@ from bms.cell import (
 )
 from bms.errors import ConfigError
 from verification.bms.unit.cell.chemistry_fixture import (
+    TEMPERATURES,
     chemistry_text,
     electrodes_section,
     synthetic_chemistry,
@@ -243,3 +250,39 @@ def test_a_malformed_electrodes_section_names_the_file_and_field(case: str) -> N
     assert "cell.json" in message
     assert field in message
     assert words in message
+
+
+@pytest.mark.verifies("SWR_CELL_007")
+def test_the_lag_along_a_record_does_not_depend_on_its_sampling() -> None:
+    """1C, a charge, rest: every second sample of a 0.5 s record is the 1 s record's."""
+    coarse_time = np.arange(0.0, 1201.0)
+    fine_time = np.arange(0.0, 1200.5, 0.5)
+
+    def held(time_s: np.ndarray) -> np.ndarray:  # each sample's current is its interval's
+        return np.select([time_s <= 600.0, time_s <= 900.0], [5.0, -3.0], 0.0)
+
+    def along(time_s: np.ndarray) -> np.ndarray:
+        current = held(time_s)
+        soc = 0.7 - np.concatenate([[0.0], np.cumsum(current[1:] * np.diff(time_s))]) / 18000.0
+        return surface_lag_along(
+            MODEL,
+            time_s=time_s,
+            current_a=current,
+            temperature_degc=np.full(time_s.size, 25.0),
+            soc=soc,
+            capacity_ah=CAPACITY,
+        )
+
+    coarse, fine = along(coarse_time), along(fine_time)
+    assert coarse[0] == 0.0
+    assert np.max(np.abs(coarse)) > 5e-3
+    np.testing.assert_allclose(fine[::2], coarse, rtol=0, atol=1e-12)
+
+
+@pytest.mark.verifies("SWR_CELL_007")
+def test_a_bare_electrodes_section_gives_the_chemistrys_arrays() -> None:
+    section = Electrodes.model_validate_json(json.dumps(electrodes_section()))
+    bare = electrodes_lag_model(section, TEMPERATURES)
+    for mine, theirs in zip(vars(bare).values(), vars(MODEL).values(), strict=True):
+        for left, right in zip(np.atleast_1d(mine), np.atleast_1d(theirs), strict=True):
+            np.testing.assert_array_equal(left, right)
