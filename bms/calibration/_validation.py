@@ -313,13 +313,20 @@ def ecm_voltage_error(
 
     Separates model error (calibration) from estimator error: a filter cannot
     beat the circuit it runs. Tables from :func:`bms.cell.lookup`; the RC
-    pairs advance exactly for the current held over each interval.
+    pairs advance exactly for the current held over each interval; the
+    particles' surface lag is added where the circuit was fitted without it.
     """
-    from bms.cell import cell_tables, lookup, series_overpotential_v  # noqa: PLC0415
+    from bms.cell import (  # noqa: PLC0415
+        cell_model,
+        lookup,
+        series_overpotential_v,
+        surface_lag_along,
+    )
 
     time_s, current_a, voltage_v = truth.time_s, truth.current_a, truth.voltage_v
     temperature_degc = truth.temperature_degc
-    tables = cell_tables(chemistry)
+    circuit = cell_model(chemistry)
+    tables = circuit.tables
     parameters = lookup(tables, temperature_degc, np.clip(true_soc, 0.0, 1.0), current_a < 0.0)
     dt = np.diff(time_s, prepend=time_s[0])
     series = series_overpotential_v(
@@ -333,6 +340,15 @@ def ecm_voltage_error(
         v1 = a1 * v1 + parameters.r1_ohm[index] * (1.0 - a1) * current_a[index]
         v2 = a2 * v2 + parameters.r2_ohm[index] * (1.0 - a2) * current_a[index]
         model[index] = parameters.ocv_v[index] - series[index] - v1 - v2
+    if circuit.surface_lag is not None:
+        model += surface_lag_along(
+            circuit.surface_lag,
+            time_s=time_s,
+            current_a=current_a,
+            temperature_degc=temperature_degc,
+            soc=true_soc,
+            capacity_ah=chemistry.nominal_capacity_ah,
+        )
     result: FloatArray = model - voltage_v
     return result
 

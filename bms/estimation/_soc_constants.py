@@ -29,6 +29,7 @@ __all__ = [
     "C_R0",
     "C_R12",
     "PERCENT",
+    "SECONDS_PER_HOUR",
     "StepConstants",
     "scalar",
     "step_constants",

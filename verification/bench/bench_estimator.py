@@ -35,12 +35,16 @@ from bms.cell import (
     Chemistry,
     Row,
     chemistry_names,
+    initial_surface_lag,
     load_chemistry,
     lookup,
     lookup_rows,
     ocv,
     series_overpotential_v,
     series_slope,
+    surface_lag_step,
+    surface_lag_voltage,
+    surface_offset,
     temperature_bracket,
 )
 from bms.estimation import SocEstimator, SocFilterTuning, ekf_step, measurement_variance
@@ -147,6 +151,7 @@ class _FilterpyPack:
             ekf.P = reference.state.p[:, :, cell].copy()
             self.filters.append(ekf)
         self.temperature = reference.state.temperature_degc.copy()
+        self.lag_modes = initial_surface_lag(CELLS)
 
     def step(self, sample: Sample) -> None:
         tuning = self.tuning
@@ -191,6 +196,13 @@ class _FilterpyPack:
         slope_r0 = series_slope(r0, p.kinetic_curvature_per_a, current, limit)
         open_v = p.ocv_v + p.docv_dsoc_v * (x_pred[SOC] - x[SOC])
         predicted_v = open_v - r0 * bent - x_pred[V1] - x_pred[V2]
+        lag = self.model.surface_lag  # the particles' surface lag (SWR_CELL_007)
+        if lag is not None:
+            self.lag_modes = surface_lag_step(
+                lag, self.lag_modes, current_a=current, dt_s=DT_S,
+                temperature_degc=temperature, capacity_ah=p.capacity_ah,
+            )  # fmt: skip
+            predicted_v += surface_lag_voltage(lag, x_pred[SOC], surface_offset(self.lag_modes))
         load_v = (tuning.overpotential_error_pct / 100.0) * (
             np.abs(r0 * bent) + np.abs(x_pred[V1])
         ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[V2])

@@ -110,7 +110,7 @@ def _estimator_version(chemistry_name: str) -> str:
 
     The filter's source (its step, per-step constants, covariance, noise model
     and default tuning), the cell-model code it reads the tables through (the
-    tables, the bent series drop, the capacity and resistance scales), the
+    tables, the bent series drop, the surface lag, the capacity and resistance scales), the
     key-on offset and the validation's filter runs, and the chemistry file
     itself: a change to any of them marks the row (older filter) until
     ``--fresh`` rescoring.
@@ -119,7 +119,7 @@ def _estimator_version(chemistry_name: str) -> str:
     import inspect  # noqa: PLC0415
 
     from bms.calibration import _filter_runs  # noqa: PLC0415
-    from bms.cell import _ecm, _kinetics, _tables, chemistry_path  # noqa: PLC0415
+    from bms.cell import _ecm, _kinetics, _surface_lag, _tables, chemistry_path  # noqa: PLC0415
     from bms.estimation import (  # noqa: PLC0415
         SocFilterTuning,
         _soc_constants,
@@ -138,6 +138,7 @@ def _estimator_version(chemistry_name: str) -> str:
         _tables,
         _kinetics,
         _ecm,
+        _surface_lag,
         _filter_runs,
     )
     digest = hashlib.sha256()

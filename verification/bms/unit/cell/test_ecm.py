@@ -5,14 +5,31 @@ under load; the RC pairs follow the exact discretisation (one long step
 equals many short ones at constant parameters, steady state R I); coulomb
 counting against the temperature-dependent capacity, scaled per cell; SoC
 clamped to [0, 1]; Joule heating warms a loaded cell; the functions are
-pure (the input state is not changed).
+pure (the input state is not changed); a chemistry whose circuit was fitted
+with the particles' surface lag held out gets the lag back (SWR_CELL_007):
+the same SoC and RC voltages, a terminal voltage lower by the lag under
+discharge that relaxes at rest, and its heat.
 """
 
 import numpy as np
 import pytest
 
-from bms.cell import EcmState, cell_model, cell_tables, ecm_step, lookup, terminal_voltage
-from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from bms.cell import (
+    EcmState,
+    cell_model,
+    cell_tables,
+    ecm_step,
+    heat_generation_w,
+    lookup,
+    surface_lag_voltage,
+    surface_offset,
+    terminal_voltage,
+)
+from verification.bms.unit.cell.chemistry_fixture import (
+    electrodes_section,
+    lagged_electrodes_section,
+    synthetic_chemistry,
+)
 
 CHEMISTRY = synthetic_chemistry()
 
@@ -95,3 +112,44 @@ def test_step_is_pure() -> None:
     before = state.soc.copy()
     ecm_step(cell_model(CHEMISTRY), state, 5.0, 1.0, 25.0)
     assert np.array_equal(state.soc, before)
+
+
+@pytest.mark.verifies("SWR_CELL_007")
+def test_only_a_circuit_fitted_without_the_lag_adds_it() -> None:
+    assert cell_model(CHEMISTRY).surface_lag is None
+    assert cell_model(synthetic_chemistry(electrodes=electrodes_section())).surface_lag is None
+    lagged = synthetic_chemistry(electrodes=lagged_electrodes_section())
+    assert cell_model(lagged).surface_lag is not None
+
+
+@pytest.mark.verifies("SWR_CELL_007", "SWR_CELL_003", "SWR_CELL_004")
+def test_the_lag_lowers_the_voltage_under_discharge_and_relaxes_at_rest() -> None:
+    """Across the negative's stage step (SoC 0.56): the lag added to the same circuit."""
+    plain = cell_model(synthetic_chemistry(electrodes=electrodes_section()))
+    lagged = cell_model(synthetic_chemistry(electrodes=lagged_electrodes_section()))
+    with_lag = without = _state(0.62)
+    for _ in range(600):  # 1C for 10 min: into the step
+        with_lag = ecm_step(lagged, with_lag, 5.0, 1.0, 25.0)
+        without = ecm_step(plain, without, 5.0, 1.0, 25.0)
+    assert with_lag.surface_lag is not None
+    assert without.surface_lag is None
+    # the same coulombs and RC pairs but for the lag's heat (capacity and resistances at T)
+    assert with_lag.temperature_degc[0] > without.temperature_degc[0]
+    np.testing.assert_allclose(with_lag.soc, without.soc, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(with_lag.v_rc2_v, without.v_rc2_v, rtol=1e-2)
+    assert lagged.surface_lag is not None
+    lag = surface_lag_voltage(
+        lagged.surface_lag, with_lag.soc, surface_offset(with_lag.surface_lag)
+    )
+    assert lag[0] < -5e-3  # the surfaces run ahead into the step: millivolts, not microvolts
+    difference = terminal_voltage(lagged, with_lag, 5.0) - terminal_voltage(plain, with_lag, 5.0)
+    np.testing.assert_allclose(difference, lag, rtol=0, atol=1e-12)
+    parameters = lookup(lagged.tables, with_lag.temperature_degc, with_lag.soc)
+    extra_heat = heat_generation_w(lagged, parameters, with_lag, 5.0) - heat_generation_w(
+        plain, parameters, with_lag, 5.0
+    )
+    np.testing.assert_allclose(extra_heat, -5.0 * lag, rtol=1e-12)
+    for _ in range(3600):  # an hour at rest: the surfaces catch up with the bulk
+        with_lag = ecm_step(lagged, with_lag, 0.0, 1.0, 25.0)
+    rested = terminal_voltage(lagged, with_lag, 0.0) - terminal_voltage(plain, with_lag, 0.0)
+    assert abs(rested[0]) < 1e-4

@@ -4,9 +4,9 @@ A frozen copy of ``bms/estimation/_soc_ekf.py``'s ``ekf_step`` (and the
 helpers it called) taken before the step was rewritten for speed, kept here
 so that ``test_soc_ekf.py`` can check on a recorded run that the fast step
 computes the same filter (to 1e-12). The series drop's kinetic bend
-(SWR_CELL_006) was added to both after the speed-up, here through
-``bms.cell``'s readable functions. Not a test module: it has no tests and
-implements no requirement itself.
+(SWR_CELL_006) and the particles' surface lag (SWR_CELL_007) were added to
+both after the speed-up, here through ``bms.cell``'s readable functions.
+Not a test module: it has no tests and implements no requirement itself.
 """
 
 import math
@@ -18,11 +18,15 @@ from bms.cell import (
     CellModel,
     CellTables,
     Row,
+    initial_surface_lag,
     lookup_rows_at,
     ocv_at,
     series_overpotential_v,
     series_slope,
     soc_bracket,
+    surface_lag_step,
+    surface_lag_voltage,
+    surface_offset,
     temperature_bracket,
 )
 from bms.estimation import EkfState, SocEstimate, SocFilterTuning
@@ -178,6 +182,18 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         - x_pred[_V1]
         - x_pred[_V2]
     )
+    lag_modes = state.surface_lag
+    if model.surface_lag is not None:
+        lag_modes = surface_lag_step(
+            model.surface_lag,
+            initial_surface_lag(count) if lag_modes is None else lag_modes,
+            current_a=current,
+            dt_s=dt_s,
+            temperature_degc=temperature,
+            capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
+        )
+        offset = surface_offset(lag_modes)
+        predicted_v = predicted_v + surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
     innovation = np.where(valid, voltages - predicted_v, 0.0)
     load_v = (tuning.overpotential_error_pct / 100.0) * (
         np.abs(r0_current) + np.abs(x_pred[_V1])
@@ -196,7 +212,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # because the predicted P is symmetrised, and costs one outer product.
     g = ph * np.sqrt(gain_share)
     p_new = p_pred - g[:, None] * g[None]
-    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature)
+    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature, surface_lag=lag_modes)
     return new_state, _estimate(new_state, innovation, ~valid, False)
 
 

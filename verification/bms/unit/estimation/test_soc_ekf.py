@@ -20,9 +20,11 @@ floor, per-cell scales and a switched-off state, and at the tables' edges (SoC
 0 and 1, the secant's ends clamped or closer than the tangent threshold,
 temperatures at, beyond and between the breakpoints, a one-temperature
 chemistry), where the fast step reads edge segments the reference clamps
-into; a cell's bleed current discharges that cell alone in the prediction
-(zero bleed is no bleed); a non-finite or implausible bleed current rejects
-the step.
+into, and with the particles' surface lag; a cell's bleed current
+discharges that cell alone in the prediction (zero bleed is no bleed); a
+non-finite or implausible bleed current rejects the step; on a plant whose
+circuit adds the surface lag (SWR_CELL_007), without sensor errors, the
+filter that adds it too is exact while the one that leaves it out is not.
 """
 
 import math
@@ -43,7 +45,9 @@ from bms.plant import PackSimulator, PackSpread, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import (
     charge_section,
     chemistry_data,
+    electrodes_section,
     kinetic_tables,
+    lagged_electrodes_section,
     synthetic_chemistry,
 )
 from verification.bms.unit.estimation.scenario import drive_current, run
@@ -302,6 +306,7 @@ def _recorded_run(
         ("synthetic", SocFilterTuning(estimate_current_bias=False), False),
         ("synthetic_charge", SocFilterTuning(), True),  # direction-dependent tables
         ("synthetic_kinetic", SocFilterTuning(fit_residual_floor=True), True),  # bent drop
+        ("synthetic_lag", SocFilterTuning(), True),  # the surface lag added
     ],
 )
 def test_fast_step_equals_the_reference_step_on_a_recorded_run(
@@ -347,7 +352,7 @@ def _chemistry(name: str) -> Chemistry:
     """A shipped chemistry by name, or the synthetic one, with variants.
 
     ``synthetic_charge``: with charge tables; ``synthetic_kinetic``: with them
-    and kinetic currents.
+    and kinetic currents; ``synthetic_lag``: with the surface lag added.
     """
     if name == "synthetic":
         return CHEMISTRY
@@ -355,6 +360,8 @@ def _chemistry(name: str) -> Chemistry:
         return synthetic_chemistry(charge=charge_section())
     if name == "synthetic_kinetic":
         return synthetic_chemistry(**kinetic_tables())
+    if name == "synthetic_lag":
+        return synthetic_chemistry(electrodes=lagged_electrodes_section())
     return load_chemistry(name)
 
 
@@ -380,6 +387,7 @@ def _one_temperature_chemistry() -> Chemistry:
         ("one_temperature", SocFilterTuning()),
         ("synthetic_charge", SocFilterTuning()),
         ("synthetic_kinetic", SocFilterTuning()),
+        ("synthetic_lag", SocFilterTuning()),
     ],
 )
 def test_fast_step_equals_the_reference_step_at_the_table_edges(
@@ -459,3 +467,28 @@ def test_bad_bleed_current_rejects_the_step(bad: float) -> None:
     initial, state, out = _bleed_step(np.array([0.1, bad, 0.0, 0.0]), voltage=3.7)
     assert out.rejected
     assert state is initial
+
+
+@pytest.mark.verifies("SWR_SOC_001", "SWR_CELL_007")
+def test_the_filter_adds_the_surface_lag_its_circuit_was_fitted_without() -> None:
+    """Through the negative's stage step, no sensor error: only the lag's model is exact."""
+    lagged = synthetic_chemistry(electrodes=lagged_electrodes_section())
+    plain = synthetic_chemistry(electrodes=electrodes_section())  # lag folded away, not added
+    plant = PackSimulator(lagged, 1, spread=PackSpread(0.0, 0.0, 0.0), initial_soc=0.66)
+    tuning = SocFilterTuning(estimate_current_bias=False, estimate_resistance=False)
+    estimators = {
+        name: SocEstimator(chemistry, 1, initial_soc=0.66, initial_sigma=0.02, tuning=tuning)
+        for name, chemistry in (("lag", lagged), ("plain", plain))
+    }
+    errors: dict[str, list[float]] = {name: [] for name in estimators}
+    for current in np.clip(drive_current(5000, seed=7), 0.0, 8.0):
+        measured = plant.step(float(current), 0.5)
+        for name, estimator in estimators.items():
+            out = estimator.step(
+                measured.cell_voltages_v, measured.current_a, measured.cell_temperatures_degc, 0.5
+            )
+            errors[name].append(float(out.soc[0] - plant.true_soc[0]))
+    assert plant.true_soc[0] < 0.45  # the run crossed the step (SoC 0.56)
+    lag_error, plain_error = (np.max(np.abs(errors[name])) for name in ("lag", "plain"))
+    assert lag_error < 1e-5
+    assert plain_error > 100.0 * lag_error
