@@ -60,6 +60,7 @@ __all__ = [
     "initial_surface_lag",
     "surface_lag_along",
     "surface_lag_model",
+    "surface_lag_response",
     "surface_lag_step",
     "surface_lag_voltage",
     "surface_offset",
@@ -180,6 +181,34 @@ def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
     result *= decay
     result += steady
     return result
+
+
+def surface_lag_response(
+    model: SurfaceLagModel,
+    modes: FloatArray,
+    *,
+    horizon_s: float,
+    temperature_degc: FloatArray,
+    capacity_ah: FloatArray | float,
+) -> tuple[FloatArray, FloatArray]:
+    """Each electrode's surface offset after holding a current for ``horizon_s``, as two parts.
+
+    The filters are linear in the current: after a current ``I`` (discharge
+    positive) held from ``modes``, the offset is ``free + per_ampere I``;
+    both of shape (2, cells). For limits over a horizon (the State of
+    Function).
+
+    Implements: SWR_CELL_007
+    """
+    at_rest = surface_lag_step(
+        model, modes, current_a=0.0, dt_s=horizon_s,
+        temperature_degc=temperature_degc, capacity_ah=capacity_ah,
+    )  # fmt: skip
+    forced = surface_lag_step(
+        model, np.zeros_like(modes), current_a=1.0, dt_s=horizon_s,
+        temperature_degc=temperature_degc, capacity_ah=capacity_ah,
+    )  # fmt: skip
+    return surface_offset(at_rest), surface_offset(forced)
 
 
 def surface_offset(modes: FloatArray) -> FloatArray:

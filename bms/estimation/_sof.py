@@ -1,7 +1,7 @@
 """State of Function: charge and discharge current and power limits over a horizon.
 
 ASIL: QM(D) (estimation channel). Requirements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003,
-SWR_PLAT_003.
+SWR_PLAT_003, SWR_CELL_007.
 
 For each cell the equivalent circuit predicts the terminal voltage after
 holding a constant current ``I`` for the horizon ``H`` (Plett's
@@ -31,6 +31,17 @@ Power is the limit current times the sum of the predicted cell voltages,
 the series drop bent as in the limit (with the linear ``R0 I`` a cold
 limit's voltage would read near zero: the zero-current slope is 2 to 3.4
 times the 1C secant there).
+Where the model carries the particles' surface lag (SWR_CELL_007), its
+voltage at the end of the horizon joins the open-circuit part: the lag's
+filters are linear in the current, so a held current ``I`` gives the
+surface offset ``free + per_ampere I`` (``bms.cell.surface_lag_response``),
+read through the electrodes' potentials at the bulk's SoC at the horizon's
+end. That voltage falls as the current
+grows in the limit's direction (each potential falls with lithium), so the
+limit is found in two passes: with the lag at zero current (the free
+relaxation alone), which gives a current at or above the true limit, then
+with the lag at that current, which the true limit's lag is no worse than:
+the second pass is at or below the true limit, conservative.
 Given a chemistry (``plating_chemistry``), the charge current is also capped
 by the lithium-plating limit of :func:`bms.estimation.plating_limits` (the
 smallest cell's times the parallel count); a missing or out-of-range map
@@ -42,7 +53,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel, Chemistry, lookup, series_overpotential_v
+from bms.cell import (
+    CellModel,
+    Chemistry,
+    initial_surface_lag,
+    lookup,
+    series_overpotential_v,
+    surface_lag_response,
+    surface_lag_voltage,
+)
 from bms.config import BmsConfig, TemperatureLimits
 from bms.estimation._plating import plating_limits
 
@@ -160,10 +179,11 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
     temperature_degc: FloatArray,
     plating_chemistry: Chemistry | None = None,
     plating_soc_upper: FloatArray | None = None,
+    surface_lag: FloatArray | None = None,
 ) -> PowerLimits:
     """Charge and discharge current and power limits of the pack over the horizon.
 
-    Implements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003, SWR_PLAT_003
+    Implements: SWR_SOF_001, SWR_SOF_002, SWR_SOF_003, SWR_PLAT_003, SWR_CELL_007
 
     Args:
         model: the cells' equivalent circuit (with SoH scales).
@@ -177,6 +197,8 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
         plating_soc_upper: another upper bound of each cell's SoC for the
             plating cap (:func:`bms.estimation.coulomb_soc_upper`); None: the
             estimate plus ``soc_sigmas`` standard deviations alone.
+        surface_lag: the SoC filter's surface-lag filters
+            (``EkfState.surface_lag``) for a model with the lag; None: at rest.
 
     Returns:
         The limits; all zero when an input is not finite.
@@ -188,11 +210,13 @@ def state_of_function(  # noqa: PLR0913 - the limits depend on exactly these
     z_discharge = np.clip(soc - margin, 0.0, 1.0)
     z_charge = np.clip(soc + margin, 0.0, 1.0)
     discharge_cell, discharge_v = _cell_limit(
-        model, limits, z_discharge, rc_voltages_v, temperature_degc, discharge=True
-    )
+        model, limits, z_discharge, rc_voltages_v, temperature_degc, discharge=True,
+        lag_modes=surface_lag,
+    )  # fmt: skip
     charge_cell, charge_v = _cell_limit(
-        model, limits, z_charge, rc_voltages_v, temperature_degc, discharge=False
-    )
+        model, limits, z_charge, rc_voltages_v, temperature_degc, discharge=False,
+        lag_modes=surface_lag,
+    )  # fmt: skip
     parallel = limits.parallel_count
     discharge_a = min(
         float(discharge_cell.min()) * parallel,
@@ -278,37 +302,83 @@ def _cell_limit(  # noqa: PLR0913 - one helper for both directions
     temperature_degc: FloatArray,
     *,
     discharge: bool,
+    lag_modes: FloatArray | None,
 ) -> tuple[FloatArray, _StringVoltage]:
     """Each cell's largest current magnitude for the horizon, and the string voltage model."""
     horizon = limits.horizon_s
+    temperature = np.asarray(temperature_degc, dtype=np.float64)
     charging = np.full(soc.shape, not discharge)  # the direction the limit is for
-    p = lookup(model.tables, np.asarray(temperature_degc, dtype=np.float64), soc, charging)
+    p = lookup(model.tables, temperature, soc, charging)
     scale = model.resistance_scale
     e1 = np.exp(-horizon / p.tau1_s)
     e2 = np.exp(-horizon / p.tau2_s)
     capacity_ah = p.capacity_ah * model.capacity_scale
     coulomb = horizon / (_SECONDS_PER_HOUR * capacity_ah)
     resistance = (p.r0_ohm + p.r1_ohm * (1.0 - e1) + p.r2_ohm * (1.0 - e2)) * scale
-    effective = resistance + p.docv_dsoc_v * coulomb
+    circuit = _Circuit(
+        effective_ohm=resistance + p.docv_dsoc_v * coulomb,
+        r0_ohm=p.r0_ohm * scale,
+        curvature_per_a=p.kinetic_curvature_per_a,
+        bent=model.tables.has_kinetics,
+        bend_limit_a=model.tables.bend_limit_a,
+    )
     open_v = p.ocv_v - rc_voltages_v[0] * e1 - rc_voltages_v[1] * e2
+    by_soc = ((soc - limits.min_soc) if discharge else (limits.max_soc - soc)) / coulomb
+    if model.surface_lag is not None:  # two passes, from above, then below (module docstring)
+        modes = initial_surface_lag(soc.size) if lag_modes is None else lag_modes
+        free, per_ampere = surface_lag_response(
+            model.surface_lag, modes, horizon_s=horizon, temperature_degc=temperature,
+            capacity_ah=capacity_ah,
+        )  # fmt: skip
+        at_rest = open_v + surface_lag_voltage(model.surface_lag, soc, free)
+        above = np.minimum(_voltage_limit(circuit, limits, at_rest, discharge=discharge), by_soc)
+        held = np.maximum(above, 0.0) if discharge else -np.maximum(above, 0.0)
+        at_end = np.clip(soc - held * coulomb, 0.0, 1.0)  # the bulk at the horizon's end
+        open_v = open_v + surface_lag_voltage(model.surface_lag, at_end, free + per_ampere * held)
+    by_voltage = _voltage_limit(circuit, limits, open_v, discharge=discharge)
+    limit = np.maximum(np.minimum(by_voltage, by_soc), 0.0)
+    string_v = _StringVoltage(
+        open_v,
+        circuit.effective_ohm - circuit.r0_ohm,
+        circuit.r0_ohm,
+        circuit.curvature_per_a,
+        circuit.bend_limit_a,
+    )
+    return limit, string_v
+
+
+@dataclass(frozen=True)
+class _Circuit:
+    """What the horizon's voltage limit reads of the circuit, per cell."""
+
+    effective_ohm: FloatArray
+    """``R_eff`` plus the OCV's slope times the horizon's charge (module docstring)."""
+    r0_ohm: FloatArray
+    """The series resistance (zero-current slope of the drop)."""
+    curvature_per_a: FloatArray
+    """The drop's kinetic curvature."""
+    bent: bool
+    """The chemistry has kinetic tables: the drop is bent."""
+    bend_limit_a: float
+    """Current beyond which the bent drop is linear."""
+
+
+def _voltage_limit(
+    circuit: _Circuit, limits: SofLimits, open_v: FloatArray, *, discharge: bool
+) -> FloatArray:
+    """Each cell's largest current keeping the horizon's voltage inside the window."""
     if discharge:
         headroom = open_v - limits.min_cell_voltage_v
-        by_soc = (soc - limits.min_soc) / coulomb
     else:
         headroom = limits.max_cell_voltage_v - open_v
-        by_soc = (limits.max_soc - soc) / coulomb
-    by_voltage = headroom / effective
-    r0 = p.r0_ohm * scale
-    string_v = _StringVoltage(
-        open_v, effective - r0, r0, p.kinetic_curvature_per_a, model.tables.bend_limit_a
-    )
-    if model.tables.has_kinetics:
+    by_voltage = headroom / circuit.effective_ohm
+    if circuit.bent:
         by_voltage = _bent_limit(
-            headroom, effective - r0, r0_ohm=r0, curvature_per_a=p.kinetic_curvature_per_a,
-            linear_a=by_voltage, bend_limit_a=model.tables.bend_limit_a,
+            headroom, circuit.effective_ohm - circuit.r0_ohm, r0_ohm=circuit.r0_ohm,
+            curvature_per_a=circuit.curvature_per_a, linear_a=by_voltage,
+            bend_limit_a=circuit.bend_limit_a,
         )  # fmt: skip
-    limit = np.maximum(np.minimum(by_voltage, by_soc), 0.0)
-    return limit, string_v
+    return by_voltage
 
 
 def _bent_limit(  # noqa: PLR0913 - the fixed point's operands

@@ -240,6 +240,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
             temperature_degc=seen.cell_temperatures_degc,
             plating_chemistry=chemistry,
             plating_soc_upper=upper,
+            surface_lag=estimator.state.surface_lag,
         )
         if bms:
             magnitude = sof.charge_current_a

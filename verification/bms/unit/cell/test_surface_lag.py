@@ -8,7 +8,8 @@ one step) and linear in the current; the voltage zero without a lag and, with
 both potentials falling with lithium, never above zero on discharge nor
 below on charge; the lag along a record from rest the same sampled twice
 as often (the current held over each interval); the arrays built from a
-bare ``electrodes`` section those of the chemistry; the chemistry file's
+bare ``electrodes`` section those of the chemistry; the horizon's response
+split into its free and per-ampere parts gives any held current's offset; the chemistry file's
 ``electrodes`` section validated field by field.
 """
 
@@ -30,6 +31,7 @@ from bms.cell import (
     parse_chemistry,
     surface_lag_along,
     surface_lag_model,
+    surface_lag_response,
     surface_lag_step,
     surface_lag_voltage,
     surface_offset,
@@ -286,3 +288,24 @@ def test_a_bare_electrodes_section_gives_the_chemistrys_arrays() -> None:
     for mine, theirs in zip(vars(bare).values(), vars(MODEL).values(), strict=True):
         for left, right in zip(np.atleast_1d(mine), np.atleast_1d(theirs), strict=True):
             np.testing.assert_array_equal(left, right)
+
+
+@pytest.mark.verifies("SWR_CELL_007")
+@given(current=currents, earlier=currents)
+def test_the_horizon_response_is_free_plus_per_ampere_times_the_current(
+    current: float, earlier: float
+) -> None:
+    cells = np.array([0.0, 25.0, 45.0])
+    modes = surface_lag_step(
+        MODEL, initial_surface_lag(3), current_a=earlier, dt_s=120.0,
+        temperature_degc=cells, capacity_ah=CAPACITY,
+    )  # fmt: skip
+    free, per_ampere = surface_lag_response(
+        MODEL, modes, horizon_s=10.0, temperature_degc=cells, capacity_ah=CAPACITY
+    )
+    held = surface_lag_step(
+        MODEL, modes, current_a=current, dt_s=10.0, temperature_degc=cells, capacity_ah=CAPACITY
+    )
+    np.testing.assert_allclose(free + per_ampere * current, surface_offset(held), atol=1e-15)
+    assert np.all(per_ampere[0] < 0.0)  # discharge empties the negative's surface first
+    assert np.all(per_ampere[1] > 0.0)  # and fills the positive's

@@ -8,7 +8,10 @@ current); limits never exceed the configured maxima; temperature derating
 is 1 inside the warning tiers, 0 at and beyond the fault tiers, monotone in
 between; an uncertain SoC lowers the limit; an empty or a full cell stops
 discharge or charge; non-finite inputs give zero limits; power is the
-current times the predicted string voltage.
+current times the predicted string voltage; with the particles' surface
+lag in the model, mid-discharge near empty, the limit holds on the plant
+and is within 10 % of the largest that does, while the limit that leaves
+the lag out does not hold.
 """
 
 import math
@@ -17,12 +20,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bms.cell import cell_model
+from bms.cell import CellModel, Chemistry, cell_model
 from bms.config import load_config
 from bms.estimation import sof_limits, state_of_function, temperature_derating
 from bms.estimation._sof import PowerLimits, SofLimits
 from bms.plant import PackSimulator
-from verification.bms.unit.cell.chemistry_fixture import kinetic_tables, synthetic_chemistry
+from verification.bms.unit.cell.chemistry_fixture import (
+    kinetic_tables,
+    lagged_electrodes_section,
+    synthetic_chemistry,
+)
 
 CHEMISTRY = synthetic_chemistry()
 CONFIG = load_config()
@@ -197,3 +204,40 @@ def test_a_bent_drops_limit_is_sustainable_and_above_the_linear_one(
     else:
         assert extreme_after(-limit) <= LIMITS.max_cell_voltage_v + 0.002
         assert extreme_after(-1.1 * limit) > LIMITS.max_cell_voltage_v
+
+
+def _after_discharge(chemistry: Chemistry) -> PackSimulator:
+    """A pack 6 min into a 1C discharge from 17.5 % (7.5 % left, mid-segment): surfaces ahead."""
+    sim = PackSimulator(chemistry, CELLS, initial_soc=0.175)
+    for _ in range(360):
+        sim.step(5.0, 1.0)
+    return sim
+
+
+def _discharge_limit(sim: PackSimulator, model: CellModel) -> float:
+    state = sim.state
+    limits = state_of_function(
+        model, UNCAPPED, soc=state.soc, soc_sigma=np.zeros(CELLS),
+        rc_voltages_v=(state.v_rc1_v, state.v_rc2_v), temperature_degc=state.temperature_degc,
+        surface_lag=state.surface_lag,
+    )  # fmt: skip
+    return limits.discharge_current_a / CONFIG.pack.parallel_count
+
+
+def _lowest_after(chemistry: Chemistry, current: float) -> float:
+    sim = _after_discharge(chemistry)
+    return float(np.min([sim.step(current, 0.1).cell_voltages_v for _ in range(100)]))
+
+
+@pytest.mark.verifies("SWR_SOF_001", "SWR_CELL_007")
+def test_a_limit_with_the_surface_lag_holds_where_one_without_it_does_not() -> None:
+    """Near empty, mid-discharge: the lag's two passes hold, not far below the edge."""
+    lagged = synthetic_chemistry(electrodes=lagged_electrodes_section())
+    sim = _after_discharge(lagged)
+    limit = _discharge_limit(sim, sim.model)
+    assert limit > 0.0
+    assert _lowest_after(lagged, limit) >= LIMITS.min_cell_voltage_v - 0.002
+    assert _lowest_after(lagged, 1.1 * limit) < LIMITS.min_cell_voltage_v
+    blind = _discharge_limit(sim, replace(sim.model, surface_lag=None))  # the lag left out
+    assert blind > limit
+    assert _lowest_after(lagged, blind) < LIMITS.min_cell_voltage_v - 0.002
