@@ -71,7 +71,8 @@ through the input), plus random walks on each state for model error. The
 measurement noise (:func:`measurement_variance`) is the voltage sensor's plus
 the circuit's own error: a rest part, a part proportional to the
 overpotentials the circuit predicts (largest, and worst modelled, in the cold
-and, for the slow pair's diffusion, under a sustained load),
+and, for the slow pair's diffusion and the particles' surface lag, under a
+sustained load),
 optionally floored by the chemistry's pulse-fit residual at the cell's
 temperature, all inflated by the error's correlation time over the sample
 period so that a correlated model error is not averaged away into an
@@ -372,18 +373,18 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.copyto(slope, rows[C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
     h[_V1 : _V2 + 1] = -1.0
     r0 = np.multiply(rows[C_R0], base_scale) if scaled_r else rows[C_R0]
-    drop = np.empty((3, count))  # R0 (1 + d) eta(I), v1, v2: what the circuit subtracts
+    drop = np.empty((4, count))  # R0 (1 + d) eta(I), v1, v2, -V_lag: what the circuit subtracts
     _series_terms(constants, rows, r0, load, resistive=h[_BIAS:], drop=drop[0])
-    drop[1:] = x_pred[_V1 : _V2 + 1]
+    drop[1:3] = x_pred[_V1 : _V2 + 1]
+    np.negative(lag_v, drop[3])
     predicted_v = np.subtract(soc_pred, soc)
     predicted_v *= rows[C_DOCV]
     predicted_v += rows[C_OCV]
     predicted_v -= np.add.reduce(drop, axis=0)
-    predicted_v += lag_v
     innovation: FloatArray = np.where(valid, np.subtract(voltages, predicted_v, predicted_v), _ZERO)
     np.abs(drop, drop)
     np.multiply(drop, constants.load_weights, drop)
-    load_v = np.add.reduce(drop, axis=0)  # e_load = k (|R0 I| + |v1|) + k_slow |v2|
+    load_v = np.add.reduce(drop, axis=0)  # e_load = k (|R0 I| + |v1|) + k_slow (|v2| + |V_lag|)
     if tuning.fit_residual_floor:
         r = measurement_variance(tuning, rows[constants.fit_row], load_v, constants.inflation)
     else:

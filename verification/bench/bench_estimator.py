@@ -196,16 +196,17 @@ class _FilterpyPack:
         slope_r0 = series_slope(r0, p.kinetic_curvature_per_a, current, limit)
         open_v = p.ocv_v + p.docv_dsoc_v * (x_pred[SOC] - x[SOC])
         predicted_v = open_v - r0 * bent - x_pred[V1] - x_pred[V2]
-        lag = self.model.surface_lag  # the particles' surface lag (SWR_CELL_007)
+        lag, lag_v = self.model.surface_lag, np.zeros(CELLS)  # the surface lag (SWR_CELL_007)
         if lag is not None:
             self.lag_modes = surface_lag_step(
                 lag, self.lag_modes, current_a=current, dt_s=DT_S,
                 temperature_degc=temperature, capacity_ah=p.capacity_ah,
             )  # fmt: skip
-            predicted_v += surface_lag_voltage(lag, x_pred[SOC], surface_offset(self.lag_modes))
+            lag_v = surface_lag_voltage(lag, x_pred[SOC], surface_offset(self.lag_modes))
+            predicted_v += lag_v
         load_v = (tuning.overpotential_error_pct / 100.0) * (
             np.abs(r0 * bent) + np.abs(x_pred[V1])
-        ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[V2])
+        ) + (tuning.slow_overpotential_error_pct / 100.0) * (np.abs(x_pred[V2]) + np.abs(lag_v))
         fit = lookup_rows(
             self.model.tables, *temperature_bracket(self.model.tables, temperature), x[SOC]
         )[Row.FIT_RMSE]

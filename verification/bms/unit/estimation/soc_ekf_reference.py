@@ -182,7 +182,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         - x_pred[_V1]
         - x_pred[_V2]
     )
-    lag_modes = state.surface_lag
+    lag_modes, lag_v = state.surface_lag, np.zeros(count)
     if model.surface_lag is not None:
         lag_modes = surface_lag_step(
             model.surface_lag,
@@ -193,11 +193,12 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
             capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
         )
         offset = surface_offset(lag_modes)
-        predicted_v = predicted_v + surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
+        lag_v = surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
+        predicted_v = predicted_v + lag_v
     innovation = np.where(valid, voltages - predicted_v, 0.0)
     load_v = (tuning.overpotential_error_pct / 100.0) * (
         np.abs(r0_current) + np.abs(x_pred[_V1])
-    ) + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[_V2])
+    ) + (tuning.slow_overpotential_error_pct / 100.0) * (np.abs(x_pred[_V2]) + np.abs(lag_v))
     r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation)
     ph = np.einsum("ijn,jn->in", p_pred, h)
     s = np.einsum("in,in->n", h, ph) + r
