@@ -79,8 +79,8 @@ class StepConstants:
     inflation: float
     """Model-error inflation ``max(1, tau_c / dt)``."""
     load_weights: FloatArray
-    """``(k, k, k_slow, k_slow) / 100`` as a (4, 1) column: the shares of ``|R0 I|, |v1|,
-    |v2|`` and the surface lag's ``|V_lag|`` (diffusion, like the slow pair)."""
+    """``(k, k, k_slow, k_lag) / 100`` as a (4, 1) column: the shares of ``|R0 I|, |v1|,
+    |v2|`` and the surface lag's ``|V_lag|``."""
     inflation_array: FloatArray
     """``inflation`` as a 0-d operand."""
     rest2: FloatArray
@@ -166,7 +166,7 @@ def step_constants(
                 tuning.overpotential_error_pct / PERCENT,
                 tuning.overpotential_error_pct / PERCENT,
                 tuning.slow_overpotential_error_pct / PERCENT,
-                tuning.slow_overpotential_error_pct / PERCENT,
+                tuning.surface_lag_error_pct / PERCENT,
             )
         ),
         inflation_array=scalar(inflation),

@@ -384,7 +384,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     innovation: FloatArray = np.where(valid, np.subtract(voltages, predicted_v, predicted_v), _ZERO)
     np.abs(drop, drop)
     np.multiply(drop, constants.load_weights, drop)
-    load_v = np.add.reduce(drop, axis=0)  # e_load = k (|R0 I| + |v1|) + k_slow (|v2| + |V_lag|)
+    load_v = np.add.reduce(drop, axis=0)  # k (|R0 I| + |v1|) + k_slow |v2| + k_lag |V_lag|
     if tuning.fit_residual_floor:
         r = measurement_variance(tuning, rows[constants.fit_row], load_v, constants.inflation)
     else:

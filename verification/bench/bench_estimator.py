@@ -204,9 +204,11 @@ class _FilterpyPack:
             )  # fmt: skip
             lag_v = surface_lag_voltage(lag, x_pred[SOC], surface_offset(self.lag_modes))
             predicted_v += lag_v
-        load_v = (tuning.overpotential_error_pct / 100.0) * (
-            np.abs(r0 * bent) + np.abs(x_pred[V1])
-        ) + (tuning.slow_overpotential_error_pct / 100.0) * (np.abs(x_pred[V2]) + np.abs(lag_v))
+        load_v = (
+            (tuning.overpotential_error_pct / 100.0) * (np.abs(r0 * bent) + np.abs(x_pred[V1]))
+            + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[V2])
+            + (tuning.surface_lag_error_pct / 100.0) * np.abs(lag_v)
+        )
         fit = lookup_rows(
             self.model.tables, *temperature_bracket(self.model.tables, temperature), x[SOC]
         )[Row.FIT_RMSE]

@@ -196,9 +196,11 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         lag_v = surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
         predicted_v = predicted_v + lag_v
     innovation = np.where(valid, voltages - predicted_v, 0.0)
-    load_v = (tuning.overpotential_error_pct / 100.0) * (
-        np.abs(r0_current) + np.abs(x_pred[_V1])
-    ) + (tuning.slow_overpotential_error_pct / 100.0) * (np.abs(x_pred[_V2]) + np.abs(lag_v))
+    load_v = (
+        (tuning.overpotential_error_pct / 100.0) * (np.abs(r0_current) + np.abs(x_pred[_V1]))
+        + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[_V2])
+        + (tuning.surface_lag_error_pct / 100.0) * np.abs(lag_v)
+    )
     r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation)
     ph = np.einsum("ijn,jn->in", p_pred, h)
     s = np.einsum("in,in->n", h, ph) + r
