@@ -8,9 +8,10 @@ one step) and linear in the current; the voltage zero without a lag and, with
 both potentials falling with lithium, never above zero on discharge nor
 below on charge; the lag along a record from rest the same sampled twice
 as often (the current held over each interval); the arrays built from a
-bare ``electrodes`` section those of the chemistry; the horizon's response
-split into its free and per-ampere parts gives any held current's offset; the chemistry file's
-``electrodes`` section validated field by field.
+bare ``electrodes`` section hold its own values, negative first; the
+horizon's response split into its free and per-ampere parts gives any held
+current's offset; the chemistry file's ``electrodes`` section validated
+field by field.
 """
 
 import json
@@ -282,12 +283,24 @@ def test_the_lag_along_a_record_does_not_depend_on_its_sampling() -> None:
 
 
 @pytest.mark.verifies("SWR_CELL_007")
-def test_a_bare_electrodes_section_gives_the_chemistrys_arrays() -> None:
-    section = Electrodes.model_validate_json(json.dumps(electrodes_section()))
-    bare = electrodes_lag_model(section, TEMPERATURES)
-    for mine, theirs in zip(vars(bare).values(), vars(MODEL).values(), strict=True):
-        for left, right in zip(np.atleast_1d(mine), np.atleast_1d(theirs), strict=True):
-            np.testing.assert_array_equal(left, right)
+def test_a_bare_electrodes_section_gives_its_own_values_negative_first() -> None:
+    raw = electrodes_section()
+    bare = electrodes_lag_model(Electrodes.model_validate_json(json.dumps(raw)), TEMPERATURES)
+    for index, side in enumerate(("negative", "positive")):
+        values = raw[side]
+        np.testing.assert_array_equal(
+            bare.stoichiometry[index], values["stoichiometry_breakpoints"]
+        )
+        np.testing.assert_array_equal(bare.potential_v[index], values["potential_v"])
+        assert bare.at_empty[index, 0] == values["stoichiometry_at_empty"]
+        span = values["stoichiometry_at_full"] - values["stoichiometry_at_empty"]
+        assert bare.span[index, 0] == pytest.approx(span, abs=1e-15)
+        np.testing.assert_array_equal(bare.diffusion_time_s[index], values["diffusion_time_s"])
+    assert (
+        bare.span[0, 0] > 0.0 > bare.span[1, 0]
+    )  # charge fills the negative, empties the positive
+    np.testing.assert_array_equal(bare.temperature_degc, TEMPERATURES)
+    assert bare.temperature_degc.dtype == np.float64
 
 
 @pytest.mark.verifies("SWR_CELL_007")
