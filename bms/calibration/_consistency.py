@@ -13,14 +13,19 @@ filter keeps it inside the two-sided 95 % band at about 95 % of the time
 steps. Above the band the filter is over-confident (its bound too small),
 below it pessimistic (its bound larger than its errors).
 
-The runs share the truth (one DFN run is minutes) and differ in the sensor
-noise: the filter is vectorised over cells, so ``M`` runs are ``M`` columns
-of one filter, each cell voltage and temperature with its own noise. The
-current is one measurement, as a pack has one current sensor; its fixed
-offset and gain error are the case's, the same in every run. The test is
-therefore of the filter on this case's truth: the equivalent circuit's own
-error against the physics is the same in every run and shows as a bias that
-no number of runs averages away.
+The runs share the truth (one DFN run is minutes) and draw what the filter
+takes as random (:func:`bms.calibration._filter_runs.prior_draws`): the
+initial SoC guess from its initial covariance around the truth, the cell's
+capacity and resistance deviation from its priors, and each cell voltage
+and temperature its own noise (the filter is vectorised over cells, so
+``M`` runs are ``M`` columns of one filter). The current is one
+measurement, as a pack has one current sensor; its fixed offset and gain
+error are the case's, the same in every run. The test is therefore of the
+filter on this case's truth: the equivalent circuit's own error against the
+physics is the same in every run and shows as a bias that no number of runs
+averages away. Besides the NEES, the runs' largest error and their share of
+samples inside three sigma say whether any start from the prior leaves the
+filter wrong and over-confident (a filter stuck on a plateau is).
 """
 
 from dataclasses import dataclass
@@ -52,6 +57,10 @@ class NeesConsistency:
     """Share above the band: the bound smaller than the errors (over-confident)."""
     mean_nees: float
     """Time mean of the runs' average NEES (1 for an honest filter)."""
+    max_abs_error: float
+    """Largest absolute SoC error of any run at a scored time step."""
+    bound_coverage: float
+    """Share of the runs' scored samples with the truth inside three sigma."""
 
     def as_dict(self) -> dict[str, object]:
         """The figures as JSON-ready values (keys prefixed ``nees_``)."""
@@ -62,6 +71,8 @@ class NeesConsistency:
             "nees_below_band": self.below_fraction,
             "nees_above_band": self.above_fraction,
             "nees_ensemble_mean": self.mean_nees,
+            "nees_runs_max_abs_error": self.max_abs_error,
+            "nees_runs_bound_coverage": self.bound_coverage,
         }
 
 
@@ -105,7 +116,8 @@ def nees_consistency(
         raise ValueError(f"no sample after the {window_s:g} s convergence window")
     runs = estimates.shape[0]
     error = estimates[:, scored] - truth[scored]
-    average = np.mean((error / np.maximum(sigmas[:, scored], 1e-12)) ** 2, axis=0)
+    spread = sigmas[:, scored]
+    average = np.mean((error / np.maximum(spread, 1e-12)) ** 2, axis=0)
     low, high = nees_band(runs)
     return NeesConsistency(
         runs=runs,
@@ -114,4 +126,6 @@ def nees_consistency(
         below_fraction=float(np.mean(average < low)),
         above_fraction=float(np.mean(average > high)),
         mean_nees=float(np.mean(average)),
+        max_abs_error=float(np.max(np.abs(error))),
+        bound_coverage=float(np.mean(np.abs(error) <= 3.0 * spread)),
     )

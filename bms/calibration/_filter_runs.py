@@ -8,7 +8,8 @@ widened to the prior's while SoH has not run), :func:`key_on` runs the
 key-on before a drive or charge and calibrates the current offset as the
 controller does (:func:`run_key_on` with a case's settings),
 :func:`noise_realisations` runs the Monte-Carlo columns of the NEES test
-(:mod:`bms.calibration._consistency`).
+(:mod:`bms.calibration._consistency`), each a draw of the filter's prior
+(:func:`prior_draws`).
 """
 
 from dataclasses import replace
@@ -31,7 +32,7 @@ from bms.plant import PackMeasurement, SensorErrors, SensorModel
 if TYPE_CHECKING:
     from bms.calibration._validation import ValidationCase
 
-__all__ = ["KEY_ON_S", "case_filter", "key_on", "noise_realisations", "run_key_on"]
+__all__ = ["KEY_ON_S", "case_filter", "key_on", "noise_realisations", "prior_draws", "run_key_on"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -45,8 +46,13 @@ validations run the filter as the BMS does: 1 s is 10 samples at their
 """
 
 
-def case_filter(case: "ValidationCase", cells: int) -> SocEstimator:
-    """The case's SoC filter for ``cells`` columns (cells, or Monte-Carlo runs of one cell)."""
+def case_filter(
+    case: "ValidationCase", cells: int, initial_soc: FloatArray | None = None
+) -> SocEstimator:
+    """The case's SoC filter for ``cells`` columns (cells, or Monte-Carlo runs of one cell).
+
+    ``initial_soc``: each column's guess (default: the case's).
+    """
     tuning = SocFilterTuning(**case.tuning)
     if case.estimate_capacity:
         # Until SoH has run, the capacity is known only to the prior's spread.
@@ -59,7 +65,7 @@ def case_filter(case: "ValidationCase", cells: int) -> SocEstimator:
     return SocEstimator(
         case.chemistry,
         cells,
-        initial_soc=case.soc_guess,
+        initial_soc=case.soc_guess if initial_soc is None else initial_soc,
         initial_sigma=case.initial_sigma,
         tuning=tuning,
         initial_temperature_degc=case.ambient_degc,
@@ -130,6 +136,29 @@ def key_on(  # noqa: PLR0913 - the rest the key-on samples and how
     return offset
 
 
+def prior_draws(
+    case: "ValidationCase", tuning: SocFilterTuning, runs: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each Monte-Carlo run's initial SoC guess, capacity scale and resistance scale.
+
+    Drawn from what the filter takes as uncertain, so that the runs realise
+    its own random variables (Bar-Shalom's test draws each run's initial
+    error from the filter's initial covariance): the guess is the truth's
+    initial SoC plus ``initial_sigma`` times a standard normal (clipped to
+    [0, 1]); the true cell's capacity and resistance deviate from the
+    filter's by ``capacity_uncertainty_pct`` and, when the filter estimates
+    it, ``initial_resistance_sigma_pct`` (the scales are the filter's
+    relative to a true cell of the chemistry's values, ``1 / (1 + e)``).
+    """
+    rng = np.random.default_rng(case.seed + 2)
+    guesses = np.clip(case.initial_soc + case.initial_sigma * rng.standard_normal(runs), 0.0, 1.0)
+    capacity = 1.0 + tuning.capacity_uncertainty_pct / 100.0 * rng.standard_normal(runs)
+    resistance = np.ones(runs)
+    if tuning.estimate_resistance:
+        resistance += tuning.initial_resistance_sigma_pct / 100.0 * rng.standard_normal(runs)
+    return guesses, 1.0 / capacity, 1.0 / resistance
+
+
 def noise_realisations(
     case: "ValidationCase",
     bms_time: FloatArray,
@@ -137,14 +166,21 @@ def noise_realisations(
     current: FloatArray,
     temperature: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """SoC and sigma of ``case.nees_runs`` filters on the same truth, each with its own noise.
+    """SoC and sigma of ``case.nees_runs`` filters on one truth, each a draw of the filter's prior.
 
-    One vectorised filter, one column per run (see :mod:`._consistency` for
-    what the runs share); the sensor seed differs from the main run's.
+    One vectorised filter, one column per run: each run starts from its own
+    guess, with its own capacity and resistance deviation
+    (:func:`prior_draws`) and its own voltage and temperature noise (the
+    sensor seed differs from the main run's). The runs share the truth, and
+    with it the circuit's error against the physics, and the pack's one
+    current sensor (see :mod:`._consistency`).
     """
     runs = case.nees_runs
+    tuning = case_filter(case, 1).tuning
+    guesses, capacity_scale, resistance_scale = prior_draws(case, tuning, runs)
     sensors = SensorModel(SensorErrors(**case.sensor), seed=case.seed + 1)
-    estimator = case_filter(case, runs)
+    estimator = case_filter(case, runs, initial_soc=guesses)
+    estimator.set_cell_scales(capacity_scale, resistance_scale)
     run_key_on(case, estimator, sensors, voltage[0], temperature[0])
     soc = np.empty((runs, bms_time.size))
     sigma = np.empty((runs, bms_time.size))

@@ -202,7 +202,9 @@ def run(args: argparse.Namespace) -> ExitCode:
             f"NEES of {nees.runs} runs: mean {nees.mean_nees:.2f}, inside its 95 % band "
             f"[{nees.band[0]:.2f}, {nees.band[1]:.2f}] at {nees.inside_fraction * 100:.0f} % "
             f"of samples ({nees.below_fraction * 100:.0f} % below, "
-            f"{nees.above_fraction * 100:.0f} % above)"
+            f"{nees.above_fraction * 100:.0f} % above); the runs' largest error "
+            f"{nees.max_abs_error * 100:.2f} %, truth inside 3 sigma at "
+            f"{nees.bound_coverage * 100:.1f} % of their samples"
         )
     if result.plating_min_margin_v is not None:
         print(

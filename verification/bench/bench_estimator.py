@@ -222,6 +222,15 @@ class _FilterpyPack:
             np.concatenate([temperature, temperature]),
             np.concatenate([low, high]),
         )
+        width = high - low
+        slopes = np.where(
+            width > 1e-6, (ends[CELLS:] - ends[:CELLS]) / np.maximum(width, 1e-6), p.docv_dsoc_v
+        )
+        # the regression on the three points: the OCV's bend b over the spread moves the
+        # expected OCV by -b/3 and adds 2 b^2 / 9 to the measurement's variance
+        bend = p.ocv_v - (ends[:CELLS] + slopes * (x[SOC] - low))
+        predicted_v -= bend / 3.0
+        r_var = r_var + (2.0 / 9.0) * bend**2
         for cell, ekf in enumerate(self.filters):
             a = np.diag([1.0, decay1[cell], decay2[cell], 1.0, 1.0])
             a[SOC, BIAS], a[V1, BIAS], a[V2, BIAS] = gain_soc[cell], -gain1[cell], -gain2[cell]
@@ -232,11 +241,7 @@ class _FilterpyPack:
             ekf.Q = input_var * np.outer(u, u) + np.diag(walks)
             ekf.predict()  # P = F P F' + Q (its x = F x is replaced below by the model's)
             ekf.x = x_pred[:, cell].reshape(5, 1)
-            width = high[cell] - low[cell]
-            slope = (
-                (ends[CELLS + cell] - ends[cell]) / width if width > 1e-6 else p.docv_dsoc_v[cell]
-            )
-            h = np.array([[slope, -1.0, -1.0, slope_r0[cell], -p.r0_ohm[cell] * bent[cell]]])
+            h = np.array([[slopes[cell], -1.0, -1.0, slope_r0[cell], -p.r0_ohm[cell] * bent[cell]]])
             ekf.update(
                 np.array([[sample.voltages[cell]]]),
                 HJacobian=lambda _x, h=h: h,

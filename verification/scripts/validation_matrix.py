@@ -163,6 +163,13 @@ def _band(row: dict[str, Any]) -> str:
     )
 
 
+def _runs(row: dict[str, Any]) -> str:
+    """The Monte-Carlo runs' largest error and 3-sigma coverage (each run a draw of the prior)."""
+    if row.get("nees_runs_max_abs_error") is None:
+        return "n/a"
+    return f"{_percent(row['nees_runs_max_abs_error'])} / {row['nees_runs_bound_coverage']:.3f}"
+
+
 def _is_current(row: dict[str, Any], versions: dict[str, str]) -> bool:
     """Whether ``row`` was scored by the present filter on its present chemistry file."""
     return row.get("estimator_version") == versions[row["chemistry"]]
@@ -172,9 +179,10 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     current = {name: _estimator_version(name) for name in {row["chemistry"] for row in rows}}
     lines = [
         "| chemistry | cycle | ambient (degC) | key-on (s) | EKF RMSE (%) | EKF max (%) "
-        "| 3-sigma coverage | NEES mean | NEES in band / below / above (%) | convergence (s) "
+        "| 3-sigma coverage | NEES mean | NEES in band / below / above (%) "
+        "| runs: max (%) / 3-sigma coverage | convergence (s) "
         "| CC RMSE (%) | CC max (%) | circuit vs DFN rmse (mV) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         cc = row["coulomb_counting"]
@@ -188,7 +196,7 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             f"| {_percent(row['soc_rmse'])} | {_percent(row['soc_max_abs_error'])} "
             f"| {'n/a' if coverage is None else f'{coverage:.3f}'} "
             f"| {'n/a' if nees is None else f'{nees:.2f}'} "
-            f"| {_band(row)} "
+            f"| {_band(row)} | {_runs(row)} "
             f"| {'never' if converged is None else f'{converged:.0f}'} "
             f"| {_percent(cc['soc_rmse'])} | {_percent(cc['soc_max_abs_error'])} "
             f"| {1000.0 * row['ecm_voltage_rmse_v']:.1f} |"

@@ -3,12 +3,14 @@
 Covers: the band against Bar-Shalom's worked figures (50 runs of a 2-state
 error: 1.5 to 2.6) and the single-run band; synthetic runs whose errors
 are as large as, twice and a third of their sigma land inside, above and
-below the band; shape and window errors are rejected; on the
+below the band, with their largest error and 3-sigma coverage as drawn;
+shape and window errors are rejected; on the
 equivalent-circuit plant (no model error) the validation's Monte-Carlo
 runs of the SoC filter are never over-confident and the summary carries
 the band's figures, or none when the runs are switched off.
 """
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -57,6 +59,11 @@ def test_honest_over_confident_and_pessimistic_runs(scale: float, verdict: str) 
     assert sum(shares.values()) == pytest.approx(1.0)
     assert shares[verdict] >= 0.9
     assert result.mean_nees == pytest.approx(scale**2, rel=0.1)
+    scored = estimates[:, _TIME >= 100.0]
+    assert result.max_abs_error == pytest.approx(np.max(np.abs(scored)))
+    # an error of `scale` sigmas (Gaussian) is inside 3 sigma with probability erf(3/scale/sqrt 2)
+    inside_3_sigma = math.erf(3.0 / scale / math.sqrt(2.0))
+    assert result.bound_coverage == pytest.approx(inside_3_sigma, abs=0.01)
     if verdict == "inside":
         assert shares["inside"] <= 0.99  # about 95 %, not all: a band, not a bound
 

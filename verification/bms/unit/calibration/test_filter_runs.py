@@ -7,13 +7,21 @@ to learn it; the shared key-on (``key_on``, which the plating closed loop
 runs too) takes the fewest samples that make a calibration at 10 Hz and does
 nothing when shorter than one period; the case's filter widens its capacity uncertainty to the
 prior's when the case estimates capacity; the Monte-Carlo columns of the
-NEES test differ by their noise alone (identical without noise).
+NEES test draw the filter's prior (the initial guess around the truth, the
+capacity and, when estimated, the resistance deviation; guesses clipped to
+[0, 1]) and start from their own guesses.
 """
 
 import numpy as np
 import pytest
 
-from bms.calibration._filter_runs import KEY_ON_S, case_filter, key_on, noise_realisations
+from bms.calibration._filter_runs import (
+    KEY_ON_S,
+    case_filter,
+    key_on,
+    noise_realisations,
+    prior_draws,
+)
 from bms.calibration._validation import ValidationCase, cycle_for_chemistry, evaluate_on_truth
 from bms.cell import load_chemistry
 from bms.estimation import ZERO_CURRENT_MIN_SAMPLES
@@ -72,18 +80,38 @@ def test_the_case_filter_knows_the_capacity_only_to_the_prior_until_soh_runs() -
 
 
 @pytest.mark.verifies("SWR_CAL_002")
-def test_noise_runs_differ_by_their_noise_alone() -> None:
+def test_the_runs_draw_the_filters_prior() -> None:
+    """Guesses around the truth with the initial sigma; capacity, resistance with their priors."""
+    case = _case(initial_soc=0.6, initial_sigma=0.1)
+    tuning = case_filter(case, 1).tuning
+    guesses, capacity, resistance = prior_draws(case, tuning, 4000)
+    assert np.mean(guesses) == pytest.approx(0.6, abs=0.01)
+    assert np.std(guesses) == pytest.approx(0.1, rel=0.05)
+    assert np.std(1.0 / capacity - 1.0) == pytest.approx(
+        tuning.capacity_uncertainty_pct / 100, rel=0.05
+    )
+    deviation = np.std(1.0 / resistance - 1.0)
+    assert deviation == pytest.approx(tuning.initial_resistance_sigma_pct / 100, rel=0.05)
+    fixed = _case(tuning={"estimate_resistance": False})
+    _, _, kept = prior_draws(fixed, case_filter(fixed, 1).tuning, 10)
+    assert np.all(kept == 1.0)
+    clipped, _, _ = prior_draws(_case(initial_soc=0.99, initial_sigma=0.2), tuning, 1000)
+    assert clipped.max() == 1.0
+    assert clipped.min() >= 0.0
+
+
+@pytest.mark.verifies("SWR_CAL_002")
+def test_noise_runs_start_from_their_draws_and_differ() -> None:
     time_s = np.arange(0.0, 60.0, 1.0)
     voltage = np.full(time_s.size, 4.0)
     current = np.full(time_s.size, 1.0)
     temperature = np.full(time_s.size, 25.0)
-    noisy_soc, noisy_sigma = noise_realisations(
-        _case(nees_runs=4), time_s, voltage, current, temperature
-    )
-    assert noisy_soc.shape == noisy_sigma.shape == (4, time_s.size)
-    assert len({round(float(v), 12) for v in noisy_soc[:, -1]}) == 4
-    quiet = {"voltage_noise_v": 0.0, "temperature_noise_k": 0.0}
-    quiet_soc, _ = noise_realisations(
-        _case(nees_runs=4, sensor=quiet), time_s, voltage, current, temperature
-    )
-    assert np.all(quiet_soc == quiet_soc[0])
+    case = _case(nees_runs=4, initial_sigma=0.1)
+    soc, sigma = noise_realisations(case, time_s, voltage, current, temperature)
+    assert soc.shape == sigma.shape == (4, time_s.size)
+    assert len({round(float(v), 12) for v in soc[:, -1]}) == 4
+    guesses, _, _ = prior_draws(case, case_filter(case, 1).tuning, 4)
+    # without a usable voltage the first step only predicts: 1 A for 1 s moves the SoC 6e-5
+    blind = np.full(time_s.size, np.nan)
+    soc, _ = noise_realisations(case, time_s, blind, current, temperature)
+    assert soc[:, 0] == pytest.approx(guesses, abs=1e-4)

@@ -33,7 +33,7 @@ def run(
     steps: int = 6000,
     dt_s: float = 0.1,
     true_soc: float = 0.8,
-    guess_soc: float = 0.5,
+    guess_soc: float | np.ndarray = 0.5,
     initial_sigma: float = 0.15,
     tuning: SocFilterTuning | None = None,
     spread: PackSpread | None = None,

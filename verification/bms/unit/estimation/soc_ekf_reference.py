@@ -166,7 +166,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
-    h[_SOC] = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
+    h[_SOC], bend = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
     h[_V1 : _V2 + 1] = -1.0
     # the series drop R0 (1 + d) eta(I), bent by the kinetics (bms.cell._kinetics)
     r0 = rows[Row.R0] * base_scale
@@ -177,6 +177,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     r0_current = r0 * one_plus_delta * bent
     predicted_v = (
         rows[Row.OCV]
+        - bend / 3.0  # the OCV's expectation over the three points (_secant_slope)
         + rows[Row.DOCV_DSOC] * (x_pred[_SOC] - x[_SOC])
         - r0_current
         - x_pred[_V1]
@@ -202,6 +203,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         + (tuning.surface_lag_error_pct / 100.0) * np.abs(lag_v)
     )
     r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation)
+    r = r + (2.0 / 9.0) * bend**2  # the regression's residual variance
     ph = np.einsum("ijn,jn->in", p_pred, h)
     s = np.einsum("in,in->n", h, ph) + r
     gain_share = valid / s
@@ -271,8 +273,8 @@ def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
     segments: IndexArray,
     s_weight: FloatArray,
     rows: FloatArray,
-) -> FloatArray:
-    """OCV slope in SoC over the estimate's spread: a statistical linearisation.
+) -> tuple[FloatArray, FloatArray]:
+    """OCV slope in SoC over the estimate's spread, and the OCV's bend: a statistical linearisation.
 
     The secant of the OCV between ``SoC -/+ sqrt(3) sigma`` (the points an
     unscented transform would take) instead of the tangent: while the SoC is
@@ -285,6 +287,11 @@ def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
     prior SoC: the prediction over one sample moves the SoC by less than
     1e-4 and adds less than 1e-8 to its variance, so the secant is the same
     to that order, and one table bracket serves the step (:func:`_secant_ends`).
+
+    The bend ``b`` is the OCV at the SoC less the secant's line there: the
+    regression of the OCV on the three points (weights 1/6, 2/3, 1/6) expects
+    the OCV ``b / 3`` below its value at the SoC, with residual variance
+    ``2 b^2 / 9``.
     """
     count = base.shape[0]
     both_base = np.concatenate((base, base))
@@ -298,7 +305,10 @@ def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
     secant: FloatArray = np.where(
         width > 1e-6, (both[count:] - both[:count]) / np.maximum(width, 1e-6), rows[Row.DOCV_DSOC]
     )
-    return secant
+    bend: FloatArray = rows[Row.OCV] - (
+        both[:count] + secant * (points[:count] - points[count : 2 * count])
+    )
+    return secant, bend
 
 
 def _estimate(

@@ -492,3 +492,22 @@ def test_the_filter_adds_the_surface_lag_its_circuit_was_fitted_without() -> Non
     lag_error, plain_error = (np.max(np.abs(errors[name])) for name in ("lag", "plain"))
     assert lag_error < 1e-5
     assert plain_error > 100.0 * lag_error
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_a_start_above_the_truth_on_a_flat_plateau_keeps_an_honest_bound() -> None:
+    """LFP (shipped file) 8 to 16 points above the truth, on the plateau under its top knee.
+
+    A prior that straddles the knee must not read the knee's slope as
+    information at the estimate: the filter without the regression's
+    expected OCV and residual variance (module docstring) settled at a
+    1.5-point bound with a 13-point error on the DFN. On the circuit plant
+    the truth stays inside three sigma and the estimates converge.
+    """
+    lfp = load_chemistry("LFP_Prada2013")
+    guesses = np.linspace(0.88, 0.96, 8)
+    result = run(lfp, cells=8, steps=3000, dt_s=0.2, true_soc=0.8, guess_soc=guesses)
+    error = np.abs(result.estimate - result.truth)
+    assert np.all(error[0] > 0.05)
+    assert np.mean(error <= 3.0 * result.sigma) >= 0.99
+    assert np.max(error[-1]) <= 0.02
