@@ -72,8 +72,8 @@ class StepConstants:
     tables: CellTables
     walks: FloatArray
     """Random-walk variances of the five states, shape (5, 1)."""
-    share: float
-    """Input-noise share of the current (gain error and capacity uncertainty)."""
+    scale_variance: float
+    """Variance of the coulomb count's considered scale error (capacity and current gain)."""
     noise2: float
     """Variance of the current sensor's white noise."""
     inflation: float
@@ -137,7 +137,7 @@ def step_constants(
         tuning.resistance_random_walk_per_sqrt_s**2 * dt_s if tuning.estimate_resistance else 0.0
     )
     walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
-    share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / PERCENT
+    scale = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / PERCENT
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
     step, grid = tables.soc_uniform_step, tables.soc
     uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
@@ -158,7 +158,7 @@ def step_constants(
         dt_s=dt_s,
         tables=tables,
         walks=walks,
-        share=share,
+        scale_variance=scale * scale,
         noise2=tuning.current_noise_a**2,
         inflation=inflation,
         load_weights=_column(

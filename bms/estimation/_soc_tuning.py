@@ -96,9 +96,13 @@ class SocFilterTuning:
     current_noise_a: float = 0.01
     """Current sensor white noise per sample, rms (cell current)."""
     current_gain_error_pct: float = 0.5
-    """Current sensor gain error; enters the input noise as a share of the current."""
+    """Current sensor gain error (1 sigma); with the capacity's, the coulomb count's scale error.
+
+    A fixed factor on the charge counted, not noise: the filter considers the
+    scale error (its covariance with the state carried; ``bms.estimation._soc_ekf``)."""
     capacity_uncertainty_pct: float = 3.0
-    """Uncertainty of each cell's capacity; enters the input noise as a share of the current."""
+    """Uncertainty of each cell's capacity (1 sigma); with the gain error, the considered
+    scale error of the coulomb count."""
     soc_random_walk_per_sqrt_s: float = 1e-4
     """Process noise on SoC (model error), per square root of a second."""
     rc_random_walk_v_per_sqrt_s: float = 2e-4

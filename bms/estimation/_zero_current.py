@@ -110,8 +110,9 @@ def zero_current_offset(
 def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -> EkfState:
     """The filter state with every cell's offset at ``offset_a``, its variance ``sigma_a^2``.
 
-    The offset's covariances with the other states are cleared: the new
-    value comes from a measurement independent of them.
+    The offset's covariances with the other states (and with the coulomb
+    count's considered scale error) are cleared: the new value comes from a
+    measurement independent of them.
 
     Implements: SWR_SOC_007
 
@@ -126,4 +127,8 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
     p[_BIAS, :] = 0.0
     p[:, _BIAS] = 0.0
     p[_BIAS, _BIAS] = sigma_a**2
-    return replace(state, x=x, p=np.ascontiguousarray(p))
+    cross = state.capacity_cross
+    if cross is not None:  # and with the coulomb count's considered scale error
+        cross = cross.copy()
+        cross[_BIAS] = 0.0
+    return replace(state, x=x, p=np.ascontiguousarray(p), capacity_cross=cross)

@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,7 @@ from bms.plant import PackSimulator, PackSpread, SensorModel
 FloatArray = npt.NDArray[np.float64]
 CELLS = 96
 DT_S = 0.1
-SOC, V1, V2, BIAS, DELTA = range(5)
+SOC, V1, V2, BIAS, DELTA, SCALE = range(6)  # SCALE: the considered scale error (filterpy only)
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,17 @@ class _FilterpyPack:
         self.model = reference.model
         self.tuning = tuning
         self.filters = []
+        # A sixth state, the coulomb count's scale error c, considered (Schmidt-Kalman): its
+        # mean and variance are put back after every update, its covariances are kept.
+        scale = np.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / 100.0
+        self.scale_variance = scale**2
         for cell in range(CELLS):
-            ekf = ExtendedKalmanFilter(dim_x=5, dim_z=1)
-            ekf.x = reference.state.x[:, cell].reshape(5, 1).copy()
-            ekf.P = reference.state.p[:, :, cell].copy()
+            ekf = ExtendedKalmanFilter(dim_x=6, dim_z=1)
+            ekf.x = np.zeros((6, 1))
+            ekf.x[:5, 0] = reference.state.x[:, cell]
+            ekf.P = np.zeros((6, 6))
+            ekf.P[:5, :5] = reference.state.p[:, :, cell]
+            ekf.P[5, 5] = self.scale_variance
             self.filters.append(ekf)
         self.temperature = reference.state.temperature_degc.copy()
         self.lag_modes = initial_surface_lag(CELLS)
@@ -176,8 +184,7 @@ class _FilterpyPack:
                 x[DELTA],
             ]
         )
-        share = np.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / 100.0
-        input_var = tuning.current_noise_a**2 + (share * sample.current) ** 2
+        input_var = tuning.current_noise_a**2
         walks = (
             np.array(
                 [
@@ -214,9 +221,44 @@ class _FilterpyPack:
         )[Row.FIT_RMSE]
         inflation = max(1.0, tuning.model_error_correlation_s / DT_S)
         r_var = measurement_variance(tuning, fit, load_v, inflation)
-        # secant over the prior's spread around the prior SoC (as the vectorised filter)
-        spread = np.sqrt(3.0 * prior_soc_var)
-        low, high = np.maximum(x[SOC] - spread, 0.0), np.minimum(x[SOC] + spread, 1.0)
+        slopes, bend = self._ocv_regression(temperature, x[SOC], prior_soc_var, p)
+        predicted_v -= bend / 3.0
+        r_var = r_var + (2.0 / 9.0) * bend**2
+        for cell, ekf in enumerate(self.filters):
+            a = np.diag([1.0, decay1[cell], decay2[cell], 1.0, 1.0, 1.0])
+            a[SOC, BIAS], a[V1, BIAS], a[V2, BIAS] = gain_soc[cell], -gain1[cell], -gain2[cell]
+            a[V1, DELTA], a[V2, DELTA] = unit1[cell] * current[cell], unit2[cell] * current[cell]
+            a[SOC, SCALE] = gain_soc[cell] * current[cell]  # dSoC'/dc
+            u = a[:, BIAS].copy()
+            u[BIAS] = 0.0  # the input column: dx'/dI_meas = -u without the offset's own 1
+            u[SCALE] = 0.0
+            ekf.F = a
+            ekf.Q = input_var * np.outer(u, u) + np.diag([*walks, 0.0])
+            ekf.predict()  # P = F P F' + Q (its x = F x is replaced below by the model's)
+            ekf.x = np.vstack([x_pred[:, cell].reshape(5, 1), [[0.0]]])
+            h = np.array(
+                [[slopes[cell], -1.0, -1.0, slope_r0[cell], -p.r0_ohm[cell] * bent[cell], 0.0]]
+            )
+            ekf.update(
+                np.array([[sample.voltages[cell]]]),
+                HJacobian=lambda _x, h=h: h,
+                Hx=lambda _x, v=predicted_v[cell]: np.array([[v]]),
+                R=np.array([[r_var[cell]]]),
+            )
+            ekf.x[SOC, 0] = min(max(ekf.x[SOC, 0], 0.0), 1.0)
+            ekf.x[SCALE, 0] = 0.0  # considered, not estimated: c and its variance stay
+            ekf.P[SCALE, SCALE] = self.scale_variance
+
+    def _ocv_regression(
+        self, temperature: FloatArray, soc: FloatArray, soc_var: FloatArray, p: Any
+    ) -> tuple[FloatArray, FloatArray]:
+        """The OCV's secant over the prior's spread around the prior SoC, and its bend there.
+
+        As the vectorised filter: the regression on the three points moves the
+        expected OCV by ``-b / 3`` and adds ``2 b^2 / 9`` to the measurement's variance.
+        """
+        spread = np.sqrt(3.0 * soc_var)
+        low, high = np.maximum(soc - spread, 0.0), np.minimum(soc + spread, 1.0)
         ends = ocv(
             self.model.tables,
             np.concatenate([temperature, temperature]),
@@ -226,29 +268,7 @@ class _FilterpyPack:
         slopes = np.where(
             width > 1e-6, (ends[CELLS:] - ends[:CELLS]) / np.maximum(width, 1e-6), p.docv_dsoc_v
         )
-        # the regression on the three points: the OCV's bend b over the spread moves the
-        # expected OCV by -b/3 and adds 2 b^2 / 9 to the measurement's variance
-        bend = p.ocv_v - (ends[:CELLS] + slopes * (x[SOC] - low))
-        predicted_v -= bend / 3.0
-        r_var = r_var + (2.0 / 9.0) * bend**2
-        for cell, ekf in enumerate(self.filters):
-            a = np.diag([1.0, decay1[cell], decay2[cell], 1.0, 1.0])
-            a[SOC, BIAS], a[V1, BIAS], a[V2, BIAS] = gain_soc[cell], -gain1[cell], -gain2[cell]
-            a[V1, DELTA], a[V2, DELTA] = unit1[cell] * current[cell], unit2[cell] * current[cell]
-            u = a[:, BIAS].copy()
-            u[BIAS] = 0.0  # the input column: dx'/dI_meas = -u without the offset's own 1
-            ekf.F = a
-            ekf.Q = input_var * np.outer(u, u) + np.diag(walks)
-            ekf.predict()  # P = F P F' + Q (its x = F x is replaced below by the model's)
-            ekf.x = x_pred[:, cell].reshape(5, 1)
-            h = np.array([[slopes[cell], -1.0, -1.0, slope_r0[cell], -p.r0_ohm[cell] * bent[cell]]])
-            ekf.update(
-                np.array([[sample.voltages[cell]]]),
-                HJacobian=lambda _x, h=h: h,
-                Hx=lambda _x, v=predicted_v[cell]: np.array([[v]]),
-                R=np.array([[r_var[cell]]]),
-            )
-            ekf.x[SOC, 0] = min(max(ekf.x[SOC, 0], 0.0), 1.0)
+        return slopes, p.ocv_v - (ends[:CELLS] + slopes * (soc - low))
 
     def soc(self) -> FloatArray:
         return np.array([ekf.x[SOC, 0] for ekf in self.filters])

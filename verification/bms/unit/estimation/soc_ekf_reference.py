@@ -47,7 +47,7 @@ def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, f
     """Constants of the tuning for a step length (a few scalar operations per step).
 
     Returns the random-walk variances added to the diagonal (shape (5, 1)), the
-    input-noise share of the current, and the model-error inflation factor
+    variance of the coulomb count's considered scale error, and the model-error inflation factor
     ``max(1, tau_c / dt)`` (see :attr:`SocFilterTuning.model_error_correlation_s`).
     """
     rc = tuning.rc_random_walk_v_per_sqrt_s**2 * dt_s
@@ -56,9 +56,9 @@ def _step_constants(tuning: SocFilterTuning, dt_s: float) -> tuple[FloatArray, f
         tuning.resistance_random_walk_per_sqrt_s**2 * dt_s if tuning.estimate_resistance else 0.0
     )
     walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
-    share = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
+    scale = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
-    return walks, share, inflation
+    return walks, scale**2, inflation
 
 
 def reference_measurement_variance(
@@ -125,7 +125,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
     ):  # also False for NaN
         return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
-    walks, share, inflation = _step_constants(tuning, dt_s)
+    walks, scale_variance, inflation = _step_constants(tuning, dt_s)
     temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
     low_t, high_t = tuning.temperature_range_degc
     plausible = (temperatures >= low_t) & (temperatures <= high_t)
@@ -161,8 +161,18 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     w = np.empty_like(d)
     w[0] = 0.0
     w[1:] = unit * current
-    input_var = tuning.current_noise_a**2 + (share * current_a) ** 2
-    p_pred = _predict_covariance(p, d, u, w, input_var, walks)
+    p_pred = _predict_covariance(p, d, u, w, tuning.current_noise_a**2, walks)
+    # The coulomb count's scale error c, considered (Schmidt-Kalman): augmented with c, A has
+    # the column y e (dSoC'/dc = y) and c stays; s = Cov(x, c) becomes A s + y e var(c).
+    cross = np.zeros_like(x) if state.capacity_cross is None else state.capacity_cross
+    y = gain_soc * current
+    a_cross = cross.copy()
+    a_cross[:3] = d * cross[:3] + u * cross[_BIAS] + w * cross[_DELTA]
+    p_pred[_SOC] += y * a_cross
+    p_pred[:, _SOC] += y * a_cross
+    p_pred[_SOC, _SOC] += scale_variance * y**2
+    cross = a_cross
+    cross[_SOC] += y * scale_variance
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
@@ -217,7 +227,14 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # because the predicted P is symmetrised, and costs one outer product.
     g = ph * np.sqrt(gain_share)
     p_new = p_pred - g[:, None] * g[None]
-    new_state = EkfState(x=x_new, p=p_new, temperature_degc=temperature, surface_lag=lag_modes)
+    cross = cross - k * np.einsum("in,in->n", h, cross)  # c is not measured: H s, gain K
+    new_state = EkfState(
+        x=x_new,
+        p=p_new,
+        temperature_degc=temperature,
+        surface_lag=lag_modes,
+        capacity_cross=cross,
+    )
     return new_state, _estimate(new_state, innovation, ~valid, False)
 
 

@@ -511,3 +511,37 @@ def test_a_start_above_the_truth_on_a_flat_plateau_keeps_an_honest_bound() -> No
     assert np.all(error[0] > 0.05)
     assert np.mean(error <= 3.0 * result.sigma) >= 0.99
     assert np.max(error[-1]) <= 0.02
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_the_bound_grows_with_the_coulomb_counts_considered_scale_error() -> None:
+    """An hour's 0.5C charge with no usable voltage: each filter's capacity 0 to 2 sigma off.
+
+    The coulomb count's scale error (the tuning's 3 % capacity and 0.5 %
+    gain, 3.04 % together) is a bias: its SoC error grows with the charge,
+    so the bound must too. Taken as white input noise it integrated to
+    almost nothing and a cell 2 sigma off ended 3 points out at a 0.6-point
+    bound (the SoC's random walk); considered, every cell ends inside 3 sigma, and the bound's share
+    of the charge is the scale's sigma.
+    """
+    sim = PackSimulator(CHEMISTRY, 1, initial_soc=0.2, seed=4)
+    scale_sigma = math.hypot(3.0, 0.5) / 100.0
+    offsets = np.linspace(-2.0, 2.0, 9) * scale_sigma
+    known_offset = SocFilterTuning(estimate_current_bias=False)  # else its 0.1 A prior dominates
+    estimator = SocEstimator(
+        CHEMISTRY, offsets.size, initial_soc=0.2, initial_sigma=0.001, tuning=known_offset
+    )
+    estimator.set_cell_scales(1.0 / (1.0 + offsets), 1.0)
+    current = -0.5 * CHEMISTRY.nominal_capacity_ah
+    blind = np.full(offsets.size, np.nan)  # a voltage sensor fault: prediction only
+    for _ in range(360):
+        truth = sim.step(current, 10.0)
+        out = estimator.step(
+            blind, current, np.full(offsets.size, truth.cell_temperatures_degc[0]), 10.0
+        )
+    charged = sim.true_soc[0] - 0.2
+    error = np.abs(out.soc - sim.true_soc[0])
+    assert charged == pytest.approx(0.5, abs=0.01)
+    assert error.max() >= 0.025
+    assert np.all(error <= 3.0 * out.soc_sigma)
+    assert out.soc_sigma.min() >= scale_sigma * charged

@@ -95,7 +95,12 @@ def test_calibration_sets_the_offset_state_and_keeps_the_covariance_valid(
 ) -> None:
     state = initial_ekf_state(4, 0.5, 0.1, SocFilterTuning())
     state.p[0, 3] = state.p[3, 0] = 1e-4  # a correlation the calibration must clear
+    assert state.capacity_cross is not None
+    state.capacity_cross[[0, 3]] = 1e-5  # and the offset's with the considered scale error
     calibrated = calibrate_current_offset(state, offset, sigma)
+    assert calibrated.capacity_cross is not None
+    assert np.all(calibrated.capacity_cross[3] == 0.0)
+    assert np.all(calibrated.capacity_cross[0] == 1e-5)
     assert np.all(calibrated.x[3] == offset)
     assert np.array_equal(calibrated.x[[0, 1, 2, 4]], state.x[[0, 1, 2, 4]])
     assert np.all(calibrated.p[3, 3] == sigma**2)
@@ -105,6 +110,7 @@ def test_calibration_sets_the_offset_state_and_keeps_the_covariance_valid(
         assert np.array_equal(matrix, matrix.T)
         assert np.linalg.eigvalsh(matrix).min() > 0.0
     assert state.p[0, 3, 0] == 1e-4  # the input state is not changed
+    assert state.capacity_cross[3, 0] == 1e-5
 
 
 @pytest.mark.verifies("SWR_SOC_007")
