@@ -27,9 +27,8 @@ out (:mod:`bms.cell._surface_lag`, SWR_CELL_007) adds it to the predicted
 voltage, ``v += V_lag(SoC, d)``: the lag's filters ``d`` are driven by the
 cell current ``I - b`` of each step and need no state of their own in the
 filter (they are deterministic given the current, like the table lookups),
-and the lag's voltage at the secant's ends joins the OCV's in the
-measurement's regression on the SoC (below): its slope in SoC is steepest
-where the OCV's is. On PyBaMM's LFP cell the lag is what the filter otherwise missed
+and H keeps the OCV's slope (the lag's own slope in SoC, second order, is
+left out). On PyBaMM's LFP cell the lag is what the filter otherwise missed
 at the graphite's stage step: the drive cycles' SoC error there fell from
 2.1 to 2.5 % to under 0.5 % (docs/validation).
 
@@ -385,13 +384,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     x_pred[_BIAS:] = x[_BIAS:]
     p_pred = predict_covariance(p, k, constants.noise2, constants.walks)
     cross = _consider_scale(k, state.capacity_cross, current, constants.scale_variance, p_pred)
-    lag_modes, lag_v, lag_ends = _surface_lag(
-        model, state, current, dt_s, temperature, rows, soc_pred, points[1:]
-    )
-    centre = rows[C_OCV]  # the SoC-dependent part of the voltage at the SoC and both ends
-    if lag_ends is not None:
-        ends = np.add(ends, lag_ends)
-        centre = np.add(centre, lag_v)
+    lag_modes, lag_v = _surface_lag(model, state, current, dt_s, temperature, rows, soc_pred)
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
@@ -400,10 +393,10 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.subtract(ends[1], ends[0], slope)
     np.divide(slope, np.maximum(width, _TANGENT_WIDTH), slope)
     np.copyto(slope, rows[C_DOCV], where=np.less_equal(width, _TANGENT_WIDTH))
-    bend = np.subtract(soc, points[1])  # b: the centre less the secant's line there
+    bend = np.subtract(soc, points[1])  # b: the OCV at the SoC less the secant's line there
     bend *= slope
     bend += ends[0]
-    np.subtract(centre, bend, bend)
+    np.subtract(rows[C_OCV], bend, bend)
     h[_V1 : _V2 + 1] = -1.0
     r0 = np.multiply(rows[C_R0], base_scale) if scaled_r else rows[C_R0]
     drop = np.empty((4, count))  # R0 (1 + d) eta(I), v1, v2, -V_lag: what the circuit subtracts
@@ -508,23 +501,13 @@ def _surface_lag(  # noqa: PLR0913, PLR0917 - the step's arrays the lag reads
     temperature: FloatArray,
     rows: FloatArray,
     soc_pred: FloatArray,
-    secant_socs: FloatArray,
-) -> tuple[FloatArray | None, FloatArray | float, FloatArray | None]:
-    """The lag's filters after the step; its voltage at the predicted SoC and the secant's ends.
+) -> tuple[FloatArray | None, FloatArray | float]:
+    """The lag's filters after the step and its voltage at the predicted SoC (0 without the lag).
 
-    The ends are ``secant_socs`` (shape (2, cells)); 0 and ``None`` without the lag.
-
-    Driven by the step's cell current ``I - b``, like the RC pairs. The lag's
-    voltage depends on the SoC through the electrodes' potential curves,
-    steepest where the OCV is (LFP's graphite stage step), so the
-    measurement's regression on the three points reads it with the OCV:
-    left out, a cell whose estimate sat on the step while the truth was past
-    it read a lag that made up the OCV's difference, and the filter kept a
-    5-7-point error inside a 1.3-point bound through a charge
-    (docs/validation).
+    Driven by the step's cell current ``I - b``, like the RC pairs.
     """
     if model.surface_lag is None:
-        return state.surface_lag, 0.0, None
+        return state.surface_lag, 0.0
     modes = surface_lag_step(
         model.surface_lag,
         initial_surface_lag(soc_pred.size) if state.surface_lag is None else state.surface_lag,
@@ -533,14 +516,7 @@ def _surface_lag(  # noqa: PLR0913, PLR0917 - the step's arrays the lag reads
         temperature_degc=temperature,
         capacity_ah=np.divide(rows[C_CAPACITY], -SECONDS_PER_HOUR),
     )
-    offset = surface_offset(modes)
-    both = surface_lag_voltage(
-        model.surface_lag,
-        np.concatenate((soc_pred, secant_socs[0], secant_socs[1])),
-        np.concatenate((offset, offset, offset), axis=1),
-    )
-    count = soc_pred.size
-    return modes, both[:count], both[count:].reshape(2, count)
+    return modes, surface_lag_voltage(model.surface_lag, soc_pred, surface_offset(modes))
 
 
 def _series_terms(  # noqa: PLR0913 - the step's arrays it writes into

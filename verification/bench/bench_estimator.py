@@ -221,7 +221,7 @@ class _FilterpyPack:
         )[Row.FIT_RMSE]
         inflation = max(1.0, tuning.model_error_correlation_s / DT_S)
         r_var = measurement_variance(tuning, fit, load_v, inflation)
-        slopes, bend = self._ocv_regression(temperature, x[SOC], prior_soc_var, p, lag_v)
+        slopes, bend = self._ocv_regression(temperature, x[SOC], prior_soc_var, p)
         predicted_v -= bend / 3.0
         r_var = r_var + (2.0 / 9.0) * bend**2
         for cell, ekf in enumerate(self.filters):
@@ -250,18 +250,12 @@ class _FilterpyPack:
             ekf.P[SCALE, SCALE] = self.scale_variance
 
     def _ocv_regression(
-        self,
-        temperature: FloatArray,
-        soc: FloatArray,
-        soc_var: FloatArray,
-        p: Any,
-        lag_v: FloatArray,
+        self, temperature: FloatArray, soc: FloatArray, soc_var: FloatArray, p: Any
     ) -> tuple[FloatArray, FloatArray]:
-        """The secant of the OCV and the surface lag over the prior's spread, and their bend.
+        """The OCV's secant over the prior's spread around the prior SoC, and its bend there.
 
         As the vectorised filter: the regression on the three points moves the
-        expected voltage by ``-b / 3`` and adds ``2 b^2 / 9`` to the measurement's
-        variance; the lag's value at the predicted SoC (``lag_v``) stands for the centre's.
+        expected OCV by ``-b / 3`` and adds ``2 b^2 / 9`` to the measurement's variance.
         """
         spread = np.sqrt(3.0 * soc_var)
         low, high = np.maximum(soc - spread, 0.0), np.minimum(soc + spread, 1.0)
@@ -270,18 +264,11 @@ class _FilterpyPack:
             np.concatenate([temperature, temperature]),
             np.concatenate([low, high]),
         )
-        centre = p.ocv_v
-        if self.model.surface_lag is not None:
-            offset = surface_offset(self.lag_modes)
-            ends = ends + np.concatenate(
-                [surface_lag_voltage(self.model.surface_lag, end, offset) for end in (low, high)]
-            )
-            centre = centre + lag_v
         width = high - low
         slopes = np.where(
             width > 1e-6, (ends[CELLS:] - ends[:CELLS]) / np.maximum(width, 1e-6), p.docv_dsoc_v
         )
-        return slopes, centre - (ends[:CELLS] + slopes * (soc - low))
+        return slopes, p.ocv_v - (ends[:CELLS] + slopes * (soc - low))
 
     def soc(self) -> FloatArray:
         return np.array([ekf.x[SOC, 0] for ekf in self.filters])

@@ -177,27 +177,6 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
     h[_SOC], bend = _secant_slope(tables, base, t_weight, ends, segments, s_weight, rows)
-    lag_modes, lag_v = state.surface_lag, np.zeros(count)
-    if model.surface_lag is not None:
-        lag_modes = surface_lag_step(
-            model.surface_lag,
-            initial_surface_lag(count) if lag_modes is None else lag_modes,
-            current_a=current,
-            dt_s=dt_s,
-            temperature_degc=temperature,
-            capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
-        )
-        offset = surface_offset(lag_modes)
-        lag_v = surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
-        # the lag's voltage joins the OCV's in the regression on the three points (its value
-        # at the predicted SoC standing for the centre's)
-        low, high = ends[count : 2 * count], ends[2 * count :]
-        lag_low = surface_lag_voltage(model.surface_lag, low, offset)
-        lag_high = surface_lag_voltage(model.surface_lag, high, offset)
-        width = high - low
-        lag_slope = np.where(width > 1e-6, (lag_high - lag_low) / np.maximum(width, 1e-6), 0.0)
-        h[_SOC] += lag_slope
-        bend = bend + lag_v - (lag_low + lag_slope * (x[_SOC] - low))
     h[_V1 : _V2 + 1] = -1.0
     # the series drop R0 (1 + d) eta(I), bent by the kinetics (bms.cell._kinetics)
     r0 = rows[Row.R0] * base_scale
@@ -214,7 +193,19 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         - x_pred[_V1]
         - x_pred[_V2]
     )
-    predicted_v = predicted_v + lag_v
+    lag_modes, lag_v = state.surface_lag, np.zeros(count)
+    if model.surface_lag is not None:
+        lag_modes = surface_lag_step(
+            model.surface_lag,
+            initial_surface_lag(count) if lag_modes is None else lag_modes,
+            current_a=current,
+            dt_s=dt_s,
+            temperature_degc=temperature,
+            capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
+        )
+        offset = surface_offset(lag_modes)
+        lag_v = surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
+        predicted_v = predicted_v + lag_v
     innovation = np.where(valid, voltages - predicted_v, 0.0)
     load_v = (
         (tuning.overpotential_error_pct / 100.0) * (np.abs(r0_current) + np.abs(x_pred[_V1]))
