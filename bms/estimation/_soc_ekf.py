@@ -383,7 +383,12 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.minimum(soc_pred, _ONE, out=soc_pred)
     x_pred[_BIAS:] = x[_BIAS:]
     p_pred = predict_covariance(p, k, constants.noise2, constants.walks)
-    cross = _consider_scale(k, state.capacity_cross, current, constants.scale_variance, p_pred)
+    cross, cross_row, corner = _consider_scale(
+        k, state.capacity_cross, current, constants.scale_variance
+    )
+    p_pred[:STATE_SIZE] += cross_row  # the SoC's row
+    p_pred[::STATE_SIZE] += cross_row  # and column (its own entry twice, as both terms give it)
+    p_pred[0] += corner
     lag_modes, lag_v = _surface_lag(model, state, current, dt_s, temperature, rows, soc_pred)
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
@@ -464,9 +469,8 @@ def _consider_scale(
     cross: FloatArray | None,
     current: FloatArray,
     variance: float,
-    p_pred: FloatArray,
-) -> FloatArray:
-    """Predict the considered scale error's cross-covariance; add its share to ``p_pred``.
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The considered scale error's predicted cross-covariance and its share of ``P``.
 
     The coulomb count ``(I - b) dt / (3600 C)`` is off by a fixed relative
     error ``c`` (the capacity's and the current gain's, variance
@@ -474,8 +478,9 @@ def _consider_scale(
     state's covariance with ``c``, the augmented prediction adds ``e y (A
     s)^T + (A s) y e^T + variance y^2 e e^T`` to ``P`` (``e``: the SoC) and
     gives ``s' = A s + e y variance``; ``k`` holds ``A``'s rows as in
-    :func:`predict_covariance`, ``p_pred`` its 25 flat entries (changed in
-    place). Returns ``s'``.
+    :func:`predict_covariance`. Returns ``s'``, the row ``y (A s)`` (added to
+    the SoC's row and column of ``P``) and ``variance y^2`` (added to its
+    corner).
     """
     y = np.multiply(k[3], current)  # dt / (3600 C) (I - b)
     moved = np.zeros((STATE_SIZE, y.size)) if cross is None else cross.copy()
@@ -483,14 +488,10 @@ def _consider_scale(
         np.multiply(k[0:3], cross[:3], moved[:3])  # A's diagonal,
         moved[:3] += np.multiply(k[3:6], cross[_BIAS])  # its offset column
         moved[1:3] += np.multiply(k[6:8], cross[_DELTA])  # and its resistance column
-    terms = np.multiply(moved, y)
-    p_pred[:STATE_SIZE] += terms  # the SoC's row
-    p_pred[::STATE_SIZE] += terms  # and column (its own entry twice, as both terms give it)
-    np.multiply(y, variance, terms[0])
-    moved[_SOC] += terms[0]
-    terms[0] *= y
-    p_pred[0] += terms[0]
-    return moved
+    row = np.multiply(moved, y)
+    gained = np.multiply(y, variance)
+    moved[_SOC] += gained
+    return moved, row, np.multiply(gained, y)
 
 
 def _surface_lag(  # noqa: PLR0913, PLR0917 - the step's arrays the lag reads
