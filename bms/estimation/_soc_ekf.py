@@ -157,8 +157,9 @@ _OUTER = _index([*_ROW_OF, *(j for _ in range(STATE_SIZE) for j in range(STATE_S
 
 _ZERO, _ONE, _MINUS_ONE, _THREE = scalar(0.0), scalar(1.0), scalar(-1.0), scalar(3.0)
 _TANGENT_WIDTH = scalar(1e-6)
-_THIRD, _REGRESSION_SHARE = scalar(1.0 / 3.0), scalar(2.0 / 9.0)
 """Secant width below which H's SoC entry is the tangent (module docstring)."""
+_THIRD, _REGRESSION_SHARE = scalar(1.0 / 3.0), scalar(2.0 / 9.0)
+"""The regression's weights: the expected OCV moves by -b/3, its residual variance is 2 b^2/9."""
 _LINEAR_CURVATURE = scalar(LINEAR_CURVATURE_PER_A)
 
 
