@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bms.estimation._capacity_pairs import (
+    CAPACITY_UNCERTAINTY_FLOOR_PCT,
+    REST_CURRENT_C_RATE,
+    REST_TIME_S,
+)
+
 if TYPE_CHECKING:
     from bms.calibration._validation import ValidationCase
 
-__all__ = ["REST_CURRENT_C_RATE", "REST_TIME_S", "SOC_TUNING_CAPACITY_FLOOR_PCT", "CapacityLoop"]
-
-REST_CURRENT_C_RATE = 0.05
-"""Current (as a C-rate) below which the cell counts as resting, for the capacity segments."""
-REST_TIME_S = 10.0
-"""Rest before a capacity segment may close (the fast RC pair's time constant order)."""
-SOC_TUNING_CAPACITY_FLOOR_PCT = 0.5
-"""Smallest capacity uncertainty the SoC filter is given once SoH has run, percent."""
+__all__ = ["CapacityLoop"]
 
 
 class CapacityLoop:
@@ -80,7 +79,9 @@ class CapacityLoop:
     uncertainty.
 
     The clone and the twin triple the filter's cost while a pair is open;
-    the controller does not run them (offline validation only).
+    the controller's dual estimation (:mod:`bms.estimation._capacity_pairs`)
+    runs neither: it reads the lean from the filter's considered scale error
+    and leaves the correlation of the pair's SoC errors out (conservative).
     """
 
     _PERTURBATION = 1e-3
@@ -266,7 +267,7 @@ class CapacityLoop:
             self.estimator.tuning = replace(
                 self.estimator.tuning,
                 capacity_uncertainty_pct=max(
-                    SOC_TUNING_CAPACITY_FLOOR_PCT, 100.0 * capacity_sigma / capacity
+                    CAPACITY_UNCERTAINTY_FLOOR_PCT, 100.0 * capacity_sigma / capacity
                 ),
             )
 

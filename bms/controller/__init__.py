@@ -7,6 +7,7 @@ ASIL: D. Requirements: SWR_CTRL_* (``requirements/swr/controller.rst``).
     outputs = controller.step(ControllerInputs(...))     # never raises
 """
 
+from bms.controller._capacity import FilterCapacity
 from bms.controller._controller import (
     BmsController,
     ControllerContext,
@@ -56,6 +57,7 @@ __all__ = [
     "ControllerStatus",
     "DtcEventOutput",
     "FaultReport",
+    "FilterCapacity",
     "FreshFlags",
     "PlatingCap",
     "Reception",

@@ -45,6 +45,7 @@ from bms.contactor import (
     step_contactors,
 )
 from bms.control import BalancingState, ThermalState, derate, step_balancing, step_thermal
+from bms.controller._capacity import FilterCapacity, follow_capacity, start_capacity
 from bms.controller._charging import (
     ChargeBound,
     bleed_current,
@@ -219,6 +220,9 @@ class ControllerState:
     """Last mean cell SoC."""
     soc_sigma: float | None = None
     """Last largest cell SoC standard deviation."""
+    capacity: FilterCapacity | None = None
+    """Each cell's capacity estimate and the model and tuning it gives the SoC filter
+    (``None`` until the first estimation step or without a model)."""
     estimation_failed: bool = False
     """The last estimation step raised (reported as a warning)."""
     key_on: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)
@@ -418,9 +422,10 @@ def _estimate(
 ) -> ControllerState:
     """Run the SoC filter when its period has come (QM(D): a failure only warns).
 
-    The filter is told each cell's balancing current commanded in the previous step.
+    The filter is told each cell's balancing current commanded in the previous step, and
+    runs with each cell's capacity estimate, which follows it (dual estimation).
 
-    Implements: SWR_CTRL_EST_001, SWR_BAL_008
+    Implements: SWR_CTRL_EST_001, SWR_BAL_008, SWR_SOH_005
     """
     config = context.config
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
@@ -448,19 +453,28 @@ def _estimate(
         if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
             ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
         cell_current_a = report.current_a / config.pack.parallel_count
+        capacity = state.capacity
+        if capacity is None:
+            capacity = start_capacity(context.model, context.tuning, cells)
+        dt_s = config.pack.estimation_period_ms / 1000.0
         ekf, estimate = ekf_step(
-            context.model,
-            context.tuning,
+            capacity.model,
+            capacity.tuning,
             ekf,
             cell_voltages_v=volts,
             current_a=cell_current_a,
             cell_temperatures_degc=temps,
-            dt_s=config.pack.estimation_period_ms / 1000.0,
+            dt_s=dt_s,
             bleed_current_a=bleed_a,
+        )
+        # Implements SWR_SOH_005: the capacity's pairs from the filter, fed back to it.
+        capacity, ekf = follow_capacity(
+            capacity, ekf, current_a=cell_current_a, bleed_current_a=bleed_a, dt_s=dt_s
         )
         return replace(
             state,
             estimator=ekf,
+            capacity=capacity,
             soc=float(np.mean(estimate.soc)),
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
@@ -781,13 +795,21 @@ class BmsController:
     """
 
     def __init__(
-        self, config: BmsConfig | None = None, *, chemistry: Chemistry | None = None
+        self,
+        config: BmsConfig | None = None,
+        *,
+        chemistry: Chemistry | None = None,
+        state: ControllerState | None = None,
     ) -> None:
-        """Start in the not-yet-run state; ``chemistry`` enables the SoC filter and plating cap."""
+        """Start in ``state`` (default: the not-yet-run state).
+
+        ``chemistry`` enables the SoC filter and plating cap; ``state`` resumes
+        a controller from one it held before (a measurement or a restore).
+        """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None
         self._context = ControllerContext(config=config, model=model, chemistry=chemistry)
-        self._state = ControllerState()
+        self._state = state if state is not None else ControllerState()
 
     @property
     def state(self) -> ControllerState:

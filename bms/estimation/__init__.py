@@ -9,7 +9,9 @@ ASIL: QM(D) (the estimation channel; the D(D) voltage monitor is independent of 
   (``z_min / (1 - z_max + z_min)``);
 * SoH: :func:`awtls_update` (capacity, approximate weighted total least
   squares) and :func:`resistance_update` (recursive least squares at current
-  steps), each with its standard deviation;
+  steps), each with its standard deviation; :func:`track_capacity` makes the
+  capacity's pairs from the SoC filter on board and :func:`capacity_feedback`
+  gives the estimate back to the filter (dual estimation);
 * SoF: :func:`state_of_function`, charge and discharge current and power
   limits over a horizon, with :func:`sof_limits` reading the maxima from
   :class:`bms.config.BmsConfig`;
@@ -25,6 +27,12 @@ from bms.estimation._capacity import (
     CapacityState,
     awtls_update,
     initial_capacity_state,
+)
+from bms.estimation._capacity_pairs import (
+    CapacityTracker,
+    capacity_feedback,
+    initial_capacity_tracker,
+    track_capacity,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
 from bms.estimation._plating import (
@@ -68,6 +76,7 @@ __all__ = [
     "ZERO_CURRENT_MIN_SAMPLES",
     "CapacityEstimate",
     "CapacityState",
+    "CapacityTracker",
     "EkfState",
     "PackSoc",
     "PlatingLimits",
@@ -83,9 +92,11 @@ __all__ = [
     "add_zero_current_sample",
     "awtls_update",
     "calibrate_current_offset",
+    "capacity_feedback",
     "coulomb_soc_upper",
     "ekf_step",
     "initial_capacity_state",
+    "initial_capacity_tracker",
     "initial_ekf_state",
     "initial_resistance_state",
     "measurement_variance",
@@ -97,5 +108,6 @@ __all__ = [
     "state_of_function",
     "step_resistance_ohm",
     "temperature_derating",
+    "track_capacity",
     "zero_current_offset",
 ]

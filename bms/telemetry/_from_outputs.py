@@ -11,7 +11,8 @@ step and returns the records due: a :class:`PeriodicRecord` every
 report (cell SoC, capacity, resistance, plating margin) come in an optional
 :class:`CellEstimates`, which the simulator scripts fill from their
 estimators. :class:`TelemetryTap` is a :class:`bms.controller.BmsController`
-that records its own steps, for ``bms replay --telemetry``.
+that records its own steps, for ``bms replay --telemetry``, with the cell
+SoC, capacity and resistance of its own estimation channel.
 """
 
 import math
@@ -25,7 +26,13 @@ import numpy.typing as npt
 
 from bms.cell import Chemistry
 from bms.config import BmsConfig
-from bms.controller import BmsController, ControllerInputs, ControllerOutputs, ControllerStatus
+from bms.controller import (
+    BmsController,
+    ControllerInputs,
+    ControllerOutputs,
+    ControllerState,
+    ControllerStatus,
+)
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -344,6 +351,30 @@ class TelemetryRecorder:
         )
 
 
+def _controller_estimates(state: ControllerState) -> CellEstimates | None:
+    """What the controller's estimation channel knows per cell (None: it does not run).
+
+    The SoC from the SoC filter; the capacity from its dual estimation; the
+    resistance from the filter's joint resistance state ``delta`` (a cell's
+    resistance is its model's scale times ``1 + delta``).
+    """
+    ekf, capacity = state.estimator, state.capacity
+    if ekf is None or capacity is None:
+        return None
+    estimate = capacity.tracker.estimate
+    scale = np.broadcast_to(
+        np.asarray(capacity.model.resistance_scale, dtype=np.float64), ekf.x[4].shape
+    )
+    return CellEstimates(
+        soc=ekf.x[0].copy(),
+        soc_sigma=np.sqrt(ekf.p[0, 0]),
+        capacity_ah=estimate.capacity_ah,
+        capacity_sigma_ah=estimate.capacity_sigma_ah,
+        resistance_factor=scale * (1.0 + ekf.x[4]),
+        resistance_sigma=scale * np.sqrt(ekf.p[4, 4]),
+    )
+
+
 class TelemetryTap(BmsController):
     """A :class:`BmsController` that records telemetry of its own steps (``bms replay``).
 
@@ -373,12 +404,7 @@ class TelemetryTap(BmsController):
     def step(self, inputs: ControllerInputs) -> ControllerOutputs:
         """Run one step and record it (recording never changes what the controller does)."""
         outputs = super().step(inputs)
-        estimator = self.state.estimator
-        estimates = (
-            CellEstimates(soc=estimator.x[0].copy(), soc_sigma=np.sqrt(estimator.p[0, 0]))
-            if estimator is not None
-            else None
-        )
+        estimates = _controller_estimates(self.state)
         try:
             self.records.extend(self.recorder.observe(inputs, outputs, estimates))
         except ValueError:  # a record the schema rejects is dropped, never the step

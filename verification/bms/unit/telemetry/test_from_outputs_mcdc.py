@@ -14,7 +14,9 @@ estimate is logged with its sigma, with an infinite sigma when the
 controller gives none, and as missing without an estimate; a warning-level
 fault is logged as a warning next to a fault-level one (SWR_TEL_001,
 SWR_TEL_003); :class:`TelemetryTap` with a chemistry (SoC estimator
-running) logs the per-cell SoC range, without one it logs none.
+running) logs the per-cell SoC range, the weakest cell's capacity from the dual
+estimation and the highest resistance factor from the filter, without one it
+logs none of them.
 """
 
 import math
@@ -174,7 +176,7 @@ def test_fault_levels_are_logged() -> None:
 
 
 @pytest.mark.verifies("SWR_TEL_003")
-def test_tap_logs_cell_soc_when_the_estimator_runs() -> None:
+def test_tap_logs_cell_soc_capacity_and_resistance_when_the_estimator_runs() -> None:
     with_estimator = TelemetryTap(CONFIG, chemistry=synthetic_chemistry())
     without = TelemetryTap(CONFIG)
     for tap in (with_estimator, without):
@@ -186,4 +188,12 @@ def test_tap_logs_cell_soc_when_the_estimator_runs() -> None:
     assert estimated.cell_soc is not None
     assert 0.0 <= estimated.cell_soc.min <= estimated.cell_soc.max <= 1.0
     assert plain.cell_soc is None
+    # The capacity from the controller's dual estimation, the resistance from its filter.
+    assert estimated.capacity_ah is not None
+    assert estimated.capacity_ah.value == pytest.approx(synthetic_chemistry().nominal_capacity_ah)
+    assert estimated.capacity_ah.sigma > 0.0
+    assert estimated.resistance_factor is not None
+    assert estimated.resistance_factor.value == pytest.approx(1.0, abs=0.05)
+    assert plain.capacity_ah is None
+    assert plain.resistance_factor is None
     assert with_estimator.dropped == without.dropped == 0

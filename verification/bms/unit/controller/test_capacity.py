@@ -1,0 +1,99 @@
+"""Tests of bms/controller/_capacity.py and its wiring in the controller: SWR_SOH_005.
+
+Covers: with a chemistry, the controller's estimation step starts the
+capacity tracker from the configured model and tuning and advances it by
+the estimation period; the SoC filter runs with the model and tuning the
+tracker's estimate gives (a halved capacity scale injected into the state
+reaches the filter's step); a changed estimate is fed back once and the
+unchanged one leaves the model and tuning objects as they are (the filter's
+step constants stay cached); without a chemistry there is no tracker.
+"""
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+import bms.controller._controller as controller_module
+from bms.config import load_config
+from bms.controller import BmsController
+from bms.controller._capacity import FilterCapacity, follow_capacity, start_capacity
+from bms.estimation import SocFilterTuning, ekf_step, initial_ekf_state
+from bms.estimation._capacity_pairs import _Pair
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.controller.test_controller import Rig
+
+CONFIG = load_config()
+ESTIMATION_S = CONFIG.pack.estimation_period_ms / 1000.0
+EVERY = CONFIG.pack.estimation_period_ms // CONFIG.pack.protection_period_ms
+
+
+def _capacity(controller: BmsController) -> FilterCapacity:
+    capacity = controller.state.capacity
+    assert capacity is not None
+    return capacity
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_the_tracker_starts_from_the_configured_model_and_follows_the_filter() -> None:
+    rig = Rig(BmsController(CONFIG, chemistry=synthetic_chemistry()))
+    rig.run(10 * EVERY)
+    capacity = _capacity(rig.controller)
+    assert capacity.tracker.time_s == pytest.approx(10 * ESTIMATION_S)
+    assert capacity.tuning == SocFilterTuning()
+    assert np.allclose(
+        capacity.tracker.estimate.capacity_ah, capacity.model.tables.nominal_capacity_ah
+    )
+    assert Rig().run(EVERY).step == EVERY
+    assert Rig().controller.state.capacity is None
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_the_filter_runs_with_the_capacity_estimates_model(monkeypatch: Any) -> None:
+    controller = BmsController(CONFIG, chemistry=synthetic_chemistry())
+    rig = Rig(controller)
+    rig.run(EVERY)
+    capacity = _capacity(controller)
+    halved = replace(capacity, model=replace(capacity.model, capacity_scale=0.5))
+    controller._state = replace(controller.state, capacity=halved)
+    seen: list[Any] = []
+    original = ekf_step
+
+    def recording(model: Any, tuning: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append((model, tuning))
+        return original(model, tuning, *args, **kwargs)
+
+    monkeypatch.setattr(controller_module, "ekf_step", recording)
+    rig.run(EVERY)
+    assert seen == [(halved.model, halved.tuning)]
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_only_a_changed_estimate_is_fed_back() -> None:
+    chemistry = synthetic_chemistry()
+    controller = BmsController(CONFIG, chemistry=chemistry)
+    model = controller._context.model
+    assert model is not None
+    tuning = SocFilterTuning()
+    capacity = start_capacity(model, tuning, 4)
+    ekf = initial_ekf_state(4, 0.5, 0.1, tuning)
+    same, _ = follow_capacity(capacity, ekf, current_a=0.0, bleed_current_a=None, dt_s=0.1)
+    assert same.model is capacity.model
+    assert same.tuning is capacity.tuning
+    pair = _Pair(
+        soc_change=np.full(4, 0.1), soc_change_var=np.full(4, 1e-4),
+        charge_ah=np.full(4, 0.09 * model.tables.nominal_capacity_ah),
+        charge_var_ah2=np.full(4, 1e-6),
+    )  # fmt: skip
+    # A pending pair is added when the rest ends: the estimate changes and is fed back.
+    changed = replace(capacity, tracker=replace(capacity.tracker, pending=pair))
+    fed, _ = follow_capacity(changed, ekf, current_a=10.0, bleed_current_a=None, dt_s=0.1)
+    estimate = fed.tracker.estimate
+    assert estimate is not capacity.tracker.estimate
+    assert np.all(estimate.capacity_ah < model.tables.nominal_capacity_ah)
+    assert np.allclose(
+        fed.model.capacity_scale * model.tables.nominal_capacity_ah, estimate.capacity_ah
+    )
+    relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
+    assert fed.tuning.capacity_uncertainty_pct == pytest.approx(100.0 * relative)
