@@ -7,7 +7,9 @@ breaks the 5 ms worst-step budget while its other steps stay fast (the
 split by estimation step shows it); one whose outputs differ between
 replays fails ``deterministic_replay``; the real controller on a short
 closed-loop drive replays deterministically and counts one estimation step
-in ten.
+in ten; the capacity-update run starts from a controller holding a pair,
+which its steps add to the capacity estimate (the solve finished within the
+run), and replays deterministically.
 """
 
 import time
@@ -106,3 +108,25 @@ def test_real_controller_replays_deterministically() -> None:
     timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
     assert timing["deterministic_replay"] == 1
     assert (timing["steps"], timing["estimation_steps"]) == (30, 3)
+
+
+def test_the_capacity_update_run_adds_its_pair_on_the_measured_path() -> None:
+    config = load_config()
+    start = resource_usage._pending_pair_state(config)
+    assert start.capacity is not None
+    assert start.capacity.tracker.pending is not None
+    run = resource_usage._closed_loop(
+        config, OperatingPoint("driving", 25.0, 0.8), 70, "capacity update", start
+    )
+    assert run.make is not None
+    controller = run.make()
+    for frame in run.frames:
+        controller.step(frame)
+    capacity = controller.state.capacity
+    assert capacity is not None
+    tracker = capacity.tracker
+    assert tracker.pending is None
+    assert tracker.update is None  # the solve spread over six estimation steps has ended
+    assert tracker.estimate is not start.capacity.tracker.estimate
+    timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
+    assert timing["deterministic_replay"] == 1

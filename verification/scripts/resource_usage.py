@@ -9,6 +9,10 @@ plant of the fault campaign (:class:`bms.faults.PackRig`):
 
 * ``drive``: connected, driving current profile, 25 degC, SoC 0.8;
 * ``charge``: connected, charging at 40 A, 25 degC, SoC 0.5;
+* ``capacity update``: the drive, from a controller whose capacity tracker
+  holds a pair for every cell: the first estimation step adds it to the
+  AWTLS sums and the next ones finish its solve (the estimation steps' most
+  expensive work, which the other runs, too short for a pair, never reach);
 * ``faults``: every fault type of the campaign that applies while driving
   (:func:`bms.faults.fault_cases`), injected 1 s into its own run and kept
   until 300 ms past its fault tolerant time: the reactions, DTC events and
@@ -66,9 +70,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, Protocol
 
-from bms.cell import load_chemistry
+from bms.cell import cell_model, load_chemistry
 from bms.config import BmsConfig, load_config
-from bms.controller import BmsController, ControllerInputs, ControllerOutputs
+from bms.controller import (
+    BmsController,
+    ControllerInputs,
+    ControllerOutputs,
+    ControllerState,
+    FilterCapacity,
+)
+from bms.estimation import (
+    SocFilterTuning,
+    initial_capacity_tracker,
+    initial_ekf_state,
+    track_capacity,
+)
 from bms.faults import OperatingPoint, PackRig, fault_cases
 from safety_case.evidence import (
     EvidenceRecord,
@@ -104,6 +120,8 @@ whole-code method and not a method of the estimation channel."""
 CHEMISTRY: Final = "NMC_Chen2020"
 FAULT_ONSET_MS: Final = 1000
 FAULT_TAIL_MS: Final = 300
+CAPACITY_STEPS: Final = 300
+"""Steps of the capacity-update run (its AWTLS solve ends within the first 60)."""
 RECORD_ID: Final = "resource-usage:bms.controller.BmsController.step"
 
 
@@ -139,15 +157,48 @@ class Run:
     """Input frames, one per 10 ms step."""
     outputs: tuple[ControllerOutputs, ...]
     """Outputs of the closed-loop pass (the replays must repeat them)."""
+    make: Callable[[], Stepper] | None = None
+    """The controller its replays start from (None: the measurement's fresh one)."""
 
 
-def _controller(config: BmsConfig) -> BmsController:
-    return BmsController(config, chemistry=load_chemistry(CHEMISTRY))
+def _controller(config: BmsConfig, state: ControllerState | None = None) -> BmsController:
+    return BmsController(config, chemistry=load_chemistry(CHEMISTRY), state=state)
 
 
-def _closed_loop(config: BmsConfig, point: OperatingPoint, steps: int, name: str) -> Run:
+def _pending_pair_state(config: BmsConfig) -> ControllerState:
+    """A controller state whose capacity tracker holds a pair for every cell, due at once.
+
+    Made with the tracker's own functions at 1 s steps (a rest at SoC 0.8, a
+    0.5C draw of 10 minutes, a rest at 0.72): the first step with current adds
+    the pair to the AWTLS sums, whose solve is spread over the next steps
+    (``UPDATE_CHUNK_CELLS``), all on the measured path.
+    """
+    model = cell_model(load_chemistry(CHEMISTRY))
+    tuning = SocFilterTuning()
+    cells = config.pack.series_count
+    tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
+    current = 0.5 * model.tables.nominal_capacity_ah
+    for soc, amps, seconds in ((0.8, 0.0, 11), (0.72, current, 600), (0.72, 0.0, 11)):
+        filtered = initial_ekf_state(cells, soc, 0.01, tuning)
+        for _ in range(seconds):
+            tracker = track_capacity(
+                tracker, filtered, model.tables, tuning, current_a=amps, bleed_current_a=None,
+                dt_s=1.0, capacity_scale=model.capacity_scale,
+            )  # fmt: skip
+    if tracker.pending is None:
+        raise RuntimeError("the seeded capacity tracker holds no pair")
+    return ControllerState(capacity=FilterCapacity(tracker, model, tuning))
+
+
+def _closed_loop(
+    config: BmsConfig,
+    point: OperatingPoint,
+    steps: int,
+    name: str,
+    start: ControllerState | None = None,
+) -> Run:
     rig = PackRig(config, load_chemistry(CHEMISTRY), point, seed=1)
-    controller = _controller(config)
+    controller = _controller(config, start)
     frames, outputs = [], []
     for _ in range(steps):
         frame = rig.frame(close_request=True)
@@ -156,7 +207,8 @@ def _closed_loop(config: BmsConfig, point: OperatingPoint, steps: int, name: str
         outputs.append(result)
         rig.limits_a = (result.charge_current_limit_a, result.discharge_current_limit_a)
         rig.advance(result.contactors)
-    return Run(name, tuple(frames), tuple(outputs))
+    make = None if start is None else (lambda: _controller(config, start))
+    return Run(name, tuple(frames), tuple(outputs), make)
 
 
 def _fault_run(config: BmsConfig, case_index: int) -> Run | None:
@@ -186,6 +238,13 @@ def record_runs(config: BmsConfig, drive_steps: int, charge_steps: int) -> list[
     runs = [
         _closed_loop(config, OperatingPoint("driving", 25.0, 0.8), drive_steps, "drive"),
         _closed_loop(config, OperatingPoint("charging", 25.0, 0.5), charge_steps, "charge"),
+        _closed_loop(
+            config,
+            OperatingPoint("driving", 25.0, 0.8),
+            CAPACITY_STEPS,
+            "capacity update",
+            _pending_pair_state(config),
+        ),
     ]
     for index in range(len(fault_cases(config))):
         run = _fault_run(config, index)
@@ -213,7 +272,7 @@ def measure_time(
         cpu = [math.inf] * len(run.frames)
         wall = [math.inf] * len(run.frames)
         for _ in range(repeats):
-            controller = make()
+            controller = (run.make or make)()
             for index, frame in enumerate(run.frames):
                 wall_0, cpu_0 = time.perf_counter_ns(), time.thread_time_ns()
                 result = controller.step(frame)
@@ -250,7 +309,7 @@ def measure_memory(make: Callable[[], Stepper], runs: Sequence[Run]) -> dict[str
     peak_b = 0
     growth_b = 0
     for position, run in enumerate(runs):
-        controller = make()
+        controller = (run.make or make)()
         controller.step(run.frames[0])  # first-call caches (tables, DBC) belong to the start
         tracemalloc.start()
         try:
