@@ -9,13 +9,27 @@ configuration.
 latched, with its occurrence count and freeze frame) to an append-only fault
 memory file (:mod:`bms.memory`: CRC-32 per record, fsync per write) and
 reads it back at the end, so the DTCs survive the run.
+
+``--capacity FILE`` (with ``--chemistry``) starts the controller's capacity
+tracker and SoC filter from the capacity file when it exists
+(:mod:`bms.memory`; a file that does not validate is refused, exit 2, with
+the file and the field named) and saves the tracker's committed sums to it
+at the end, so that what one replay learnt carries to the next, as across a
+vehicle's power cycles.
 """
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
+
+if TYPE_CHECKING:
+    from bms.config import BmsConfig
+    from bms.controller import BmsController
+    from bms.memory import CapacityRecord
+    from bms.telemetry import TelemetryTap
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -54,24 +68,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="append the DTCs of the run to this fault memory file (created if missing)",
     )
+    parser.add_argument(
+        "--capacity",
+        type=Path,
+        metavar="FILE",
+        help="start the capacity estimate from this file if it exists and save it there at "
+        "the end (needs --chemistry)",
+    )
 
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Replay the frames; report malformed lines on stderr and carry on."""
     from bms.config import load_config  # noqa: PLC0415 - keeps `bms --help` fast
-    from bms.controller import BmsController, fault_event, replay_lines  # noqa: PLC0415
-    from bms.memory import FaultMemoryStore, read_fault_memory  # noqa: PLC0415
+    from bms.controller import fault_event, replay_lines  # noqa: PLC0415
+    from bms.memory import CapacityStoreError, FaultMemoryStore  # noqa: PLC0415
 
     config = load_config(args.config)
-    chemistry = None
-    if args.chemistry:
-        from bms.cell import load_chemistry  # noqa: PLC0415
-
-        chemistry = load_chemistry(args.chemistry)
-    from bms.telemetry import TelemetryTap  # noqa: PLC0415
-
-    tap = TelemetryTap(config, chemistry=chemistry) if args.telemetry else None
-    controller = tap if tap is not None else BmsController(config, chemistry=chemistry)
+    built = _controller(args, config)
+    if isinstance(built, ExitCode):
+        return built
+    controller, tap, stored = built
     store = FaultMemoryStore.open(args.fault_memory)[0] if args.fault_memory else None
     malformed = steps = 0
     try:
@@ -96,12 +112,79 @@ def run(args: argparse.Namespace) -> ExitCode:
                         store.append(fault_event(event))
         if tap is not None:
             tap.write(args.telemetry)
-    except OSError as error:
+        if args.capacity is not None:
+            _save_capacity(args.capacity, controller, 0 if stored is None else stored.pairs)
+    except (OSError, CapacityStoreError) as error:
         print(f"bms replay: {error}", file=sys.stderr)
         return ExitCode.USAGE
     print(f"bms replay: {steps} steps, {malformed} malformed lines -> {args.out}", file=sys.stderr)
     if store is not None:
-        memory = read_fault_memory(store.path).memory
-        codes = ", ".join(f"{e.dtc} x{e.occurrences}" for e in memory.entries) or "none"
-        print(f"bms replay: fault memory {store.path}: {codes}", file=sys.stderr)
+        _report_fault_memory(store.path)
     return ExitCode.FAILED if malformed else ExitCode.OK
+
+
+def _report_fault_memory(path: Path) -> None:
+    """Read the fault memory back and name its DTCs on stderr."""
+    from bms.memory import read_fault_memory  # noqa: PLC0415
+
+    memory = read_fault_memory(path).memory
+    codes = ", ".join(f"{e.dtc} x{e.occurrences}" for e in memory.entries) or "none"
+    print(f"bms replay: fault memory {path}: {codes}", file=sys.stderr)
+
+
+def _controller(
+    args: argparse.Namespace, config: "BmsConfig"
+) -> "tuple[BmsController, TelemetryTap | None, CapacityRecord | None] | ExitCode":
+    """The controller (a telemetry tap with ``--telemetry``) and the capacity file's record."""
+    from bms.controller import BmsController  # noqa: PLC0415
+    from bms.telemetry import TelemetryTap  # noqa: PLC0415
+
+    chemistry = None
+    if args.chemistry:
+        from bms.cell import load_chemistry  # noqa: PLC0415
+
+        chemistry = load_chemistry(args.chemistry)
+    stored = _stored_capacity(args, chemistry is not None, config.pack.series_count)
+    if isinstance(stored, ExitCode):
+        return stored
+    capacity = None if stored is None else stored.state()
+    tap = TelemetryTap(config, chemistry=chemistry, capacity=capacity) if args.telemetry else None
+    controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity)
+    return controller, tap, stored
+
+
+def _stored_capacity(
+    args: argparse.Namespace, estimating: bool, cells: int
+) -> "CapacityRecord | ExitCode | None":
+    """The capacity file's record (None: no file asked for, or none yet); 2 on a bad one."""
+    from bms.memory import CapacityStoreError, load_capacity  # noqa: PLC0415
+
+    if args.capacity is None:
+        return None
+    if not estimating:
+        print("bms replay: --capacity needs --chemistry (the estimator)", file=sys.stderr)
+        return ExitCode.USAGE
+    if not args.capacity.exists():
+        return None
+    try:
+        return load_capacity(args.capacity, cells)
+    except CapacityStoreError as error:
+        print(f"bms replay: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _save_capacity(path: Path, controller: "BmsController", earlier_pairs: int) -> None:
+    """Save the tracker's committed sums (a controller that never estimated saves nothing)."""
+    from bms.memory import save_capacity  # noqa: PLC0415
+
+    capacity = controller.state.capacity
+    if capacity is None:
+        return
+    tracker = capacity.tracker
+    save_capacity(path, tracker.committed, earlier_pairs + tracker.updates)
+    estimate = tracker.committed
+    print(
+        f"bms replay: capacity {path}: {tracker.updates} pairs this run, "
+        f"{float(estimate.capacity_ah.min()):.3f} Ah lowest cell",
+        file=sys.stderr,
+    )

@@ -17,10 +17,12 @@ import numpy.typing as npt
 
 from bms.cell import CellModel
 from bms.estimation import (
+    CapacityState,
     CapacityTracker,
     EkfState,
     SocFilterTuning,
     capacity_feedback,
+    fed_filter,
     initial_capacity_tracker,
     track_capacity,
 )
@@ -43,10 +45,22 @@ class FilterCapacity:
     """The configured tuning with the estimate's capacity uncertainty."""
 
 
-def start_capacity(model: CellModel, tuning: SocFilterTuning, cells: int) -> FilterCapacity:
-    """The prior: the configured capacities with the tuning's uncertainty, fed as they are."""
-    tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
-    return FilterCapacity(tracker=tracker, model=model, tuning=tuning)
+def start_capacity(
+    model: CellModel, tuning: SocFilterTuning, cells: int, stored: CapacityState | None = None
+) -> FilterCapacity:
+    """The tracker's start and the filter's model and tuning from it.
+
+    Without ``stored``: the configured capacities with the tuning's
+    uncertainty, given to the filter as they are. With it (the sums a
+    previous power cycle saved, ``bms.memory.load_capacity``): the tracker
+    carries on from them and the filter starts with their estimate.
+    """
+    if stored is None:
+        tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
+        return FilterCapacity(tracker=tracker, model=model, tuning=tuning)
+    fed_model, fed_tuning = fed_filter(stored, model, tuning)
+    tracker = CapacityTracker(committed=stored, estimate=stored)
+    return FilterCapacity(tracker=tracker, model=fed_model, tuning=fed_tuning)
 
 
 def follow_capacity(

@@ -66,6 +66,7 @@ from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
 from bms.controller._transmit import can_frames
 from bms.estimation import (
     ZERO_CURRENT_MIN_SAMPLES,
+    CapacityState,
     EkfState,
     PlatingTables,
     SocFilterTuning,
@@ -161,6 +162,8 @@ class ControllerContext:
     """The estimator's noise model."""
     chemistry: Chemistry | None = None
     """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
+    stored_capacity: CapacityState | None = None
+    """Capacity sums a previous power cycle saved (None: start from the configured capacity)."""
     plating: "PlatingCap | None" = field(init=False, default=None)
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
     cell_current_accuracy_a: float = field(init=False, default=0.0)
@@ -455,7 +458,7 @@ def _estimate(
         cell_current_a = report.current_a / config.pack.parallel_count
         capacity = state.capacity
         if capacity is None:
-            capacity = start_capacity(context.model, context.tuning, cells)
+            capacity = start_capacity(context.model, context.tuning, cells, context.stored_capacity)
         dt_s = config.pack.estimation_period_ms / 1000.0
         ekf, estimate = ekf_step(
             capacity.model,
@@ -800,15 +803,21 @@ class BmsController:
         *,
         chemistry: Chemistry | None = None,
         state: ControllerState | None = None,
+        capacity: CapacityState | None = None,
     ) -> None:
         """Start in ``state`` (default: the not-yet-run state).
 
         ``chemistry`` enables the SoC filter and plating cap; ``state`` resumes
-        a controller from one it held before (a measurement or a restore).
+        a controller from one it held before (a measurement or a restore);
+        ``capacity`` is the capacity sums a previous power cycle saved
+        (``bms.memory.load_capacity``), which the capacity tracker and the SoC
+        filter start from (SWR_SOH_006).
         """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None
-        self._context = ControllerContext(config=config, model=model, chemistry=chemistry)
+        self._context = ControllerContext(
+            config=config, model=model, chemistry=chemistry, stored_capacity=capacity
+        )
         self._state = state if state is not None else ControllerState()
 
     @property

@@ -31,6 +31,7 @@ from bms.estimation._capacity import (
 from bms.estimation._capacity_pairs import (
     CapacityTracker,
     capacity_feedback,
+    fed_filter,
     initial_capacity_tracker,
     track_capacity,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "capacity_feedback",
     "coulomb_soc_upper",
     "ekf_step",
+    "fed_filter",
     "initial_capacity_state",
     "initial_capacity_tracker",
     "initial_ekf_state",

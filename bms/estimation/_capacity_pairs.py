@@ -67,6 +67,7 @@ __all__ = [
     "REST_TIME_S",
     "CapacityTracker",
     "capacity_feedback",
+    "fed_filter",
     "initial_capacity_tracker",
     "track_capacity",
 ]
@@ -391,20 +392,31 @@ def capacity_feedback(
 
     Implements: SWR_SOH_005
 
-    Each cell's capacity scale becomes its estimate over the nominal capacity,
-    and the tuning's capacity uncertainty the largest relative sigma (at least
-    ``CAPACITY_UNCERTAINTY_FLOOR_PCT``: one number for every cell). The
-    state's covariance with the considered scale error is rescaled to the new
-    variance, so that its sensitivity ``beta`` (module docstring) carries on.
+    The model and tuning are :func:`fed_filter`'s; the state's covariance
+    with the considered scale error is rescaled to the new variance, so that
+    its sensitivity ``beta`` (module docstring) carries on.
     """
-    estimate = tracker.estimate
-    relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
-    uncertainty = max(CAPACITY_UNCERTAINTY_FLOOR_PCT, _PERCENT * relative)
-    fed_model = replace(
-        model, capacity_scale=estimate.capacity_ah / model.tables.nominal_capacity_ah
-    )
-    fed_tuning = replace(tuning, capacity_uncertainty_pct=uncertainty)
+    fed_model, fed_tuning = fed_filter(tracker.estimate, model, tuning)
     cross = ekf.capacity_cross
     if cross is not None:
         cross = cross * (_scale_variance(fed_tuning) / _scale_variance(tuning))
     return fed_model, fed_tuning, replace(ekf, capacity_cross=cross)
+
+
+def fed_filter(
+    estimate: CapacityState, model: CellModel, tuning: SocFilterTuning
+) -> tuple[CellModel, SocFilterTuning]:
+    """The filter's model and tuning for a capacity estimate.
+
+    Implements: SWR_SOH_005
+
+    Each cell's capacity scale becomes its estimate over the nominal capacity,
+    and the tuning's capacity uncertainty the largest relative sigma (at least
+    ``CAPACITY_UNCERTAINTY_FLOOR_PCT``: one number for every cell).
+    """
+    relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
+    uncertainty = max(CAPACITY_UNCERTAINTY_FLOOR_PCT, _PERCENT * relative)
+    scale = estimate.capacity_ah / model.tables.nominal_capacity_ah
+    return replace(model, capacity_scale=scale), replace(
+        tuning, capacity_uncertainty_pct=uncertainty
+    )

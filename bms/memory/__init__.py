@@ -1,4 +1,4 @@
-"""Fault memory: diagnostic trouble codes that survive restarts and crashes.
+"""Fault memory: diagnostic trouble codes that survive restarts and crashes; and the capacity file.
 
 ASIL: D. Requirements: SWR_MEM_* (``requirements/swr/memory.rst``).
 
@@ -19,8 +19,20 @@ Use::
     memory = record(memory, "CELL_OVER_VOLTAGE", time_ms, {"cell_v": 4.26})
     store.append(FaultEvent(dtc="CELL_OVER_VOLTAGE", time_ms=time_ms,
                             freeze={"cell_v": 4.26}))   # durable when it returns
+
+The capacity file (QM(D), ``_capacity_store``): ``save_capacity`` writes the
+capacity tracker's sums atomically at the end of a power cycle and
+``load_capacity`` reads them back for the next ``BmsController(...,
+capacity=...)`` (SWR_SOH_006).
 """
 
+from bms.memory._capacity_store import (
+    CAPACITY_SCHEMA_VERSION,
+    CapacityRecord,
+    CapacityStoreError,
+    load_capacity,
+    save_capacity,
+)
 from bms.memory._model import (
     DEFAULT_CAPACITY,
     ClearEvent,
@@ -45,10 +57,13 @@ from bms.memory._store import (
 )
 
 __all__ = [
+    "CAPACITY_SCHEMA_VERSION",
     "DEFAULT_CAPACITY",
     "FILE_HEADER",
     "MAX_PAYLOAD_BYTES",
     "RECORD_SYNC",
+    "CapacityRecord",
+    "CapacityStoreError",
     "ClearEvent",
     "CorruptRange",
     "DtcEntry",
@@ -60,7 +75,9 @@ __all__ = [
     "apply",
     "clear",
     "encode_record",
+    "load_capacity",
     "read_fault_memory",
     "record",
     "replay",
+    "save_capacity",
 ]

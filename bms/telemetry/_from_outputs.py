@@ -33,6 +33,7 @@ from bms.controller import (
     ControllerState,
     ControllerStatus,
 )
+from bms.estimation import CapacityState
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -391,9 +392,10 @@ class TelemetryTap(BmsController):
         *,
         chemistry: Chemistry | None = None,
         period_ms: int = 1000,
+        capacity: CapacityState | None = None,
     ) -> None:
         """The controller of :class:`BmsController`, plus a recorder every ``period_ms``."""
-        super().__init__(config, chemistry=chemistry)
+        super().__init__(config, chemistry=chemistry, capacity=capacity)
         self.recorder = TelemetryRecorder(period_ms)
         """The recorder fed by every step."""
         self.records: list[PeriodicRecord | SessionRecord] = []

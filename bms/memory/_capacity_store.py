@@ -1,0 +1,153 @@
+"""Capacity file: each cell's capacity estimate and its AWTLS sums, kept across power cycles.
+
+ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006.
+
+The controller's capacity tracker (:mod:`bms.estimation._capacity_pairs`)
+learns from pairs a few per drive; without a memory every key-on would start
+it from the configured capacity again and it would never gather more than
+one drive's pairs. The caller (``bms replay --capacity``, a vehicle's
+key-off handler) saves the tracker's committed sums at the end of a power
+cycle and gives them to the next :class:`bms.controller.BmsController`,
+which starts its tracker and its SoC filter from them. Like the fault
+memory's store, the I/O stays out of the control path.
+
+The file is one JSON object (:class:`CapacityRecord`, a pydantic model with
+a schema version), written to a temporary file in the same directory,
+fsynced and renamed over the old one, so a crash leaves the old file or the
+new one, never a mix. A file that does not validate, or that is for another
+number of cells, is refused with a message naming the file and the field.
+"""
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bms.errors import BmsError
+from bms.estimation import CapacityState
+
+__all__ = [
+    "CAPACITY_SCHEMA_VERSION",
+    "CapacityRecord",
+    "CapacityStoreError",
+    "load_capacity",
+    "save_capacity",
+]
+
+CAPACITY_SCHEMA_VERSION: Literal[1] = 1
+"""Version of :class:`CapacityRecord`; a file of another version is refused."""
+_SUMS = 6
+
+
+class CapacityStoreError(BmsError, ValueError):
+    """The capacity file cannot be used: unreadable, malformed, or for another pack."""
+
+
+class CapacityRecord(BaseModel):
+    """What the capacity file holds: the AWTLS state of every cell."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = CAPACITY_SCHEMA_VERSION
+    """Format version of this record."""
+    cells: int = Field(ge=1)
+    """Cells in series."""
+    k: float = Field(gt=0.0, allow_inf_nan=False)
+    """The AWTLS pre-scaling constant."""
+    gamma: float = Field(gt=0.0, le=1.0)
+    """The forgetting factor."""
+    sums: list[list[float]]
+    """The six faded sums c1..c6, each a list over the cells."""
+    capacity_ah: list[float]
+    """Each cell's capacity estimate."""
+    capacity_sigma_ah: list[float]
+    """Its standard deviation."""
+    pairs: int = Field(ge=0)
+    """Pairs committed to the sums since the file was first written."""
+
+    @model_validator(mode="after")
+    def _one_value_per_cell(self) -> "CapacityRecord":
+        """Every list has one finite value per cell; capacities and sigmas are > 0."""
+        if len(self.sums) != _SUMS or any(len(row) != self.cells for row in self.sums):
+            raise ValueError(f"sums must be {_SUMS} lists of {self.cells} values (one per cell)")
+        for name in ("capacity_ah", "capacity_sigma_ah"):
+            values = getattr(self, name)
+            if len(values) != self.cells:
+                raise ValueError(f"{name} has {len(values)} values for {self.cells} cells")
+            if not all(math.isfinite(v) and v > 0.0 for v in values):
+                raise ValueError(f"{name} must be finite and > 0 for every cell")
+        if not all(math.isfinite(v) for row in self.sums for v in row):
+            raise ValueError("sums must be finite")
+        return self
+
+    def state(self) -> CapacityState:
+        """The AWTLS state this record holds."""
+        return CapacityState(
+            c=np.array(self.sums, dtype=np.float64),
+            k=self.k,
+            gamma=self.gamma,
+            capacity_ah=np.array(self.capacity_ah, dtype=np.float64),
+            capacity_sigma_ah=np.array(self.capacity_sigma_ah, dtype=np.float64),
+        )
+
+
+def save_capacity(path: Path, state: CapacityState, pairs: int) -> None:
+    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename).
+
+    Raises:
+        CapacityStoreError: if the state does not validate or the file cannot be written.
+    """
+    try:
+        record = CapacityRecord(
+            cells=int(state.capacity_ah.size),
+            k=state.k,
+            gamma=state.gamma,
+            sums=state.c.tolist(),
+            capacity_ah=state.capacity_ah.tolist(),
+            capacity_sigma_ah=state.capacity_sigma_ah.tolist(),
+            pairs=pairs,
+        )
+    except ValidationError as error:
+        raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as sink:
+            sink.write(record.model_dump_json(indent=1) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+        temporary.replace(path)
+    except OSError as error:
+        raise CapacityStoreError(f"{path}: cannot write: {error}") from error
+
+
+def load_capacity(path: Path, cells: int) -> CapacityRecord:
+    """Read and validate the capacity file of a pack of ``cells`` cells.
+
+    Raises:
+        CapacityStoreError: naming the file and the field, if it cannot be read, does not
+            validate, or is for another number of cells.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CapacityStoreError(f"{path}: cannot read: {error}") from error
+    try:
+        record = CapacityRecord.model_validate(raw)
+    except ValidationError as error:
+        raise CapacityStoreError(f"{path}: {_first(error)}") from error
+    if record.cells != cells:
+        raise CapacityStoreError(
+            f"{path}: field 'cells': {record.cells} cells, the pack has {cells}"
+        )
+    return record
+
+
+def _first(error: ValidationError) -> str:
+    """The first validation error as ``field 'a.b': message``."""
+    detail = error.errors()[0]
+    where = ".".join(str(part) for part in detail["loc"]) or "(record)"
+    return f"field '{where}': {detail['msg']}"

@@ -1,0 +1,170 @@
+"""Tests of bms/memory/_capacity_store.py and the controller's restore from it: SWR_SOH_006.
+
+Covers: a tracker's sums saved and loaded give back the same state to the
+bit; the write is atomic (no temporary file is left, an unwritable place
+raises the store's error naming the file); a file that is not JSON, misses
+a field, has a NaN or a non-positive capacity, one value too few, another
+schema version or another cell count is refused with the file and the
+field named; a controller given the loaded sums starts its tracker from
+them and its SoC filter with their capacities and uncertainty; and ``bms
+replay --capacity`` saves the sums at the end of one replay and starts the
+next from them, refuses a bad file with exit 2, and needs ``--chemistry``.
+"""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bms.cli import ExitCode, main
+from bms.config import load_config
+from bms.controller import BmsController
+from bms.estimation import CapacityState, initial_capacity_state
+from bms.memory import CapacityStoreError, load_capacity, save_capacity
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.controller.frames import frame
+
+CONFIG = load_config()
+CELLS = CONFIG.pack.series_count
+
+
+def _state(cells: int = CELLS) -> CapacityState:
+    state = initial_capacity_state(
+        cells, nominal_capacity_ah=5.0, initial_sigma_ah=0.15, soc_sigma=0.01, ah_sigma=0.05,
+        gamma=0.99,
+    )  # fmt: skip
+    rng = np.random.default_rng(1)
+    return replace(
+        state,
+        c=state.c * rng.uniform(0.9, 1.1, state.c.shape),
+        capacity_ah=rng.uniform(4.4, 4.8, cells),
+        capacity_sigma_ah=rng.uniform(0.05, 0.08, cells),
+    )
+
+
+@pytest.mark.verifies("SWR_SOH_006")
+def test_saved_sums_load_back_to_the_bit(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    state = _state()
+    save_capacity(path, state, pairs=7)
+    record = load_capacity(path, CELLS)
+    loaded = record.state()
+    assert record.pairs == 7
+    assert np.array_equal(loaded.c, state.c)
+    assert np.array_equal(loaded.capacity_ah, state.capacity_ah)
+    assert np.array_equal(loaded.capacity_sigma_ah, state.capacity_sigma_ah)
+    assert (loaded.k, loaded.gamma) == (state.k, state.gamma)
+    assert list(tmp_path.iterdir()) == [path]  # the temporary file was renamed
+
+
+@pytest.mark.verifies("SWR_SOH_006", method="fault_injection")
+def test_an_unwritable_place_raises_the_stores_error(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "capacity.json"
+    with pytest.raises(CapacityStoreError, match="cannot write"):
+        save_capacity(path, _state(), pairs=0)
+
+
+def _edited(tmp_path: Path, edit: str) -> Path:
+    path = tmp_path / "capacity.json"
+    save_capacity(path, _state(), pairs=1)
+    raw = json.loads(path.read_text())
+    if edit == "missing":
+        del raw["k"]
+    elif edit == "nan":
+        raw["capacity_ah"][3] = float("nan")
+    elif edit == "negative":
+        raw["capacity_sigma_ah"][0] = -1.0
+    elif edit == "short":
+        raw["capacity_ah"] = raw["capacity_ah"][:-1]
+    elif edit == "version":
+        raw["schema_version"] = 2
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.mark.verifies("SWR_SOH_006", method="fault_injection")
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("missing", "field 'k'"),
+        ("nan", "capacity_ah must be finite"),
+        ("negative", "capacity_sigma_ah must be finite and > 0"),
+        ("short", f"capacity_ah has {CELLS - 1} values for {CELLS} cells"),
+        ("version", "field 'schema_version'"),
+    ],
+)
+def test_a_malformed_file_is_refused_naming_the_field(
+    tmp_path: Path, edit: str, named: str
+) -> None:
+    path = _edited(tmp_path, edit)
+    with pytest.raises(CapacityStoreError) as raised:
+        load_capacity(path, CELLS)
+    assert str(path) in str(raised.value)
+    assert named in str(raised.value)
+
+
+@pytest.mark.verifies("SWR_SOH_006", method="fault_injection")
+def test_a_file_for_another_pack_or_not_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    save_capacity(path, _state(8), pairs=1)
+    with pytest.raises(CapacityStoreError, match=f"field 'cells': 8 cells, the pack has {CELLS}"):
+        load_capacity(path, CELLS)
+    path.write_text("{not json")
+    with pytest.raises(CapacityStoreError, match="cannot read"):
+        load_capacity(path, CELLS)
+
+
+@pytest.mark.verifies("SWR_SOH_006")
+def test_a_controller_starts_its_tracker_and_filter_from_the_stored_sums() -> None:
+    chemistry = synthetic_chemistry()
+    state = _state()
+    state = replace(state, capacity_ah=state.capacity_ah / 5.0 * chemistry.nominal_capacity_ah)
+    controller = BmsController(CONFIG, chemistry=chemistry, capacity=state)
+    controller.step(frame(0))
+    capacity = controller.state.capacity
+    assert capacity is not None
+    assert capacity.tracker.committed is state
+    assert np.allclose(
+        capacity.model.capacity_scale * chemistry.nominal_capacity_ah, state.capacity_ah
+    )
+    relative = float(np.max(state.capacity_sigma_ah / state.capacity_ah))
+    assert capacity.tuning.capacity_uncertainty_pct == pytest.approx(100.0 * relative)
+
+
+def _replay(tmp_path: Path, *extra: str) -> int:
+    inputs, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inputs.write_text("".join(frame(i * 10).model_dump_json() + "\n" for i in range(20)))
+    return main(["replay", "--inputs", str(inputs), "--out", str(out), *extra])
+
+
+@pytest.mark.verifies("SWR_SOH_006")
+def test_replay_saves_the_sums_and_the_next_replay_starts_from_them(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    chemistry = ["--chemistry", "NMC_Chen2020"]
+    assert _replay(tmp_path, *chemistry, "--capacity", str(path)) == ExitCode.OK
+    first = load_capacity(path, CELLS)
+    # Edit the saved estimate: the next replay must start from the file, not the chemistry.
+    raw = json.loads(path.read_text())
+    raw["capacity_ah"] = [0.9 * c for c in raw["capacity_ah"]]
+    raw["pairs"] = 4
+    path.write_text(json.dumps(raw))
+    assert _replay(tmp_path, *chemistry, "--capacity", str(path)) == ExitCode.OK
+    second = load_capacity(path, CELLS)
+    assert second.pairs == 4  # no pair in 0.2 s: the count carries over
+    assert np.allclose(second.capacity_ah, 0.9 * np.array(first.capacity_ah))
+
+
+@pytest.mark.verifies("SWR_SOH_006", method="fault_injection")
+def test_replay_refuses_a_bad_capacity_file_and_one_without_chemistry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _edited(tmp_path, "nan")
+    code = _replay(tmp_path, "--chemistry", "NMC_Chen2020", "--capacity", str(path))
+    assert code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert f"{path}: field" in err
+    assert "Traceback" not in err
+    assert _replay(tmp_path, "--capacity", str(path)) == ExitCode.USAGE
+    assert "needs --chemistry" in capsys.readouterr().err
