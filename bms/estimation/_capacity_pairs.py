@@ -25,8 +25,12 @@ triple the controller's estimation cost:
   the coulomb count's relative error ``c = Q_f / Q - 1`` (``Q_f`` the
   capacity it runs with), so its error's sensitivity to ``c`` is ``beta =
   cov(e, c) / var(c)`` and a pair's SoC change is ``x = x_true + (beta0 -
-  beta1) c``. Its ratio ``r = y / x`` then leans towards ``Q_f`` by ``g =
-  dr / dQ_f = (beta1 - beta0) / x``, and the pair given to AWTLS is the one
+  beta1) c``. The charge leans too: it is counted less the filter's offset
+  estimate times the pair's duration ``T``, and the offset takes up part of
+  the scale error (``beta_b``, its own sensitivity, from the same
+  covariance), so ``y = y_true - beta_b1 T c``. The ratio ``r = y / x`` then
+  leans towards ``Q_f`` by ``g = dr / dQ_f = (beta1 - beta0 - beta_b1 T /
+  Q_f) / x``, and the pair given to AWTLS is the one
   the filter would give if it ran with the capacity the pair implies, ``(r -
   g Q_f) / (1 - g)``, its variances amplified by ``1 / (1 - g)^2`` (the
   loop's self-consistent pair). Unlike the twin, which starts at the anchor,
@@ -79,6 +83,10 @@ REST_CURRENT_C_RATE = 0.05
 """Cell current (as a C-rate of the nominal capacity) below which the cell rests."""
 REST_TIME_S = 10.0
 """Rest before a rest point counts (the fast RC pair's time constant order)."""
+CONVERGENCE_S = 600.0
+"""Time from the tracker's start (the filter's, from its guess) before a rest point may anchor
+a pair: while the filter converges its error can exceed its bound, and an anchor's error
+goes straight into the pair (the validation's convergence window)."""
 MIN_PAIR_DURATION_S = 300.0
 """Shortest time between a pair's two rest points."""
 COMMIT_SOC = 0.3
@@ -259,6 +267,8 @@ def _rest_point(
     )
     anchor = tracker.anchor
     if anchor is None:
+        if tracker.time_s < CONVERGENCE_S:
+            return tracker
         return replace(tracker, anchor=here)
     if tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
         return tracker
@@ -286,11 +296,14 @@ def _scale_variance(tuning: SocFilterTuning) -> float:
     return float(scale * scale)
 
 
-def _sensitivity(ekf: EkfState, variance: float) -> FloatArray:
-    """``beta``: each cell's SoC error per unit of the coulomb count's scale error."""
+def _sensitivity(ekf: EkfState, variance: float, row: int = _SOC) -> FloatArray:
+    """Each cell's error of state ``row`` per unit of the coulomb count's scale error.
+
+    ``beta`` for the SoC (the default), ``beta_b`` for the offset.
+    """
     if ekf.capacity_cross is None or variance <= 0.0:
         return np.zeros(ekf.x.shape[1])
-    result: FloatArray = ekf.capacity_cross[_SOC] / variance
+    result: FloatArray = ekf.capacity_cross[row] / variance
     return result
 
 
@@ -315,11 +328,14 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     charge_var = ekf.p[_BIAS, _BIAS] * anchor.hours**2 + (gain * charge) ** 2 + 1e-10
     usable = np.abs(soc_change) >= MIN_SOC_CHANGE
     safe_change = np.where(usable, soc_change, 1.0)
-    lean = (sensitivity - anchor.sensitivity) / safe_change
+    filter_ah = np.asarray(capacity_scale, dtype=np.float64) * nominal_ah
+    # The SoC change leans through the filter's SoC at both ends, the charge through the
+    # offset estimate it is counted with (module docstring).
+    offset_share = _sensitivity(ekf, _scale_variance(tuning), _BIAS) * anchor.hours / filter_ah
+    lean = (sensitivity - anchor.sensitivity - offset_share) / safe_change
     independence = 1.0 - lean
     usable &= independence >= MIN_INDEPENDENCE
     independence = np.where(usable, independence, 1.0)
-    filter_ah = np.asarray(capacity_scale, dtype=np.float64) * nominal_ah
     consistent = (charge / safe_change - lean * filter_ah) / independence
     amplified = 1.0 / independence**2
     return _Pair(

@@ -14,35 +14,50 @@ uncertainty: with the pack aged to 95 % or 85 % that prior is 1.7 or 5
 sigma off (the tracker is meant to carry its estimate from drive to drive;
 these rows show what it does when it starts wrong).
 
-Writes ``onboard_capacity.json`` and ``onboard_capacity.inc`` (an RST table
-included by ``docs/validation/onboard_capacity.rst``) under ``--out``
-(default ``docs/validation``).
+The ageing run (:func:`ageing_run`): ``--days`` power cycles (default 10)
+of one profile cycle each, started by a minute parked, on the pack losing
+``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
+filter, and the capacity tracker restored from the capacity file the
+previous day saved (``bms.memory``), against the filter alone every day.
+
+Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
+``onboard_capacity_ageing.inc`` (RST tables included by
+``docs/validation/onboard_capacity.rst``) under ``--out`` (default
+``docs/validation``).
 
 Usage::
 
     python verification/scripts/onboard_capacity.py [--out docs/validation]
+        [--days 10] [--fade 0.05]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import cell_model, load_chemistry
+from bms.cell import CellModel, cell_model, load_chemistry
 from bms.estimation import (
+    CapacityTracker,
+    EkfState,
+    SocEstimate,
     SocFilterTuning,
     capacity_feedback,
     ekf_step,
+    fed_filter,
     initial_capacity_tracker,
     initial_ekf_state,
     track_capacity,
 )
-from bms.plant import PackSimulator, PackSpread, SensorModel
+from bms.memory import load_capacity, save_capacity
+from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
 
 FloatArray = npt.NDArray[np.float64]
 CELLS = 8
@@ -53,14 +68,23 @@ CASES = (
     ("LFP_Prada2013", 1.0),
     ("LFP_Prada2013", 0.95),
 )
+AGEING_DAYS = 10
+"""Power cycles of the ageing run."""
+AGEING_FADE = 0.05
+"""Capacity the ageing run's pack loses over its days."""
+PARKED_S = 60
+"""Rest at the start of each day of the ageing run, before the first drive."""
 WINDOW_S = 600
 """Samples before this time are the filter's convergence window, not scored."""
 
 
-def profile(capacity_ah: float, cycles: int, seed: int) -> FloatArray:
-    """Cell current in 1 s steps: four 15-min drives with 2-min rests, then a 0.5C charge."""
+def profile(capacity_ah: float, cycles: int, seed: int, parked_s: int = 0) -> FloatArray:
+    """Cell current in 1 s steps: four 15-min drives with 2-min rests, then a 0.5C charge.
+
+    ``parked_s`` seconds at rest come first (a car keyed on before it moves).
+    """
     rng = np.random.default_rng(seed)
-    parts: list[FloatArray] = []
+    parts: list[FloatArray] = [np.zeros(parked_s)]
     for _ in range(cycles):
         for _ in range(4):
             parts.append(np.repeat(rng.uniform(-0.2, 0.9, 90) * capacity_ah, 10))
@@ -68,6 +92,59 @@ def profile(capacity_ah: float, cycles: int, seed: int) -> FloatArray:
         parts.append(np.full(2400, -0.5 * capacity_ah))
         parts.append(np.zeros(300))
     return np.concatenate(parts)
+
+
+@dataclass
+class _Channel:
+    """The controller's estimation pair: the SoC filter and the capacity tracker beside it."""
+
+    model: CellModel
+    tuning: SocFilterTuning
+    ekf: EkfState
+    tracker: CapacityTracker
+    feedback: bool
+    """Whether a changed capacity estimate is given back to the filter."""
+
+    def step(self, seen: PackMeasurement) -> SocEstimate:
+        """One 1 s step of both, as the controller's estimation step runs them."""
+        self.ekf, estimate = ekf_step(
+            self.model, self.tuning, self.ekf, cell_voltages_v=seen.cell_voltages_v,
+            current_a=seen.current_a, cell_temperatures_degc=seen.cell_temperatures_degc,
+            dt_s=1.0,
+        )  # fmt: skip
+        before = self.tracker.estimate
+        self.tracker = track_capacity(
+            self.tracker, self.ekf, self.model.tables, self.tuning, current_a=seen.current_a,
+            bleed_current_a=None, dt_s=1.0, capacity_scale=self.model.capacity_scale,
+        )  # fmt: skip
+        if self.feedback and self.tracker.estimate is not before:
+            self.model, self.tuning, self.ekf = capacity_feedback(
+                self.tracker, self.model, self.tuning, self.ekf
+            )
+        return estimate
+
+
+@dataclass
+class _Score:
+    """The SoC's errors against the truth and how often the truth is inside 3 sigma."""
+
+    errors: list[FloatArray] = field(default_factory=list)
+    inside: int = 0
+
+    def add(self, estimate: SocEstimate, truth: FloatArray) -> None:
+        """Score one sample of every cell."""
+        error = estimate.soc - truth
+        self.errors.append(error)
+        self.inside += int(np.sum(np.abs(error) <= 3.0 * estimate.soc_sigma))
+
+    def figures(self) -> dict[str, float]:
+        """RMSE and largest error (percent) and the share inside 3 sigma."""
+        stacked = np.array(self.errors)
+        return {
+            "soc_rmse_pct": 100.0 * float(np.sqrt(np.mean(stacked**2))),
+            "soc_max_pct": 100.0 * float(np.max(np.abs(stacked))),
+            "soc_inside_3_sigma": self.inside / stacked.size,
+        }
 
 
 def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[str, Any]:
@@ -79,36 +156,24 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
     )  # fmt: skip
     sensors = SensorModel(seed=4)
     model, tuning = cell_model(chemistry), SocFilterTuning()
-    ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)
-    tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, CELLS)
-    errors, inside = [], 0
+    channel = _Channel(
+        model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, tuning),
+        initial_capacity_tracker(model.tables, model.capacity_scale, tuning, CELLS), feedback,
+    )  # fmt: skip
+    score = _Score()
     for step, current in enumerate(profile(chemistry.nominal_capacity_ah, cycles, seed=5)):
         seen = sensors.measure(sim.step(float(current), 1.0))
-        ekf, estimate = ekf_step(
-            model, tuning, ekf, cell_voltages_v=seen.cell_voltages_v, current_a=seen.current_a,
-            cell_temperatures_degc=seen.cell_temperatures_degc, dt_s=1.0,
-        )  # fmt: skip
-        before = tracker.estimate
-        tracker = track_capacity(
-            tracker, ekf, model.tables, tuning, current_a=seen.current_a, bleed_current_a=None,
-            dt_s=1.0, capacity_scale=model.capacity_scale,
-        )  # fmt: skip
-        if feedback and tracker.estimate is not before:
-            model, tuning, ekf = capacity_feedback(tracker, model, tuning, ekf)
+        estimate = channel.step(seen)
         if step >= WINDOW_S:
-            error = estimate.soc - sim.true_soc
-            errors.append(error)
-            inside += int(np.sum(np.abs(error) <= 3.0 * estimate.soc_sigma))
+            score.add(estimate, sim.true_soc)
+    tracker = channel.tracker
     truth = sim.cell_capacity_ah
     capacity, sigma = tracker.estimate.capacity_ah, tracker.estimate.capacity_sigma_ah
-    stacked = np.array(errors)
     return {
         "chemistry": name,
         "capacity_fraction": fraction,
         "feedback": feedback,
-        "soc_rmse_pct": 100.0 * float(np.sqrt(np.mean(stacked**2))),
-        "soc_max_pct": 100.0 * float(np.max(np.abs(stacked))),
-        "soc_inside_3_sigma": inside / stacked.size,
+        **score.figures(),
         "pairs_committed": tracker.updates,
         "capacity_true_ah": truth.tolist(),
         "capacity_sigma_ah": sigma.tolist(),
@@ -116,6 +181,76 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
         "prior_error_pct": (100.0 * (chemistry.nominal_capacity_ah / truth - 1.0)).tolist(),
         "capacity_sigma_pct": (100.0 * sigma / truth).tolist(),
         "capacity_inside_3_sigma": float(np.mean(np.abs(capacity - truth) <= 3.0 * sigma)),
+    }
+
+
+def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str, Any]:
+    """``days`` power cycles of one profile cycle each, the pack losing ``fade`` over them.
+
+    Each day starts a fresh SoC filter (at 0.6, sigma 15 points, against
+    0.9) on the pack aged so far; with ``feedback`` the capacity tracker
+    starts from the sums the previous day saved (``bms.memory``, through a
+    real file) and its estimate is fed to the filter, as the controller
+    does; without, the filter runs with the chemistry's capacity every day.
+    """
+    chemistry = load_chemistry(name)
+    base_model, base_tuning = cell_model(chemistry), SocFilterTuning()
+    stored = None
+    days_out: list[dict[str, Any]] = []
+    score = _Score()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "capacity.json"
+        for day in range(days):
+            fraction = 1.0 - fade * (day + 1) / days
+            sim = PackSimulator(
+                chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3,
+                capacity_fraction=fraction,
+            )  # fmt: skip
+            sensors = SensorModel(seed=100 + day)
+            if stored is None:
+                tracker = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
+                model, tuning = base_model, base_tuning
+            else:
+                tracker = CapacityTracker(committed=stored, estimate=stored)
+                model, tuning = fed_filter(stored, base_model, base_tuning)
+            channel = _Channel(
+                model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, base_tuning), tracker, feedback
+            )
+            currents = profile(chemistry.nominal_capacity_ah, 1, day, PARKED_S)
+            for step, current in enumerate(currents):
+                estimate = channel.step(sensors.measure(sim.step(float(current), 1.0)))
+                if step >= WINDOW_S:
+                    score.add(estimate, sim.true_soc)
+            tracker = channel.tracker
+            if feedback:  # the power cycle: the committed sums through the capacity file
+                save_capacity(path, tracker.committed, tracker.updates)
+                stored = load_capacity(path, CELLS).state()
+            truth = sim.cell_capacity_ah
+            kept = tracker.committed
+            days_out.append(
+                {
+                    "day": day + 1,
+                    "true_fraction": fraction,
+                    "capacity_error_pct": (100.0 * (kept.capacity_ah / truth - 1.0)).tolist(),
+                    "capacity_sigma_pct": (100.0 * kept.capacity_sigma_ah / truth).tolist(),
+                }
+            )
+    last = days_out[-1]
+    scored = [
+        abs(e) <= 3.0 * s
+        for d in days_out
+        for e, s in zip(d["capacity_error_pct"], d["capacity_sigma_pct"], strict=True)
+    ]
+    return {
+        "chemistry": name,
+        "days": days,
+        "fade": fade,
+        "feedback": feedback,
+        **score.figures(),
+        "final_capacity_error_pct": last["capacity_error_pct"],
+        "final_capacity_sigma_pct": last["capacity_sigma_pct"],
+        "capacity_inside_3_sigma_all_days": float(np.mean(scored)),
+        "days_detail": days_out,
     }
 
 
@@ -149,22 +284,64 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ageing_table(rows: list[dict[str, Any]]) -> str:
+    """The RST list-table of the ageing runs, day by day."""
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+        "   * - day",
+        "     - true capacity, % of new",
+        "     - estimate's error, % (RMS / largest over cells)",
+        "     - sigma, % (largest)",
+        "     - cells inside 3 sigma",
+    ]
+    for day in rows[0]["days_detail"]:
+        error = np.array(day["capacity_error_pct"])
+        sigma = np.array(day["capacity_sigma_pct"])
+        lines += [
+            f"   * - {day['day']}",
+            f"     - {100 * day['true_fraction']:.1f}",
+            f"     - {np.sqrt(np.mean(error**2)):.2f} / {np.max(np.abs(error)):.2f}",
+            f"     - {np.max(sigma):.2f}",
+            f"     - {int(np.sum(np.abs(error) <= 3.0 * sigma))} of {error.size}",
+        ]
+    for row in reversed(rows):
+        lines.insert(
+            0,
+            f"* SoC {'with' if row['feedback'] else 'without'} the capacity fed back and kept: "
+            f"RMSE {row['soc_rmse_pct']:.2f} %, max {row['soc_max_pct']:.2f} %, inside 3 sigma "
+            f"{row['soc_inside_3_sigma']:.3f}\n",
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
-    """Run every case with and without the feedback; write the JSON and the RST table."""
+    """Run every case with and without the feedback, and the ageing run; write JSON and RST."""
     from rich.progress import track  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
+    parser.add_argument("--days", type=int, default=AGEING_DAYS)
+    parser.add_argument("--fade", type=float, default=AGEING_FADE)
     args = parser.parse_args()
     runs = [(name, fraction, fed) for name, fraction in CASES for fed in (True, False)]
     rows = [
         run(name, fraction, feedback=fed)
         for name, fraction, fed in track(runs, description="closed-loop runs")
     ]
+    ageing = [
+        ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed)
+        for fed in track((True, False), description="ageing runs")
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "onboard_capacity.json").write_text(json.dumps(rows, indent=1) + "\n")
+    (args.out / "onboard_capacity.json").write_text(
+        json.dumps({"runs": rows, "ageing": ageing}, indent=1) + "\n"
+    )
     (args.out / "onboard_capacity.inc").write_text(_table(rows))
+    (args.out / "onboard_capacity_ageing.inc").write_text(_ageing_table(ageing))
     print(_table(rows))
+    print(_ageing_table(ageing))
 
 
 if __name__ == "__main__":

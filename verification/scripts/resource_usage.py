@@ -178,7 +178,7 @@ def _pending_pair_state(config: BmsConfig) -> ControllerState:
     cells = config.pack.series_count
     tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
     current = 0.5 * model.tables.nominal_capacity_ah
-    for soc, amps, seconds in ((0.8, 0.0, 11), (0.72, current, 600), (0.72, 0.0, 11)):
+    for soc, amps, seconds in ((0.8, 0.0, 601), (0.72, current, 600), (0.72, 0.0, 11)):
         filtered = initial_ekf_state(cells, soc, 0.01, tuning)
         for _ in range(seconds):
             tracker = track_capacity(

@@ -2,18 +2,20 @@
 
 Covers, in closed loop on the equivalent-circuit plant (8 NMC cells with a
 3 % capacity spread, the filter starting 30 points low, issue 3's sensor
-errors, two cycles of four 15-min drives with 2-min rests and a 0.5C charge:
+errors, three cycles of four 15-min drives with 2-min rests and a 0.5C charge:
 ``verification/scripts/onboard_capacity.py``'s run) with the capacity fed
 back to the filter: pairs committed, every cell's
 estimate inside 3 sigma of its true capacity, the estimates closer to the
 truth than the prior, every bound narrower than the prior's, and the SoC
 filter more accurate than without the feedback and its truth inside 3 sigma
 in at least 99 % of samples. And with made-up filter states: a pair's lean
-towards the filter's capacity is undone (a ratio ``Q + g (Q_f - Q)`` gives
-back ``Q``), a pair leaning more than 0.9 is not used, no pair closes before
-``MIN_PAIR_DURATION_S``, a SoC that turns back commits the pair to the
-turning point, a pair's solve spread over steps a chunk of cells at a time
-publishes exactly the whole solve's result once its last chunk is done, an
+towards the filter's capacity, through its SoC or through its offset
+estimate, is undone (a ratio ``Q + g (Q_f - Q)`` gives back ``Q``), a pair
+leaning more than 0.9 is not used, no pair closes before
+``MIN_PAIR_DURATION_S`` and no anchor inside the 600 s convergence window, a
+SoC that turns back commits the pair to the turning point, a pair's solve
+spread over steps a chunk of cells at a time publishes exactly the whole
+solve's result once its last chunk is done, an
 update still in progress is finished before the next one is added, a NaN
 current is not counted and closes no pair, and the feedback scales the
 model, floors the uncertainty and keeps ``beta``.
@@ -39,6 +41,7 @@ from bms.estimation import (
 )
 from bms.estimation._capacity_pairs import (
     CAPACITY_UNCERTAINTY_FLOOR_PCT,
+    CONVERGENCE_S,
     MIN_PAIR_DURATION_S,
     REST_TIME_S,
     UPDATE_CHUNK_CELLS,
@@ -54,8 +57,8 @@ TUNING = SocFilterTuning()
 
 @functools.cache
 def _closed_loop(feedback: bool) -> dict[str, Any]:
-    """The filter and the tracker on the circuit plant, two cycles, the estimate fed back or not."""
-    return run("NMC_Chen2020", 1.0, feedback=feedback, cycles=2)
+    """The filter and the tracker on the circuit plant, three cycles, fed back or not."""
+    return run("NMC_Chen2020", 1.0, feedback=feedback)
 
 
 @pytest.mark.verifies("SWR_SOH_005")
@@ -77,11 +80,16 @@ def test_the_soc_filter_is_better_with_the_capacity_fed_back() -> None:
     assert fed["soc_inside_3_sigma"] >= 0.99
 
 
-def _ekf(soc: float, cross_soc: float, *, soc_var: float = 1e-4) -> EkfState:
-    """A made-up one-cell filter state: SoC, its variance and its covariance with the scale."""
+def _ekf(
+    soc: float, cross_soc: float, *, cross_offset: float = 0.0, soc_var: float = 1e-4
+) -> EkfState:
+    """A made-up one-cell filter state (its offset estimate 0).
+
+    Its SoC, the SoC's variance, and the SoC's and the offset's covariance with the scale.
+    """
     state = initial_ekf_state(1, soc, 0.01, TUNING)
     x, p, cross = state.x.copy(), state.p.copy(), np.zeros((5, 1))
-    x[3], p[0, 0], p[3, 3], cross[0] = 0.0, soc_var, 1e-12, cross_soc
+    x[3], p[0, 0], p[3, 3], cross[0], cross[3] = 0.0, soc_var, 1e-12, cross_soc, cross_offset
     return replace(state, x=x, p=p, capacity_cross=cross)
 
 
@@ -113,7 +121,7 @@ def _start() -> tuple[CapacityTracker, EkfState]:
     model = cell_model(NMC)
     tracker = initial_capacity_tracker(model.tables, 1.0, TUNING, 1)
     first = _ekf(0.8, 0.0)
-    return _rest(tracker, first, REST_TIME_S + 1), first
+    return _rest(tracker, first, CONVERGENCE_S + 1), first
 
 
 def _variance() -> float:
@@ -122,24 +130,35 @@ def _variance() -> float:
 
 
 @pytest.mark.verifies("SWR_SOH_005")
+@pytest.mark.parametrize("through", ["soc", "offset"])
 @pytest.mark.parametrize("lean", [0.0, 0.3, 0.6])
-def test_a_pairs_lean_towards_the_filters_capacity_is_undone(lean: float) -> None:
+def test_a_pairs_lean_towards_the_filters_capacity_is_undone(lean: float, through: str) -> None:
     nominal = NMC.nominal_capacity_ah  # Q_f: the filter runs with the nominal capacity
     true_ah = 0.9 * nominal
     tracker, _ = _start()
     charge = 2.0
-    # The filter's SoC change leans towards Q_f: ratio = Q + lean (Q_f - Q).
+    # The filter's pair leans towards Q_f: ratio = Q + lean (Q_f - Q).
     ratio = true_ah + lean * (nominal - true_ah)
     change = charge / ratio
-    # beta1 - beta0 = lean x (module docstring), beta = cov / var.
-    end = _ekf(0.8 - change, lean * change * _variance())
-    tracker = _draw(tracker, end, charge, 2.5)
+    tracker = _draw(tracker, _ekf(0.8 - change, 0.0), charge, 2.5)
+    assert tracker.anchor is not None
+    hours = float(tracker.anchor.hours[0])  # weighted by the capacity at the temperature
+    # lean x = beta1 - beta0 - beta_b1 T / Q_f (module docstring), beta = cov / var: through
+    # the filter's SoC, or through the offset estimate the charge is counted with.
+    if through == "soc":
+        end = _ekf(0.8 - change, lean * change * _variance())
+    else:
+        end = _ekf(0.8 - change, 0.0, cross_offset=-lean * change * nominal / hours * _variance())
     tracker = _rest(tracker, end, REST_TIME_S + 1)
     assert tracker.pending is not None
     pair = tracker.pending
     assert pair.charge_ah[0] / pair.soc_change[0] == pytest.approx(true_ah, rel=1e-3)
     assert pair.charge_var_ah2[0] > 0.0
-    # Its variances are amplified by 1 / (1 - lean)^2.
+    # Its variances are amplified by 1 / (1 - lean)^2 (the offset's share of the lean grew
+    # with the rest's seconds, which the offset is counted over too).
+    assert tracker.anchor is not None
+    if through == "offset":
+        lean *= float(tracker.anchor.hours[0]) / hours
     assert pair.soc_change_var[0] == pytest.approx(2e-4 / (1.0 - lean) ** 2, rel=1e-6)
 
 
@@ -241,7 +260,7 @@ def test_a_pairs_solve_is_spread_over_steps_and_equals_the_whole_one() -> None:
             dt_s=1.0, capacity_scale=1.0,
         )  # fmt: skip
 
-    for ekf, current, seconds in ((start, 0.0, 11), (end, 2.5, 1440), (end, 0.0, 11)):
+    for ekf, current, seconds in ((start, 0.0, 601), (end, 2.5, 1440), (end, 0.0, 11)):
         for _ in range(seconds):
             tracker = step(tracker, ekf, current)
     pair = tracker.pending
@@ -289,3 +308,14 @@ def test_an_update_in_progress_is_finished_before_the_next() -> None:
     second = _advance(second, cells)
     assert np.allclose(second.committed.capacity_ah, twice.capacity_ah, rtol=0, atol=1e-12)
     assert second.updates == 2
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_no_pair_is_anchored_while_the_filter_converges() -> None:
+    tracker = initial_capacity_tracker(cell_model(NMC).tables, 1.0, TUNING, 1)
+    resting = _ekf(0.8, 0.0)
+    tracker = _rest(tracker, resting, CONVERGENCE_S - 1)
+    assert tracker.anchor is None  # at rest long enough, but the filter may not have converged
+    tracker = _rest(tracker, resting, 1)
+    assert tracker.anchor is not None
+    assert tracker.anchor.time_s == CONVERGENCE_S
