@@ -15,10 +15,10 @@ leaning more than 0.9 is not used, no pair closes before
 ``MIN_PAIR_DURATION_S`` and no anchor inside the 600 s convergence window, a
 SoC that turns back commits the pair to the turning point, a pair's solve
 spread over steps a chunk of cells at a time publishes exactly the whole
-solve's result once its last chunk is done, an
-update still in progress is finished before the next one is added, a NaN
-current is not counted and closes no pair, and the feedback scales the
-model, floors the uncertainty and keeps ``beta``.
+solve's result once its last chunk is done, an update still in progress is
+finished before the next one is added, a cell's balancing bleed is counted
+in its own charge, a NaN current is not counted and closes no pair, and the
+feedback scales the model, floors the uncertainty and keeps ``beta``.
 """
 
 import functools
@@ -319,3 +319,21 @@ def test_no_pair_is_anchored_while_the_filter_converges() -> None:
     tracker = _rest(tracker, resting, 1)
     assert tracker.anchor is not None
     assert tracker.anchor.time_s == CONVERGENCE_S
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_cells_balancing_bleed_is_counted_in_its_charge() -> None:
+    model = cell_model(NMC)
+    tracker = initial_capacity_tracker(model.tables, 1.0, TUNING, 2)
+    ekf = initial_ekf_state(2, 0.8, 0.01, TUNING)
+    tracker = _rest(tracker, ekf, CONVERGENCE_S + 1)
+    assert tracker.anchor is not None
+    for _ in range(3600):  # an hour at 1 A, the second cell also bled at 0.1 A
+        tracker = track_capacity(
+            tracker, ekf, model.tables, TUNING, current_a=1.0,
+            bleed_current_a=np.array([0.0, 0.1]), dt_s=1.0, capacity_scale=1.0,
+        )  # fmt: skip
+    assert tracker.anchor is not None
+    charge = tracker.anchor.charge_ah
+    assert charge[1] == pytest.approx(1.1 * charge[0], rel=1e-12)
+    assert charge[0] == pytest.approx(1.0, rel=2e-3)  # 1 Ah, in the capacity at 25 degC

@@ -16,7 +16,7 @@ fault is logged as a warning next to a fault-level one (SWR_TEL_001,
 SWR_TEL_003); :class:`TelemetryTap` with a chemistry (SoC estimator
 running) logs the per-cell SoC range, the weakest cell's capacity from the dual
 estimation and the highest resistance factor from the filter, without one it
-logs none of them.
+logs none of them, nor with the filter's state but no capacity beside it.
 """
 
 import math
@@ -25,7 +25,14 @@ import numpy as np
 import pytest
 
 from bms.config import load_config
-from bms.controller import BmsController, ControllerOutputs, ControllerStatus, FaultReport
+from bms.controller import (
+    BmsController,
+    ControllerOutputs,
+    ControllerState,
+    ControllerStatus,
+    FaultReport,
+)
+from bms.estimation import SocFilterTuning, initial_ekf_state
 from bms.telemetry import (
     Bounded,
     CellEstimates,
@@ -34,6 +41,7 @@ from bms.telemetry import (
     TelemetryRecorder,
     TelemetryTap,
 )
+from bms.telemetry._from_outputs import _controller_estimates
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
 
@@ -197,3 +205,12 @@ def test_tap_logs_cell_soc_capacity_and_resistance_when_the_estimator_runs() -> 
     assert plain.capacity_ah is None
     assert plain.resistance_factor is None
     assert with_estimator.dropped == without.dropped == 0
+
+
+@pytest.mark.verifies("SWR_TEL_003")
+def test_no_cell_estimates_without_the_capacity_beside_the_filter() -> None:
+    # The controller sets both in the same estimation step; a state with the filter's alone
+    # (restored by hand) logs no per-cell estimates rather than half of them.
+    filtered = ControllerState(estimator=initial_ekf_state(4, 0.5, 0.1, SocFilterTuning()))
+    assert _controller_estimates(filtered) is None
+    assert _controller_estimates(ControllerState()) is None
