@@ -13,9 +13,9 @@ reads it back at the end, so the DTCs survive the run.
 ``--capacity FILE`` (with ``--chemistry``) starts the controller's capacity
 tracker and SoC filter from the capacity file when it exists
 (:mod:`bms.memory`; a file that does not validate is refused, exit 2, with
-the file and the field named) and saves the tracker's committed sums to it
-at the end, so that what one replay learnt carries to the next, as across a
-vehicle's power cycles.
+the file and the field named) and saves the tracker's committed sums and
+open pair to it at the end, so that what one replay learnt carries to the
+next, as across a vehicle's power cycles.
 """
 
 import argparse
@@ -147,7 +147,7 @@ def _controller(
     stored = _stored_capacity(args, chemistry is not None, config.pack.series_count)
     if isinstance(stored, ExitCode):
         return stored
-    capacity = None if stored is None else stored.state()
+    capacity = None if stored is None else stored.tracker()
     tap = TelemetryTap(config, chemistry=chemistry, capacity=capacity) if args.telemetry else None
     controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity)
     return controller, tap, stored
@@ -174,14 +174,14 @@ def _stored_capacity(
 
 
 def _save_capacity(path: Path, controller: "BmsController", earlier_pairs: int) -> None:
-    """Save the tracker's committed sums (a controller that never estimated saves nothing)."""
+    """Save the tracker's sums and open pair (a controller that never estimated saves nothing)."""
     from bms.memory import save_capacity  # noqa: PLC0415
 
     capacity = controller.state.capacity
     if capacity is None:
         return
     tracker = capacity.tracker
-    save_capacity(path, tracker.committed, earlier_pairs + tracker.updates)
+    save_capacity(path, tracker, earlier_pairs + tracker.updates)
     estimate = tracker.committed
     print(
         f"bms replay: capacity {path}: {tracker.updates} pairs this run, "

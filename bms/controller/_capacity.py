@@ -17,7 +17,6 @@ import numpy.typing as npt
 
 from bms.cell import CellModel
 from bms.estimation import (
-    CapacityState,
     CapacityTracker,
     EkfState,
     SocFilterTuning,
@@ -46,21 +45,20 @@ class FilterCapacity:
 
 
 def start_capacity(
-    model: CellModel, tuning: SocFilterTuning, cells: int, stored: CapacityState | None = None
+    model: CellModel, tuning: SocFilterTuning, cells: int, stored: CapacityTracker | None = None
 ) -> FilterCapacity:
     """The tracker's start and the filter's model and tuning from it.
 
     Without ``stored``: the configured capacities with the tuning's
-    uncertainty, given to the filter as they are. With it (the sums a
-    previous power cycle saved, ``bms.memory.load_capacity``): the tracker
-    carries on from them and the filter starts with their estimate.
+    uncertainty, given to the filter as they are. With it (the tracker a
+    previous power cycle saved, ``bms.memory.load_capacity(...).tracker()``):
+    the tracker carries on and the filter starts with its estimate.
     """
     if stored is None:
         tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
         return FilterCapacity(tracker=tracker, model=model, tuning=tuning)
-    fed_model, fed_tuning = fed_filter(stored, model, tuning)
-    tracker = CapacityTracker(committed=stored, estimate=stored)
-    return FilterCapacity(tracker=tracker, model=fed_model, tuning=fed_tuning)
+    fed_model, fed_tuning = fed_filter(stored.estimate, model, tuning)
+    return FilterCapacity(tracker=stored, model=fed_model, tuning=fed_tuning)
 
 
 def follow_capacity(

@@ -66,7 +66,7 @@ from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
 from bms.controller._transmit import can_frames
 from bms.estimation import (
     ZERO_CURRENT_MIN_SAMPLES,
-    CapacityState,
+    CapacityTracker,
     EkfState,
     PlatingTables,
     SocFilterTuning,
@@ -162,8 +162,9 @@ class ControllerContext:
     """The estimator's noise model."""
     chemistry: Chemistry | None = None
     """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
-    stored_capacity: CapacityState | None = None
-    """Capacity sums a previous power cycle saved (None: start from the configured capacity)."""
+    stored_capacity: CapacityTracker | None = None
+    """The capacity tracker a previous power cycle saved (None: start from the configured
+    capacity)."""
     plating: "PlatingCap | None" = field(init=False, default=None)
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
     cell_current_accuracy_a: float = field(init=False, default=0.0)
@@ -803,15 +804,16 @@ class BmsController:
         *,
         chemistry: Chemistry | None = None,
         state: ControllerState | None = None,
-        capacity: CapacityState | None = None,
+        capacity: CapacityTracker | None = None,
     ) -> None:
         """Start in ``state`` (default: the not-yet-run state).
 
         ``chemistry`` enables the SoC filter and plating cap; ``state`` resumes
         a controller from one it held before (a measurement or a restore);
-        ``capacity`` is the capacity sums a previous power cycle saved
-        (``bms.memory.load_capacity``), which the capacity tracker and the SoC
-        filter start from (SWR_SOH_006).
+        ``capacity`` is the capacity tracker a previous power cycle saved
+        (``bms.memory.load_capacity(...).tracker()``: its sums and open pair),
+        which the capacity estimate and the SoC filter carry on from
+        (SWR_SOH_006).
         """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None

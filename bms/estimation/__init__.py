@@ -30,9 +30,11 @@ from bms.estimation._capacity import (
 )
 from bms.estimation._capacity_pairs import (
     CapacityTracker,
+    PairAnchor,
     capacity_feedback,
     fed_filter,
     initial_capacity_tracker,
+    resume_capacity_tracker,
     track_capacity,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
@@ -80,6 +82,7 @@ __all__ = [
     "CapacityTracker",
     "EkfState",
     "PackSoc",
+    "PairAnchor",
     "PlatingLimits",
     "PlatingTables",
     "PowerLimits",
@@ -106,6 +109,7 @@ __all__ = [
     "plating_limits",
     "plating_tables",
     "resistance_update",
+    "resume_capacity_tracker",
     "sof_limits",
     "state_of_function",
     "step_resistance_ohm",

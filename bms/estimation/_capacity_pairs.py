@@ -70,9 +70,11 @@ __all__ = [
     "REST_CURRENT_C_RATE",
     "REST_TIME_S",
     "CapacityTracker",
+    "PairAnchor",
     "capacity_feedback",
     "fed_filter",
     "initial_capacity_tracker",
+    "resume_capacity_tracker",
     "track_capacity",
 ]
 
@@ -85,7 +87,7 @@ REST_TIME_S = 10.0
 """Rest before a rest point counts (the fast RC pair's time constant order)."""
 CONVERGENCE_S = 600.0
 """Time from the tracker's start (the filter's, from its guess) before a rest point may anchor
-a pair: while the filter converges its error can exceed its bound, and an anchor's error
+or end a pair: while the filter converges its error can exceed its bound, and an end's error
 goes straight into the pair (the validation's convergence window)."""
 MIN_PAIR_DURATION_S = 300.0
 """Shortest time between a pair's two rest points."""
@@ -110,8 +112,11 @@ _SECONDS_PER_HOUR = 3600.0
 
 
 @dataclass(frozen=True)
-class _Anchor:
-    """The open pair's first rest point and what has been counted since."""
+class PairAnchor:
+    """The open pair's first rest point and what has been counted since.
+
+    The capacity file keeps it across power cycles, so that a pair may span one.
+    """
 
     time_s: float
     soc: FloatArray
@@ -161,7 +166,7 @@ class CapacityTracker:
     """Time since the tracker started."""
     rest_since_s: float = 0.0
     """When the present rest started (the last sample above the rest current)."""
-    anchor: _Anchor | None = None
+    anchor: PairAnchor | None = None
     """The open pair's start (None: the next rest point starts one)."""
     pending: _Pair | None = None
     """The pair to the latest rest point, added when that rest ends."""
@@ -196,6 +201,21 @@ def initial_capacity_tracker(
         capacity_sigma_ah=prior.capacity_sigma_ah * scale,
     )
     return CapacityTracker(committed=prior, estimate=prior)
+
+
+def resume_capacity_tracker(stored: CapacityState, anchor: PairAnchor | None) -> CapacityTracker:
+    """A tracker carrying on from a previous power cycle's sums and open pair.
+
+    Implements: SWR_SOH_006
+
+    The open pair's anchor is dated far enough back that the pair may close
+    at the first rest point after the new filter's convergence window (the
+    controller has no clock across the power cycle; the charge counted while
+    it was off is none).
+    """
+    if anchor is not None:
+        anchor = replace(anchor, time_s=-MIN_PAIR_DURATION_S)
+    return CapacityTracker(committed=stored, estimate=stored, anchor=anchor)
 
 
 def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs it counts with
@@ -259,16 +279,19 @@ def _rest_point(
     capacity_scale: FloatArray | float,
     nominal_ah: float,
 ) -> CapacityTracker:
-    """At a rest point: anchor a pair, or stretch the open one to here, or commit it."""
+    """At a rest point: anchor a pair, or stretch the open one to here, or commit it.
+
+    Not in the filter's convergence window: neither end of a pair is taken there.
+    """
+    if tracker.time_s < CONVERGENCE_S:
+        return tracker
     soc, soc_var = ekf.x[_SOC], ekf.p[_SOC, _SOC]
     sensitivity = _sensitivity(ekf, _scale_variance(tuning))
-    here = _Anchor(
+    here = PairAnchor(
         tracker.time_s, soc.copy(), soc_var.copy(), sensitivity, *np.zeros((2, soc.size))
     )
     anchor = tracker.anchor
     if anchor is None:
-        if tracker.time_s < CONVERGENCE_S:
-            return tracker
         return replace(tracker, anchor=here)
     if tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
         return tracker
@@ -308,7 +331,7 @@ def _sensitivity(ekf: EkfState, variance: float, row: int = _SOC) -> FloatArray:
 
 
 def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is read with
-    anchor: _Anchor,
+    anchor: PairAnchor,
     ekf: EkfState,
     *,
     sensitivity: FloatArray,

@@ -30,6 +30,7 @@ from bms.memory._capacity_store import (
     CAPACITY_SCHEMA_VERSION,
     CapacityRecord,
     CapacityStoreError,
+    OpenPairRecord,
     load_capacity,
     save_capacity,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "FaultMemoryStore",
     "FaultMemoryStoreError",
     "LoadReport",
+    "OpenPairRecord",
     "apply",
     "clear",
     "encode_record",

@@ -12,7 +12,8 @@ which starts its tracker and its SoC filter from them. Like the fault
 memory's store, the I/O stays out of the control path.
 
 The file is one JSON object (:class:`CapacityRecord`, a pydantic model with
-a schema version), written to a temporary file in the same directory,
+a schema version; with the pair open at key-off, whose anchor the next
+power cycle's tracker carries on from), written to a temporary file in the same directory,
 fsynced and renamed over the old one, so a crash leaves the old file or the
 new one, never a mix. A file that does not validate, or that is for another
 number of cells, is refused with a message naming the file and the field.
@@ -28,12 +29,18 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bms.errors import BmsError
-from bms.estimation import CapacityState
+from bms.estimation import (
+    CapacityState,
+    CapacityTracker,
+    PairAnchor,
+    resume_capacity_tracker,
+)
 
 __all__ = [
     "CAPACITY_SCHEMA_VERSION",
     "CapacityRecord",
     "CapacityStoreError",
+    "OpenPairRecord",
     "load_capacity",
     "save_capacity",
 ]
@@ -45,6 +52,31 @@ _SUMS = 6
 
 class CapacityStoreError(BmsError, ValueError):
     """The capacity file cannot be used: unreadable, malformed, or for another pack."""
+
+
+class OpenPairRecord(BaseModel):
+    """The open pair's anchor, one value per cell in each list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    soc: list[float]
+    """The filter's SoC at the anchor."""
+    soc_var: list[float]
+    """Its variance."""
+    sensitivity: list[float]
+    """The SoC error's sensitivity to the count's scale error there (``beta0``)."""
+    charge_ah: list[float]
+    """Charge counted since the anchor, nominal Ah."""
+    hours: list[float]
+    """Hours counted since, weighted like the charge."""
+
+    def anchor(self) -> PairAnchor:
+        """The tracker's anchor (its time set when the tracker resumes)."""
+        values = {name: np.array(getattr(self, name), dtype=np.float64) for name in _OPEN_FIELDS}
+        return PairAnchor(time_s=0.0, **values)
+
+
+_OPEN_FIELDS = ("soc", "soc_var", "sensitivity", "charge_ah", "hours")
 
 
 class CapacityRecord(BaseModel):
@@ -68,6 +100,8 @@ class CapacityRecord(BaseModel):
     """Its standard deviation."""
     pairs: int = Field(ge=0)
     """Pairs committed to the sums since the file was first written."""
+    open_pair: OpenPairRecord | None = None
+    """The pair open when the file was written (None: none)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -82,7 +116,17 @@ class CapacityRecord(BaseModel):
                 raise ValueError(f"{name} must be finite and > 0 for every cell")
         if not all(math.isfinite(v) for row in self.sums for v in row):
             raise ValueError("sums must be finite")
+        if self.open_pair is not None:
+            for name in _OPEN_FIELDS:
+                values = getattr(self.open_pair, name)
+                if len(values) != self.cells or not all(math.isfinite(v) for v in values):
+                    raise ValueError(f"open_pair.{name} must hold {self.cells} finite values")
         return self
+
+    def tracker(self) -> CapacityTracker:
+        """The capacity tracker this record resumes (sums, estimate and open pair)."""
+        anchor = None if self.open_pair is None else self.open_pair.anchor()
+        return resume_capacity_tracker(self.state(), anchor)
 
     def state(self) -> CapacityState:
         """The AWTLS state this record holds."""
@@ -95,13 +139,22 @@ class CapacityRecord(BaseModel):
         )
 
 
-def save_capacity(path: Path, state: CapacityState, pairs: int) -> None:
-    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename).
+def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
+    """Write the tracker's committed sums and open pair to ``path`` atomically.
+
+    (A temporary file, fsynced, renamed over the old one.) ``pairs`` is the
+    count of pairs committed since the file was first written.
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
     """
+    state, anchor = tracker.committed, tracker.anchor
     try:
+        open_pair = None
+        if anchor is not None:
+            open_pair = OpenPairRecord(
+                **{name: getattr(anchor, name).tolist() for name in _OPEN_FIELDS}
+            )
         record = CapacityRecord(
             cells=int(state.capacity_ah.size),
             k=state.k,
@@ -110,6 +163,7 @@ def save_capacity(path: Path, state: CapacityState, pairs: int) -> None:
             capacity_ah=state.capacity_ah.tolist(),
             capacity_sigma_ah=state.capacity_sigma_ah.tolist(),
             pairs=pairs,
+            open_pair=open_pair,
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error

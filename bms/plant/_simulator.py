@@ -11,7 +11,7 @@ coulomb counting against the temperature-dependent capacity, lumped thermal
 model). The same seed gives the same pack.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -153,6 +153,20 @@ class PackSimulator:
             self._model.capacity_scale
         )
         return result
+
+    def age(self, capacity_factor: float) -> None:
+        """Scale every cell's capacity by ``capacity_factor`` (fade), keeping its state.
+
+        Each cell keeps its SoC (the charge it holds shrinks with its capacity),
+        so a pack can age between two drives without a jump in its voltages.
+
+        Raises:
+            ValueError: on a factor outside (0, 1].
+        """
+        if not 0.0 < capacity_factor <= 1.0:
+            raise ValueError(f"capacity_factor={capacity_factor} must be in (0, 1]")
+        scale = np.asarray(self._model.capacity_scale, dtype=np.float64) * capacity_factor
+        self._model = replace(self._model, capacity_scale=scale)
 
     def measure(self, current_a: float = 0.0) -> PackMeasurement:
         """The pack's outputs now, while ``current_a`` flows (no time passes)."""

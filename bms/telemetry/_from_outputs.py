@@ -33,7 +33,7 @@ from bms.controller import (
     ControllerState,
     ControllerStatus,
 )
-from bms.estimation import CapacityState
+from bms.estimation import CapacityTracker
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -392,7 +392,7 @@ class TelemetryTap(BmsController):
         *,
         chemistry: Chemistry | None = None,
         period_ms: int = 1000,
-        capacity: CapacityState | None = None,
+        capacity: CapacityTracker | None = None,
     ) -> None:
         """The controller of :class:`BmsController`, plus a recorder every ``period_ms``."""
         super().__init__(config, chemistry=chemistry, capacity=capacity)

@@ -78,20 +78,22 @@ WINDOW_S = 600
 """Samples before this time are the filter's convergence window, not scored."""
 
 
-def profile(capacity_ah: float, cycles: int, seed: int, parked_s: int = 0) -> FloatArray:
-    """Cell current in 1 s steps: four 15-min drives with 2-min rests, then a 0.5C charge.
-
-    ``parked_s`` seconds at rest come first (a car keyed on before it moves).
-    """
-    rng = np.random.default_rng(seed)
-    parts: list[FloatArray] = [np.zeros(parked_s)]
-    for _ in range(cycles):
-        for _ in range(4):
-            parts.append(np.repeat(rng.uniform(-0.2, 0.9, 90) * capacity_ah, 10))
-            parts.append(np.zeros(120))
-        parts.append(np.full(2400, -0.5 * capacity_ah))
-        parts.append(np.zeros(300))
+def drives(capacity_ah: float, rng: np.random.Generator) -> FloatArray:
+    """Cell current in 1 s steps: four 15-min drives, each followed by a 2-min rest."""
+    parts: list[FloatArray] = []
+    for _ in range(4):
+        parts.append(np.repeat(rng.uniform(-0.2, 0.9, 90) * capacity_ah, 10))
+        parts.append(np.zeros(120))
     return np.concatenate(parts)
+
+
+def profile(capacity_ah: float, cycles: int, seed: int) -> FloatArray:
+    """Cycles of :func:`drives` and a 0.5C charge for 40 minutes with a 5-minute rest."""
+    rng = np.random.default_rng(seed)
+    charge = np.concatenate((np.full(2400, -0.5 * capacity_ah), np.zeros(300)))
+    return np.concatenate(
+        [part for _ in range(cycles) for part in (drives(capacity_ah, rng), charge)]
+    )
 
 
 @dataclass
@@ -184,49 +186,66 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
     }
 
 
-def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str, Any]:
-    """``days`` power cycles of one profile cycle each, the pack losing ``fade`` over them.
+def _day(
+    sim: PackSimulator, channel: _Channel, sensors: SensorModel, score: _Score, driven: FloatArray
+) -> None:
+    """One day of the ageing run: parked, ``driven``, charged back to 0.9, rested."""
+    nominal = channel.model.tables.nominal_capacity_ah
+    seconds = 0
+    charged = False
+    rest_s = 300
+    currents = iter(np.concatenate((np.zeros(PARKED_S), driven)))
+    while rest_s > 0:  # loop-bound: the drives, a 0.5C charge of at most 2 h, 300 s of rest
+        current = next(currents, None)
+        if current is None:
+            charged = charged or float(np.mean(sim.true_soc)) >= 0.9
+            current = 0.0 if charged else -0.5 * nominal
+            rest_s -= int(charged)
+        estimate = channel.step(sensors.measure(sim.step(float(current), 1.0)))
+        if seconds >= WINDOW_S:
+            score.add(estimate, sim.true_soc)
+        seconds += 1
 
-    Each day starts a fresh SoC filter (at 0.6, sigma 15 points, against
-    0.9) on the pack aged so far; with ``feedback`` the capacity tracker
-    starts from the sums the previous day saved (``bms.memory``, through a
-    real file) and its estimate is fed to the filter, as the controller
-    does; without, the filter runs with the chemistry's capacity every day.
+
+def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str, Any]:
+    """``days`` power cycles on one pack losing ``fade`` of its capacity over them.
+
+    A day: a minute parked, :func:`drives`, a 0.5C charge until the cells'
+    mean true SoC is back at 0.9, five minutes' rest; overnight the pack
+    ages (:meth:`PackSimulator.age`, its SoC kept). Each day starts a fresh
+    SoC filter (at 0.6, sigma 15 points); with ``feedback`` the capacity
+    tracker resumes from what the previous day saved (``bms.memory``, through
+    a real file: the sums and the open pair) and its estimate is fed to the
+    filter, as the controller does; without, the filter runs with the
+    chemistry's capacity every day.
     """
     chemistry = load_chemistry(name)
+    nominal = chemistry.nominal_capacity_ah
     base_model, base_tuning = cell_model(chemistry), SocFilterTuning()
-    stored = None
+    sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
+    rng = np.random.default_rng(5)
+    tracker = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
+    model, tuning = base_model, base_tuning
     days_out: list[dict[str, Any]] = []
     score = _Score()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for day in range(days):
             fraction = 1.0 - fade * (day + 1) / days
-            sim = PackSimulator(
-                chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3,
-                capacity_fraction=fraction,
-            )  # fmt: skip
+            sim.age(fraction / (1.0 - fade * day / days))
             sensors = SensorModel(seed=100 + day)
-            if stored is None:
-                tracker = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
-                model, tuning = base_model, base_tuning
-            else:
-                tracker = CapacityTracker(committed=stored, estimate=stored)
-                model, tuning = fed_filter(stored, base_model, base_tuning)
             channel = _Channel(
                 model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, base_tuning), tracker, feedback
             )
-            currents = profile(chemistry.nominal_capacity_ah, 1, day, PARKED_S)
-            for step, current in enumerate(currents):
-                estimate = channel.step(sensors.measure(sim.step(float(current), 1.0)))
-                if step >= WINDOW_S:
-                    score.add(estimate, sim.true_soc)
-            tracker = channel.tracker
-            if feedback:  # the power cycle: the committed sums through the capacity file
-                save_capacity(path, tracker.committed, tracker.updates)
-                stored = load_capacity(path, CELLS).state()
+            _day(sim, channel, sensors, score, drives(nominal, rng))
+            if feedback:  # the power cycle, through the capacity file
+                save_capacity(path, channel.tracker, channel.tracker.updates)
+                tracker = load_capacity(path, CELLS).tracker()
+                model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
+            else:
+                tracker = channel.tracker
             truth = sim.cell_capacity_ah
-            kept = tracker.committed
+            kept = channel.tracker.committed
             days_out.append(
                 {
                     "day": day + 1,

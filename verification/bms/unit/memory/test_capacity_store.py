@@ -1,14 +1,17 @@
 """Tests of bms/memory/_capacity_store.py and the controller's restore from it: SWR_SOH_006.
 
 Covers: a tracker's sums saved and loaded give back the same state to the
-bit; the write is atomic (no temporary file is left, an unwritable place
-raises the store's error naming the file); a file that is not JSON, misses
-a field, has a NaN or a non-positive capacity, one value too few, another
-schema version or another cell count is refused with the file and the
-field named; a controller given the loaded sums starts its tracker from
-them and its SoC filter with their capacities and uncertainty; and ``bms
-replay --capacity`` saves the sums at the end of one replay and starts the
-next from them, refuses a bad file with exit 2, and needs ``--chemistry``.
+bit; the pair open at key-off is kept to the bit and the resumed tracker may
+close it at its first rest point after the convergence window; the write is
+atomic (no temporary file is left, an unwritable place raises the store's
+error naming the file); a file that is not JSON, misses a field, has a NaN
+or a non-positive capacity, one value too few (in the sums' lists or the
+open pair's), another schema version or another cell count is refused with
+the file and the field named; a controller given the loaded sums starts its
+tracker from them and its SoC filter with their capacities and
+uncertainty; and ``bms replay --capacity`` saves the sums at the end of one
+replay and starts the next from them, refuses a bad file with exit 2, and
+needs ``--chemistry``.
 """
 
 import json
@@ -21,7 +24,8 @@ import pytest
 from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import BmsController
-from bms.estimation import CapacityState, initial_capacity_state
+from bms.estimation import CapacityState, CapacityTracker, PairAnchor, initial_capacity_state
+from bms.estimation._capacity_pairs import MIN_PAIR_DURATION_S
 from bms.memory import CapacityStoreError, load_capacity, save_capacity
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
@@ -44,11 +48,44 @@ def _state(cells: int = CELLS) -> CapacityState:
     )
 
 
+def _kept(state: CapacityState, anchor: PairAnchor | None = None) -> CapacityTracker:
+    """A tracker with ``state`` committed and ``anchor`` open."""
+    return CapacityTracker(committed=state, estimate=state, anchor=anchor)
+
+
+def _anchor(cells: int = CELLS) -> PairAnchor:
+    rng = np.random.default_rng(2)
+    return PairAnchor(
+        time_s=1234.0, soc=rng.uniform(0.2, 0.9, cells), soc_var=rng.uniform(1e-5, 1e-4, cells),
+        sensitivity=rng.normal(0.0, 0.1, cells), charge_ah=rng.uniform(-2.0, 2.0, cells),
+        hours=np.full(cells, 0.75),
+    )  # fmt: skip
+
+
+@pytest.mark.verifies("SWR_SOH_006")
+def test_the_open_pair_is_kept_and_may_close_after_the_convergence_window(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "capacity.json"
+    anchor = _anchor()
+    save_capacity(path, _kept(_state(), anchor), pairs=3)
+    resumed = load_capacity(path, CELLS).tracker()
+    kept = resumed.anchor
+    assert kept is not None
+    for name in ("soc", "soc_var", "sensitivity", "charge_ah", "hours"):
+        assert np.array_equal(getattr(kept, name), getattr(anchor, name))
+    # No clock across the power cycle: dated so that the pair may close at the first rest
+    # point the new filter's convergence window allows.
+    assert resumed.time_s - kept.time_s >= MIN_PAIR_DURATION_S
+    assert resumed.updates == 0
+    assert resumed.pending is None
+
+
 @pytest.mark.verifies("SWR_SOH_006")
 def test_saved_sums_load_back_to_the_bit(tmp_path: Path) -> None:
     path = tmp_path / "capacity.json"
     state = _state()
-    save_capacity(path, state, pairs=7)
+    save_capacity(path, _kept(state), pairs=7)
     record = load_capacity(path, CELLS)
     loaded = record.state()
     assert record.pairs == 7
@@ -63,12 +100,12 @@ def test_saved_sums_load_back_to_the_bit(tmp_path: Path) -> None:
 def test_an_unwritable_place_raises_the_stores_error(tmp_path: Path) -> None:
     path = tmp_path / "missing" / "capacity.json"
     with pytest.raises(CapacityStoreError, match="cannot write"):
-        save_capacity(path, _state(), pairs=0)
+        save_capacity(path, _kept(_state()), pairs=0)
 
 
 def _edited(tmp_path: Path, edit: str) -> Path:
     path = tmp_path / "capacity.json"
-    save_capacity(path, _state(), pairs=1)
+    save_capacity(path, _kept(_state()), pairs=1)
     raw = json.loads(path.read_text())
     if edit == "missing":
         del raw["k"]
@@ -80,6 +117,11 @@ def _edited(tmp_path: Path, edit: str) -> Path:
         raw["capacity_ah"] = raw["capacity_ah"][:-1]
     elif edit == "version":
         raw["schema_version"] = 2
+    elif edit == "open":
+        raw["open_pair"] = {
+            "soc": [0.5] * CELLS, "soc_var": [1e-4] * CELLS, "sensitivity": [0.0] * CELLS,
+            "charge_ah": [0.0] * (CELLS - 1), "hours": [0.0] * CELLS,
+        }  # fmt: skip
     path.write_text(json.dumps(raw))
     return path
 
@@ -93,6 +135,7 @@ def _edited(tmp_path: Path, edit: str) -> Path:
         ("negative", "capacity_sigma_ah must be finite and > 0"),
         ("short", f"capacity_ah has {CELLS - 1} values for {CELLS} cells"),
         ("version", "field 'schema_version'"),
+        ("open", f"open_pair.charge_ah must hold {CELLS} finite values"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_field(
@@ -108,7 +151,7 @@ def test_a_malformed_file_is_refused_naming_the_field(
 @pytest.mark.verifies("SWR_SOH_006", method="fault_injection")
 def test_a_file_for_another_pack_or_not_json_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "capacity.json"
-    save_capacity(path, _state(8), pairs=1)
+    save_capacity(path, _kept(_state(8)), pairs=1)
     with pytest.raises(CapacityStoreError, match=f"field 'cells': 8 cells, the pack has {CELLS}"):
         load_capacity(path, CELLS)
     path.write_text("{not json")
@@ -121,11 +164,12 @@ def test_a_controller_starts_its_tracker_and_filter_from_the_stored_sums() -> No
     chemistry = synthetic_chemistry()
     state = _state()
     state = replace(state, capacity_ah=state.capacity_ah / 5.0 * chemistry.nominal_capacity_ah)
-    controller = BmsController(CONFIG, chemistry=chemistry, capacity=state)
+    controller = BmsController(CONFIG, chemistry=chemistry, capacity=_kept(state))
     controller.step(frame(0))
     capacity = controller.state.capacity
     assert capacity is not None
     assert capacity.tracker.committed is state
+    assert capacity.tracker.anchor is None
     assert np.allclose(
         capacity.model.capacity_scale * chemistry.nominal_capacity_ah, state.capacity_ah
     )

@@ -7,7 +7,8 @@ long discharge; argument validation (series count, initial SoC, ageing,
 non-finite current, non-positive step); a per-cell bleed current discharges
 only the bled cells, by its charge, and their voltage is measured under it
 while the measurement keeps the string current; zero bleed is the plain
-string; a non-finite bleed current is refused.
+string; a non-finite bleed current is refused; ageing between drives scales
+every capacity and keeps each SoC.
 """
 
 import math
@@ -129,3 +130,18 @@ def test_zero_bleed_is_the_plain_string() -> None:
 def test_non_finite_bleed_current_is_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="bleed_current_a"):
         PackSimulator(CHEMISTRY, 2).step(1.0, 1.0, bleed_current_a=np.array([0.0, bad]))
+
+
+def test_ageing_between_drives_scales_capacity_and_keeps_the_state() -> None:
+    sim = PackSimulator(CHEMISTRY, 8, spread=SPREAD, initial_soc=0.7, seed=4)
+    sim.step(2.0, 10.0)
+    before_capacity, before_soc = sim.cell_capacity_ah, sim.true_soc
+    sim.age(0.98)
+    assert np.allclose(sim.cell_capacity_ah, 0.98 * before_capacity, rtol=1e-12)
+    assert np.array_equal(sim.true_soc, before_soc)
+    # A charge now moves the SoC by 1 / 0.98 as much.
+    sim.step(-1.0, 36.0)
+    expected = before_soc + 0.01 / sim.cell_capacity_ah
+    assert np.allclose(sim.true_soc, expected, rtol=0, atol=1e-6)  # vs 4e-5 without the fade
+    with pytest.raises(ValueError, match="capacity_factor"):
+        sim.age(1.5)
