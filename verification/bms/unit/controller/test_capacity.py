@@ -6,7 +6,8 @@ the estimation period; the SoC filter runs with the model and tuning the
 tracker's estimate gives (a halved capacity scale injected into the state
 reaches the filter's step); a changed estimate is fed back once and the
 unchanged one leaves the model and tuning objects as they are (the filter's
-step constants stay cached); without a chemistry there is no tracker.
+step constants stay cached); without a chemistry there is no tracker; a
+controller started in another's state gives the same outputs from there on.
 """
 
 from dataclasses import replace
@@ -22,6 +23,7 @@ from bms.controller._capacity import FilterCapacity, follow_capacity, start_capa
 from bms.estimation import SocFilterTuning, ekf_step, initial_ekf_state
 from bms.estimation._capacity_pairs import _Pair
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.controller.frames import frame
 from verification.bms.unit.controller.test_controller import Rig
 
 CONFIG = load_config()
@@ -97,3 +99,18 @@ def test_only_a_changed_estimate_is_fed_back() -> None:
     )
     relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
     assert fed.tuning.capacity_uncertainty_pct == pytest.approx(100.0 * relative)
+
+
+@pytest.mark.verifies("SWR_CTRL_STEP_001")
+def test_a_controller_started_in_a_state_carries_on_from_it() -> None:
+    # The step depends only on its state and the frame: a controller given another's state
+    # gives the same outputs from there on (how the resource measurement starts its runs).
+    chemistry = synthetic_chemistry()
+    first = Rig(BmsController(CONFIG, chemistry=chemistry))
+    first.run(3 * EVERY)
+    resumed = BmsController(CONFIG, chemistry=chemistry, state=first.controller.state)
+    assert resumed.state is first.controller.state
+    for index in range(3 * EVERY, 5 * EVERY):
+        inputs = frame(index * 10, current_a=(20.0, 20.0))
+        assert resumed.step(inputs) == first.controller.step(inputs)
+    assert resumed.state.step == first.controller.state.step == 5 * EVERY
