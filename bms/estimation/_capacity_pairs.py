@@ -1,6 +1,6 @@
 """State of Health on board: each cell's capacity from its SoC filter, fed back to it.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_005.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_005, SWR_SOH_006.
 
 :func:`track_capacity` follows the SoC filter step by step. Between two rest
 points (cell current below C/20 for ``REST_TIME_S``) at least
@@ -285,16 +285,12 @@ def _rest_point(
     """
     if tracker.time_s < CONVERGENCE_S:
         return tracker
-    soc, soc_var = ekf.x[_SOC], ekf.p[_SOC, _SOC]
-    sensitivity = _sensitivity(ekf, _scale_variance(tuning))
-    here = PairAnchor(
-        tracker.time_s, soc.copy(), soc_var.copy(), sensitivity, *np.zeros((2, soc.size))
-    )
     anchor = tracker.anchor
-    if anchor is None:
-        return replace(tracker, anchor=here)
-    if tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
+    if anchor is not None and tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
         return tracker
+    sensitivity = _sensitivity(ekf, _scale_variance(tuning))
+    if anchor is None:
+        return replace(tracker, anchor=_anchor_here(tracker.time_s, ekf, sensitivity))
     pair = _pair(
         anchor, ekf, sensitivity=sensitivity, tuning=tuning, capacity_scale=capacity_scale,
         nominal_ah=nominal_ah,
@@ -303,8 +299,16 @@ def _rest_point(
     if last is not None and _span(pair) < _span(last) - TURN_SOC:
         # The SoC has turned back since the last rest point: the pair to it is as long as
         # this one will get; it is committed, and this rest point anchors the next.
+        here = _anchor_here(tracker.time_s, ekf, sensitivity)
         return replace(_apply(tracker, last, commit=True), anchor=here, pending=None)
     return replace(tracker, pending=pair)
+
+
+def _anchor_here(time_s: float, ekf: EkfState, sensitivity: FloatArray) -> PairAnchor:
+    """An anchor at this rest point: the filter's SoC and variance, nothing counted yet."""
+    soc = ekf.x[_SOC]
+    zeros = np.zeros(soc.size)
+    return PairAnchor(time_s, soc.copy(), ekf.p[_SOC, _SOC].copy(), sensitivity, zeros, zeros)
 
 
 def _span(pair: _Pair) -> float:
