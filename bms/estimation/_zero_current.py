@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bms.estimation._soc_ekf import _BIAS, EkfState
+from bms.estimation._soc_ekf import _BIAS, EkfState, FloatArray
 
 __all__ = [
     "ZERO_CURRENT_MIN_SAMPLES",
@@ -111,8 +111,8 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
     """The filter state with every cell's offset at ``offset_a``, its variance ``sigma_a^2``.
 
     The offset's covariances with the other states (and with the coulomb
-    count's considered scale error) are cleared: the new value comes from a
-    measurement independent of them.
+    count's considered scale error and a capacity pair's anchor) are
+    cleared: the new value comes from a measurement independent of them.
 
     Implements: SWR_SOC_007
 
@@ -127,8 +127,19 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
     p[_BIAS, :] = 0.0
     p[:, _BIAS] = 0.0
     p[_BIAS, _BIAS] = sigma_a**2
-    cross = state.capacity_cross
-    if cross is not None:  # and with the coulomb count's considered scale error
-        cross = cross.copy()
-        cross[_BIAS] = 0.0
-    return replace(state, x=x, p=np.ascontiguousarray(p), capacity_cross=cross)
+    return replace(
+        state,
+        x=x,
+        p=np.ascontiguousarray(p),
+        capacity_cross=_without_offset(state.capacity_cross),  # the scale error's
+        anchor_cross=_without_offset(state.anchor_cross),  # and a capacity pair's anchor's
+    )
+
+
+def _without_offset(cross: FloatArray | None) -> FloatArray | None:
+    """A covariance of the state with something else, its offset entry cleared."""
+    if cross is None:
+        return None
+    cleared = cross.copy()
+    cleared[_BIAS] = 0.0
+    return cleared

@@ -173,6 +173,12 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     p_pred[_SOC, _SOC] += scale_variance * y**2
     cross = a_cross
     cross[_SOC] += y * scale_variance
+    # A capacity pair's anchor: v = Cov(x, r0), r0 the SoC's error there less its share of c
+    # (uncorrelated with c): A v, and after the update (I - K H) v.
+    anchor = state.anchor_cross
+    if anchor is not None:
+        anchor = anchor.copy()
+        anchor[:3] = d * state.anchor_cross[:3] + u * anchor[_BIAS] + w * anchor[_DELTA]
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))
@@ -228,12 +234,15 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     g = ph * np.sqrt(gain_share)
     p_new = p_pred - g[:, None] * g[None]
     cross = cross - k * np.einsum("in,in->n", h, cross)  # c is not measured: H s, gain K
+    if anchor is not None:
+        anchor = anchor - k * np.einsum("in,in->n", h, anchor)
     new_state = EkfState(
         x=x_new,
         p=p_new,
         temperature_degc=temperature,
         surface_lag=lag_modes,
         capacity_cross=cross,
+        anchor_cross=anchor,
     )
     return new_state, _estimate(new_state, innovation, ~valid, False)
 

@@ -20,14 +20,19 @@ floor, per-cell scales and a switched-off state, and at the tables' edges (SoC
 0 and 1, the secant's ends clamped or closer than the tangent threshold,
 temperatures at, beyond and between the breakpoints, a one-temperature
 chemistry), where the fast step reads edge segments the reference clamps
-into, and with the particles' surface lag; a cell's bleed current
+into, and with the particles' surface lag, a capacity pair's anchor
+covariance carried along; a cell's bleed current
 discharges that cell alone in the prediction (zero bleed is no bleed); a
 non-finite or implausible bleed current rejects the step; on a plant whose
 circuit adds the surface lag (SWR_CELL_007), without sensor errors, the
-filter that adds it too is exact while the one that leaves it out is not.
+filter that adds it too is exact while the one that leaves it out is not;
+on an LFP charge whose filters' capacities are up to 2.5 sigma off, the
+lag's slope in H (``surface_lag_slope``) keeps every cell inside its
+bound where the OCV's slope alone does not.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -318,7 +323,8 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
     estimator = SocEstimator(chemistry, cells, initial_soc=0.5, initial_sigma=0.2, tuning=tuning)
     if scaled:
         estimator.set_cell_scales(np.linspace(0.9, 1.05, cells), np.linspace(1.2, 0.95, cells))
-    fast = reference = estimator.state
+    start = estimator.state  # a capacity pair anchored here (the tracker's covariance)
+    fast = reference = replace(start, anchor_cross=start.p[:, 0].copy())
     compared = 0
     directions: set[bool] = set()
     for voltages, current, temperatures, dt in _recorded_run(chemistry, cells, 400, seed=4):
@@ -339,11 +345,13 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
             (fast.temperature_degc, reference.temperature_degc),
             (out.soc_sigma, ref.soc_sigma),
             (out.innovation_v, ref.innovation_v),
+            (fast.anchor_cross, reference.anchor_cross),
         ):
             assert np.max(np.abs(mine - theirs)) <= 1e-12
         compared += not out.rejected
     assert compared > 350
     assert directions == {False, True}  # both directions' tables were read
+    assert fast.anchor_cross is not None
     assert np.all(np.isfinite(fast.x))
     assert np.ptp(fast.x[0]) > 0.01  # the cells went their own ways: a real comparison
 
@@ -545,3 +553,48 @@ def test_the_bound_grows_with_the_coulomb_counts_considered_scale_error() -> Non
     assert error.max() >= 0.025
     assert np.all(error <= 3.0 * out.soc_sigma)
     assert out.soc_sigma.min() >= scale_sigma * charged
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+def test_the_lag_slope_keeps_an_lfp_charge_honest_under_a_capacity_error() -> None:
+    """LFP (shipped file), a 0.7C charge from 10 to 80 %, each filter's capacity 0 to 2.5 sigma off.
+
+    On the circuit plant, which adds the surface lag exactly, the lag's bump
+    at the graphite's stage step is steeper than the plateau's OCV: a filter
+    whose H carries the OCV's slope alone reads the bump, met at a SoC its
+    wrong capacity misplaces, as SoC information and leaves the cells
+    2.5 sigma off outside their bound; with ``surface_lag_slope`` every
+    cell stays inside it (the DFN's prior-drawn charges do the same,
+    docs/validation).
+    """
+    lfp = load_chemistry("LFP_Prada2013")
+    offsets = np.linspace(-2.5, 2.5, 11) * math.hypot(3.0, 0.5) / 100.0
+    current = -0.7 * lfp.nominal_capacity_ah
+    coverage, worst = {}, {}
+    for slope in (False, True):
+        plant = PackSimulator(lfp, 1, initial_soc=0.1, seed=4)
+        estimator = SocEstimator(
+            lfp,
+            offsets.size,
+            initial_soc=0.1,
+            initial_sigma=0.01,
+            tuning=SocFilterTuning(surface_lag_slope=slope),
+        )
+        estimator.set_cell_scales(1.0 / (1.0 + offsets), 1.0)
+        inside, largest = [], 0.0
+        for _ in range(3600):
+            seen = plant.step(current, 1.0)
+            out = estimator.step(
+                np.full(offsets.size, seen.cell_voltages_v[0]),
+                seen.current_a,
+                np.full(offsets.size, seen.cell_temperatures_degc[0]),
+                1.0,
+            )
+            error = np.abs(out.soc - plant.true_soc[0])
+            inside.append(error <= 3.0 * out.soc_sigma)
+            largest = max(largest, float(error.max()))
+        coverage[slope], worst[slope] = np.mean(inside, axis=0), largest
+    assert plant.true_soc[0] == pytest.approx(0.8, abs=0.01)
+    assert coverage[False].min() < 0.95  # the OCV's slope alone: over-confident
+    assert coverage[True].min() >= 0.99
+    assert worst[True] < 0.5 * worst[False]
