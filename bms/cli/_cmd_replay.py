@@ -13,8 +13,8 @@ reads it back at the end, so the DTCs survive the run.
 ``--capacity FILE`` (with ``--chemistry``) starts the controller's capacity
 tracker and SoC filter from the capacity file when it exists
 (:mod:`bms.memory`; a file that does not validate is refused, exit 2, with
-the file and the field named) and saves the tracker's committed sums and
-open pair to it at the end, so that what one replay learnt carries to the
+the file and the field named) and saves the tracker's committed sums to
+it at the end, so that what one replay learnt carries to the
 next, as across a vehicle's power cycles.
 """
 
@@ -174,7 +174,7 @@ def _stored_capacity(
 
 
 def _save_capacity(path: Path, controller: "BmsController", earlier_pairs: int) -> None:
-    """Save the tracker's sums and open pair (a controller that never estimated saves nothing)."""
+    """Save the tracker's committed sums (a controller that never estimated saves nothing)."""
     from bms.memory import save_capacity  # noqa: PLC0415
 
     capacity = controller.state.capacity

@@ -7,7 +7,8 @@ The controller keeps a :class:`FilterCapacity` in its state: the capacity
 tracker (:func:`bms.estimation.track_capacity`) and the cell model and tuning
 the SoC filter runs with, rebuilt (:func:`bms.estimation.capacity_feedback`)
 only when the tracker's estimate changes, so that the filter's step constants
-stay cached between pairs.
+stay cached between pairs. The key-on's offset goes to the tracker as to the
+filter: the tracker counts charge less it.
 """
 
 from dataclasses import dataclass
@@ -20,13 +21,14 @@ from bms.estimation import (
     CapacityTracker,
     EkfState,
     SocFilterTuning,
+    calibrate_tracker_offset,
     capacity_feedback,
     fed_filter,
     initial_capacity_tracker,
     track_capacity,
 )
 
-__all__ = ["FilterCapacity", "follow_capacity", "start_capacity"]
+__all__ = ["FilterCapacity", "calibrate_capacity_offset", "follow_capacity", "start_capacity"]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
@@ -61,6 +63,20 @@ def start_capacity(
     return FilterCapacity(tracker=stored, model=fed_model, tuning=fed_tuning)
 
 
+def calibrate_capacity_offset(
+    capacity: FilterCapacity, offset_a: float, sigma_a: float
+) -> FilterCapacity:
+    """The tracker counting charge less the key-on's offset from now on.
+
+    Implements: SWR_SOH_005
+
+    The key-on's error is independent of the capacity, unlike the filter's
+    offset estimate, which takes up part of a capacity error.
+    """
+    tracker = calibrate_tracker_offset(capacity.tracker, offset_a, sigma_a, capacity.tuning)
+    return FilterCapacity(tracker, capacity.model, capacity.tuning)
+
+
 def follow_capacity(
     capacity: FilterCapacity,
     ekf: EkfState,
@@ -70,7 +86,7 @@ def follow_capacity(
     dt_s: float,
 ) -> tuple[FilterCapacity, EkfState]:
     """Track one filter step; when the estimate changes, feed it back (model, tuning, state)."""
-    tracker = track_capacity(
+    tracker, ekf = track_capacity(
         capacity.tracker,
         ekf,
         capacity.model.tables,

@@ -45,7 +45,12 @@ from bms.contactor import (
     step_contactors,
 )
 from bms.control import BalancingState, ThermalState, derate, step_balancing, step_thermal
-from bms.controller._capacity import FilterCapacity, follow_capacity, start_capacity
+from bms.controller._capacity import (
+    FilterCapacity,
+    calibrate_capacity_offset,
+    follow_capacity,
+    start_capacity,
+)
 from bms.controller._charging import (
     ChargeBound,
     bleed_current,
@@ -453,13 +458,14 @@ def _estimate(
         ekf = state.estimator
         if ekf is None:
             ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
-        offset = state.pending_offset
-        if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
-            ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
         cell_current_a = report.current_a / config.pack.parallel_count
         capacity = state.capacity
         if capacity is None:
             capacity = start_capacity(context.model, context.tuning, cells, context.stored_capacity)
+        offset = state.pending_offset
+        if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
+            ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
+            capacity = calibrate_capacity_offset(capacity, offset.offset_a, offset.sigma_a)
         dt_s = config.pack.estimation_period_ms / 1000.0
         ekf, estimate = ekf_step(
             capacity.model,
@@ -811,7 +817,7 @@ class BmsController:
         ``chemistry`` enables the SoC filter and plating cap; ``state`` resumes
         a controller from one it held before (a measurement or a restore);
         ``capacity`` is the capacity tracker a previous power cycle saved
-        (``bms.memory.load_capacity(...).tracker()``: its sums and open pair),
+        (``bms.memory.load_capacity(...).tracker()``: its committed sums),
         which the capacity estimate and the SoC filter carry on from
         (SWR_SOH_006).
         """

@@ -30,7 +30,7 @@ from bms.estimation._capacity import (
 )
 from bms.estimation._capacity_pairs import (
     CapacityTracker,
-    PairAnchor,
+    calibrate_tracker_offset,
     capacity_feedback,
     fed_filter,
     initial_capacity_tracker,
@@ -82,7 +82,6 @@ __all__ = [
     "CapacityTracker",
     "EkfState",
     "PackSoc",
-    "PairAnchor",
     "PlatingLimits",
     "PlatingTables",
     "PowerLimits",
@@ -96,6 +95,7 @@ __all__ = [
     "add_zero_current_sample",
     "awtls_update",
     "calibrate_current_offset",
+    "calibrate_tracker_offset",
     "capacity_feedback",
     "coulomb_soc_upper",
     "ekf_step",

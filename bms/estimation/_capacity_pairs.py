@@ -35,19 +35,38 @@ triple the controller's estimation cost:
   g Q_f) / (1 - g)``, its variances amplified by ``1 / (1 - g)^2`` (the
   loop's self-consistent pair). Unlike the twin, which starts at the anchor,
   ``beta`` covers the whole run since key-on, as ``c`` does.
-* **The SoC change's variance** is ``P0 + P1``: the positive correlation of
-  the filter's errors at the two rest points (its residual error decays
-  over thousands of seconds), which the loop measures with a clone, is left
-  out. That over-states the variance, so the capacity's bound: honest, and
-  slower to shrink.
+* **The SoC change's variance** takes in the correlation of the filter's
+  errors at the two rest points (its residual error decays over thousands
+  of seconds), which the loop measures with a clone. Here the filter
+  carries it: at the anchor the tracker gives it ``v = P0 e - beta0 s0``
+  (``e`` the SoC, ``s0`` the state's covariance with the scale error ``c``
+  there), the covariance of its error with the anchor's SoC error less
+  that error's share of ``c``, ``r0 = e0 - beta0 c``; each step moves it
+  as ``(I - K H) A v`` (``r0`` is uncorrelated with ``c``, so the count's
+  scale error adds nothing). With ``r1`` the rest point's error less its
+  share of ``c``, the pair's SoC change is off by ``r0 - r1`` once its lean
+  is taken out, whose variance is ``P0 - beta0^2 var(c) + P1 - beta1^2
+  var(c) - 2 v_SoC``, at least the SoC's random walk over the pair
+  (``var(c)`` now: as the estimate sharpens it shrinks, which errs high).
+  The first version used ``P0 + P1``, up to three times too large
+  (docs/validation).
 
 A pair's AWTLS solve (a batched quartic root per cell, about 10 us per cell
 on the host) is spread over steps, ``UPDATE_CHUNK_CELLS`` cells per step, and
 the estimate is published once every cell's is solved: the same result as
 one solve, without a 2-3 ms step on a 96-cell pack.
 
-The charge's variance is the offset estimate's over the pair's duration
-plus the current sensor's gain error on the charge. The filter adds the
+**The charge** is counted less the current sensor's offset measured at
+key-on (:func:`calibrate_tracker_offset`; SWR_CTRL_EST_002) when there is
+one: its error is the key-on's, independent of the capacity, so the charge
+leans on nothing; its variance is the key-on's over the pair's hours plus
+the offset's drift since (the filter's random walk on it, integrated), each
+key-on's part kept when a later one replaces it. On the ageing run
+(docs/validation) this took a pair's lean from 0.6-0.7 to 0.1-0.4 and
+the day-one capacity error from 4.3 % to 2.0 %. Without a key-on offset the
+charge is counted less the filter's offset estimate over the pair's hours,
+with that estimate's variance and lean (above). Either way the gain error's
+share of the charge adds to its variance. The filter adds the
 gain error to the capacity uncertainty it is given, so the gain counts twice
 in the filter's scale error: conservative. Written by hand: no library pairs
 a Kalman filter's estimates for total least squares.
@@ -70,7 +89,7 @@ __all__ = [
     "REST_CURRENT_C_RATE",
     "REST_TIME_S",
     "CapacityTracker",
-    "PairAnchor",
+    "calibrate_tracker_offset",
     "capacity_feedback",
     "fed_filter",
     "initial_capacity_tracker",
@@ -113,10 +132,7 @@ _SECONDS_PER_HOUR = 3600.0
 
 @dataclass(frozen=True)
 class PairAnchor:
-    """The open pair's first rest point and what has been counted since.
-
-    The capacity file keeps it across power cycles, so that a pair may span one.
-    """
+    """The open pair's first rest point and what has been counted since."""
 
     time_s: float
     soc: FloatArray
@@ -126,9 +142,16 @@ class PairAnchor:
     sensitivity: FloatArray
     """``beta0``: the filter's SoC error per unit of the count's scale error there."""
     charge_ah: FloatArray
-    """Charge counted since, with the measured current and the balancing bleed, nominal Ah."""
+    """Charge counted since, with the measured current and the balancing bleed, nominal Ah
+    (less the key-on offset where ``calibrated``)."""
     hours: FloatArray
-    """Hours since, each weighted like the charge (for the offset's share of it)."""
+    """Hours since (since the last key-on where ``calibrated``), each weighted like the
+    charge (for the offset's share of it)."""
+    calibrated: bool = False
+    """Whether the charge is counted less the key-on offset (else the filter's estimate is
+    taken off when the pair is made)."""
+    offset_var_ah2: FloatArray | float = 0.0
+    """The charge's variance from the key-on offsets of earlier parts of the pair."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,8 @@ class _Pair:
     soc_change_var: FloatArray
     charge_ah: FloatArray
     charge_var_ah2: FloatArray
+    span: float
+    """The filter's SoC change, its mean magnitude over every cell, usable or not."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +201,11 @@ class CapacityTracker:
     """The AWTLS update in progress (None: none)."""
     updates: int = 0
     """Pairs committed."""
+    offset_a: float | None = None
+    """The current sensor's offset measured at key-on, per cell (None: none this power
+    cycle; the filter's estimate is used)."""
+    offset_sigma_a: float = 0.0
+    """Its standard deviation."""
 
 
 def initial_capacity_tracker(
@@ -203,19 +233,21 @@ def initial_capacity_tracker(
     return CapacityTracker(committed=prior, estimate=prior)
 
 
-def resume_capacity_tracker(stored: CapacityState, anchor: PairAnchor | None) -> CapacityTracker:
-    """A tracker carrying on from a previous power cycle's sums and open pair.
+def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:
+    """A tracker carrying on from a previous power cycle's committed sums.
 
     Implements: SWR_SOH_006
 
-    The open pair's anchor is dated far enough back that the pair may close
-    at the first rest point after the new filter's convergence window (the
-    controller has no clock across the power cycle; the charge counted while
-    it was off is none).
+    No pair spans a power cycle: its two ends would come from two filters,
+    each with its own capacity and scale error, so the lean taken out of a
+    pair (module docstring) does not hold across them, and the charge would
+    be counted with the new filter's offset estimate over hours the sensor
+    had the old one's (a key-on calibrates it afresh). The first version
+    kept the open pair: its lean came out at 1.2-1.3 on every cell, so it was
+    never used, and it was never replaced either, which stopped the tracker
+    for good after the first power cycle (docs/validation).
     """
-    if anchor is not None:
-        anchor = replace(anchor, time_s=-MIN_PAIR_DURATION_S)
-    return CapacityTracker(committed=stored, estimate=stored, anchor=anchor)
+    return CapacityTracker(committed=stored, estimate=stored)
 
 
 def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs it counts with
@@ -228,7 +260,7 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
     bleed_current_a: FloatArray | None,
     dt_s: float,
     capacity_scale: FloatArray | float,
-) -> CapacityTracker:
+) -> tuple[CapacityTracker, EkfState]:
     """Follow one step of the SoC filter (its state after the step): count, pair, estimate.
 
     Implements: SWR_SOH_005
@@ -244,7 +276,9 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
         capacity_scale: the capacity scale the filter ran with (``Q_f`` over nominal).
 
     Returns:
-        The new tracker. A non-finite current is not counted; it restarts the rest
+        The new tracker, and the filter's state with the anchor's covariance
+        (:attr:`EkfState.anchor_cross`) set at a new anchor and cleared once no
+        pair is open. A non-finite current is not counted; it restarts the rest
         timer without closing the open pair.
     """
     tracker = _advance(tracker, UPDATE_CHUNK_CELLS)
@@ -258,6 +292,8 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
             / np.interp(ekf.temperature_degc, tables.temperature_degc, tables.capacity_ah)
         )
         cell_current = current_a if bleed_current_a is None else current_a + bleed_current_a
+        if anchor.calibrated and tracker.offset_a is not None:
+            cell_current = cell_current - tracker.offset_a
         anchor = replace(
             anchor, charge_ah=anchor.charge_ah + weight * cell_current, hours=anchor.hours + weight
         )
@@ -265,11 +301,27 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
     if not abs(current_a) <= REST_CURRENT_C_RATE * nominal:
         tracker = replace(tracker, rest_since_s=time_s)
         if tracker.pending is None or not np.isfinite(current_a):
-            return tracker
-        return _apply(replace(tracker, pending=None), tracker.pending)
+            return _follow_anchor(tracker, ekf)
+        return _follow_anchor(_apply(replace(tracker, pending=None), tracker.pending), ekf)
     if time_s - tracker.rest_since_s < REST_TIME_S:
-        return tracker
-    return _rest_point(tracker, ekf, tuning, capacity_scale, nominal)
+        return _follow_anchor(tracker, ekf)
+    return _follow_anchor(_rest_point(tracker, ekf, tuning, capacity_scale, nominal), ekf)
+
+
+def _follow_anchor(tracker: CapacityTracker, ekf: EkfState) -> tuple[CapacityTracker, EkfState]:
+    """The tracker, and the filter with its anchor covariance set or cleared.
+
+    Set at a new anchor; cleared when no pair is open.
+    """
+    anchor = tracker.anchor
+    if anchor is None:
+        return tracker, ekf if ekf.anchor_cross is None else replace(ekf, anchor_cross=None)
+    if anchor.time_s != tracker.time_s:
+        return tracker, ekf
+    cross = ekf.p[:, _SOC].copy()  # the state's covariance with the SoC's error here,
+    if ekf.capacity_cross is not None:  # less that error's share of the scale error
+        cross -= ekf.capacity_cross * anchor.sensitivity
+    return tracker, replace(ekf, anchor_cross=cross)
 
 
 def _rest_point(
@@ -290,31 +342,29 @@ def _rest_point(
         return tracker
     sensitivity = _sensitivity(ekf, _scale_variance(tuning))
     if anchor is None:
-        return replace(tracker, anchor=_anchor_here(tracker.time_s, ekf, sensitivity))
+        return replace(tracker, anchor=_anchor_here(tracker, ekf, sensitivity))
     pair = _pair(
         anchor, ekf, sensitivity=sensitivity, tuning=tuning, capacity_scale=capacity_scale,
-        nominal_ah=nominal_ah,
+        nominal_ah=nominal_ah, duration_s=tracker.time_s - anchor.time_s,
+        offset_sigma_a=tracker.offset_sigma_a,
     )  # fmt: skip
     last = tracker.pending if tracker.pending is not None else tracker.added
-    if last is not None and _span(pair) < _span(last) - TURN_SOC:
+    if last is not None and pair.span < last.span - TURN_SOC:
         # The SoC has turned back since the last rest point: the pair to it is as long as
         # this one will get; it is committed, and this rest point anchors the next.
-        here = _anchor_here(tracker.time_s, ekf, sensitivity)
+        here = _anchor_here(tracker, ekf, sensitivity)
         return replace(_apply(tracker, last, commit=True), anchor=here, pending=None)
     return replace(tracker, pending=pair)
 
 
-def _anchor_here(time_s: float, ekf: EkfState, sensitivity: FloatArray) -> PairAnchor:
+def _anchor_here(tracker: CapacityTracker, ekf: EkfState, sensitivity: FloatArray) -> PairAnchor:
     """An anchor at this rest point: the filter's SoC and variance, nothing counted yet."""
     soc = ekf.x[_SOC]
     zeros = np.zeros(soc.size)
-    return PairAnchor(time_s, soc.copy(), ekf.p[_SOC, _SOC].copy(), sensitivity, zeros, zeros)
-
-
-def _span(pair: _Pair) -> float:
-    """The pair's SoC change, the mean magnitude over its usable cells (0: none is usable)."""
-    usable = np.isfinite(pair.soc_change)
-    return float(np.mean(np.abs(pair.soc_change[usable]))) if usable.any() else 0.0
+    return PairAnchor(
+        tracker.time_s, soc.copy(), ekf.p[_SOC, _SOC].copy(), sensitivity, zeros, zeros,
+        calibrated=tracker.offset_a is not None,
+    )  # fmt: skip
 
 
 def _scale_variance(tuning: SocFilterTuning) -> float:
@@ -342,6 +392,8 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     tuning: SocFilterTuning,
     capacity_scale: FloatArray | float,
     nominal_ah: float,
+    duration_s: float,
+    offset_sigma_a: float,
 ) -> _Pair:
     """The self-consistent pair from the anchor to this rest point (module docstring).
 
@@ -350,15 +402,16 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     """
     soc_change = anchor.soc - ekf.x[_SOC]
     soc_change_var = anchor.soc_var + ekf.p[_SOC, _SOC]
-    charge = anchor.charge_ah - ekf.x[_BIAS] * anchor.hours
-    gain = tuning.current_gain_error_pct / _PERCENT
-    charge_var = ekf.p[_BIAS, _BIAS] * anchor.hours**2 + (gain * charge) ** 2 + 1e-10
+    if ekf.anchor_cross is not None:  # the two ends' correlated errors (module docstring)
+        shares = (anchor.sensitivity**2 + sensitivity**2) * _scale_variance(tuning)
+        walk = tuning.soc_random_walk_per_sqrt_s**2 * duration_s
+        soc_change_var = np.maximum(soc_change_var - shares - 2.0 * ekf.anchor_cross[_SOC], walk)
+    filter_ah = np.asarray(capacity_scale, dtype=np.float64) * nominal_ah
+    charge, charge_var, offset_share = _charge(anchor, ekf, tuning, offset_sigma_a, filter_ah)
     usable = np.abs(soc_change) >= MIN_SOC_CHANGE
     safe_change = np.where(usable, soc_change, 1.0)
-    filter_ah = np.asarray(capacity_scale, dtype=np.float64) * nominal_ah
     # The SoC change leans through the filter's SoC at both ends, the charge through the
-    # offset estimate it is counted with (module docstring).
-    offset_share = _sensitivity(ekf, _scale_variance(tuning), _BIAS) * anchor.hours / filter_ah
+    # offset estimate it is counted with, if it is (module docstring).
     lean = (sensitivity - anchor.sensitivity - offset_share) / safe_change
     independence = 1.0 - lean
     usable &= independence >= MIN_INDEPENDENCE
@@ -370,19 +423,84 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
         soc_change_var=soc_change_var * amplified,
         charge_ah=consistent * soc_change,
         charge_var_ah2=charge_var * amplified,
+        span=float(np.mean(np.abs(soc_change))),
     )
+
+
+def _charge(
+    anchor: PairAnchor,
+    ekf: EkfState,
+    tuning: SocFilterTuning,
+    offset_sigma_a: float,
+    filter_ah: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray | float]:
+    """The pair's charge, its variance and the offset's share of its lean (module docstring).
+
+    Counted less the key-on offset: its error is the offset's (each key-on's
+    over its hours) and the offset's drift (the filter's random walk on it),
+    and it leans on nothing. Else less the filter's offset estimate over the
+    hours, with that estimate's variance and lean.
+    """
+    gain2 = (tuning.current_gain_error_pct / _PERCENT) ** 2
+    if anchor.calibrated:
+        charge = anchor.charge_ah
+        variance = anchor.offset_var_ah2 + _offset_var_ah2(anchor.hours, offset_sigma_a, tuning)
+        return charge, variance + gain2 * charge**2 + 1e-10, 0.0
+    charge = anchor.charge_ah - ekf.x[_BIAS] * anchor.hours
+    variance = ekf.p[_BIAS, _BIAS] * anchor.hours**2 + gain2 * charge**2 + 1e-10
+    share = _sensitivity(ekf, _scale_variance(tuning), _BIAS) * anchor.hours / filter_ah
+    return charge, variance, share
+
+
+def _offset_var_ah2(hours: FloatArray, sigma_a: float, tuning: SocFilterTuning) -> FloatArray:
+    """The variance of ``hours`` of charge counted less one key-on offset.
+
+    The offset's error ``sigma_a`` over the hours, plus its drift since: the
+    integral of a random walk (the filter's, ``q``) over ``T`` seconds has
+    the variance ``q T^3 / 3``.
+    """
+    seconds = hours * _SECONDS_PER_HOUR
+    drift = tuning.bias_random_walk_a_per_sqrt_s**2 * seconds**3 / 3.0
+    result: FloatArray = (sigma_a * hours) ** 2 + drift / _SECONDS_PER_HOUR**2
+    return result
+
+
+def calibrate_tracker_offset(
+    tracker: CapacityTracker, offset_a: float, sigma_a: float, tuning: SocFilterTuning
+) -> CapacityTracker:
+    """The tracker with the key-on's offset: the charge is counted less it from now on.
+
+    Implements: SWR_SOH_005
+
+    An open pair counted less an earlier key-on's offset carries on, that
+    part's variance kept; one counted without (its lean through the
+    filter's offset estimate spans the whole pair) is dropped, and the next
+    rest point anchors a new one.
+    """
+    anchor = tracker.anchor
+    if anchor is not None and anchor.calibrated:
+        folded = anchor.offset_var_ah2 + _offset_var_ah2(
+            anchor.hours, tracker.offset_sigma_a, tuning
+        )
+        anchor = replace(anchor, hours=np.zeros_like(anchor.hours), offset_var_ah2=folded)
+    elif anchor is not None:
+        anchor = None
+    return replace(tracker, anchor=anchor, offset_a=offset_a, offset_sigma_a=sigma_a)
 
 
 def _apply(tracker: CapacityTracker, pair: _Pair, *, commit: bool = False) -> CapacityTracker:
     """Add the pair to the committed sums; commit it when told or once it spans ``COMMIT_SOC``.
+
+    The span is the filter's SoC change over every cell, usable or not: a pair no
+    cell can use is committed all the same (AWTLS skips its cells), so that the
+    next rest point anchors a new one.
 
     What becomes of the anchor is decided now; the AWTLS solve starts now on
     the first ``UPDATE_CHUNK_CELLS`` cells and goes on in the next steps (an
     update still in progress is finished first).
     """
     tracker = _advance(tracker, tracker.committed.capacity_ah.size)
-    span = _span(pair)
-    commit = span >= COMMIT_SOC or (commit and span > 0.0)
+    commit = pair.span >= COMMIT_SOC or (commit and pair.span > 0.0)
     tracker = replace(tracker, update=_Update(pair, commit, tracker.committed, None))
     if commit:
         # The next pair is anchored at the next rest, so that pairs share no end.

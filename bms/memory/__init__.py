@@ -30,7 +30,6 @@ from bms.memory._capacity_store import (
     CAPACITY_SCHEMA_VERSION,
     CapacityRecord,
     CapacityStoreError,
-    OpenPairRecord,
     load_capacity,
     save_capacity,
 )
@@ -73,7 +72,6 @@ __all__ = [
     "FaultMemoryStore",
     "FaultMemoryStoreError",
     "LoadReport",
-    "OpenPairRecord",
     "apply",
     "clear",
     "encode_record",

@@ -12,11 +12,16 @@ which starts its tracker and its SoC filter from them. Like the fault
 memory's store, the I/O stays out of the control path.
 
 The file is one JSON object (:class:`CapacityRecord`, a pydantic model with
-a schema version; with the pair open at key-off, whose anchor the next
-power cycle's tracker carries on from), written to a temporary file in the same directory,
+a schema version), written to a temporary file in the same directory,
 fsynced and renamed over the old one, so a crash leaves the old file or the
 new one, never a mix. A file that does not validate, or that is for another
 number of cells, is refused with a message naming the file and the field.
+
+Version 1 also kept the pair open at key-off, for the next power cycle's
+tracker to close; no pair spans a power cycle any more
+(:func:`bms.estimation.resume_capacity_tracker` says why), so version 2 has
+no open pair, and a version 1 file is read as version 2 with its open pair
+left out (its sums and estimates are what matter).
 """
 
 import json
@@ -29,24 +34,20 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bms.errors import BmsError
-from bms.estimation import (
-    CapacityState,
-    CapacityTracker,
-    PairAnchor,
-    resume_capacity_tracker,
-)
+from bms.estimation import CapacityState, CapacityTracker, resume_capacity_tracker
 
 __all__ = [
     "CAPACITY_SCHEMA_VERSION",
     "CapacityRecord",
     "CapacityStoreError",
-    "OpenPairRecord",
     "load_capacity",
     "save_capacity",
 ]
 
-CAPACITY_SCHEMA_VERSION: Literal[1] = 1
-"""Version of :class:`CapacityRecord`; a file of another version is refused."""
+CAPACITY_SCHEMA_VERSION: Literal[2] = 2
+"""Version of :class:`CapacityRecord`; a file of another version is refused (1 is read)."""
+_MIGRATED_VERSION = 1
+"""The version read as this one, its open pair left out (module docstring)."""
 _SUMS = 6
 
 
@@ -54,37 +55,12 @@ class CapacityStoreError(BmsError, ValueError):
     """The capacity file cannot be used: unreadable, malformed, or for another pack."""
 
 
-class OpenPairRecord(BaseModel):
-    """The open pair's anchor, one value per cell in each list."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    soc: list[float]
-    """The filter's SoC at the anchor."""
-    soc_var: list[float]
-    """Its variance."""
-    sensitivity: list[float]
-    """The SoC error's sensitivity to the count's scale error there (``beta0``)."""
-    charge_ah: list[float]
-    """Charge counted since the anchor, nominal Ah."""
-    hours: list[float]
-    """Hours counted since, weighted like the charge."""
-
-    def anchor(self) -> PairAnchor:
-        """The tracker's anchor (its time set when the tracker resumes)."""
-        values = {name: np.array(getattr(self, name), dtype=np.float64) for name in _OPEN_FIELDS}
-        return PairAnchor(time_s=0.0, **values)
-
-
-_OPEN_FIELDS = ("soc", "soc_var", "sensitivity", "charge_ah", "hours")
-
-
 class CapacityRecord(BaseModel):
     """What the capacity file holds: the AWTLS state of every cell."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = CAPACITY_SCHEMA_VERSION
+    schema_version: Literal[2] = CAPACITY_SCHEMA_VERSION
     """Format version of this record."""
     cells: int = Field(ge=1)
     """Cells in series."""
@@ -100,8 +76,6 @@ class CapacityRecord(BaseModel):
     """Its standard deviation."""
     pairs: int = Field(ge=0)
     """Pairs committed to the sums since the file was first written."""
-    open_pair: OpenPairRecord | None = None
-    """The pair open when the file was written (None: none)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -116,17 +90,11 @@ class CapacityRecord(BaseModel):
                 raise ValueError(f"{name} must be finite and > 0 for every cell")
         if not all(math.isfinite(v) for row in self.sums for v in row):
             raise ValueError("sums must be finite")
-        if self.open_pair is not None:
-            for name in _OPEN_FIELDS:
-                values = getattr(self.open_pair, name)
-                if len(values) != self.cells or not all(math.isfinite(v) for v in values):
-                    raise ValueError(f"open_pair.{name} must hold {self.cells} finite values")
         return self
 
     def tracker(self) -> CapacityTracker:
-        """The capacity tracker this record resumes (sums, estimate and open pair)."""
-        anchor = None if self.open_pair is None else self.open_pair.anchor()
-        return resume_capacity_tracker(self.state(), anchor)
+        """The capacity tracker this record resumes (its sums and estimates)."""
+        return resume_capacity_tracker(self.state())
 
     def state(self) -> CapacityState:
         """The AWTLS state this record holds."""
@@ -140,7 +108,7 @@ class CapacityRecord(BaseModel):
 
 
 def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
-    """Write the tracker's committed sums and open pair to ``path`` atomically.
+    """Write the tracker's committed sums to ``path`` atomically.
 
     (A temporary file, fsynced, renamed over the old one.) ``pairs`` is the
     count of pairs committed since the file was first written.
@@ -148,13 +116,8 @@ def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
     """
-    state, anchor = tracker.committed, tracker.anchor
+    state = tracker.committed
     try:
-        open_pair = None
-        if anchor is not None:
-            open_pair = OpenPairRecord(
-                **{name: getattr(anchor, name).tolist() for name in _OPEN_FIELDS}
-            )
         record = CapacityRecord(
             cells=int(state.capacity_ah.size),
             k=state.k,
@@ -163,7 +126,6 @@ def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
             capacity_ah=state.capacity_ah.tolist(),
             capacity_sigma_ah=state.capacity_sigma_ah.tolist(),
             pairs=pairs,
-            open_pair=open_pair,
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
@@ -189,6 +151,9 @@ def load_capacity(path: Path, cells: int) -> CapacityRecord:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CapacityStoreError(f"{path}: cannot read: {error}") from error
+    if isinstance(raw, dict) and raw.get("schema_version") == _MIGRATED_VERSION:
+        raw = {key: value for key, value in raw.items() if key != "open_pair"}
+        raw["schema_version"] = CAPACITY_SCHEMA_VERSION
     try:
         record = CapacityRecord.model_validate(raw)
     except ValidationError as error:

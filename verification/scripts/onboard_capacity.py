@@ -9,7 +9,9 @@ the estimate given back by :func:`bms.estimation.capacity_feedback` or not.
 The profile, in 1 s steps, is three cycles of four 15-minute drives
 (piecewise-constant cell currents drawn between -0.2C and 0.9C every 10 s)
 separated by 2-minute rests, then a 0.5C charge for 40 minutes and a
-5-minute rest. The BMS knows the fresh chemistry with its 3 % capacity
+5-minute rest, after a minute parked (the key-on: the current sensor's
+offset read with the contactors open goes to the filter and to the
+tracker, as the controller does). The BMS knows the fresh chemistry with its 3 % capacity
 uncertainty: with the pack aged to 95 % or 85 % that prior is 1.7 or 5
 sigma off (the tracker is meant to carry its estimate from drive to drive;
 these rows show what it does when it starts wrong).
@@ -44,17 +46,23 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellModel, cell_model, load_chemistry
+from bms.config import load_config
 from bms.estimation import (
     CapacityTracker,
     EkfState,
     SocEstimate,
     SocFilterTuning,
+    ZeroCurrentWindow,
+    add_zero_current_sample,
+    calibrate_current_offset,
+    calibrate_tracker_offset,
     capacity_feedback,
     ekf_step,
     fed_filter,
     initial_capacity_tracker,
     initial_ekf_state,
     track_capacity,
+    zero_current_offset,
 )
 from bms.memory import load_capacity, save_capacity
 from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
@@ -73,7 +81,8 @@ AGEING_DAYS = 10
 AGEING_FADE = 0.05
 """Capacity the ageing run's pack loses over its days."""
 PARKED_S = 60
-"""Rest at the start of each day of the ageing run, before the first drive."""
+"""Rest at the start of every run and of each day of the ageing run, contactors open: the
+key-on's offset calibration reads the current sensor then, as the controller does."""
 WINDOW_S = 600
 """Samples before this time are the filter's convergence window, not scored."""
 
@@ -107,6 +116,28 @@ class _Channel:
     feedback: bool
     """Whether a changed capacity estimate is given back to the filter."""
 
+    window: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)
+    """The key-on's readings while parked."""
+
+    def parked(self, seen: PackMeasurement) -> SocEstimate:
+        """A step with the contactors open: the key-on window reads the current too."""
+        self.window = add_zero_current_sample(self.window, seen.current_a)
+        return self.step(seen)
+
+    def key_on(self) -> None:
+        """Leaving open: the offset the window measured goes to the filter and the tracker."""
+        config = load_config()
+        pack = config.pack
+        accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
+        found = zero_current_offset(
+            self.window, accuracy_a=accuracy, noise_floor_a=self.tuning.current_noise_a
+        )
+        if found.reason is None:
+            self.ekf = calibrate_current_offset(self.ekf, found.offset_a, found.sigma_a)
+            self.tracker = calibrate_tracker_offset(
+                self.tracker, found.offset_a, found.sigma_a, self.tuning
+            )
+
     def step(self, seen: PackMeasurement) -> SocEstimate:
         """One 1 s step of both, as the controller's estimation step runs them."""
         self.ekf, estimate = ekf_step(
@@ -115,7 +146,7 @@ class _Channel:
             dt_s=1.0,
         )  # fmt: skip
         before = self.tracker.estimate
-        self.tracker = track_capacity(
+        self.tracker, self.ekf = track_capacity(
             self.tracker, self.ekf, self.model.tables, self.tuning, current_a=seen.current_a,
             bleed_current_a=None, dt_s=1.0, capacity_scale=self.model.capacity_scale,
         )  # fmt: skip
@@ -163,6 +194,9 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
         initial_capacity_tracker(model.tables, model.capacity_scale, tuning, CELLS), feedback,
     )  # fmt: skip
     score = _Score()
+    for _ in range(PARKED_S):
+        channel.parked(sensors.measure(sim.step(0.0, 1.0)))
+    channel.key_on()
     for step, current in enumerate(profile(chemistry.nominal_capacity_ah, cycles, seed=5)):
         seen = sensors.measure(sim.step(float(current), 1.0))
         estimate = channel.step(seen)
@@ -189,12 +223,15 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
 def _day(
     sim: PackSimulator, channel: _Channel, sensors: SensorModel, score: _Score, driven: FloatArray
 ) -> None:
-    """One day of the ageing run: parked, ``driven``, charged back to 0.9, rested."""
+    """One day of the ageing run: parked (the key-on), ``driven``, charged back to 0.9, rested."""
     nominal = channel.model.tables.nominal_capacity_ah
-    seconds = 0
+    for _ in range(PARKED_S):
+        channel.parked(sensors.measure(sim.step(0.0, 1.0)))
+    channel.key_on()
+    seconds = PARKED_S
     charged = False
     rest_s = 300
-    currents = iter(np.concatenate((np.zeros(PARKED_S), driven)))
+    currents = iter(driven)
     while rest_s > 0:  # loop-bound: the drives, a 0.5C charge of at most 2 h, 300 s of rest
         current = next(currents, None)
         if current is None:
@@ -215,7 +252,7 @@ def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str
     ages (:meth:`PackSimulator.age`, its SoC kept). Each day starts a fresh
     SoC filter (at 0.6, sigma 15 points); with ``feedback`` the capacity
     tracker resumes from what the previous day saved (``bms.memory``, through
-    a real file: the sums and the open pair) and its estimate is fed to the
+    a real file: the committed sums) and its estimate is fed to the
     filter, as the controller does; without, the filter runs with the
     chemistry's capacity every day.
     """

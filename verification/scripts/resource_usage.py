@@ -181,7 +181,7 @@ def _pending_pair_state(config: BmsConfig) -> ControllerState:
     for soc, amps, seconds in ((0.8, 0.0, 601), (0.72, current, 600), (0.72, 0.0, 11)):
         filtered = initial_ekf_state(cells, soc, 0.01, tuning)
         for _ in range(seconds):
-            tracker = track_capacity(
+            tracker, _ = track_capacity(
                 tracker, filtered, model.tables, tuning, current_a=amps, bleed_current_a=None,
                 dt_s=1.0, capacity_scale=model.capacity_scale,
             )  # fmt: skip

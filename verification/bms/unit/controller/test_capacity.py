@@ -86,7 +86,7 @@ def test_only_a_changed_estimate_is_fed_back() -> None:
     pair = _Pair(
         soc_change=np.full(4, 0.1), soc_change_var=np.full(4, 1e-4),
         charge_ah=np.full(4, 0.09 * model.tables.nominal_capacity_ah),
-        charge_var_ah2=np.full(4, 1e-6),
+        charge_var_ah2=np.full(4, 1e-6), span=0.1,
     )  # fmt: skip
     # A pending pair is added when the rest ends: the estimate changes and is fed back.
     changed = replace(capacity, tracker=replace(capacity.tracker, pending=pair))

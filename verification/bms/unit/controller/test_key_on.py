@@ -1,7 +1,8 @@
 """Tests of the controller's key-on current-offset calibration (SWR_CTRL_EST_002).
 
 Covers, with a chemistry: a current read while the contactors are open
-becomes every cell's offset in the SoC filter once they close (the pack
+becomes every cell's offset in the SoC filter and the capacity tracker's
+once they close (the pack
 reading over the parallel count, its variance the noise floor over the
 sample count); a reading beyond the current sensors' accuracy is refused
 with a warning ``current_offset_implausible`` naming it, which stays until a
@@ -57,6 +58,11 @@ def test_the_current_read_while_open_becomes_the_filters_offset() -> None:
     assert float(variance.max()) < (SocFilterTuning().initial_bias_sigma_a / 10.0) ** 2
     assert WARNING not in [f.fault for f in outputs.faults]
     assert rig.controller.state.pending_offset is None
+    # and the capacity tracker's: it counts charge less the key-on's offset (SWR_SOH_005)
+    capacity = rig.controller.state.capacity
+    assert capacity is not None
+    assert capacity.tracker.offset_a == pytest.approx(1.0 / PARALLEL)
+    assert 0.0 < capacity.tracker.offset_sigma_a**2 < float(variance.max())
 
 
 @pytest.mark.verifies("SWR_CTRL_EST_002", method="fault_injection")

@@ -11,14 +11,22 @@ filter more accurate than without the feedback and its truth inside 3 sigma
 in at least 99 % of samples. And with made-up filter states: a pair's lean
 towards the filter's capacity, through its SoC or through its offset
 estimate, is undone (a ratio ``Q + g (Q_f - Q)`` gives back ``Q``), a pair
-leaning more than 0.9 is not used, no pair closes before
+leaning more than 0.9 is not used (and one no cell can use is committed once
+it spans enough, so that the next rest anchors a new one), no pair closes before
 ``MIN_PAIR_DURATION_S`` and no anchor inside the 600 s convergence window, a
 SoC that turns back commits the pair to the turning point, a pair's solve
 spread over steps a chunk of cells at a time publishes exactly the whole
 solve's result once its last chunk is done, an update still in progress is
 finished before the next one is added, a cell's balancing bleed is counted
-in its own charge, a NaN current is not counted and closes no pair, and the
-feedback scales the model, floors the uncertainty and keeps ``beta``.
+in its own charge, a NaN current is not counted and closes no pair, the
+feedback scales the model, floors the uncertainty and keeps ``beta``, the
+filter is given its covariance with the anchor's SoC error (less its share
+of the scale error) at the anchor and has it dropped once the pair is
+committed, and a pair's SoC change variance takes out the two ends'
+correlation and their shares of the scale error, floored at the SoC's
+random walk over the pair; a pair counted less the key-on's offset leans on
+no offset estimate and has the key-on's and the drift's variance, and a
+later key-on folds such an open pair (and drops one counted without).
 """
 
 import functools
@@ -34,6 +42,7 @@ from bms.estimation import (
     EkfState,
     SocFilterTuning,
     awtls_update,
+    calibrate_tracker_offset,
     capacity_feedback,
     initial_capacity_tracker,
     initial_ekf_state,
@@ -97,7 +106,7 @@ def _rest(tracker: CapacityTracker, ekf: EkfState, seconds: float) -> CapacityTr
     """Rest ``seconds`` in 1 s steps with the filter's state held at ``ekf``."""
     tables = cell_model(NMC).tables
     for _ in range(int(seconds)):
-        tracker = track_capacity(
+        tracker, _ = track_capacity(
             tracker, ekf, tables, TUNING, current_a=0.0, bleed_current_a=None, dt_s=1.0,
             capacity_scale=1.0,
         )  # fmt: skip
@@ -109,7 +118,7 @@ def _draw(tracker: CapacityTracker, ekf: EkfState, ah: float, current_a: float) 
     tables = cell_model(NMC).tables
     steps = round(abs(ah) * 3600.0 / abs(current_a))
     for _ in range(steps):
-        tracker = track_capacity(
+        tracker, _ = track_capacity(
             tracker, ekf, tables, TUNING, current_a=current_a, bleed_current_a=None, dt_s=1.0,
             capacity_scale=1.0,
         )  # fmt: skip
@@ -217,7 +226,7 @@ def test_a_nan_current_is_not_counted_and_closes_no_pair() -> None:
     assert tracker.anchor is not None
     assert tracker.pending is not None
     counted = tracker.anchor.charge_ah.copy()
-    after = track_capacity(
+    after, _ = track_capacity(
         tracker, end, cell_model(NMC).tables, TUNING, current_a=float("nan"),
         bleed_current_a=None, dt_s=1.0, capacity_scale=1.0,
     )  # fmt: skip
@@ -258,7 +267,7 @@ def test_a_pairs_solve_is_spread_over_steps_and_equals_the_whole_one() -> None:
         return track_capacity(
             tracker, ekf, model.tables, TUNING, current_a=current_a, bleed_current_a=None,
             dt_s=1.0, capacity_scale=1.0,
-        )  # fmt: skip
+        )[0]  # fmt: skip
 
     for ekf, current, seconds in ((start, 0.0, 601), (end, 2.5, 1440), (end, 0.0, 11)):
         for _ in range(seconds):
@@ -289,14 +298,14 @@ def test_an_update_in_progress_is_finished_before_the_next() -> None:
     model = cell_model(NMC)
     tracker = initial_capacity_tracker(model.tables, 1.0, TUNING, cells)
     ekf = initial_ekf_state(cells, 0.6, 0.01, TUNING)
-    tracker = track_capacity(
+    tracker, _ = track_capacity(
         tracker, ekf, model.tables, TUNING, current_a=0.0, bleed_current_a=None, dt_s=1.0,
         capacity_scale=1.0,
     )  # fmt: skip
     pair = _Pair(
         soc_change=np.full(cells, 0.35), soc_change_var=np.full(cells, 1e-4),
         charge_ah=np.full(cells, 0.35 * 0.95 * NMC.nominal_capacity_ah),
-        charge_var_ah2=np.full(cells, 1e-4),
+        charge_var_ah2=np.full(cells, 1e-4), span=0.35,
     )  # fmt: skip
     first = _apply(tracker, pair)
     assert first.update is not None  # half solved
@@ -329,7 +338,7 @@ def test_a_cells_balancing_bleed_is_counted_in_its_charge() -> None:
     tracker = _rest(tracker, ekf, CONVERGENCE_S + 1)
     assert tracker.anchor is not None
     for _ in range(3600):  # an hour at 1 A, the second cell also bled at 0.1 A
-        tracker = track_capacity(
+        tracker, _ = track_capacity(
             tracker, ekf, model.tables, TUNING, current_a=1.0,
             bleed_current_a=np.array([0.0, 0.1]), dt_s=1.0, capacity_scale=1.0,
         )  # fmt: skip
@@ -337,3 +346,128 @@ def test_a_cells_balancing_bleed_is_counted_in_its_charge() -> None:
     charge = tracker.anchor.charge_ah
     assert charge[1] == pytest.approx(1.1 * charge[0], rel=1e-12)
     assert charge[0] == pytest.approx(1.0, rel=2e-3)  # 1 Ah, in the capacity at 25 degC
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+@pytest.mark.parametrize("correlation", [0.5e-4, 0.9e-4])
+def test_a_pairs_soc_change_variance_takes_out_the_ends_correlation(correlation: float) -> None:
+    """``P0 - beta0^2 var(c) + P1 - beta1^2 var(c) - 2 v_SoC``, at least the SoC's random walk."""
+    tables = cell_model(NMC).tables
+    tracker = initial_capacity_tracker(tables, 1.0, TUNING, 1)
+    beta = 0.2  # at both ends: no lean, so no amplification
+    first = _ekf(0.8, beta * _variance())
+    anchored = first
+    while tracker.anchor is None:  # rest until the anchor: the step that takes it
+        tracker, anchored = track_capacity(
+            tracker, first, tables, TUNING, current_a=0.0, bleed_current_a=None, dt_s=1.0,
+            capacity_scale=1.0,
+        )  # fmt: skip
+    assert tracker.time_s == pytest.approx(CONVERGENCE_S)
+    # The filter is given its covariance with the anchor's SoC error less its share of c.
+    assert anchored.anchor_cross is not None
+    assert anchored.anchor_cross[0, 0] == pytest.approx(1e-4 - beta**2 * _variance(), rel=1e-12)
+    change = 2.0 / NMC.nominal_capacity_ah
+    end = _ekf(0.8 - change, beta * _variance())
+    cross = np.zeros((5, 1))
+    cross[0] = correlation  # what the filter carried to here
+    end = replace(end, anchor_cross=cross)
+    tracker = _draw(tracker, end, 2.0, 2.5)
+    tracker = _rest(tracker, end, REST_TIME_S + 1)
+    assert tracker.pending is not None
+    duration = tracker.time_s - tracker.anchor.time_s
+    walk = TUNING.soc_random_walk_per_sqrt_s**2 * duration
+    residual = 2e-4 - 2.0 * beta**2 * _variance() - 2.0 * correlation
+    assert tracker.pending.soc_change_var[0] == pytest.approx(max(residual, walk), rel=1e-9)
+    assert tracker.pending.soc_change_var[0] < 2e-4  # the ends' variances alone
+    if correlation > 0.8e-4:
+        assert residual < walk  # floored
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_the_anchor_covariance_is_dropped_once_the_pair_is_committed() -> None:
+    tables = cell_model(NMC).tables
+    tracker = initial_capacity_tracker(tables, 1.0, TUNING, 1)
+    first = _ekf(0.8, 0.0)
+    tracker = _rest(tracker, first, CONVERGENCE_S + 1)
+    end = replace(_ekf(0.4, 0.0), anchor_cross=np.zeros((5, 1)))
+    tracker = _draw(tracker, end, 0.4 * NMC.nominal_capacity_ah, 2.5)
+    tracker = _rest(tracker, end, REST_TIME_S + 1)
+    assert tracker.pending is not None
+    tracker, after = track_capacity(  # the rest ends: a pair spanning 0.4 is committed
+        tracker, end, tables, TUNING, current_a=2.5, bleed_current_a=None, dt_s=1.0,
+        capacity_scale=1.0,
+    )  # fmt: skip
+    assert tracker.anchor is None
+    assert after.anchor_cross is None
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_pair_no_cell_can_use_is_committed_once_it_spans_enough() -> None:
+    """Else its anchor would stay for good and no later pair be made (the first version's)."""
+    tracker, _ = _start()
+    change = 0.35
+    end = _ekf(0.8 - change, 0.95 * change * _variance())  # leans 0.95: not used
+    ah = change * NMC.nominal_capacity_ah
+    tracker = _draw(tracker, end, ah, 2.5)
+    tracker = _rest(tracker, end, REST_TIME_S + 1)
+    assert tracker.pending is not None
+    assert np.all(np.isnan(tracker.pending.soc_change))
+    before = tracker.estimate
+    tracker = _draw(tracker, end, 0.01, 2.5)  # the rest ends: committed, skipped by AWTLS
+    assert tracker.anchor is None
+    assert tracker.updates == 1
+    assert tracker.estimate.capacity_ah[0] == before.capacity_ah[0]
+    tracker = _rest(tracker, end, REST_TIME_S + 1)
+    assert tracker.anchor is not None  # the next rest point anchors the next pair
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_pair_counted_less_the_key_on_offset_leans_on_no_offset_estimate() -> None:
+    """The charge less the key-on's offset: its error is the key-on's and the drift's."""
+    tables = cell_model(NMC).tables
+    offset, sigma = 0.05, 0.002
+    tracker = calibrate_tracker_offset(
+        initial_capacity_tracker(tables, 1.0, TUNING, 1), offset, sigma, TUNING
+    )
+    tracker = _rest(tracker, _ekf(0.8, 0.0), CONVERGENCE_S + 1)
+    assert tracker.anchor is not None
+    assert tracker.anchor.calibrated
+    change = 0.3
+    drawn = change * NMC.nominal_capacity_ah
+    # The filter's offset estimate leans 0.6 on the scale error: it must not matter here.
+    end = _ekf(0.8 - change, 0.0, cross_offset=-0.6 * change * 5.0 * _variance())
+    tracker = _draw(tracker, end, drawn, 2.5)  # measured: the true current plus the offset
+    tracker = _rest(tracker, end, REST_TIME_S + 1)
+    assert tracker.pending is not None
+    hours = float(tracker.anchor.hours[0])  # weighted by the capacity at the temperature
+    weight = hours / ((tracker.time_s - tracker.anchor.time_s) / 3600.0)
+    measured = round(drawn * 3600.0 / 2.5) * 2.5 / 3600.0  # _draw's whole seconds at 2.5 A
+    counted = weight * measured - offset * hours  # less the offset's share
+    pair = tracker.pending
+    assert pair.charge_ah[0] / pair.soc_change[0] == pytest.approx(counted / change, rel=1e-6)
+    seconds = hours * 3600.0
+    drift = TUNING.bias_random_walk_a_per_sqrt_s**2 * seconds**3 / 3.0 / 3600.0**2
+    gain = TUNING.current_gain_error_pct / 100.0
+    expected = (sigma * hours) ** 2 + drift + (gain * counted) ** 2 + 1e-10
+    assert pair.charge_var_ah2[0] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_key_on_folds_a_calibrated_open_pair_and_drops_an_uncalibrated_one() -> None:
+    tables = cell_model(NMC).tables
+    first = _ekf(0.8, 0.0)
+    calibrated = calibrate_tracker_offset(
+        initial_capacity_tracker(tables, 1.0, TUNING, 1), 0.05, 0.002, TUNING
+    )
+    calibrated = _draw(_rest(calibrated, first, CONVERGENCE_S + 1), first, 0.5, 2.5)
+    assert calibrated.anchor is not None
+    hours = calibrated.anchor.hours.copy()
+    again = calibrate_tracker_offset(calibrated, 0.04, 0.003, TUNING)
+    assert again.anchor is not None
+    assert np.all(again.anchor.hours == 0.0)  # the new offset counts from here
+    assert np.array_equal(again.anchor.charge_ah, calibrated.anchor.charge_ah)
+    assert np.all(again.anchor.offset_var_ah2 >= (0.002 * hours) ** 2)  # the first part's
+    assert (again.offset_a, again.offset_sigma_a) == (0.04, 0.003)
+    uncalibrated, _ = _start()  # counted without a key-on: its lean spans the whole pair
+    assert uncalibrated.anchor is not None
+    assert calibrate_tracker_offset(uncalibrated, 0.05, 0.002, TUNING).anchor is None

@@ -1,12 +1,13 @@
 """Tests of bms/memory/_capacity_store.py and the controller's restore from it: SWR_SOH_006.
 
 Covers: a tracker's sums saved and loaded give back the same state to the
-bit; the pair open at key-off is kept to the bit and the resumed tracker may
-close it at its first rest point after the convergence window; the write is
-atomic (no temporary file is left, an unwritable place raises the store's
-error naming the file); a file that is not JSON, misses a field, has a NaN
-or a non-positive capacity, one value too few (in the sums' lists or the
-open pair's), another schema version or another cell count is refused with
+bit; the pair open at key-off is not saved and the resumed tracker has none
+(no pair spans a power cycle); a version 1 file, which kept it, is read
+without it; the write is atomic (no temporary file is left, an unwritable
+place raises the store's error naming the file); a file that is not JSON,
+misses a field, has a NaN or a non-positive capacity, one value too few, an
+open pair (version 2 has none), another schema version or another cell
+count is refused with
 the file and the field named; a controller given the loaded sums starts its
 tracker from them and its SoC filter with their capacities and
 uncertainty; and ``bms replay --capacity`` saves the sums at the end of one
@@ -24,8 +25,8 @@ import pytest
 from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import BmsController
-from bms.estimation import CapacityState, CapacityTracker, PairAnchor, initial_capacity_state
-from bms.estimation._capacity_pairs import MIN_PAIR_DURATION_S
+from bms.estimation import CapacityState, CapacityTracker, initial_capacity_state
+from bms.estimation._capacity_pairs import PairAnchor
 from bms.memory import CapacityStoreError, load_capacity, save_capacity
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
@@ -63,22 +64,34 @@ def _anchor(cells: int = CELLS) -> PairAnchor:
 
 
 @pytest.mark.verifies("SWR_SOH_006")
-def test_the_open_pair_is_kept_and_may_close_after_the_convergence_window(
-    tmp_path: Path,
-) -> None:
+def test_no_pair_spans_a_power_cycle(tmp_path: Path) -> None:
     path = tmp_path / "capacity.json"
-    anchor = _anchor()
-    save_capacity(path, _kept(_state(), anchor), pairs=3)
+    state = _state()
+    save_capacity(path, _kept(state, _anchor()), pairs=3)
+    assert "open_pair" not in json.loads(path.read_text())
     resumed = load_capacity(path, CELLS).tracker()
-    kept = resumed.anchor
-    assert kept is not None
-    for name in ("soc", "soc_var", "sensitivity", "charge_ah", "hours"):
-        assert np.array_equal(getattr(kept, name), getattr(anchor, name))
-    # No clock across the power cycle: dated so that the pair may close at the first rest
-    # point the new filter's convergence window allows.
-    assert resumed.time_s - kept.time_s >= MIN_PAIR_DURATION_S
-    assert resumed.updates == 0
+    assert resumed.anchor is None  # the next rest point after the convergence window anchors
+    assert np.array_equal(resumed.committed.capacity_ah, state.capacity_ah)
     assert resumed.pending is None
+
+
+@pytest.mark.verifies("SWR_SOH_006")
+def test_a_version_1_file_is_read_without_its_open_pair(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    state = _state()
+    save_capacity(path, _kept(state), pairs=4)
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = 1
+    raw["open_pair"] = {
+        "soc": [0.5] * CELLS, "soc_var": [1e-4] * CELLS, "sensitivity": [0.0] * CELLS,
+        "charge_ah": [0.0] * CELLS, "hours": [0.0] * CELLS,
+    }  # fmt: skip
+    path.write_text(json.dumps(raw))
+    record = load_capacity(path, CELLS)
+    assert record.schema_version == 2
+    assert record.pairs == 4
+    assert np.array_equal(record.state().c, state.c)
+    assert record.tracker().anchor is None
 
 
 @pytest.mark.verifies("SWR_SOH_006")
@@ -116,12 +129,9 @@ def _edited(tmp_path: Path, edit: str) -> Path:
     elif edit == "short":
         raw["capacity_ah"] = raw["capacity_ah"][:-1]
     elif edit == "version":
-        raw["schema_version"] = 2
-    elif edit == "open":
-        raw["open_pair"] = {
-            "soc": [0.5] * CELLS, "soc_var": [1e-4] * CELLS, "sensitivity": [0.0] * CELLS,
-            "charge_ah": [0.0] * (CELLS - 1), "hours": [0.0] * CELLS,
-        }  # fmt: skip
+        raw["schema_version"] = 3
+    elif edit == "open":  # version 2 has no open pair
+        raw["open_pair"] = {"soc": [0.5] * CELLS}
     path.write_text(json.dumps(raw))
     return path
 
@@ -135,7 +145,7 @@ def _edited(tmp_path: Path, edit: str) -> Path:
         ("negative", "capacity_sigma_ah must be finite and > 0"),
         ("short", f"capacity_ah has {CELLS - 1} values for {CELLS} cells"),
         ("version", "field 'schema_version'"),
-        ("open", f"open_pair.charge_ah must hold {CELLS} finite values"),
+        ("open", "field 'open_pair'"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_field(
