@@ -177,8 +177,9 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     # (uncorrelated with c): A v, and after the update (I - K H) v.
     anchor = state.anchor_cross
     if anchor is not None:
-        anchor = anchor.copy()
-        anchor[:3] = d * state.anchor_cross[:3] + u * anchor[_BIAS] + w * anchor[_DELTA]
+        carried = anchor
+        anchor = carried.copy()
+        anchor[:3] = d * carried[:3] + u * carried[_BIAS] + w * carried[_DELTA]
     # Measurement: OCV is linear in SoC inside a table segment, so the slope read at
     # the prior SoC carries the OCV to the predicted SoC without a second lookup.
     h = np.empty((STATE_SIZE, count))

@@ -374,6 +374,7 @@ def test_a_pairs_soc_change_variance_takes_out_the_ends_correlation(correlation:
     tracker = _draw(tracker, end, 2.0, 2.5)
     tracker = _rest(tracker, end, REST_TIME_S + 1)
     assert tracker.pending is not None
+    assert tracker.anchor is not None
     duration = tracker.time_s - tracker.anchor.time_s
     walk = TUNING.soc_random_walk_per_sqrt_s**2 * duration
     residual = 2e-4 - 2.0 * beta**2 * _variance() - 2.0 * correlation
@@ -439,6 +440,7 @@ def test_a_pair_counted_less_the_key_on_offset_leans_on_no_offset_estimate() -> 
     tracker = _draw(tracker, end, drawn, 2.5)  # measured: the true current plus the offset
     tracker = _rest(tracker, end, REST_TIME_S + 1)
     assert tracker.pending is not None
+    assert tracker.anchor is not None
     hours = float(tracker.anchor.hours[0])  # weighted by the capacity at the temperature
     weight = hours / ((tracker.time_s - tracker.anchor.time_s) / 3600.0)
     measured = round(drawn * 3600.0 / 2.5) * 2.5 / 3600.0  # _draw's whole seconds at 2.5 A
