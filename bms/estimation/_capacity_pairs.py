@@ -48,8 +48,8 @@ triple the controller's estimation cost:
   is taken out, whose variance is ``P0 - beta0^2 var(c) + P1 - beta1^2
   var(c) - 2 v_SoC``, at least the SoC's random walk over the pair
   (``var(c)`` now: as the estimate sharpens it shrinks, which errs high).
-  The first version used ``P0 + P1``, up to three times too large
-  (docs/validation).
+  The first version used ``P0 + P1``, 1.3 to 2.4 times as large on the
+  fresh NMC pack of docs/validation (median 1.6).
 
 A pair's AWTLS solve (a batched quartic root per cell, about 10 us per cell
 on the host) is spread over steps, ``UPDATE_CHUNK_CELLS`` cells per step, and
