@@ -310,66 +310,63 @@ def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str
     }
 
 
+def _list_table(header: list[str], body: list[list[str]]) -> list[str]:
+    """The lines of an RST list-table: one header row, then the body's rows."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for cells in [header, *body]:
+        lines += [f"   * - {cells[0]}", *(f"     - {cell}" for cell in cells[1:])]
+    return lines
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     """The RST list-table of the runs."""
-    lines = [
-        ".. list-table::",
-        "   :header-rows: 1",
-        "",
-        "   * - cells",
-        "     - fed back",
-        "     - SoC RMSE / max, %",
-        "     - SoC inside 3 sigma",
-        "     - pairs",
-        "     - capacity error, % (RMS over cells)",
-        "     - capacity sigma, % (largest)",
-        "     - capacity inside 3 sigma",
-    ]
-    for row in rows:
-        error = np.sqrt(np.mean(np.square(row["capacity_error_pct"])))
-        lines += [
-            f"   * - {row['chemistry']}, {100 * row['capacity_fraction']:.0f} %",
-            f"     - {'yes' if row['feedback'] else 'no'}",
-            f"     - {row['soc_rmse_pct']:.2f} / {row['soc_max_pct']:.2f}",
-            f"     - {row['soc_inside_3_sigma']:.3f}",
-            f"     - {row['pairs_committed']}",
-            f"     - {error:.2f}",
-            f"     - {max(row['capacity_sigma_pct']):.2f}",
-            f"     - {row['capacity_inside_3_sigma']:.2f}",
+    header = [
+        "cells", "fed back", "SoC RMSE / max, %", "SoC inside 3 sigma", "pairs",
+        "capacity error, % (RMS over cells)", "capacity sigma, % (largest)",
+        "capacity inside 3 sigma",
+    ]  # fmt: skip
+    body = [
+        [
+            f"{row['chemistry']}, {100 * row['capacity_fraction']:.0f} %",
+            "yes" if row["feedback"] else "no",
+            f"{row['soc_rmse_pct']:.2f} / {row['soc_max_pct']:.2f}",
+            f"{row['soc_inside_3_sigma']:.3f}",
+            f"{row['pairs_committed']}",
+            f"{np.sqrt(np.mean(np.square(row['capacity_error_pct']))):.2f}",
+            f"{max(row['capacity_sigma_pct']):.2f}",
+            f"{row['capacity_inside_3_sigma']:.2f}",
         ]
-    return "\n".join(lines) + "\n"
+        for row in rows
+    ]
+    return "\n".join(_list_table(header, body)) + "\n"
 
 
 def _ageing_table(rows: list[dict[str, Any]]) -> str:
-    """The RST list-table of the ageing runs, day by day."""
-    lines = [
-        ".. list-table::",
-        "   :header-rows: 1",
-        "",
-        "   * - day",
-        "     - true capacity, % of new",
-        "     - estimate's error, % (RMS / largest over cells)",
-        "     - sigma, % (largest)",
-        "     - cells inside 3 sigma",
-    ]
+    """The SoC figures of the ageing runs and the RST list-table of their days."""
+    header = [
+        "day", "true capacity, % of new", "estimate's error, % (RMS / largest over cells)",
+        "sigma, % (largest)", "cells inside 3 sigma",
+    ]  # fmt: skip
+    body = []
     for day in rows[0]["days_detail"]:
         error = np.array(day["capacity_error_pct"])
         sigma = np.array(day["capacity_sigma_pct"])
-        lines += [
-            f"   * - {day['day']}",
-            f"     - {100 * day['true_fraction']:.1f}",
-            f"     - {np.sqrt(np.mean(error**2)):.2f} / {np.max(np.abs(error)):.2f}",
-            f"     - {np.max(sigma):.2f}",
-            f"     - {int(np.sum(np.abs(error) <= 3.0 * sigma))} of {error.size}",
-        ]
-    for row in reversed(rows):
-        lines.insert(
-            0,
-            f"* SoC {'with' if row['feedback'] else 'without'} the capacity fed back and kept: "
-            f"RMSE {row['soc_rmse_pct']:.2f} %, max {row['soc_max_pct']:.2f} %, inside 3 sigma "
-            f"{row['soc_inside_3_sigma']:.3f}\n",
+        body.append(
+            [
+                f"{day['day']}",
+                f"{100 * day['true_fraction']:.1f}",
+                f"{np.sqrt(np.mean(error**2)):.2f} / {np.max(np.abs(error)):.2f}",
+                f"{np.max(sigma):.2f}",
+                f"{int(np.sum(np.abs(error) <= 3.0 * sigma))} of {error.size}",
+            ]
         )
-    return "\n".join(lines) + "\n"
+    summary = [
+        f"* SoC {'with' if row['feedback'] else 'without'} the capacity fed back and kept: "
+        f"RMSE {row['soc_rmse_pct']:.2f} %, max {row['soc_max_pct']:.2f} %, inside 3 sigma "
+        f"{row['soc_inside_3_sigma']:.3f}\n"
+        for row in rows
+    ]
+    return "\n".join([*summary, *_list_table(header, body)]) + "\n"
 
 
 def main() -> None:
