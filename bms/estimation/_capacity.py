@@ -36,17 +36,26 @@ var_x - 2 Q cov``): a SoC filter that counts charge with the same
 current-offset estimate as the pair's charge makes the two errors share
 the offset's.
 
+:func:`predict_capacity` adds a random walk of the capacity to the sums,
+the prediction step AWTLS lacks (it has only the forgetting factor).
+
 No library implements AWTLS; this is a transcription of the paper's
 equations, vectorised over the cells (the quartic roots of every cell come
 from one batched eigenvalue call on the companion matrices).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CapacityEstimate", "CapacityState", "awtls_update", "initial_capacity_state"]
+__all__ = [
+    "CapacityEstimate",
+    "CapacityState",
+    "awtls_update",
+    "initial_capacity_state",
+    "predict_capacity",
+]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
@@ -202,6 +211,30 @@ def awtls_update(  # noqa: PLR0913 - the paper's pair, its variances and their c
         solved, np.sqrt(np.where(solved, 2.0 / second, 1.0)) / k, state.capacity_sigma_ah
     )
     return CapacityState(c=c, k=k, gamma=g, capacity_ah=capacity, capacity_sigma_ah=sigma)
+
+
+def predict_capacity(state: CapacityState, walk_var_ah2: FloatArray | float) -> CapacityState:
+    """The state after a random walk of the capacity: same estimate, variance grown by the walk.
+
+    Implements: SWR_SOH_007
+
+    The forgetting factor fades the sums by ``gamma`` per pair, whatever the
+    pair and however long since the last: it has no physical scale, and
+    while few pairs are in the sums the bound is theirs alone, so a cell
+    that fades between pairs leaves its estimate behind a bound that keeps
+    shrinking (docs/validation: one cell in eight outside 3 sigma after
+    nine days of a fast fade). A Kalman filter would add the capacity's
+    process noise ``q`` to its variance instead; here the same is done to
+    the sums: the cost's curvature, hence the information, is linear in
+    them, so fading them all by ``var / (var + q)`` leaves the estimate
+    where it is and makes its variance ``var + q`` exactly (Plett's
+    forgetting is the special case ``q = var (1 / gamma - 1)``). ``q`` per
+    cell, ``Ah^2``; 0 changes nothing.
+    """
+    walk = np.broadcast_to(np.asarray(walk_var_ah2, dtype=np.float64), state.capacity_ah.shape)
+    variance = state.capacity_sigma_ah * state.capacity_sigma_ah
+    grown = variance + np.where(np.isfinite(walk) & (walk > 0.0), walk, 0.0)
+    return replace(state, c=state.c * (variance / grown), capacity_sigma_ah=np.sqrt(grown))
 
 
 def _minimise(c: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -51,6 +51,13 @@ triple the controller's estimation cost:
   The first version used ``P0 + P1``, 1.3 to 2.4 times as large on the
   fresh NMC pack of docs/validation (median 1.6).
 
+**The capacity's random walk** accrues with the current's throughput
+(``CAPACITY_WALK_PCT_PER_SQRT_CYCLE``) and the committed sums take it in
+(:func:`bms.estimation.predict_capacity`) before each pair is added and when
+they are saved: the bound widens between pairs however far apart they come.
+With only the forgetting factor, a cell fading between pairs a day apart
+left its estimate behind a shrinking bound (docs/validation).
+
 A pair's AWTLS solve (a batched quartic root per cell, about 10 us per cell
 on the host) is spread over steps, ``UPDATE_CHUNK_CELLS`` cells per step, and
 the estimate is published once every cell's is solved: the same result as
@@ -78,12 +85,18 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellModel, CellTables
-from bms.estimation._capacity import CapacityState, awtls_update, initial_capacity_state
+from bms.estimation._capacity import (
+    CapacityState,
+    awtls_update,
+    initial_capacity_state,
+    predict_capacity,
+)
 from bms.estimation._soc_ekf import _BIAS, _SOC, EkfState
 from bms.estimation._soc_tuning import SocFilterTuning
 
 __all__ = [
     "CAPACITY_UNCERTAINTY_FLOOR_PCT",
+    "CAPACITY_WALK_PCT_PER_SQRT_CYCLE",
     "COMMIT_SOC",
     "MIN_PAIR_DURATION_S",
     "REST_CURRENT_C_RATE",
@@ -91,6 +104,7 @@ __all__ = [
     "CapacityTracker",
     "calibrate_tracker_offset",
     "capacity_feedback",
+    "committed_capacity",
     "fed_filter",
     "initial_capacity_tracker",
     "resume_capacity_tracker",
@@ -126,6 +140,12 @@ UPDATE_CHUNK_CELLS = 16
 steps: the batched quartic solve costs about 10 us per cell on the host)."""
 FORGETTING = 0.99
 """AWTLS forgetting factor per pair (a memory of about a hundred pairs: it tracks fade)."""
+CAPACITY_WALK_PCT_PER_SQRT_CYCLE = 0.15
+"""The capacity's random walk, percent per square root of equivalent full cycle of throughput
+(``2 Q_nom`` of charge either way): the fade the bound allows for between pairs. A cell
+losing 20 % in 400 cycles (a hard-used one) fades 0.05 % a cycle; with a pair every half
+cycle and a pair's error near 1.5 %, the walk that keeps such a ramp inside the bound
+(its lag near 2 sigma) is about 0.1 % per pair (docs/validation/capacity)."""
 _PERCENT = 100.0
 _SECONDS_PER_HOUR = 3600.0
 
@@ -206,6 +226,11 @@ class CapacityTracker:
     cycle; the filter's estimate is used)."""
     offset_sigma_a: float = 0.0
     """Its standard deviation."""
+    walk_share: float = 0.0
+    """The capacity's relative variance its random walk has added since the committed sums
+    last took it in (:func:`committed_capacity`)."""
+    walk_pct_per_sqrt_cycle: float = CAPACITY_WALK_PCT_PER_SQRT_CYCLE
+    """The walk's rate, percent per square root of equivalent full cycle."""
 
 
 def initial_capacity_tracker(
@@ -284,6 +309,10 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
     tracker = _advance(tracker, UPDATE_CHUNK_CELLS)
     time_s = tracker.time_s + dt_s
     nominal = tables.nominal_capacity_ah
+    if np.isfinite(current_a):  # the walk over the step's share of a full cycle
+        cycles = abs(current_a) * dt_s / (_SECONDS_PER_HOUR * 2.0 * nominal)
+        rate = tracker.walk_pct_per_sqrt_cycle / _PERCENT
+        tracker = replace(tracker, walk_share=tracker.walk_share + rate * rate * cycles)
     anchor = tracker.anchor
     if anchor is not None and np.isfinite(current_a):
         weight = (
@@ -500,6 +529,7 @@ def _apply(tracker: CapacityTracker, pair: _Pair, *, commit: bool = False) -> Ca
     update still in progress is finished first).
     """
     tracker = _advance(tracker, tracker.committed.capacity_ah.size)
+    tracker = replace(tracker, committed=committed_capacity(tracker), walk_share=0.0)
     commit = pair.span >= COMMIT_SOC or (commit and pair.span > 0.0)
     tracker = replace(tracker, update=_Update(pair, commit, tracker.committed, None))
     if commit:
@@ -508,6 +538,22 @@ def _apply(tracker: CapacityTracker, pair: _Pair, *, commit: bool = False) -> Ca
     else:
         tracker = replace(tracker, added=pair)
     return _advance(tracker, UPDATE_CHUNK_CELLS)
+
+
+def committed_capacity(tracker: CapacityTracker) -> CapacityState:
+    """The committed sums with the capacity's random walk since they last took it in.
+
+    Implements: SWR_SOH_007
+
+    What a pair is added to, and what is kept across a power cycle (so that
+    the walk of a drive that made no pair is not lost at key-off): the
+    estimate's variance grows by the walk (:func:`predict_capacity`), in
+    proportion to the capacity squared.
+    """
+    committed = tracker.committed
+    if tracker.walk_share <= 0.0:
+        return committed
+    return predict_capacity(committed, tracker.walk_share * committed.capacity_ah**2)
 
 
 def _advance(tracker: CapacityTracker, cells: int) -> CapacityTracker:

@@ -34,7 +34,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bms.errors import BmsError
-from bms.estimation import CapacityState, CapacityTracker, resume_capacity_tracker
+from bms.estimation import (
+    CapacityState,
+    CapacityTracker,
+    committed_capacity,
+    resume_capacity_tracker,
+)
 
 __all__ = [
     "CAPACITY_SCHEMA_VERSION",
@@ -111,12 +116,15 @@ def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
     """Write the tracker's committed sums to ``path`` atomically.
 
     (A temporary file, fsynced, renamed over the old one.) ``pairs`` is the
-    count of pairs committed since the file was first written.
+    count of pairs committed since the file was first written. The sums
+    take in the capacity's random walk since their last pair
+    (:func:`bms.estimation.committed_capacity`), so a drive that made no
+    pair still widens the bound the next power cycle starts from.
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
     """
-    state = tracker.committed
+    state = committed_capacity(tracker)
     try:
         record = CapacityRecord(
             cells=int(state.capacity_ah.size),

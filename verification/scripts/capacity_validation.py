@@ -32,7 +32,11 @@ How the measurements are modelled (one update = one pair ``(x, y)``):
   same data, to show its bias.
 * **Fade cases**: the true capacity falls linearly from 100 to 90 Ah over the
   run (``--updates`` windows, or three times as many in the slower case); the
-  estimate should stay within 1 % of the truth.
+  estimate should stay within 1 % of the truth. The ``walk`` cases forget by
+  a random walk of the capacity before each update instead of a forgetting
+  factor (:func:`bms.estimation.predict_capacity`), the slower fade's walk
+  scaled by ``3^(-2/3)`` (a ramp's lag in sigmas stays the same when the
+  walk's variance goes as the fade rate to the 4/3).
 
 Each case runs ``--runs`` Monte-Carlo runs (seeds ``seed, seed + 1, ...``).
 Scores: final error (percent of the truth) per run, its mean and maximum;
@@ -57,7 +61,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bms.estimation import awtls_update, initial_capacity_state
+from bms.estimation import awtls_update, initial_capacity_state, predict_capacity
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,6 +89,9 @@ class Case:
     fade_pct: float
     updates_factor: int = 1
     """Run this many times ``--updates`` updates (a slower fade)."""
+    walk_pct: float = 0.0
+    """The capacity's random walk given to the estimator before each update, percent of the
+    capacity per square root of update (:func:`bms.estimation.predict_capacity`)."""
 
 
 CASES = (
@@ -93,6 +100,8 @@ CASES = (
     Case("bev_fade_10pct_gamma_0.98", 0.98, 10.0),
     Case("bev_fade_10pct_gamma_0.99", 0.99, 10.0),
     Case("bev_fade_10pct_3x_longer_gamma_0.99", 0.99, 10.0, updates_factor=3),
+    Case("bev_fade_10pct_walk_0.08", 1.0, 10.0, walk_pct=0.08),
+    Case("bev_fade_10pct_3x_longer_walk_0.04", 1.0, 10.0, updates_factor=3, walk_pct=0.04),
 )
 
 
@@ -128,6 +137,8 @@ def run_case(case: Case, updates: int, seed: int) -> dict[str, Any]:
     estimate, sigma, wls = np.empty(updates), np.empty(updates), np.empty(updates)
     sxy = sxx = 0.0
     for k in range(updates):
+        if case.walk_pct > 0.0:
+            state = predict_capacity(state, (case.walk_pct / 100.0 * state.capacity_ah) ** 2)
         state = awtls_update(state, np.array([x[k]]), float(y[k]), VAR_X, VAR_Y_AH2)
         estimate[k], sigma[k] = state.capacity_ah[0], state.capacity_sigma_ah[0]
         sxy = case.gamma * sxy + x[k] * y[k]
@@ -148,6 +159,7 @@ def score(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "case": case.name,
         "gamma": case.gamma,
+        "walk_pct": case.walk_pct,
         "fade_pct": case.fade_pct,
         "runs": len(runs),
         "final_error_pct_mean_abs": float(np.mean(np.abs(final))),
@@ -197,13 +209,13 @@ def plot(results: dict[str, list[dict[str, Any]]], path: Path) -> None:
 def tables(summary: list[dict[str, Any]]) -> tuple[str, str]:
     """The table as Markdown and as an RST list-table."""
     head = [
-        "case", "gamma", "final error mean / max (%)", "final sigma (%)",
+        "case", "gamma / walk (% per sqrt update)", "final error mean / max (%)", "final sigma (%)",
         "runs within 0.15 % / 1 %", "outside 3 sigma (%)", "2nd-half RMS / max error (%)",
         "2nd-half within 1 %", "WLS final error mean (%)",
     ]  # fmt: skip
     rows = [
         [
-            s["case"], f"{s['gamma']:g}",
+            s["case"], f"{s['gamma']:g} / {s['walk_pct']:g}",
             f"{s['final_error_pct_mean_abs']:.3f} / {s['final_error_pct_max_abs']:.3f}",
             f"{s['final_sigma_pct_mean']:.3f}",
             f"{s['runs_final_within_0.15pct']} / {s['runs_final_within_1pct']} of {s['runs']}",

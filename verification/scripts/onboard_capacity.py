@@ -21,6 +21,9 @@ of one profile cycle each, started by a minute parked, on the pack losing
 ``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
 filter, and the capacity tracker restored from the capacity file the
 previous day saved (``bms.memory``), against the filter alone every day.
+The fade is about 28 times the one the tracker's capacity walk is set for
+by default, so the run gives the tracker the walk for its own fade
+(:func:`ageing_walk_pct`, or ``--walk``).
 
 Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
 ``onboard_capacity_ageing.inc`` (RST tables included by
@@ -30,7 +33,7 @@ Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
 Usage::
 
     python verification/scripts/onboard_capacity.py [--out docs/validation]
-        [--days 10] [--fade 0.05]
+        [--days 10] [--fade 0.05] [--walk PCT]
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,7 @@ from bms.estimation import (
     track_capacity,
     zero_current_offset,
 )
+from bms.estimation._capacity_pairs import CAPACITY_WALK_PCT_PER_SQRT_CYCLE
 from bms.memory import load_capacity, save_capacity
 from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
 
@@ -80,6 +84,11 @@ AGEING_DAYS = 10
 """Power cycles of the ageing run."""
 AGEING_FADE = 0.05
 """Capacity the ageing run's pack loses over its days."""
+AGEING_CYCLES_PER_DAY = 0.36
+"""Equivalent full cycles of a day of the ageing run (:func:`drives` and the charge back,
+measured over its ten days' draws: 0.361)."""
+DESIGN_FADE_PCT_PER_CYCLE = 0.05
+"""The fade the tracker's default walk is set for (``CAPACITY_WALK_PCT_PER_SQRT_CYCLE``)."""
 PARKED_S = 60
 """Rest at the start of every run and of each day of the ageing run, contactors open: the
 key-on's offset calibration reads the current sensor then, as the controller does."""
@@ -244,7 +253,9 @@ def _day(
         seconds += 1
 
 
-def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str, Any]:
+def ageing_run(
+    name: str, days: int, fade: float, *, feedback: bool, walk_pct: float
+) -> dict[str, Any]:
     """``days`` power cycles on one pack losing ``fade`` of its capacity over them.
 
     A day: a minute parked, :func:`drives`, a 0.5C charge until the cells'
@@ -261,7 +272,10 @@ def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str
     base_model, base_tuning = cell_model(chemistry), SocFilterTuning()
     sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
     rng = np.random.default_rng(5)
-    tracker = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
+    tracker = replace(
+        initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS),
+        walk_pct_per_sqrt_cycle=walk_pct,
+    )
     model, tuning = base_model, base_tuning
     days_out: list[dict[str, Any]] = []
     score = _Score()
@@ -277,7 +291,8 @@ def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str
             _day(sim, channel, sensors, score, drives(nominal, rng))
             if feedback:  # the power cycle, through the capacity file
                 save_capacity(path, channel.tracker, channel.tracker.updates)
-                tracker = load_capacity(path, CELLS).tracker()
+                resumed = load_capacity(path, CELLS).tracker()
+                tracker = replace(resumed, walk_pct_per_sqrt_cycle=walk_pct)
                 model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
             else:
                 tracker = channel.tracker
@@ -301,6 +316,7 @@ def ageing_run(name: str, days: int, fade: float, *, feedback: bool) -> dict[str
         "chemistry": name,
         "days": days,
         "fade": fade,
+        "walk_pct_per_sqrt_cycle": walk_pct,
         "feedback": feedback,
         **score.figures(),
         "final_capacity_error_pct": last["capacity_error_pct"],
@@ -369,6 +385,19 @@ def _ageing_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([*summary, *_list_table(header, body)]) + "\n"
 
 
+def ageing_walk_pct(days: int, fade: float) -> float:
+    """The walk for the ageing run's fade: the default's, scaled as the fade rate to the 2/3.
+
+    A forgetting estimator lags a ramp fading ``r`` a pair by ``r sqrt(R / q)``
+    (``R`` a pair's variance, ``q`` the walk's) at a sigma of ``(q R)^(1/4)``:
+    to keep the lag at the same number of sigmas, ``q`` grows as ``r^(4/3)``.
+    The run fades 0.5 % a day, about 28 times the default's design.
+    """
+    per_cycle_pct = 100.0 * fade / days / AGEING_CYCLES_PER_DAY
+    ratio = per_cycle_pct / DESIGN_FADE_PCT_PER_CYCLE
+    return float(CAPACITY_WALK_PCT_PER_SQRT_CYCLE * ratio ** (2.0 / 3.0))
+
+
 def main() -> None:
     """Run every case with and without the feedback, and the ageing run; write JSON and RST."""
     from rich.progress import track  # noqa: PLC0415
@@ -377,14 +406,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
     parser.add_argument("--days", type=int, default=AGEING_DAYS)
     parser.add_argument("--fade", type=float, default=AGEING_FADE)
+    parser.add_argument(
+        "--walk", type=float, default=None,
+        help="the ageing run's capacity walk, %% per sqrt(cycle) (default: scaled to --fade)",
+    )  # fmt: skip
     args = parser.parse_args()
     runs = [(name, fraction, fed) for name, fraction in CASES for fed in (True, False)]
     rows = [
         run(name, fraction, feedback=fed)
         for name, fraction, fed in track(runs, description="closed-loop runs")
     ]
+    walk = ageing_walk_pct(args.days, args.fade) if args.walk is None else args.walk
     ageing = [
-        ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed)
+        ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed, walk_pct=walk)
         for fed in track((True, False), description="ageing runs")
     ]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from bms.estimation import CapacityState, awtls_update, initial_capacity_state
+from bms.estimation import CapacityState, awtls_update, initial_capacity_state, predict_capacity
 from bms.estimation._capacity import _minimise
 from bms.plant import PackSimulator, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -256,3 +256,60 @@ def test_a_pair_covariance_enters_its_total_variance() -> None:
     assert after.capacity_ah[0] == pytest.approx(exact, rel=2e-3)
     assert after.capacity_ah[1] == state.capacity_ah[1]  # a non-finite covariance: unchanged
     assert np.array_equal(after.c[:, 1], state.c[:, 1])
+
+
+def _learned(cells: int, seed: int, gamma: float = 1.0) -> CapacityState:
+    """A state that has taken 20 pairs of a 100 Ah cell (its bound the sums' own)."""
+    rng = np.random.default_rng(seed)
+    state = initial_capacity_state(
+        cells, nominal_capacity_ah=100.0, initial_sigma_ah=5.0, soc_sigma=0.01, ah_sigma=1.0,
+        gamma=gamma,
+    )  # fmt: skip
+    for _ in range(20):
+        x = rng.uniform(-0.8, 0.8, cells)
+        state = awtls_update(state, x, 100.0 * x + rng.normal(0.0, 0.3, cells), 2e-4, 0.09)
+    return state
+
+
+@pytest.mark.verifies("SWR_SOH_007")
+def test_a_walk_widens_the_bound_by_its_variance_and_moves_nothing() -> None:
+    state = _learned(3, seed=0)
+    walk = np.array([0.5, 2.0, 0.0])
+    walked = predict_capacity(state, walk)
+    assert np.array_equal(walked.capacity_ah, state.capacity_ah)
+    assert walked.capacity_sigma_ah**2 == pytest.approx(state.capacity_sigma_ah**2 + walk)
+    # The sums carry it: a pair with no information leaves the widened bound where it is.
+    empty = awtls_update(walked, np.zeros(3), np.zeros(3), 2e-4, 0.09)
+    assert empty.capacity_ah == pytest.approx(state.capacity_ah, rel=1e-9)
+    assert empty.capacity_sigma_ah == pytest.approx(walked.capacity_sigma_ah, rel=1e-6)
+    for nothing in (0.0, -1.0, math.nan, math.inf):
+        unchanged = predict_capacity(state, nothing)
+        assert np.array_equal(unchanged.c, state.c)
+        assert np.array_equal(unchanged.capacity_sigma_ah, state.capacity_sigma_ah)
+
+
+@pytest.mark.verifies("SWR_SOH_007")
+def test_a_walk_keeps_a_fading_capacity_inside_its_bound() -> None:
+    """A 100 Ah cell losing 0.01 Ah a pair: without a walk the truth leaves the bound."""
+    rng = np.random.default_rng(4)
+    cells, pairs = 50, 600
+    plain = walked = _learned(cells, seed=5)
+    outside = {"plain": 0, "walked": 0}
+    for index in range(pairs):
+        truth = 100.0 - 0.01 * (index + 1)
+        x = rng.uniform(-0.8, 0.8, cells)
+        y = truth * x + rng.normal(0.0, 0.3, cells)
+        noisy = x + rng.normal(0.0, 0.01, cells) * math.sqrt(2.0)
+        plain = awtls_update(plain, noisy, y, 2e-4, 0.09)
+        walked = awtls_update(predict_capacity(walked, 0.0025), noisy, y, 2e-4, 0.09)
+        if index >= pairs // 2:
+            outside["plain"] += int(
+                np.sum(np.abs(plain.capacity_ah - truth) > 3 * plain.capacity_sigma_ah)
+            )
+            outside["walked"] += int(
+                np.sum(np.abs(walked.capacity_ah - truth) > 3 * walked.capacity_sigma_ah)
+            )
+    samples = cells * (pairs - pairs // 2)
+    assert outside["plain"] / samples > 0.5
+    assert outside["walked"] / samples < 0.05
+    assert np.sqrt(np.mean((walked.capacity_ah - truth) ** 2)) < 0.01 * truth

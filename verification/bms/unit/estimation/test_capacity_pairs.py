@@ -27,6 +27,10 @@ correlation and their shares of the scale error, floored at the SoC's
 random walk over the pair; a pair counted less the key-on's offset leans on
 no offset estimate and has the key-on's and the drift's variance, and a
 later key-on folds such an open pair (and drops one counted without).
+SWR_SOH_007: the capacity's walk accrues with the current's throughput,
+either way, in proportion to the equivalent full cycles, and the committed
+sums take it in (estimate unchanged, variance grown by it) before a pair
+is added to them.
 """
 
 import functools
@@ -44,12 +48,14 @@ from bms.estimation import (
     awtls_update,
     calibrate_tracker_offset,
     capacity_feedback,
+    committed_capacity,
     initial_capacity_tracker,
     initial_ekf_state,
     track_capacity,
 )
 from bms.estimation._capacity_pairs import (
     CAPACITY_UNCERTAINTY_FLOOR_PCT,
+    CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
     CONVERGENCE_S,
     MIN_PAIR_DURATION_S,
     REST_TIME_S,
@@ -260,6 +266,7 @@ def test_a_pairs_solve_is_spread_over_steps_and_equals_the_whole_one() -> None:
     cells = 2 * UPDATE_CHUNK_CELLS + 8  # three chunks
     model = cell_model(NMC)
     tracker = initial_capacity_tracker(model.tables, 1.0, TUNING, cells)
+    tracker = replace(tracker, walk_pct_per_sqrt_cycle=0.0)  # the walk's own test is below
     start = initial_ekf_state(cells, 0.8, 0.01, TUNING)
     end = initial_ekf_state(cells, 0.6, 0.01, TUNING)
 
@@ -473,3 +480,30 @@ def test_a_key_on_folds_a_calibrated_open_pair_and_drops_an_uncalibrated_one() -
     uncalibrated, _ = _start()  # counted without a key-on: its lean spans the whole pair
     assert uncalibrated.anchor is not None
     assert calibrate_tracker_offset(uncalibrated, 0.05, 0.002, TUNING).anchor is None
+
+
+@pytest.mark.verifies("SWR_SOH_007")
+def test_the_walk_accrues_with_throughput_and_the_next_pair_is_added_to_it() -> None:
+    tracker, ekf = _start()
+    assert tracker.walk_share == 0.0  # at rest: nothing
+    tracker = _draw(_draw(tracker, ekf, 2.0, 5.0), ekf, -1.0, -2.5)
+    cycles = 3.0 / (2.0 * NMC.nominal_capacity_ah)
+    rate = CAPACITY_WALK_PCT_PER_SQRT_CYCLE / 100.0
+    assert tracker.walk_share == pytest.approx(rate * rate * cycles, rel=1e-9)
+    walked = committed_capacity(tracker)
+    before = tracker.committed
+    assert np.array_equal(walked.capacity_ah, before.capacity_ah)
+    grown = before.capacity_sigma_ah**2 + tracker.walk_share * before.capacity_ah**2
+    assert walked.capacity_sigma_ah**2 == pytest.approx(grown, rel=1e-12)
+    pair = _Pair(
+        soc_change=np.array([0.35]), soc_change_var=np.array([1e-4]),
+        charge_ah=np.array([0.35 * 0.97 * NMC.nominal_capacity_ah]),
+        charge_var_ah2=np.array([1e-4]), span=0.35,
+    )  # fmt: skip
+    applied = _advance(_apply(tracker, pair), 1)
+    expected = awtls_update(walked, pair.soc_change, pair.charge_ah, 1e-4, 1e-4)
+    assert applied.walk_share == 0.0
+    assert np.array_equal(applied.committed.c, expected.c)
+    assert np.array_equal(applied.committed.capacity_sigma_ah, expected.capacity_sigma_ah)
+    unwalked = awtls_update(before, pair.soc_change, pair.charge_ah, 1e-4, 1e-4)
+    assert applied.committed.capacity_sigma_ah[0] > unwalked.capacity_sigma_ah[0]

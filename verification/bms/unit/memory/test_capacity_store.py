@@ -1,7 +1,8 @@
 """Tests of bms/memory/_capacity_store.py and the controller's restore from it: SWR_SOH_006.
 
 Covers: a tracker's sums saved and loaded give back the same state to the
-bit; the pair open at key-off is not saved and the resumed tracker has none
+bit; the sums are saved with the capacity's walk since their last pair
+(SWR_SOH_007); the pair open at key-off is not saved and the resumed tracker has none
 (no pair spans a power cycle); a version 1 file, which kept it, is read
 without it; the write is atomic (no temporary file is left, an unwritable
 place raises the store's error naming the file); a file that is not JSON,
@@ -73,6 +74,18 @@ def test_no_pair_spans_a_power_cycle(tmp_path: Path) -> None:
     assert resumed.anchor is None  # the next rest point after the convergence window anchors
     assert np.array_equal(resumed.committed.capacity_ah, state.capacity_ah)
     assert resumed.pending is None
+
+
+@pytest.mark.verifies("SWR_SOH_006", "SWR_SOH_007")
+def test_the_sums_are_saved_with_the_walk_since_their_last_pair(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    state = _state()
+    save_capacity(path, replace(_kept(state), walk_share=1e-4), pairs=2)
+    loaded = load_capacity(path, CELLS).state()
+    assert np.array_equal(loaded.capacity_ah, state.capacity_ah)
+    grown = state.capacity_sigma_ah**2 + 1e-4 * state.capacity_ah**2
+    assert loaded.capacity_sigma_ah**2 == pytest.approx(grown, rel=1e-12)
+    assert np.all(loaded.c < state.c)  # the sums faded with it
 
 
 @pytest.mark.verifies("SWR_SOH_006")
