@@ -1,21 +1,18 @@
 """The BMS controller: one deterministic step every 10 ms, never raising.
 
 ASIL: D. Requirements: SWR_CTRL_STEP_001, SWR_CTRL_SAFE_001, SWR_CTRL_FORCE_001,
-SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_EST_001, SWR_CTRL_LIM_001,
-SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001, SWR_PLAT_005,
-SWR_BAL_008, SWR_CTRL_EST_002.
+SWR_CTRL_RESET_001, SWR_CTRL_CMD_001, SWR_CTRL_LIM_001,
+SWR_CTRL_CAN_001, SWR_CTRL_RX_001, SWR_CTRL_DTC_001, SWR_CONT_FB_001, SWR_PLAT_005.
 
 :func:`controller_step` is pure: ``(state, inputs, context) -> (state, outputs)``.
 Each step runs, in order: the E2E receiver stage on the vehicle's raw CAN
 frames (:mod:`bms.controller._receive`), the protection (every fault, every step), the
 contactor sequence (forced open by any latched fault), balancing and thermal
-requests (:mod:`bms.control`), and every ``estimation_period_ms`` the SoC
-filter (:mod:`bms.estimation`) when a chemistry is given, told the balancing
-current commanded in the step before (in force when the cells were sampled)
-and, once after the contactors leave open, the current sensor's offset read
-while they were open (:func:`_key_on`),
-then the plating cap of the charge limit from the chemistry's map with a
-coulomb-counted SoC upper bound (:mod:`bms.controller._charging`), and the CAN
+requests (:mod:`bms.control`), the estimation channel
+(:mod:`bms.controller._estimating`, QM(D), never raising: when a chemistry
+is given, every ``estimation_period_ms`` the SoC filter with the capacity
+tracker and the plating cap of the charge limit, and the key-on's current
+offset), and the CAN
 frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). A fault that
 latches is reported once as a DTC event with its occurrence count and freeze
 frame, for the caller to store (:mod:`bms.memory`). Time is the count
@@ -26,39 +23,23 @@ internal error latches ``internal_error`` and commands every contactor open.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import cast
 
 import numpy as np
-import numpy.typing as npt
 
-from bms.can import BmsTxCounters
-from bms.cell import CellModel, Chemistry, cell_model
+from bms.cell import Chemistry, cell_model
 from bms.config import BmsConfig, load_config
 from bms.contactor import (
     ContactorCommands,
     ContactorInputs,
-    ContactorMachine,
     ContactorOutput,
     ContactorState,
     step_contactors,
 )
-from bms.control import BalancingState, ThermalState, derate, step_balancing, step_thermal
-from bms.controller._capacity import (
-    FilterCapacity,
-    calibrate_capacity_offset,
-    follow_capacity,
-    start_capacity,
-)
-from bms.controller._charging import (
-    ChargeBound,
-    bleed_current,
-    count_charge,
-    plating_charge_limit,
-    restart_bound,
-    soc_upper_bound,
-)
+from bms.control import derate, step_balancing, step_thermal
+from bms.controller._estimating import account_charge, cap_plating, estimate, key_on
 from bms.controller._inputs import ControllerInputs
 from bms.controller._outputs import (
     ContactorCommandOutput,
@@ -67,29 +48,15 @@ from bms.controller._outputs import (
     DtcEventOutput,
     FaultReport,
 )
-from bms.controller._receive import Reception, VehicleReceiver, receive_vehicle
+from bms.controller._receive import Reception, receive_vehicle
+from bms.controller._state import ControllerContext, ControllerState, PlatingCap
 from bms.controller._transmit import can_frames
-from bms.estimation import (
-    ZERO_CURRENT_MIN_SAMPLES,
-    CapacityTracker,
-    EkfState,
-    PlatingTables,
-    SocFilterTuning,
-    ZeroCurrentOffset,
-    ZeroCurrentWindow,
-    add_zero_current_sample,
-    calibrate_current_offset,
-    ekf_step,
-    initial_ekf_state,
-    plating_tables,
-    zero_current_offset,
-)
+from bms.estimation import CapacityTracker
 from bms.protection import (
     FaultStatus,
     Level,
     ProtectionReport,
     ProtectionSample,
-    ProtectionState,
     Reaction,
     fault_reaction,
     step_protection,
@@ -129,10 +96,6 @@ PLATING_LIMIT_FALLBACK = "plating_limit_fallback"
 CURRENT_OFFSET_IMPLAUSIBLE = "current_offset_implausible"
 """Warning name of a key-on current reading beyond the sensor's accuracy (not calibrated)."""
 
-_UNKNOWN_SOC = 0.5
-"""Initial SoC guess of the filter: the middle, since nothing is known at start."""
-_UNKNOWN_SOC_SIGMA = 0.3
-"""Initial SoC standard deviation: 3 sigma covers the whole range from the middle guess."""
 _SETTLED_OPEN = frozenset(
     {
         ContactorState.OPEN,
@@ -153,107 +116,6 @@ _STATUS = MappingProxyType(
         ContactorState.FEEDBACK_FAULT: ControllerStatus.FAULT,
     }
 )
-
-
-@dataclass(frozen=True)
-class ControllerContext:
-    """What does not change while the controller runs: configuration and cell model."""
-
-    config: BmsConfig
-    """The pack configuration."""
-    model: CellModel | None = None
-    """The estimator's cell model; ``None`` runs without estimation."""
-    tuning: SocFilterTuning = field(default_factory=SocFilterTuning)
-    """The estimator's noise model."""
-    chemistry: Chemistry | None = None
-    """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
-    stored_capacity: CapacityTracker | None = None
-    """The capacity tracker a previous power cycle saved (None: start from the configured
-    capacity)."""
-    plating: "PlatingCap | None" = field(init=False, default=None)
-    """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
-    cell_current_accuracy_a: float = field(init=False, default=0.0)
-    """The least accurate current sensor's accuracy per cell (over ``parallel_count``)."""
-
-    def __post_init__(self) -> None:
-        """Derive the constants the estimation steps read, once."""
-        pack = self.config.pack
-        accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
-        object.__setattr__(self, "cell_current_accuracy_a", accuracy)
-        chemistry, model = self.chemistry, self.model
-        if chemistry is None or model is None:
-            return
-        scale = float(np.min(model.capacity_scale))
-        cap = PlatingCap(
-            capacity_ah=min(chemistry.capacity_ah_by_temperature) * scale,
-            tables=None if chemistry.plating is None else plating_tables(chemistry.plating),
-        )
-        object.__setattr__(self, "plating", cap)
-
-
-@dataclass(frozen=True)
-class PlatingCap:
-    """The constants of the plating cap of the charge limit (:func:`_plating`)."""
-
-    capacity_ah: float
-    """Smallest cell capacity over the chemistry's temperatures (the coulomb bound's)."""
-    tables: PlatingTables | None
-    """The chemistry's plating map as arrays; None: it has none (the cap is then 0 A)."""
-
-
-@dataclass(frozen=True)
-class ControllerState:
-    """Everything the controller remembers between steps."""
-
-    step: int = 0
-    """Steps run so far."""
-    protection: ProtectionState = field(default_factory=ProtectionState)
-    """Protection monitors."""
-    contactors: ContactorMachine = field(default_factory=ContactorMachine)
-    """Contactor sequence."""
-    balancing: BalancingState = field(default_factory=BalancingState)
-    """Last balancing decision."""
-    thermal: ThermalState = field(default_factory=ThermalState)
-    """Last thermal request."""
-    receiver: VehicleReceiver = field(default_factory=VehicleReceiver)
-    """E2E receivers of the vehicle's protected messages."""
-    close_request: bool = False
-    """Last close request received in a valid vehicle message."""
-    internal_fault: bool = False
-    """An internal error has latched the safe state."""
-    internal_reason: str = ""
-    """What the internal error was."""
-    estimator: EkfState | None = None
-    """SoC filter state (``None`` until the first estimation step or without a model)."""
-    soc: float | None = None
-    """Last mean cell SoC."""
-    soc_sigma: float | None = None
-    """Last largest cell SoC standard deviation."""
-    capacity: FilterCapacity | None = None
-    """Each cell's capacity estimate and the model and tuning it gives the SoC filter
-    (``None`` until the first estimation step or without a model)."""
-    estimation_failed: bool = False
-    """The last estimation step raised (reported as a warning)."""
-    key_on: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)
-    """Current read since the contactors opened (the key-on offset calibration's window)."""
-    pending_offset: ZeroCurrentOffset | None = None
-    """A key-on offset the next estimation step gives the SoC filter."""
-    offset_reason: str | None = None
-    """Why the last key-on offset was refused (reported as a warning; None: it was not)."""
-    charge_bound: ChargeBound = field(default_factory=ChargeBound)
-    """Coulomb-counted SoC upper bound of the plating cap: its start and the charge since."""
-    plating_charge_a: float | None = None
-    """Plating-limited pack charge current of the last estimation step (None: no cap)."""
-    plating_reason: str | None = None
-    """Why the plating cap is at its most conservative limit (None: it is not)."""
-    can_counters: BmsTxCounters = field(default_factory=BmsTxCounters)
-    """Alive counters of the protected BMS messages."""
-    can_failed: bool = False
-    """The last CAN transmission cycle could not be encoded (reported as a warning)."""
-    latched: tuple[str, ...] = ()
-    """Names of the faults latched after the last step (a new name is a new DTC event)."""
-    occurrences: tuple[tuple[str, int], ...] = ()
-    """How often each fault has latched since start, by name."""
 
 
 def _sample(inputs: ControllerInputs, reception: Reception) -> ProtectionSample:
@@ -351,180 +213,6 @@ def _warning(fault: str, reason: str) -> FaultReport:
     )
 
 
-def _account(
-    state: ControllerState, report: ProtectionReport, context: ControllerContext
-) -> ControllerState:
-    """Count the last protection period's charge for the SoC upper bound (with a model only).
-
-    Implements: SWR_PLAT_005
-    """
-    if context.plating is None:
-        return state
-    config = context.config
-    pack = config.pack
-    return replace(
-        state,
-        charge_bound=count_charge(
-            state.charge_bound,
-            report.current_a,
-            parallel_count=pack.parallel_count,
-            dt_s=pack.protection_period_ms / 1000.0,
-            charge_detection_a=config.protection.charge_detection_a,
-        ),
-    )
-
-
-def _cell_temperatures(inputs: ControllerInputs, cells: int) -> npt.NDArray[np.float64]:
-    """Each cell's temperature from its sensor (sensors spread evenly; NaN when none)."""
-    sensors = np.asarray(inputs.cell_temperatures_degc, dtype=np.float64)
-    if sensors.size == 0:
-        return np.full(cells, np.nan)
-    temps: npt.NDArray[np.float64] = sensors[(np.arange(cells) * sensors.size) // cells]
-    return temps
-
-
-def _plating(
-    state: ControllerState,
-    inputs: ControllerInputs,
-    config: BmsConfig,
-    cap: PlatingCap,
-    offset_a: float,
-) -> ControllerState:
-    """The plating cap of the charge limit, after the SoC filter's step (QM(D): never raises).
-
-    Implements: SWR_PLAT_005
-
-    The SoC upper bound is the larger of the filter's 3-sigma bound and the
-    coulomb-counted bound (each sample off by up to ``offset_a``, the current
-    sensors' accuracy per cell); without a valid estimate the SoC is NaN, which
-    gives the map's smallest limit with its reason.
-    """
-    pack = config.pack
-    cells = pack.series_count
-    try:
-        ekf = None if state.estimation_failed else state.estimator
-        if ekf is None:
-            soc = sigma = np.full(cells, np.nan)
-        else:
-            soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
-        bound = restart_bound(state.charge_bound, soc, sigma)
-        upper = soc_upper_bound(bound, cells, capacity_ah=cap.capacity_ah, offset_a=offset_a)
-        limit_a, reason = plating_charge_limit(
-            cap.tables,
-            soc=soc,
-            soc_sigma=sigma,
-            temperature_degc=_cell_temperatures(inputs, cells),
-            soc_upper=upper,
-            parallel_count=pack.parallel_count,
-        )
-        return replace(state, charge_bound=bound, plating_charge_a=limit_a, plating_reason=reason)
-    except Exception as error:  # noqa: BLE001 - the QM(D) estimate must not stop the D protection
-        reason = f"the plating estimate failed ({type(error).__name__}): charge limited to 0 A"
-        return replace(state, plating_charge_a=0.0, plating_reason=reason)
-
-
-def _estimate(
-    state: ControllerState,
-    inputs: ControllerInputs,
-    report: ProtectionReport,
-    context: ControllerContext,
-) -> ControllerState:
-    """Run the SoC filter when its period has come (QM(D): a failure only warns).
-
-    The filter is told each cell's balancing current commanded in the previous step, and
-    runs with each cell's capacity estimate, which follows it (dual estimation).
-
-    Implements: SWR_CTRL_EST_001, SWR_BAL_008, SWR_SOH_005
-    """
-    config = context.config
-    every = config.pack.estimation_period_ms // config.pack.protection_period_ms
-    if context.model is None or (state.step - 1) % every != 0:
-        return state
-    cells = config.pack.series_count
-    try:
-        volts = np.asarray(inputs.cell_voltages_v, dtype=np.float64)
-        sensors = np.asarray(inputs.cell_temperatures_degc, dtype=np.float64)
-        if volts.size != cells or sensors.size == 0:
-            return replace(state, estimation_failed=True)
-        temps = sensors[(np.arange(cells) * sensors.size) // cells]
-        # Implements SWR_BAL_008: the balancing command in force when the voltages were sampled.
-        bleed_a = bleed_current(
-            state.balancing.bleeding,
-            inputs.cell_voltages_v,
-            resistance_ohm=config.control.balancing.resistance_ohm,
-            parallel_count=config.pack.parallel_count,
-            max_voltage_v=config.protection.plausibility.cell_voltage_max_v,
-        )
-        ekf = state.estimator
-        if ekf is None:
-            ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
-        cell_current_a = report.current_a / config.pack.parallel_count
-        capacity = state.capacity
-        if capacity is None:
-            capacity = start_capacity(context.model, context.tuning, cells, context.stored_capacity)
-        offset = state.pending_offset
-        if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
-            ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
-            capacity = calibrate_capacity_offset(capacity, offset.offset_a, offset.sigma_a)
-        dt_s = config.pack.estimation_period_ms / 1000.0
-        ekf, estimate = ekf_step(
-            capacity.model,
-            capacity.tuning,
-            ekf,
-            cell_voltages_v=volts,
-            current_a=cell_current_a,
-            cell_temperatures_degc=temps,
-            dt_s=dt_s,
-            bleed_current_a=bleed_a,
-        )
-        # Implements SWR_SOH_005: the capacity's pairs from the filter, fed back to it.
-        capacity, ekf = follow_capacity(
-            capacity, ekf, current_a=cell_current_a, bleed_current_a=bleed_a, dt_s=dt_s
-        )
-        return replace(
-            state,
-            estimator=ekf,
-            capacity=capacity,
-            soc=float(np.mean(estimate.soc)),
-            soc_sigma=float(np.max(estimate.soc_sigma)),
-            estimation_failed=False,
-            pending_offset=None,
-        )
-    except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
-        return replace(state, estimation_failed=True)
-
-
-def _key_on(
-    state: ControllerState, was_open: bool, report: ProtectionReport, context: ControllerContext
-) -> ControllerState:
-    """The key-on offset calibration: sample the current while open, conclude on leaving open.
-
-    A mean within the sensor's accuracy goes to the SoC filter at the next
-    estimation step; one beyond it is refused and warned about until the next
-    key-on; too few samples (a close request at once) change nothing.
-
-    Implements: SWR_CTRL_EST_002
-    """
-    is_open = state.contactors.state is ContactorState.OPEN
-    if context.model is None or not (is_open or was_open):
-        return state
-    pack = context.config.pack
-    if is_open:
-        sample = report.current_a / pack.parallel_count
-        return replace(state, key_on=add_zero_current_sample(state.key_on, sample))
-    found = zero_current_offset(
-        state.key_on,
-        accuracy_a=context.cell_current_accuracy_a,
-        noise_floor_a=context.tuning.current_noise_a,
-    )
-    if found.samples < ZERO_CURRENT_MIN_SAMPLES:
-        return replace(state, key_on=ZeroCurrentWindow())
-    usable = found if found.reason is None else None
-    return replace(
-        state, key_on=ZeroCurrentWindow(), pending_offset=usable, offset_reason=found.reason
-    )
-
-
 def _limits(
     inputs: ControllerInputs,
     report: ProtectionReport,
@@ -604,12 +292,12 @@ def controller_step(
         internal_fault=internal_fault,
         internal_reason=state.internal_reason if internal_fault else "",
     )
-    state = _account(state, report, context)
-    state = _key_on(state, was_open, report, context)
-    state = _estimate(state, inputs, report, context)
+    state = account_charge(state, report, context)
+    state = key_on(state, was_open, report, context)
+    state = estimate(state, inputs, report, context)
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
     if context.plating is not None and (state.step - 1) % every == 0:
-        state = _plating(state, inputs, config, context.plating, context.cell_current_accuracy_a)
+        state = cap_plating(state, inputs, config, context.plating, context.cell_current_accuracy_a)
     # The readings as their unit types (NewType: the same floats, no per-cell conversion).
     volts = cast("Sequence[Volts]", inputs.cell_voltages_v)
     temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import bms.controller._controller as controller_module
+import bms.controller._estimating as estimating_module
 from bms.config import load_config
 from bms.controller import BmsController
 from bms.controller._capacity import FilterCapacity, follow_capacity, start_capacity
@@ -66,7 +66,7 @@ def test_the_filter_runs_with_the_capacity_estimates_model(monkeypatch: Any) -> 
         seen.append((model, tuning))
         return original(model, tuning, *args, **kwargs)
 
-    monkeypatch.setattr(controller_module, "ekf_step", recording)
+    monkeypatch.setattr(estimating_module, "ekf_step", recording)
     rig.run(EVERY)
     assert seen == [(halved.model, halved.tuning)]
 

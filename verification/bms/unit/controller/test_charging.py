@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-import bms.controller._controller as controller_module
+import bms.controller._estimating as estimating_module
 from bms.cell import Chemistry, cell_model, load_chemistry
 from bms.config import BmsConfig, default_pack_path, load_config, parse_config
 from bms.controller import (
@@ -346,7 +346,7 @@ def test_a_failing_filter_gives_the_smallest_map_limit(monkeypatch: pytest.Monke
     def broken(*_: object, **__: object) -> None:
         raise FloatingPointError("estimator")
 
-    monkeypatch.setattr(controller_module, "ekf_step", broken)
+    monkeypatch.setattr(estimating_module, "ekf_step", broken)
     controller = BmsController(CONFIG, chemistry=NMC)
     outputs = controller.step(frame(0))
     assert controller.state.plating_charge_a == pytest.approx(_smallest_map_limit_a())

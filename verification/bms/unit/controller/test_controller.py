@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import bms.controller._controller as controller_module
+import bms.controller._estimating as estimating_module
 from bms.config import load_config
 from bms.controller import (
     BmsController,
@@ -197,7 +198,7 @@ def test_failing_estimator_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: object, **__: object) -> None:
         raise FloatingPointError("estimator")
 
-    monkeypatch.setattr(controller_module, "ekf_step", broken)
+    monkeypatch.setattr(estimating_module, "ekf_step", broken)
     rig = Rig(BmsController(CONFIG, chemistry=synthetic_chemistry()))
     outputs = rig.connect()
     warnings = [f for f in outputs.faults if f.fault == "estimation_unavailable"]

@@ -1,0 +1,54 @@
+"""Tests of bms/controller/_state.py: the controller's state and the context it derives once.
+
+Covers: the context's current accuracy per cell is the least accurate
+sensor's over the parallel count; the plating cap is derived only with both
+a chemistry and a cell model, and counts with the smallest capacity over
+temperature times the model's smallest capacity scale, with the map's
+tables (none for a chemistry without a map); a fresh state has run no step
+and holds no estimate.
+"""
+
+import pytest
+
+from bms.cell import cell_model, load_chemistry
+from bms.config import load_config
+from bms.controller import ControllerContext, ControllerState
+
+CONFIG = load_config()
+NMC = load_chemistry("NMC_Chen2020")
+
+
+@pytest.mark.verifies("SWR_CTRL_EST_002", "SWR_PLAT_005")
+def test_the_current_accuracy_per_cell_is_the_least_accurate_sensors() -> None:
+    context = ControllerContext(CONFIG)
+    pack = CONFIG.pack
+    worst = max(sensor.accuracy_a for sensor in pack.current_sensors)
+    assert context.cell_current_accuracy_a == pytest.approx(worst / pack.parallel_count)
+    assert worst > 0.0
+
+
+@pytest.mark.verifies("SWR_PLAT_005")
+def test_the_plating_cap_needs_a_chemistry_and_a_model() -> None:
+    model = cell_model(NMC, capacity_scale=0.9)
+    assert ControllerContext(CONFIG, model=model).plating is None
+    assert ControllerContext(CONFIG, chemistry=NMC).plating is None
+    cap = ControllerContext(CONFIG, model=model, chemistry=NMC).plating
+    assert cap is not None
+    assert cap.capacity_ah == pytest.approx(0.9 * min(NMC.capacity_ah_by_temperature))
+    assert cap.tables is not None
+    unmapped = ControllerContext(
+        CONFIG, model=model, chemistry=NMC.model_copy(update={"plating": None})
+    )
+    assert unmapped.plating is not None
+    assert unmapped.plating.tables is None  # the cap is then 0 A (test_charging.py)
+
+
+@pytest.mark.verifies("SWR_CTRL_STEP_001")
+def test_a_fresh_state_has_run_nothing() -> None:
+    state = ControllerState()
+    assert state.step == 0
+    assert state.estimator is None
+    assert state.soc is None
+    assert state.capacity is None
+    assert not state.internal_fault
+    assert state.latched == ()
