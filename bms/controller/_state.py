@@ -71,7 +71,7 @@ class ControllerContext:
 
 @dataclass(frozen=True)
 class PlatingCap:
-    """The constants of the plating cap of the charge limit (:func:`bms.controller._estimating.cap_plating`)."""
+    """The constants of the plating cap of the charge limit (``_estimating.cap_plating``)."""
 
     capacity_ah: float
     """Smallest cell capacity over the chemistry's temperatures (the coulomb bound's)."""
