@@ -1,6 +1,6 @@
 """The controller's state between steps and the context it runs in.
 
-ASIL: D. Requirements: SWR_CTRL_STEP_001.
+ASIL: D. Requirements: SWR_CTRL_EST_002, SWR_PLAT_005.
 
 Split from :mod:`bms.controller._controller` so that the estimation channel
 (:mod:`bms.controller._estimating`) and the step share them without an
@@ -54,7 +54,10 @@ class ControllerContext:
     """The least accurate current sensor's accuracy per cell (over ``parallel_count``)."""
 
     def __post_init__(self) -> None:
-        """Derive the constants the estimation steps read, once."""
+        """Derive the constants the estimation steps read, once.
+
+        Implements: SWR_CTRL_EST_002, SWR_PLAT_005
+        """
         pack = self.config.pack
         accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
         object.__setattr__(self, "cell_current_accuracy_a", accuracy)

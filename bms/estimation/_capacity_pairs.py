@@ -309,10 +309,10 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
     tracker = _advance(tracker, UPDATE_CHUNK_CELLS)
     time_s = tracker.time_s + dt_s
     nominal = tables.nominal_capacity_ah
+    walk_share = tracker.walk_share
     if np.isfinite(current_a):  # the walk over the step's share of a full cycle
-        cycles = abs(current_a) * dt_s / (_SECONDS_PER_HOUR * 2.0 * nominal)
         rate = tracker.walk_pct_per_sqrt_cycle / _PERCENT
-        tracker = replace(tracker, walk_share=tracker.walk_share + rate * rate * cycles)
+        walk_share += rate * rate * abs(current_a) * dt_s / (_SECONDS_PER_HOUR * 2.0 * nominal)
     anchor = tracker.anchor
     if anchor is not None and np.isfinite(current_a):
         weight = (
@@ -326,7 +326,7 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
         anchor = replace(
             anchor, charge_ah=anchor.charge_ah + weight * cell_current, hours=anchor.hours + weight
         )
-    tracker = replace(tracker, time_s=time_s, anchor=anchor)
+    tracker = replace(tracker, time_s=time_s, anchor=anchor, walk_share=walk_share)
     if not abs(current_a) <= REST_CURRENT_C_RATE * nominal:
         tracker = replace(tracker, rest_since_s=time_s)
         if tracker.pending is None or not np.isfinite(current_a):
