@@ -50,6 +50,7 @@ import numpy.typing as npt
 
 from bms.cell import CellModel, cell_model, load_chemistry
 from bms.config import load_config
+from bms.controller import ControllerContext
 from bms.estimation import (
     CapacityTracker,
     EkfState,
@@ -135,9 +136,7 @@ class _Channel:
 
     def key_on(self) -> None:
         """Leaving open: the offset the window measured goes to the filter and the tracker."""
-        config = load_config()
-        pack = config.pack
-        accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
+        accuracy = ControllerContext(load_config()).cell_current_accuracy_a  # as the controller
         found = zero_current_offset(
             self.window, accuracy_a=accuracy, noise_floor_a=self.tuning.current_noise_a
         )

@@ -20,11 +20,10 @@ NMC = load_chemistry("NMC_Chen2020")
 
 @pytest.mark.verifies("SWR_CTRL_EST_002", "SWR_PLAT_005")
 def test_the_current_accuracy_per_cell_is_the_least_accurate_sensors() -> None:
-    context = ControllerContext(CONFIG)
-    pack = CONFIG.pack
-    worst = max(sensor.accuracy_a for sensor in pack.current_sensors)
-    assert context.cell_current_accuracy_a == pytest.approx(worst / pack.parallel_count)
-    assert worst > 0.0
+    # bms/config/nmc_96s.toml: sensors of 0.5 A and 2.0 A, 20 cells in parallel.
+    assert [sensor.accuracy_a for sensor in CONFIG.pack.current_sensors] == [0.5, 2.0]
+    assert CONFIG.pack.parallel_count == 20
+    assert ControllerContext(CONFIG).cell_current_accuracy_a == pytest.approx(2.0 / 20)
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
