@@ -36,6 +36,8 @@ class Snapshot:
     """Fingerprint of each traced code unit by qualified name."""
     requirement_fingerprints: dict[str, str] = field(default_factory=dict)
     """Fingerprint of each need by id."""
+    import_root: Path | None = None
+    """The folder qualified names are relative to (``None``: the project root)."""
 
     def implementers(self, requirement_id: str) -> list[TraceTarget]:
         """Code units that name ``requirement_id`` in their ``Implements:`` tag."""
@@ -75,4 +77,5 @@ def take_snapshot(policy: Policy, needs_json: Path | None = None) -> Snapshot:
         requirement_fingerprints={
             need_id: requirement_fingerprint(need) for need_id, need in needs.items()
         },
+        import_root=import_root,
     )

@@ -9,7 +9,11 @@ from safety_case.evidence._bundle import (
     source_files,
     verify_bundle,
 )
-from safety_case.evidence._from_test import record_from_test, run_environment
+from safety_case.evidence._from_test import (
+    procedures_of_tests,
+    record_from_test,
+    run_environment,
+)
 from safety_case.evidence._manifest import (
     MANIFEST_FORMAT_VERSION,
     MANIFEST_NAME,
@@ -47,6 +51,7 @@ __all__ = [
     "collect_bundle",
     "installed_tools",
     "json_schemas",
+    "procedures_of_tests",
     "read_records",
     "record_from_test",
     "run_environment",

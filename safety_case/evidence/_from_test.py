@@ -2,13 +2,16 @@
 
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from safety_case.evidence._record import EvidenceRecord, Method, Subject, ToolInfo, Verdict
+from safety_case.fingerprint import code_unit_fingerprints
 from safety_case.snapshot import Snapshot
+from safety_case.trace import module_name
 
-__all__ = ["record_from_test", "run_environment"]
+__all__ = ["procedures_of_tests", "record_from_test", "run_environment"]
 
 _VERDICTS = {"passed": Verdict.PASS, "failed": Verdict.FAIL}
 
@@ -22,6 +25,49 @@ def run_environment() -> dict[str, str]:
     }
 
 
+def procedures_of_tests(
+    node_ids: Iterable[str], rootdir: Path, snapshot: Snapshot
+) -> dict[str, Subject]:
+    """The test behind each pytest node id, fingerprinted, by node id.
+
+    The unit is the test function as its file defines it, else the whole
+    module: a test its file does not define (a hypothesis state machine's
+    ``runTest``, a method inherited from a base class) rests on the code
+    around it. What a test function calls (fixtures, helpers) is not
+    followed. A node whose file is not a Python file of the project has no
+    procedure. Each file is parsed once.
+
+    Args:
+        node_ids: pytest node ids (``path::Class::test[param]``).
+        rootdir: the folder the node ids' paths are relative to (pytest's rootdir).
+        snapshot: the project, for its root and import root.
+    """
+    tests: dict[str, tuple[Path, str, str]] = {}
+    for node_id in node_ids:
+        file_part, *names = node_id.split("[", 1)[0].split("::")
+        path = (rootdir / file_part).resolve()
+        if path.suffix != ".py" or not path.is_file() or not path.is_relative_to(snapshot.root):
+            continue
+        import_root = snapshot.import_root or snapshot.root
+        if not path.is_relative_to(import_root):
+            import_root = snapshot.root
+        module = module_name(path, import_root)
+        tests[node_id] = (path, ".".join([module, *names]), module)
+    functions = code_unit_fingerprints(set(tests.values()))
+    modules = code_unit_fingerprints(
+        {(path, module, module) for path, name, module in tests.values() if not functions[name]}
+    )
+    procedures: dict[str, Subject] = {}
+    for node_id, (path, name, module) in tests.items():
+        unit = name if functions[name] else module
+        fingerprint = functions[name] or modules[module]
+        if fingerprint is not None:
+            procedures[node_id] = Subject(
+                qualified_name=unit, path=snapshot.relative(path), fingerprint=fingerprint
+            )
+    return procedures
+
+
 def record_from_test(  # noqa: PLR0913 - a record has this many independent facts
     *,
     test_id: str,
@@ -33,6 +79,7 @@ def record_from_test(  # noqa: PLR0913 - a record has this many independent fact
     started_at: datetime,
     finished_at: datetime,
     duration_s: float,
+    procedure: Subject | None = None,
 ) -> EvidenceRecord:
     """Build the record of one test run.
 
@@ -46,6 +93,7 @@ def record_from_test(  # noqa: PLR0913 - a record has this many independent fact
         started_at: start of the run (UTC).
         finished_at: end of the run (UTC).
         duration_s: duration of the test itself.
+        procedure: the test itself (:func:`procedures_of_tests`), on which the record rests too.
     """
     subjects = {
         unit.qualified_name: Subject(
@@ -66,6 +114,7 @@ def record_from_test(  # noqa: PLR0913 - a record has this many independent fact
             if rid in snapshot.requirement_fingerprints
         },
         subjects=tuple(subjects.values()),
+        procedure=procedure,
         verdict=_VERDICTS.get(outcome, Verdict.INCONCLUSIVE),
         tool=tool,
         figures={"duration_s": round(duration_s, 6)},

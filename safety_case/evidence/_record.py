@@ -20,10 +20,12 @@ __all__ = [
     "Verdict",
 ]
 
-RECORD_SCHEMA_VERSION: Final = 1
+RECORD_SCHEMA_VERSION: Final = 2
 """Version of the record shape; bump it, and say why here, whenever the shape changes.
 
 1: first shape (foundation slice).
+2: ``procedure``, the test that produced the record, so that a changed test
+makes its record stale (a version-1 record has none and is judged without it).
 """
 
 
@@ -99,6 +101,13 @@ class EvidenceRecord(_Frozen):
     """Fingerprint of each verified requirement at run time."""
     subjects: tuple[Subject, ...]
     """Code units that implement the verified requirements, with fingerprints."""
+    procedure: Subject | None = None
+    """The test that produced the record, with its fingerprint (``None``: not a test).
+
+    A result holds for the test that was run (ISO 26262-8:2018 clause 9,
+    verification: the specification is part of the evidence), so a changed
+    test is as stale as changed code.
+    """
     verdict: Verdict
     """Outcome."""
     tool: ToolInfo

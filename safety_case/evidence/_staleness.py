@@ -10,7 +10,9 @@ whose tag does not name a requirement the record verifies, or a unit whose
 content changed. A subject that is not a traced unit (a whole module, on
 which static-analysis and coverage records rest) is fingerprinted from its
 file by the same rule (:func:`safety_case.fingerprint.code_unit_fingerprint`)
-and is fresh while that fingerprint is unchanged. ASIL: tool for ASIL D
+and is fresh while that fingerprint is unchanged. The test that produced a
+record (its ``procedure``) is judged from its file by the same rule: a
+changed or removed test makes its record stale. ASIL: tool for ASIL D
 development.
 """
 
@@ -52,7 +54,7 @@ def stale_reasons(
             reported as such rather than as a content change.
 
     Returns:
-        One reason per changed or missing subject or requirement.
+        One reason per changed or missing subject, test or requirement.
     """
     reasons: list[str] = []
     for subject in record.subjects:
@@ -62,6 +64,8 @@ def stale_reasons(
                 reasons.append(_untraced(subject, root))
         elif current != subject.fingerprint:
             reasons.append(_changed(subject, record, implemented))
+    if record.procedure is not None:
+        reasons.extend(_procedure_reasons(record.procedure, root))
     for requirement_id, fingerprint in record.requirement_fingerprints.items():
         now = requirement_fingerprints.get(requirement_id)
         if now is None:
@@ -86,6 +90,22 @@ def _changed(
                 f"does not name {wanted}"
             )
     return f"code unit {name} changed since the run"
+
+
+def _procedure_reasons(test: Subject, root: Path | None) -> list[str]:
+    name = test.qualified_name
+    if root is None:
+        return [f"test {name} cannot be judged without the project root ({test.path})"]
+    now = _in_file(test, root)
+    if now == test.fingerprint:
+        return []
+    if not (root / test.path).is_file():
+        return [f"test {name} no longer exists: its file {test.path} is gone"]
+    if now is None:
+        return [
+            f"test {name} no longer exists: {test.path} does not define it (removed or renamed)"
+        ]
+    return [f"test {name} changed since the run"]
 
 
 def _untraced(subject: Subject, root: Path | None) -> str:

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from safety_case.errors import SafetyCaseError
-from safety_case.evidence import EvidenceRecord, Method, ToolInfo, record_from_test, write_record
+from safety_case.evidence import (
+    EvidenceRecord,
+    Method,
+    ToolInfo,
+    procedures_of_tests,
+    record_from_test,
+    write_record,
+)
 from safety_case.policy import find_policy, load_policy
 from safety_case.snapshot import Snapshot, take_snapshot
 
@@ -39,6 +46,8 @@ class EvidenceCollector:
     folder: Path
     snapshot: Snapshot
     started_at: datetime
+    rootdir: Path
+    """pytest's rootdir, which node ids are relative to."""
     outcomes: dict[str, tuple[_Outcome, tuple[tuple[tuple[str, ...], str], ...]]] = field(
         default_factory=dict
     )
@@ -59,7 +68,7 @@ class EvidenceCollector:
             snapshot = take_snapshot(load_policy(policy_path))
         except SafetyCaseError as error:
             raise pytest.UsageError(str(error)) from None
-        return cls(Path(folder).resolve(), snapshot, datetime.now(UTC))
+        return cls(Path(folder).resolve(), snapshot, datetime.now(UTC), Path(config.rootpath))
 
     @property
     def known_ids(self) -> frozenset[str]:
@@ -89,6 +98,7 @@ class EvidenceCollector:
         del session
         tool = ToolInfo(name="pytest", version=importlib.metadata.version("pytest"))
         finished_at = datetime.now(UTC)
+        procedures = procedures_of_tests(self.outcomes, self.rootdir, self.snapshot)
         runs = [
             (test_id if len(groups) == 1 else f"{test_id}@{method}", test_id, outcome, ids, method)
             for test_id, (outcome, groups) in sorted(self.outcomes.items())
@@ -105,6 +115,7 @@ class EvidenceCollector:
                 started_at=self.started_at,
                 finished_at=finished_at,
                 duration_s=outcome.duration_s,
+                procedure=procedures.get(test_id),
             )
             if test_id in self.hypothesis:
                 figures = {**record.figures, **self.hypothesis[test_id]}

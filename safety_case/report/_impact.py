@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from safety_case.errors import SafetyCaseError
-from safety_case.evidence import read_records
+from safety_case.evidence import EvidenceRecord, read_records
 from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
 from safety_case.needs import export_needs, load_needs
 from safety_case.policy import Policy
@@ -48,7 +48,7 @@ class Impact:
     touched_requirements: tuple[str, ...]
     """Changed needs, the needs below them, and the needs changed units name."""
     touched_evidence: tuple[str, ...]
-    """Records resting on a changed unit or a touched requirement."""
+    """Records resting on a changed unit, test or touched requirement."""
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -85,9 +85,7 @@ def impact(policy: Policy, revision: str, snapshot: Snapshot | None = None) -> I
     touched &= set(current.needs) | set(requirements)
     records, _ = read_records(policy.path(policy.evidence_dir))
     evidence = sorted(
-        r.id
-        for r in records
-        if {s.qualified_name for s in r.subjects} & units or set(r.requirement_ids) & touched
+        r.id for r in records if _rests_on(r) & units or set(r.requirement_ids) & touched
     )
     return Impact(
         revision=revision,
@@ -97,6 +95,14 @@ def impact(policy: Policy, revision: str, snapshot: Snapshot | None = None) -> I
         touched_requirements=tuple(sorted(touched)),
         touched_evidence=tuple(evidence),
     )
+
+
+def _rests_on(record: EvidenceRecord) -> set[str]:
+    """The units a record rests on: its subjects and the test that produced it."""
+    names = {subject.qualified_name for subject in record.subjects}
+    if record.procedure is not None:
+        names.add(record.procedure.qualified_name)
+    return names
 
 
 def _changed_units(  # noqa: PLR0913 - the comparison's two sides and where they are

@@ -5,7 +5,8 @@ of their shape shows here) becomes one fault_injection record per
 requirement its fault types exercise, plus the campaign's own record; each
 record rests on the units implementing its requirement and pins the report
 as an artefact; a record passes only when every run of its requirement
-reached the safe state within the FTTI, so a missed run fails exactly the
+reached the safe state within the FTTI (and rests on this script, its
+procedure, when the script is in the project), so a missed run fails exactly the
 records of its fault type's requirements; the campaign record follows the
 campaign's verdict, counts false trips, and fails when nothing ran; an
 unknown fault type or requirement stops the conversion naming it; ``main``
@@ -22,12 +23,12 @@ from typing import Any
 import pytest
 
 from bms.faults import CampaignReport, FaultFreeResult, RunResult
-from safety_case.evidence import Artefact, Method, Verdict, read_records
-from safety_case.fingerprint import file_sha256, requirement_fingerprint
+from safety_case.evidence import Artefact, Method, Subject, Verdict, read_records
+from safety_case.fingerprint import code_unit_fingerprint, file_sha256, requirement_fingerprint
 from safety_case.snapshot import Snapshot
 from safety_case.trace import TraceTarget
 
-from ._scripts import load_script
+from ._scripts import SCRIPTS, load_script
 
 faults_evidence = load_script("faults_evidence")
 
@@ -130,6 +131,25 @@ def test_passing_runs_give_one_passing_record_per_requirement(snapshot: Snapshot
     campaign = records["SWR_CTRL_FAULTS_001"]
     assert (campaign.figures["runs"], campaign.figures["fault_free_runs"]) == (3, 1)
     assert campaign.figures["false_trips"] == 0
+
+
+def test_the_records_rest_on_the_script_that_judges_them(snapshot: Snapshot) -> None:
+    outside = _records(_report([OVER_VOLTAGE], passed=True), snapshot)
+    assert {r.procedure for r in outside.values()} == {None}  # the script is not in tmp_path
+    repo = SCRIPTS.parents[1]
+    in_repo = replace(snapshot, root=repo, import_root=repo, code_units=())
+    script = SCRIPTS / "faults_evidence.py"
+    name = "verification.scripts.faults_evidence"
+    procedures = {
+        r.procedure for r in _records(_report([OVER_VOLTAGE], passed=True), in_repo).values()
+    }
+    assert procedures == {
+        Subject(
+            qualified_name=name,
+            path="verification/scripts/faults_evidence.py",
+            fingerprint=code_unit_fingerprint(script, name, name) or "",
+        )
+    }
 
 
 def test_a_missed_run_fails_exactly_its_requirements(snapshot: Snapshot) -> None:

@@ -92,6 +92,7 @@ from safety_case.evidence import (
     Subject,
     ToolInfo,
     Verdict,
+    procedures_of_tests,
     run_environment,
     write_record,
 )
@@ -426,6 +427,8 @@ def _write(
             if rid in snapshot.requirement_fingerprints
         },
         subjects=_subjects(policy.root),
+        # this script's workload and budgets are the procedure: an edit to it stales the record
+        procedure=procedures_of_tests([__file__], policy.root, snapshot).get(__file__),
         verdict=Verdict.PASS if passed else Verdict.FAIL,
         tool=ToolInfo(name="resource-usage", version=f"CPython {platform.python_version()}"),
         figures=figures,

@@ -13,8 +13,8 @@ Editing the traced function ``high`` makes its tests' records and its
 module's static and coverage records stale and nothing else; editing an
 untraced helper of the same module makes the module's static and coverage
 records stale (the tests' records rest on the traced units only); editing
-``low`` in another module touches only its own evidence; a comment edit
-makes nothing stale.
+``low`` in another module touches only its own evidence; editing one test
+makes its own record stale and no other; a comment edit makes nothing stale.
 """
 
 import json
@@ -164,6 +164,13 @@ def test_editing_a_function_of_another_module_leaves_this_one_fresh(
 ) -> None:
     stale = _stale_after(project, tmp_path, "pkg/low.py", "value < 2.5", "value < 2.6")
     assert stale == _module_evidence("low") | _test_evidence("low", "both")
+
+
+def test_editing_a_test_makes_exactly_its_own_record_stale(project: Path, tmp_path: Path) -> None:
+    stale = _stale_after(
+        project, tmp_path, "tests/test_pkg.py", "low(1.0, True) == 2.5", "low(1.0, True) >= 2.5"
+    )
+    assert stale == _test_evidence("low")
 
 
 def test_a_comment_edit_makes_nothing_stale(project: Path, tmp_path: Path) -> None:

@@ -70,8 +70,8 @@ def test_serial_run_over_folders_with_their_own_conftests(pytester: pytest.Pytes
 def test_collectors_are_hashable_and_equal_only_to_themselves(tmp_path: Path) -> None:
     snapshot = Snapshot.__new__(Snapshot)  # not read: only identity matters here
     now = datetime.now(UTC)
-    first = EvidenceCollector(tmp_path, snapshot, now)
-    second = EvidenceCollector(tmp_path, snapshot, now)
+    first = EvidenceCollector(tmp_path, snapshot, now, tmp_path)
+    second = EvidenceCollector(tmp_path, snapshot, now, tmp_path)
     assert len({first, second, first}) == 2
     assert first == first  # noqa: PLR0124 - identity is the point
     assert first != second

@@ -2,7 +2,8 @@
 
 Covers: one record per traced test with the verdict of its run (pass and
 fail), one record per method when a test carries markers of several
-methods, subjects and requirement fingerprints filled in; untraced tests
+methods, subjects, requirement fingerprints and the test itself (its
+fingerprint, so that an edited test makes its record stale) filled in; untraced tests
 write nothing; an unknown requirement id and a malformed id stop the run
 with a usage error naming the test; the terminal summary line.
 """
@@ -86,6 +87,12 @@ def test_records_carry_verdicts_and_fingerprints(project: pytest.Pytester) -> No
     assert records["test_fail"].verdict is Verdict.FAIL
     assert records["test_pass"].subjects[0].qualified_name == "pkg.mod.limit"
     assert len(records["test_pass"].requirement_fingerprints["SWR_LIMIT_001"]) == 64
+    procedures = {name: record.procedure for name, record in records.items()}
+    assert {name: p.qualified_name for name, p in procedures.items() if p} == {
+        "test_pass": "test_limit.test_pass",
+        "test_fail": "test_limit.test_fail",
+    }
+    assert procedures["test_pass"] != procedures["test_fail"]
 
 
 def test_unknown_requirement_is_a_usage_error(project: pytest.Pytester) -> None:

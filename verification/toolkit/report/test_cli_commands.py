@@ -8,7 +8,8 @@ implementing code changes it exits 1 naming the stale record; ``report``
 writes its files; ``impact REV`` (a git repository made for the test) lists
 the changed code unit, module and requirement, the requirements below the
 changed one and the evidence resting on them (an edit outside every traced
-unit still touches the records on the whole module); an unknown revision is a
+unit still touches the records on the whole module); an edited test makes
+its record stale and touches it; an unknown revision is a
 configuration error. Needs exports are cached per requirement text.
 """
 
@@ -31,6 +32,7 @@ from safety_case.evidence import (
     Subject,
     ToolInfo,
     Verdict,
+    procedures_of_tests,
     record_from_test,
     write_record,
 )
@@ -86,18 +88,21 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached_exports: Non
     (root / ".gitignore").write_text("build/\n", encoding="utf-8")
     policy = load_policy(root / "safety_case.toml")
     now = datetime.now(UTC)
+    snapshot = take_snapshot(policy)
+    test_id = "tests/test_mod.py::test_limit"
     write_record(
         policy.path(policy.evidence_dir),
         record_from_test(
-            test_id="tests/test_mod.py::test_limit",
+            test_id=test_id,
             outcome="passed",
             requirement_ids=["SWR_PUMP_LIMIT"],
             method=Method.REQUIREMENTS_BASED_TEST,
-            snapshot=take_snapshot(policy),
+            snapshot=snapshot,
             tool=ToolInfo(name="pytest", version="8"),
             started_at=now,
             finished_at=now,
             duration_s=0.01,
+            procedure=procedures_of_tests([test_id], root, snapshot)[test_id],
         ),
     )
     monkeypatch.chdir(root)
@@ -179,3 +184,21 @@ def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str
 
     assert main(["impact", "no-such-revision"]) == ExitCode.CONFIG
     assert "no-such-revision" in capsys.readouterr().err
+
+
+def test_an_edited_test_makes_its_record_stale_and_is_touched(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "base")
+    assert main(["gate"]) == ExitCode.OK
+    capsys.readouterr()
+    test = project / "tests/test_mod.py"
+    test.write_text(test.read_text(encoding="utf-8").replace("pass", "assert True"), "utf-8")
+    assert main(["gate"]) == ExitCode.GATE_FAILED
+    assert "test tests.test_mod.test_limit changed since the run" in capsys.readouterr().out
+    assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
+    found = json.loads(capsys.readouterr().out)
+    assert found["changed_units"] == ["tests.test_mod", "tests.test_mod.test_limit"]
+    assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]

@@ -1,0 +1,175 @@
+"""Tests of the test a record rests on: ``procedures_of_tests`` and its staleness.
+
+Covers: a node id names its test function (parameters, classes and a
+rootdir above the project root included) with the function's fingerprint;
+a test its file does not define (a hypothesis state machine's ``runTest``)
+rests on its whole module; a node outside the project, of a missing file or
+of a file that does not parse has none. A record whose test is edited, renamed
+or whose file is removed is stale with a reason naming the test; an edit to
+another test of the file or to a comment leaves it fresh; a module-level
+procedure goes stale on any edit of its file; without the project root the
+reason says it cannot be judged.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from safety_case.evidence import (
+    EvidenceRecord,
+    Method,
+    Subject,
+    ToolInfo,
+    Verdict,
+    procedures_of_tests,
+    stale_reasons,
+)
+from safety_case.fingerprint import code_unit_fingerprint
+from safety_case.snapshot import Snapshot
+
+TESTS = """
+import pytest
+
+
+@pytest.mark.parametrize("value", [1, 2])
+def test_one(value):
+    assert value > 0  # positive
+
+
+def test_two():
+    assert True
+
+
+class TestGroup:
+    def test_member(self):
+        assert 1 + 1 == 2
+
+
+TestMachine = object  # stands for Machine.TestCase, whose runTest is not in this file
+"""
+
+
+def _snapshot(root: Path) -> Snapshot:
+    return Snapshot(root=root, needs={}, code_units=(), tests=(), trace_errors=(), import_root=root)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text(TESTS, encoding="utf-8")
+    return tmp_path
+
+
+def _procedure(root: Path, node_id: str) -> Subject:
+    return procedures_of_tests([node_id], root, _snapshot(root))[node_id]
+
+
+def _record(procedure: Subject) -> EvidenceRecord:
+    now = datetime.now(UTC)
+    return EvidenceRecord(
+        id="tests/test_a.py::test_one",
+        method=Method.REQUIREMENTS_BASED_TEST,
+        requirement_ids=("SWR_X_001",),
+        requirement_fingerprints={},
+        subjects=(),
+        procedure=procedure,
+        verdict=Verdict.PASS,
+        tool=ToolInfo(name="pytest", version="9"),
+        started_at=now,
+        finished_at=now,
+    )
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    path = root / "tests" / "test_a.py"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("node_id", "name"),
+    [
+        ("tests/test_a.py::test_two", "tests.test_a.test_two"),
+        ("tests/test_a.py::test_one[1]", "tests.test_a.test_one"),
+        ("tests/test_a.py::TestGroup::test_member", "tests.test_a.TestGroup.test_member"),
+        ("tests/test_a.py::TestMachine::runTest", "tests.test_a"),
+    ],
+)
+def test_a_node_names_its_test_with_the_fingerprint_of_its_definition(
+    project: Path, node_id: str, name: str
+) -> None:
+    procedure = _procedure(project, node_id)
+    module = "tests.test_a"
+    assert procedure.qualified_name == name
+    assert procedure.path == "tests/test_a.py"
+    assert procedure.fingerprint == code_unit_fingerprint(
+        project / "tests" / "test_a.py", name, module
+    )
+
+
+def test_node_ids_relative_to_a_rootdir_above_the_project(project: Path) -> None:
+    found = procedures_of_tests(
+        [f"{project.name}/tests/test_a.py::test_two"], project.parent, _snapshot(project)
+    )
+    assert [p.qualified_name for p in found.values()] == ["tests.test_a.test_two"]
+
+
+def test_nodes_without_a_python_file_in_the_project_have_no_procedure(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "test_b.py").write_text("def test_b():\n    pass\n", encoding="utf-8")
+    (project / "tests" / "test_broken.py").write_text("def test_c(:\n", encoding="utf-8")
+    nodes = [
+        "tests/test_missing.py::test_x",
+        "tests/README.txt::line",
+        "tests/test_broken.py::test_c",
+        f"../{outside.name}/test_b.py::test_b",
+    ]
+    assert procedures_of_tests(nodes, project, _snapshot(project)) == {}
+
+
+def test_an_edited_test_makes_its_record_stale(project: Path) -> None:
+    record = _record(_procedure(project, "tests/test_a.py::test_one[2]"))
+    assert stale_reasons(record, {}, {}, root=project) == []
+    _edit(project, "assert value > 0", "assert value >= 0")
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "test tests.test_a.test_one changed since the run"
+    ]
+
+
+def test_other_tests_and_comments_leave_it_fresh(project: Path) -> None:
+    record = _record(_procedure(project, "tests/test_a.py::test_one[1]"))
+    _edit(project, "assert True", "assert not False")
+    _edit(project, "# positive", "# strictly positive")
+    assert stale_reasons(record, {}, {}, root=project) == []
+
+
+def test_a_module_level_procedure_goes_stale_on_any_edit_of_its_file(project: Path) -> None:
+    record = _record(_procedure(project, "tests/test_a.py::TestMachine::runTest"))
+    _edit(project, "assert True", "assert not False")
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "test tests.test_a changed since the run"
+    ]
+
+
+def test_a_renamed_test_and_a_removed_file_are_named(project: Path) -> None:
+    record = _record(_procedure(project, "tests/test_a.py::test_two"))
+    _edit(project, "def test_two", "def test_three")
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "test tests.test_a.test_two no longer exists: tests/test_a.py does not define it "
+        "(removed or renamed)"
+    ]
+    (project / "tests" / "test_a.py").unlink()
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "test tests.test_a.test_two no longer exists: its file tests/test_a.py is gone"
+    ]
+
+
+def test_without_the_project_root_a_test_cannot_be_judged(project: Path) -> None:
+    record = _record(_procedure(project, "tests/test_a.py::test_two"))
+    assert stale_reasons(record, {}, {}) == [
+        "test tests.test_a.test_two cannot be judged without the project root (tests/test_a.py)"
+    ]
