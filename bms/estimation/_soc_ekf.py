@@ -26,18 +26,19 @@ A chemistry whose circuit was fitted with the particles' surface lag held
 out (:mod:`bms.cell._surface_lag`, SWR_CELL_007) adds it to the predicted
 voltage, ``v += V_lag(SoC, d)``: the lag's filters ``d`` are driven by the
 cell current ``I - b`` of each step and need no state of their own in the
-filter (they are deterministic given the current, like the table lookups),
-and H keeps the OCV's slope: the lag's own slope in SoC is left out by
-default. It is not second order everywhere (on PyBaMM's LFP cell under a
-0.7C charge the lag is a 35 mV bump 15 points wide at the graphite's stage
-step, steeper than the plateau's OCV; on the NMC cell it outweighs the OCV's
-slope six-fold at 85-95 % SoC), but it is only as good as the lag's
-magnitude, which follows the capacity: with ``surface_lag_slope`` the
-filter adds the lag's secant over the SoC's spread to H, which makes the
-LFP charges' prior-drawn runs honest and leaves an aged NMC cell's SoC
-over-confident (docs/validation). On PyBaMM's LFP cell the lag is what the filter otherwise missed
-at the graphite's stage step: the drive cycles' SoC error there fell from
-2.1 to 2.5 % to under 0.5 % (docs/validation).
+filter (they are deterministic given the current, like the table lookups).
+H carries the OCV's slope and, on a chemistry whose OCV is flat, the lag's
+slope in SoC too (``surface_lag_slope``). The lag is not second order
+everywhere (on PyBaMM's LFP cell under a 0.7C charge it is a 35 mV bump 15
+points wide at the graphite's stage step, steeper than the plateau's OCV;
+on the NMC cell it outweighs the OCV's slope six-fold at 85-95 % SoC), but
+it is only as good as the lag's magnitude, which follows the capacity: its
+secant over the SoC's spread in H makes the LFP charges' prior-drawn runs
+honest, and would leave an aged NMC cell whose capacity is not yet known
+over-confident, so a steep OCV leaves it out (docs/validation). On
+PyBaMM's LFP cell the lag is what the filter otherwise missed at the
+graphite's stage step: the drive cycles' SoC error there fell from 2.1 to
+2.5 % to under 0.5 % (docs/validation).
 
 A chemistry fitted to charge steps too (its ``charge`` section) has
 resistances of their own under charge: a cell whose current ``I - b`` is
@@ -556,9 +557,12 @@ def _surface_lag_slope(
 ) -> FloatArray | float:
     """The lag's secant over the SoC's spread, H's share beside the OCV's (0: left out).
 
-    Only with ``tuning.surface_lag_slope`` (module docstring: off by default).
+    Only with ``tuning.surface_lag_slope``, by default on a flat OCV (module docstring).
     """
-    if not tuning.surface_lag_slope or model.surface_lag is None or modes is None:
+    wanted = tuning.surface_lag_slope
+    if wanted is None:
+        wanted = model.tables.ocv_median_slope_v < tuning.flat_ocv_slope_v
+    if not wanted or model.surface_lag is None or modes is None:
         return 0.0
     offset = surface_offset(modes)
     low, high = (surface_lag_voltage(model.surface_lag, points[i], offset) for i in (1, 2))

@@ -80,6 +80,7 @@ CASES = (
     ("NMC_Chen2020", 0.85),
     ("LFP_Prada2013", 1.0),
     ("LFP_Prada2013", 0.95),
+    ("LFP_Prada2013", 0.85),
 )
 AGEING_DAYS = 10
 """Power cycles of the ageing run."""

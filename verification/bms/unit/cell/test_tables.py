@@ -8,8 +8,12 @@ inside a segment; a single-temperature chemistry; the capacity by
 temperature; the OCV-only lookup equals the full one; the row lookup
 equals the named parameters and carries the fit residual by temperature;
 the arithmetic bracket of a uniform SoC grid (the shipped files) matches the
-reference.
+reference; the OCV's median slope over 10-90 % SoC equals the median of the
+looked-up slopes at each segment's middle, and tells the shipped LFP file's
+flat OCV (2.2 mV per %) from the NMC file's (9.2).
 """
+
+import itertools
 
 import numpy as np
 import pytest
@@ -138,3 +142,19 @@ def test_uniform_soc_grid_is_bracketed_like_any_grid() -> None:
         for ti, si in zip(t, s, strict=True)
     ]
     assert np.allclose(lookup(tables, t, s).r1_ohm, reference, rtol=1e-10)
+
+
+@pytest.mark.verifies("SWR_CELL_002")
+def test_the_ocv_median_slope_is_that_of_the_middle_segments() -> None:
+    middles = [(a + b) / 2 for a, b in itertools.pairwise(SOC)]
+    slopes = [
+        float(lookup(TABLES, np.array([t]), np.array([m])).docv_dsoc_v[0])
+        for t in TEMPERATURES
+        for m in middles
+        if 0.1 <= m <= 0.9
+    ]
+    assert TABLES.ocv_median_slope_v == pytest.approx(float(np.median(slopes)), rel=1e-9)
+    nmc = cell_tables(load_chemistry("NMC_Chen2020")).ocv_median_slope_v
+    lfp = cell_tables(load_chemistry("LFP_Prada2013")).ocv_median_slope_v
+    assert nmc == pytest.approx(0.92, abs=0.01)
+    assert lfp == pytest.approx(0.22, abs=0.01)

@@ -28,13 +28,16 @@ circuit adds the surface lag (SWR_CELL_007), without sensor errors, the
 filter that adds it too is exact while the one that leaves it out is not;
 on an LFP charge whose filters' capacities are up to 2.5 sigma off, the
 lag's slope in H (``surface_lag_slope``) keeps every cell inside its
-bound where the OCV's slope alone does not.
+bound where the OCV's slope alone does not; by default the slope is in H
+on the flat LFP OCV and not on the steep NMC one, and a threshold above
+the NMC cell's slope puts it in there too.
 """
 
 import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from bms.cell import Chemistry, load_chemistry
@@ -599,3 +602,31 @@ def test_the_lag_slope_keeps_an_lfp_charge_honest_under_a_capacity_error() -> No
     assert coverage[False].min() < 0.95  # the OCV's slope alone: over-confident
     assert coverage[True].min() >= 0.99
     assert worst[True] < 0.5 * worst[False]
+
+
+def _charge_socs(name: str, tuning: SocFilterTuning) -> npt.NDArray[np.float64]:
+    """The filter's SoC over 10 minutes of a 0.7C charge from 10 % on the circuit plant."""
+    chemistry = load_chemistry(name)
+    plant = PackSimulator(chemistry, 1, initial_soc=0.1, seed=4)
+    estimator = SocEstimator(chemistry, 1, initial_soc=0.1, initial_sigma=0.01, tuning=tuning)
+    socs = []
+    for _ in range(600):
+        seen = plant.step(-0.7 * chemistry.nominal_capacity_ah, 1.0)
+        out = estimator.step(seen.cell_voltages_v, seen.current_a, seen.cell_temperatures_degc, 1.0)
+        socs.append(out.soc[0])
+    return np.array(socs)
+
+
+@pytest.mark.verifies("SWR_SOC_005")
+@pytest.mark.parametrize(("name", "flat"), [("LFP_Prada2013", True), ("NMC_Chen2020", False)])
+def test_by_default_the_lag_slope_follows_the_flatness_of_the_ocv(name: str, flat: bool) -> None:
+    default = _charge_socs(name, SocFilterTuning())
+    forced = {
+        slope: _charge_socs(name, SocFilterTuning(surface_lag_slope=slope))
+        for slope in (True, False)
+    }
+    assert not np.array_equal(forced[True], forced[False])  # the slope matters on this charge
+    np.testing.assert_array_equal(default, forced[flat])
+    # a threshold above the NMC cell's 0.92 V per unit SoC counts its OCV as flat too
+    steep_counts_as_flat = _charge_socs(name, SocFilterTuning(flat_ocv_slope_v=1.0))
+    np.testing.assert_array_equal(steep_counts_as_flat, forced[True])
