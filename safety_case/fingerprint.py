@@ -4,13 +4,15 @@ Layer 2 (sources). A fingerprint changes when the meaning of its subject
 may have changed and not otherwise: a code unit is hashed from its syntax
 tree (comments, blank lines and its position in the file do not count; its
 docstring does, since it carries the trace), a requirement from its text,
-title, fields and links.
+title, fields and links, and a test with the helpers and fixtures of its
+own module and conftests that it uses.
 """
 
 import ast
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ __all__ = [
     "code_unit_fingerprint",
     "code_unit_fingerprints",
     "file_sha256",
+    "procedure_fingerprint",
     "requirement_fingerprint",
     "sha256_text",
 ]
@@ -81,11 +84,16 @@ def _parse(path: Path) -> ast.Module | None:
 
 
 def _unit_fingerprint(tree: ast.Module | None, qualified_name: str, module: str) -> str | None:
+    node = _unit_node(tree, qualified_name, module)
+    return None if node is None else sha256_text(ast.dump(node, include_attributes=False))
+
+
+def _unit_node(tree: ast.Module | None, qualified_name: str, module: str) -> ast.AST | None:
     if tree is None:
         return None
     node: ast.AST = tree
     if qualified_name == module:
-        return sha256_text(ast.dump(node, include_attributes=False))
+        return node
     if not qualified_name.startswith(f"{module}."):
         return None
     for name in qualified_name.removeprefix(f"{module}.").split("."):
@@ -93,7 +101,113 @@ def _unit_fingerprint(tree: ast.Module | None, qualified_name: str, module: str)
         if found is None:
             return None
         node = found
-    return sha256_text(ast.dump(node, include_attributes=False))
+    return node
+
+
+def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Path) -> str | None:
+    """Fingerprint of a test together with what it uses from its own file and its conftests.
+
+    A test's result rests on more than its body: the helpers, constants and
+    fixtures of its module it names (followed through each other), the
+    fixtures its parameters request from the ``conftest.py`` files of its
+    folder and the folders above it up to ``root``, and, for a method, its
+    whole class. Names a module imports are not followed (code under test
+    has fingerprints of its own; helpers of other test modules are not
+    seen), nor are ``autouse`` fixtures it does not name. A test that is
+    the whole module (``qualified_name == module``) is the module's
+    fingerprint.
+
+    Returns:
+        The hex digest, or ``None`` when the test no longer exists.
+    """
+    tree = _parse_once(path)
+    node = _unit_node(tree, qualified_name, module)
+    if tree is None or node is None or qualified_name == module:
+        return _unit_fingerprint(tree, qualified_name, module)
+    parts = qualified_name.removeprefix(f"{module}.").split(".")
+    if len(parts) > 1:  # a method: its class, with the helpers and fixtures the class names
+        node = _unit_node(tree, f"{module}.{parts[0]}", module) or node
+    scopes = [("", _top_level(tree))]
+    folder = path.parent
+    while folder.is_relative_to(root):
+        conftest = _parse_once(folder / "conftest.py")
+        if conftest is not None:
+            scopes.append((folder.relative_to(root).as_posix(), _top_level(conftest)))
+        if folder == root:
+            break
+        folder = folder.parent
+    used = _used_definitions(node, scopes)
+    dumps = [_dump(node), *(f"{key}:{_dump(used[key])}" for key in sorted(used))]
+    return sha256_text("\n".join(dumps))
+
+
+@lru_cache(maxsize=4096)
+def _dump(node: ast.AST) -> str:
+    """``ast.dump`` of a node of a cached tree (by identity: a module's tests share helpers)."""
+    return ast.dump(node, include_attributes=False)
+
+
+def _parse_once(path: Path) -> ast.Module | None:
+    """:func:`_parse`, cached by the file's content (many tests share a module and conftests)."""
+    try:
+        return _parse_content(path, file_sha256(path))
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=512)
+def _parse_content(path: Path, content_sha256: str) -> ast.Module | None:
+    del content_sha256  # the key: an edited file is parsed again
+    return _parse(path)
+
+
+@lru_cache(maxsize=512)
+def _top_level(tree: ast.Module) -> dict[str, ast.AST]:
+    """A module's functions, classes and assigned names by name (the last binding wins).
+
+    Cached by the tree's identity (trees come from the parse cache); the
+    result is only read.
+    """
+    names: dict[str, ast.AST] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names[statement.name] = statement
+        elif isinstance(statement, ast.Assign | ast.AnnAssign):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        names[name.id] = statement
+    return names
+
+
+def _used_definitions(
+    start: ast.AST, scopes: list[tuple[str, dict[str, ast.AST]]]
+) -> dict[str, ast.AST]:
+    """Definitions ``start`` uses, transitively, by key ``"<conftest folder>:<name>"``.
+
+    ``scopes``: the test's module first (folder ``""``), then its conftests,
+    nearest first. A name a definition loads is looked up in its own file; a
+    parameter's name, a fixture, in the test's module and then the conftests.
+    """
+    used: dict[str, ast.AST] = {}
+    pending: list[tuple[ast.AST, int]] = [(start, 0)]
+    while pending:
+        node, home = pending.pop()
+        loaded, fixtures = _names(node)
+        wanted = [(name, [home]) for name in loaded]
+        wanted += [(name, list(range(len(scopes)))) for name in fixtures]
+        for name, places in sorted(wanted):
+            for place in places:
+                prefix, names = scopes[place]
+                found = names.get(name)
+                if found is None or found is start:
+                    continue
+                if f"{prefix}:{name}" not in used:
+                    used[f"{prefix}:{name}"] = found
+                    pending.append((found, place))
+                break
+    return used
 
 
 def _child_named(node: ast.AST, name: str) -> ast.AST | None:
@@ -110,3 +224,12 @@ def requirement_fingerprint(need: Mapping[str, Any]) -> str:
     """Fingerprint of a requirement from its sphinx-needs data (``needs.json`` entry)."""
     subset = {key: need.get(key) for key in _REQUIREMENT_KEYS}
     return sha256_text(json.dumps(subset, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=4096)
+def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``node`` loads and the parameters of the functions in it (fixtures)."""
+    walked = list(ast.walk(node))
+    loaded = frozenset(n.id for n in walked if isinstance(n, ast.Name))
+    fixtures = frozenset(a.arg for n in walked if isinstance(n, ast.arguments) for a in n.args)
+    return loaded, fixtures

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from safety_case.evidence._record import EvidenceRecord, Method, Subject, ToolInfo, Verdict
-from safety_case.fingerprint import code_unit_fingerprints
+from safety_case.fingerprint import procedure_fingerprint
 from safety_case.snapshot import Snapshot
 from safety_case.trace import module_name
 
@@ -30,11 +30,12 @@ def procedures_of_tests(
 ) -> dict[str, Subject]:
     """The test behind each pytest node id, fingerprinted, by node id.
 
-    The unit is the test function as its file defines it, else the whole
+    The unit is the test function as its file defines it, fingerprinted with
+    the helpers, constants and fixtures of its module and conftests it uses
+    (:func:`safety_case.fingerprint.procedure_fingerprint`), else the whole
     module: a test its file does not define (a hypothesis state machine's
     ``runTest``, a method inherited from a base class) rests on the code
-    around it. What a test function calls (fixtures, helpers) is not
-    followed. A node whose file is not a Python file of the project has no
+    around it. A node whose file is not a Python file of the project has no
     procedure. Each file is parsed once.
 
     Args:
@@ -53,14 +54,11 @@ def procedures_of_tests(
             import_root = snapshot.root
         module = module_name(path, import_root)
         tests[node_id] = (path, ".".join([module, *names]), module)
-    functions = code_unit_fingerprints(set(tests.values()))
-    modules = code_unit_fingerprints(
-        {(path, module, module) for path, name, module in tests.values() if not functions[name]}
-    )
     procedures: dict[str, Subject] = {}
     for node_id, (path, name, module) in tests.items():
-        unit = name if functions[name] else module
-        fingerprint = functions[name] or modules[module]
+        unit, fingerprint = name, procedure_fingerprint(path, name, module, snapshot.root)
+        if fingerprint is None:
+            unit, fingerprint = module, procedure_fingerprint(path, module, module, snapshot.root)
         if fingerprint is not None:
             procedures[node_id] = Subject(
                 qualified_name=unit, path=snapshot.relative(path), fingerprint=fingerprint

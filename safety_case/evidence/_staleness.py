@@ -11,8 +11,9 @@ content changed. A subject that is not a traced unit (a whole module, on
 which static-analysis and coverage records rest) is fingerprinted from its
 file by the same rule (:func:`safety_case.fingerprint.code_unit_fingerprint`)
 and is fresh while that fingerprint is unchanged. The test that produced a
-record (its ``procedure``) is judged from its file by the same rule: a
-changed or removed test makes its record stale. ASIL: tool for ASIL D
+record (its ``procedure``) is judged from its file with the helpers and
+fixtures of its module and conftests it uses: a changed or removed test,
+or a changed helper or fixture of it, makes its record stale. ASIL: tool for ASIL D
 development.
 """
 
@@ -21,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from safety_case.evidence._record import EvidenceRecord, Subject
-from safety_case.fingerprint import code_unit_fingerprint, file_sha256
+from safety_case.fingerprint import code_unit_fingerprint, file_sha256, procedure_fingerprint
 
 __all__ = ["stale_reasons"]
 
@@ -96,16 +97,19 @@ def _procedure_reasons(test: Subject, root: Path | None) -> list[str]:
     name = test.qualified_name
     if root is None:
         return [f"test {name} cannot be judged without the project root ({test.path})"]
-    now = _in_file(test, root)
+    path, module = root / test.path, _module_of(test)
+    if not path.is_file():
+        return [f"test {name} no longer exists: its file {test.path} is gone"]
+    now = None if module is None else procedure_fingerprint(path, name, module, root)
     if now == test.fingerprint:
         return []
-    if not (root / test.path).is_file():
-        return [f"test {name} no longer exists: its file {test.path} is gone"]
     if now is None:
         return [
             f"test {name} no longer exists: {test.path} does not define it (removed or renamed)"
         ]
-    return [f"test {name} changed since the run"]
+    if name == module:
+        return [f"test module {name} changed since the run"]
+    return [f"test {name} or a helper or fixture it uses changed since the run"]
 
 
 def _untraced(subject: Subject, root: Path | None) -> str:

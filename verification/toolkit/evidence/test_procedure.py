@@ -1,14 +1,17 @@
 """Tests of the test a record rests on: ``procedures_of_tests`` and its staleness.
 
 Covers: a node id names its test function (parameters, classes and a
-rootdir above the project root included) with the function's fingerprint;
+rootdir above the project root included) with its procedure fingerprint;
 a test its file does not define (a hypothesis state machine's ``runTest``)
 rests on its whole module; a node outside the project, of a missing file or
 of a file that does not parse has none. A record whose test is edited, renamed
-or whose file is removed is stale with a reason naming the test; an edit to
-another test of the file or to a comment leaves it fresh; a module-level
-procedure goes stale on any edit of its file; without the project root the
-reason says it cannot be judged.
+or whose file is removed is stale with a reason naming the test, and so is
+one whose test's helper, module constant, fixture (of its module or of a
+conftest above it, followed through the fixtures it requests) or class
+changed; an edit to another test of the file, to a helper or fixture it does
+not use, or to a comment leaves it fresh; a module-level procedure goes stale
+on any edit of its file; without the project root the reason says it cannot
+be judged.
 """
 
 from datetime import UTC, datetime
@@ -25,28 +28,69 @@ from safety_case.evidence import (
     procedures_of_tests,
     stale_reasons,
 )
-from safety_case.fingerprint import code_unit_fingerprint
+from safety_case.fingerprint import procedure_fingerprint
 from safety_case.snapshot import Snapshot
 
 TESTS = """
 import pytest
 
+LIMIT = 0
+OTHER = 5
+
+
+def _positive(value):
+    return value > LIMIT
+
+
+def _unused():
+    return OTHER
+
+
+@pytest.fixture
+def local(shared):
+    return shared + 1
+
 
 @pytest.mark.parametrize("value", [1, 2])
 def test_one(value):
-    assert value > 0  # positive
+    assert _positive(value)  # positive
 
 
 def test_two():
     assert True
 
 
+def test_with_fixtures(local):
+    assert local == 2
+
+
 class TestGroup:
     def test_member(self):
-        assert 1 + 1 == 2
+        assert self._two() == 2
+
+    def _two(self):
+        return 1 + 1
 
 
 TestMachine = object  # stands for Machine.TestCase, whose runTest is not in this file
+"""
+CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def shared(base):
+    return base
+
+
+@pytest.fixture
+def base():
+    return 1
+
+
+@pytest.fixture
+def unused_fixture():
+    return 0
 """
 
 
@@ -58,6 +102,7 @@ def _snapshot(root: Path) -> Snapshot:
 def project(tmp_path: Path) -> Path:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_a.py").write_text(TESTS, encoding="utf-8")
+    (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     return tmp_path
 
 
@@ -81,8 +126,8 @@ def _record(procedure: Subject) -> EvidenceRecord:
     )
 
 
-def _edit(root: Path, old: str, new: str) -> None:
-    path = root / "tests" / "test_a.py"
+def _edit(root: Path, old: str, new: str, file: str = "tests/test_a.py") -> None:
+    path = root / file
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
@@ -104,8 +149,8 @@ def test_a_node_names_its_test_with_the_fingerprint_of_its_definition(
     module = "tests.test_a"
     assert procedure.qualified_name == name
     assert procedure.path == "tests/test_a.py"
-    assert procedure.fingerprint == code_unit_fingerprint(
-        project / "tests" / "test_a.py", name, module
+    assert procedure.fingerprint == procedure_fingerprint(
+        project / "tests" / "test_a.py", name, module, project
     )
 
 
@@ -134,24 +179,48 @@ def test_nodes_without_a_python_file_in_the_project_have_no_procedure(
 def test_an_edited_test_makes_its_record_stale(project: Path) -> None:
     record = _record(_procedure(project, "tests/test_a.py::test_one[2]"))
     assert stale_reasons(record, {}, {}, root=project) == []
-    _edit(project, "assert value > 0", "assert value >= 0")
+    _edit(project, "assert _positive(value)", "assert not _positive(-value)")
     assert stale_reasons(record, {}, {}, root=project) == [
-        "test tests.test_a.test_one changed since the run"
+        "test tests.test_a.test_one or a helper or fixture it uses changed since the run"
     ]
 
 
-def test_other_tests_and_comments_leave_it_fresh(project: Path) -> None:
-    record = _record(_procedure(project, "tests/test_a.py::test_one[1]"))
+@pytest.mark.parametrize(
+    ("node_id", "file", "old", "new"),
+    [
+        ("tests/test_a.py::test_one[1]", "tests/test_a.py", "value > LIMIT", "value >= LIMIT"),
+        ("tests/test_a.py::test_one[1]", "tests/test_a.py", "LIMIT = 0", "LIMIT = -1"),
+        ("tests/test_a.py::test_with_fixtures", "tests/test_a.py", "shared + 1", "shared + 2"),
+        ("tests/test_a.py::test_with_fixtures", "conftest.py", "return base", "return 2 * base"),
+        ("tests/test_a.py::test_with_fixtures", "conftest.py", "return 1", "return 2"),
+        ("tests/test_a.py::TestGroup::test_member", "tests/test_a.py", "1 + 1", "2 + 0"),
+    ],
+)
+def test_a_changed_helper_constant_fixture_or_class_makes_the_record_stale(
+    project: Path, node_id: str, file: str, old: str, new: str
+) -> None:
+    record = _record(_procedure(project, node_id))
+    _edit(project, old, new, file)
+    assert len(stale_reasons(record, {}, {}, root=project)) == 1
+
+
+def test_what_a_test_does_not_use_and_comments_leave_it_fresh(project: Path) -> None:
+    one = _record(_procedure(project, "tests/test_a.py::test_one[1]"))
+    with_fixtures = _record(_procedure(project, "tests/test_a.py::test_with_fixtures"))
     _edit(project, "assert True", "assert not False")
     _edit(project, "# positive", "# strictly positive")
-    assert stale_reasons(record, {}, {}, root=project) == []
+    _edit(project, "OTHER = 5", "OTHER = 6")
+    _edit(project, "return OTHER", "return -OTHER")
+    _edit(project, "return 0", "return 3", "conftest.py")
+    assert stale_reasons(one, {}, {}, root=project) == []
+    assert stale_reasons(with_fixtures, {}, {}, root=project) == []
 
 
 def test_a_module_level_procedure_goes_stale_on_any_edit_of_its_file(project: Path) -> None:
     record = _record(_procedure(project, "tests/test_a.py::TestMachine::runTest"))
     _edit(project, "assert True", "assert not False")
     assert stale_reasons(record, {}, {}, root=project) == [
-        "test tests.test_a changed since the run"
+        "test module tests.test_a changed since the run"
     ]
 
 
