@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from safety_case.metamodel import FIELDS, LINKS
@@ -21,7 +21,9 @@ from safety_case.metamodel import FIELDS, LINKS
 __all__ = [
     "code_unit_fingerprint",
     "code_unit_fingerprints",
+    "conftests",
     "file_sha256",
+    "module_of",
     "procedure_fingerprint",
     "requirement_fingerprint",
     "sha256_text",
@@ -104,6 +106,38 @@ def _unit_node(tree: ast.Module | None, qualified_name: str, module: str) -> ast
     return node
 
 
+def module_of(path: str, qualified_name: str) -> str | None:
+    """The dotted module of a unit: the longest tail of its ``path`` its name starts with.
+
+    The path is relative to the project root, the qualified name to the
+    import root, which may be a sub-folder (``src/pkg/mod.py`` holds
+    ``pkg.mod.f``). A unit that is a whole module is its own module.
+    """
+    parts = list(PurePosixPath(path).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    for start in range(len(parts)):
+        module = ".".join(parts[start:])
+        if qualified_name == module or qualified_name.startswith(f"{module}."):
+            return module
+    return None
+
+
+def conftests(path: Path, root: Path) -> list[Path]:
+    """The ``conftest.py`` paths whose fixtures a test in ``path`` sees, nearest first.
+
+    One per folder from the test's up to ``root``, whether the file exists or not.
+    """
+    found: list[Path] = []
+    folder = path.parent
+    while folder.is_relative_to(root):
+        found.append(folder / "conftest.py")
+        if folder == root:
+            break
+        folder = folder.parent
+    return found
+
+
 def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Path) -> str | None:
     """Fingerprint of a test together with what it uses from its own file and its conftests.
 
@@ -128,14 +162,10 @@ def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Pa
     if len(parts) > 1:  # a method: its class, with the helpers and fixtures the class names
         node = _unit_node(tree, f"{module}.{parts[0]}", module) or node
     scopes = [("", _top_level(tree))]
-    folder = path.parent
-    while folder.is_relative_to(root):
-        conftest = _parse_once(folder / "conftest.py")
-        if conftest is not None:
-            scopes.append((folder.relative_to(root).as_posix(), _top_level(conftest)))
-        if folder == root:
-            break
-        folder = folder.parent
+    for conftest in conftests(path, root):
+        parsed = _parse_once(conftest)
+        if parsed is not None:
+            scopes.append((conftest.parent.relative_to(root).as_posix(), _top_level(parsed)))
     used = _used_definitions(node, scopes)
     dumps = [_dump(node), *(f"{key}:{_dump(used[key])}" for key in sorted(used))]
     return sha256_text("\n".join(dumps))

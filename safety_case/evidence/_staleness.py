@@ -19,10 +19,15 @@ development.
 
 from collections.abc import Collection, Mapping
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from safety_case.evidence._record import EvidenceRecord, Subject
-from safety_case.fingerprint import code_unit_fingerprint, file_sha256, procedure_fingerprint
+from safety_case.fingerprint import (
+    code_unit_fingerprint,
+    file_sha256,
+    module_of,
+    procedure_fingerprint,
+)
 
 __all__ = ["stale_reasons"]
 
@@ -171,18 +176,4 @@ def _fingerprint(path: Path, content_sha256: str, name: str, module: str) -> str
 
 
 def _module_of(subject: Subject) -> str | None:
-    """The dotted module of ``subject``: the longest tail of its path its name starts with.
-
-    The path is relative to the project root, the qualified name to the
-    import root, which may be a sub-folder (``src/pkg/mod.py`` holds
-    ``pkg.mod.f``). A subject that is a whole module is its own module.
-    """
-    parts = list(PurePosixPath(subject.path).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    for start in range(len(parts)):
-        module = ".".join(parts[start:])
-        name = subject.qualified_name
-        if name == module or name.startswith(f"{module}."):
-            return module
-    return None
+    return module_of(subject.path, subject.qualified_name)

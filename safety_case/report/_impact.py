@@ -8,8 +8,8 @@ count), the modules among them whose syntax tree differs (static-analysis
 and coverage records rest on a whole module), the requirements whose text
 or attributes changed (the ``REV`` requirements exported by sphinx-needs),
 the requirements below them in the chain, and the evidence records resting
-on any of it. ASIL: tool for ASIL
-D development.
+on any of it or whose test, with the helpers and fixtures it uses, differs
+from ``REV``'s. ASIL: tool for ASIL D development.
 """
 
 import subprocess
@@ -23,7 +23,13 @@ from typing import Any
 
 from safety_case.errors import SafetyCaseError
 from safety_case.evidence import EvidenceRecord, read_records
-from safety_case.fingerprint import code_unit_fingerprint, requirement_fingerprint
+from safety_case.fingerprint import (
+    code_unit_fingerprint,
+    conftests,
+    module_of,
+    procedure_fingerprint,
+    requirement_fingerprint,
+)
 from safety_case.needs import export_needs, load_needs
 from safety_case.policy import Policy
 from safety_case.report._case import snapshot_of
@@ -48,7 +54,8 @@ class Impact:
     touched_requirements: tuple[str, ...]
     """Changed needs, the needs below them, and the needs changed units name."""
     touched_evidence: tuple[str, ...]
-    """Records resting on a changed unit, test or touched requirement."""
+    """Records resting on a changed unit or touched requirement, or whose test (with the
+    helpers and fixtures it uses) changed."""
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -81,11 +88,16 @@ def impact(policy: Policy, revision: str, snapshot: Snapshot | None = None) -> I
         requirements = _changed_requirements(
             policy, current, revision=revision, top=top, changed=changed, old_root=old_root
         )
+        records, _ = read_records(policy.path(policy.evidence_dir))
+        tests = _changed_tests(
+            records, root=root, revision=revision, top=top, changed=changed, old_root=old_root
+        )
     touched = _below(current.needs, requirements) | named
     touched &= set(current.needs) | set(requirements)
-    records, _ = read_records(policy.path(policy.evidence_dir))
     evidence = sorted(
-        r.id for r in records if _rests_on(r) & units or set(r.requirement_ids) & touched
+        r.id
+        for r in records
+        if _rests_on(r) & units or set(r.requirement_ids) & touched or r.id in tests
     )
     return Impact(
         revision=revision,
@@ -103,6 +115,53 @@ def _rests_on(record: EvidenceRecord) -> set[str]:
     if record.procedure is not None:
         names.add(record.procedure.qualified_name)
     return names
+
+
+def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they are
+    records: Iterable[EvidenceRecord],
+    *,
+    root: Path,
+    revision: str,
+    top: Path,
+    changed: Iterable[Path],
+    old_root: Path,
+) -> set[str]:
+    """Ids of records whose test, with its helpers and fixtures, differs from ``revision``'s.
+
+    Only a test whose file or one of whose conftests changed is compared;
+    the ``revision`` side is rebuilt under ``old_root/tests`` from ``git show``.
+    """
+    edited = set(changed)
+    old_tree = old_root / "tests"
+    copied: set[Path] = set()
+    ids: set[str] = set()
+    for record in records:
+        test = record.procedure
+        module = None if test is None else module_of(test.path, test.qualified_name)
+        if test is None or module is None:
+            continue
+        path = root / test.path
+        files = [path, *conftests(path, root)]
+        if not any(file.resolve() in edited for file in files):
+            continue
+        for file in set(files) - copied:
+            copied.add(file)
+            _copy_from_revision(top, revision, file, old_tree / file.relative_to(root))
+        now = procedure_fingerprint(path, test.qualified_name, module, root)
+        before = procedure_fingerprint(old_tree / test.path, test.qualified_name, module, old_tree)
+        if now != before:
+            ids.add(record.id)
+    return ids
+
+
+def _copy_from_revision(top: Path, revision: str, file: Path, target: Path) -> None:
+    """Write ``file`` as it was at ``revision`` to ``target`` (nothing if it was not there)."""
+    try:
+        content = _git(top, "show", f"{revision}:{file.resolve().relative_to(top).as_posix()}")
+    except SafetyCaseError:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
 
 
 def _changed_units(  # noqa: PLR0913 - the comparison's two sides and where they are

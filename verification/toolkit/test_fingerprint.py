@@ -4,7 +4,11 @@ Covers: a unit's fingerprint ignores comments, blank lines and its position
 in the file but changes with its code or docstring; nested units; a missing
 unit, a missing file and a file that does not parse give ``None``; the batch
 form parses each file once and agrees with the single form; a requirement's
-fingerprint follows its text, fields and links, not its location.
+fingerprint follows its text, fields and links, not its location; a unit's
+module is the longest tail of its path its name starts with; a test sees
+the conftests of its folder and of every folder above it up to the root,
+nearest first; a test's procedure fingerprint ignores comments and helpers
+it does not use, and is the module's for a whole-module test.
 """
 
 from pathlib import Path
@@ -15,6 +19,9 @@ from safety_case import fingerprint
 from safety_case.fingerprint import (
     code_unit_fingerprint,
     code_unit_fingerprints,
+    conftests,
+    module_of,
+    procedure_fingerprint,
     requirement_fingerprint,
 )
 
@@ -91,3 +98,46 @@ def test_requirement_fingerprint_follows_content_not_location() -> None:
     assert requirement_fingerprint({**need, "docname": "b", "lineno": 90}) == base
     for key, value in (("content", "y"), ("asil", "C"), ("satisfies", ["TSR_B"]), ("title", "U")):
         assert requirement_fingerprint({**need, key: value}) != base
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "module"),
+    [
+        ("pkg/mod.py", "pkg.mod.f", "pkg.mod"),
+        ("src/pkg/mod.py", "pkg.mod.C.m", "pkg.mod"),
+        ("pkg/__init__.py", "pkg.f", "pkg"),
+        ("pkg/mod.py", "pkg.mod", "pkg.mod"),
+        ("pkg/mod.py", "other.f", None),
+    ],
+)
+def test_the_module_of_a_unit_is_the_tail_of_its_path(
+    path: str, name: str, module: str | None
+) -> None:
+    assert module_of(path, name) == module
+
+
+def test_a_test_sees_the_conftests_of_its_folder_and_above(tmp_path: Path) -> None:
+    test = tmp_path / "a" / "b" / "test_x.py"
+    assert conftests(test, tmp_path) == [
+        tmp_path / "a" / "b" / "conftest.py",
+        tmp_path / "a" / "conftest.py",
+        tmp_path / "conftest.py",
+    ]
+
+
+def test_a_procedure_ignores_comments_and_unused_helpers(tmp_path: Path) -> None:
+    source = "def _used():\n    return 1\n\n\ndef _other():\n    return 2\n\n\n"
+    source += "def test_x():\n    assert _used() == 1\n"
+    path = _write(tmp_path, source)
+    base = procedure_fingerprint(path, "mod.test_x", "mod", tmp_path)
+    _write(
+        tmp_path,
+        source.replace("return 2", "return 3").replace("\n\n\ndef test", "\n# c\ndef test"),
+    )
+    assert procedure_fingerprint(path, "mod.test_x", "mod", tmp_path) == base
+    _write(tmp_path, source.replace("return 1", "return 0"))
+    assert procedure_fingerprint(path, "mod.test_x", "mod", tmp_path) != base
+    assert procedure_fingerprint(path, "mod", "mod", tmp_path) == code_unit_fingerprint(
+        path, "mod", "mod"
+    )
+    assert procedure_fingerprint(path, "mod.test_gone", "mod", tmp_path) is None

@@ -9,7 +9,8 @@ writes its files; ``impact REV`` (a git repository made for the test) lists
 the changed code unit, module and requirement, the requirements below the
 changed one and the evidence resting on them (an edit outside every traced
 unit still touches the records on the whole module); an edited test makes
-its record stale and touches it; an unknown revision is a
+its record stale and touches it, and so does an edited helper of the test;
+an unknown revision is a
 configuration error. Needs exports are cached per requirement text.
 """
 
@@ -86,6 +87,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached_exports: Non
     root = write_project(tmp_path, PROJECT)
     (root / "safety_case.toml").write_text(COMPLETE_POLICY, encoding="utf-8")
     (root / ".gitignore").write_text("build/\n", encoding="utf-8")
+    _write_test_record(root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _write_test_record(root: Path) -> None:
+    """The record of ``tests/test_mod.py::test_limit`` against the sources as they are."""
     policy = load_policy(root / "safety_case.toml")
     now = datetime.now(UTC)
     snapshot = take_snapshot(policy)
@@ -105,8 +113,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached_exports: Non
             procedure=procedures_of_tests([test_id], root, snapshot)[test_id],
         ),
     )
-    monkeypatch.chdir(root)
-    return root
 
 
 def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,4 +208,26 @@ def test_an_edited_test_makes_its_record_stale_and_is_touched(
     assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
     found = json.loads(capsys.readouterr().out)
     assert found["changed_units"] == ["tests.test_mod", "tests.test_mod.test_limit"]
+    assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]
+
+
+def test_an_edited_helper_makes_the_record_of_its_test_stale_and_touched(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test = project / "tests/test_mod.py"
+    text = test.read_text(encoding="utf-8").replace("    pass", "    assert _hot() > 80.0")
+    test.write_text(text + "\n\ndef _hot():\n    return 90.0\n", encoding="utf-8")
+    _write_test_record(project)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "base")
+    assert main(["gate"]) == ExitCode.OK
+    capsys.readouterr()
+    test.write_text(test.read_text(encoding="utf-8").replace("90.0", "95.0"), "utf-8")
+    assert main(["gate"]) == ExitCode.GATE_FAILED
+    out = capsys.readouterr().out
+    assert "test tests.test_mod.test_limit or a helper or fixture it uses changed" in out
+    assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
+    found = json.loads(capsys.readouterr().out)
+    assert found["changed_units"] == ["tests.test_mod"]  # the test function itself is unchanged
     assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]
