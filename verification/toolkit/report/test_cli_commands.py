@@ -192,42 +192,32 @@ def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str
     assert "no-such-revision" in capsys.readouterr().err
 
 
-def test_an_edited_test_makes_its_record_stale_and_is_touched(
-    project: Path, capsys: pytest.CaptureFixture[str]
+EDITS = {
+    "test": (False, "pass", "assert True", ["tests.test_mod", "tests.test_mod.test_limit"]),
+    "helper": (True, "90.0", "95.0", ["tests.test_mod"]),  # the test function is unchanged
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_edited_test_or_helper_makes_the_record_stale_and_touched(
+    project: Path, capsys: pytest.CaptureFixture[str], edit: str
 ) -> None:
+    helper, old, new, units = EDITS[edit]
+    test = project / "tests/test_mod.py"
+    if helper:
+        text = test.read_text(encoding="utf-8").replace("    pass", "    assert _hot() > 80.0")
+        test.write_text(text + "\n\ndef _hot():\n    return 90.0\n", encoding="utf-8")
+        _write_test_record(project)
     _git(project, "init", "-q")
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "base")
     assert main(["gate"]) == ExitCode.OK
     capsys.readouterr()
-    test = project / "tests/test_mod.py"
-    test.write_text(test.read_text(encoding="utf-8").replace("pass", "assert True"), "utf-8")
+    test.write_text(test.read_text(encoding="utf-8").replace(old, new), "utf-8")
     assert main(["gate"]) == ExitCode.GATE_FAILED
     out = capsys.readouterr().out
     assert "test tests.test_mod.test_limit or a helper or fixture it uses changed" in out
     assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
     found = json.loads(capsys.readouterr().out)
-    assert found["changed_units"] == ["tests.test_mod", "tests.test_mod.test_limit"]
-    assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]
-
-
-def test_an_edited_helper_makes_the_record_of_its_test_stale_and_touched(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    test = project / "tests/test_mod.py"
-    text = test.read_text(encoding="utf-8").replace("    pass", "    assert _hot() > 80.0")
-    test.write_text(text + "\n\ndef _hot():\n    return 90.0\n", encoding="utf-8")
-    _write_test_record(project)
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "base")
-    assert main(["gate"]) == ExitCode.OK
-    capsys.readouterr()
-    test.write_text(test.read_text(encoding="utf-8").replace("90.0", "95.0"), "utf-8")
-    assert main(["gate"]) == ExitCode.GATE_FAILED
-    out = capsys.readouterr().out
-    assert "test tests.test_mod.test_limit or a helper or fixture it uses changed" in out
-    assert main(["impact", "HEAD", "--json"]) == ExitCode.OK
-    found = json.loads(capsys.readouterr().out)
-    assert found["changed_units"] == ["tests.test_mod"]  # the test function itself is unchanged
+    assert found["changed_units"] == units
     assert found["touched_evidence"] == ["tests/test_mod.py::test_limit"]
