@@ -97,7 +97,7 @@ class SocFilterTuning:
     * on a flat OCV (PyBaMM's LFP cell) it makes the 0.7C charges honest:
       their 20 prior-drawn runs go from 0.942-0.975 of samples inside
       3 sigma to 1.000 (largest error 7.6 to 3.9 points; validation matrix,
-      every LFP row inside issue 9's targets either way);
+      every LFP row's RMSE and maximum inside issue 9's targets either way);
     * on a steep OCV (the NMC cell) it changes no row of the matrix by more
       than 0.03 point, but with the capacity not yet known (aged to 85 %,
       the filter's capacity 18 % high, the lag 15 % short) the SoC stays
