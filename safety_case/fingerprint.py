@@ -156,8 +156,10 @@ def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Pa
     """
     tree = _parse_once(path)
     node = _unit_node(tree, qualified_name, module)
-    if tree is None or node is None or qualified_name == module:
-        return _unit_fingerprint(tree, qualified_name, module)
+    if tree is None or node is None:
+        return None
+    if qualified_name == module:
+        return sha256_text(_dump(node))
     parts = qualified_name.removeprefix(f"{module}.").split(".")
     if len(parts) > 1:  # a method: its class, with the helpers and fixtures the class names
         node = _unit_node(tree, f"{module}.{parts[0]}", module) or node
@@ -240,6 +242,15 @@ def _used_definitions(
     return used
 
 
+@lru_cache(maxsize=4096)
+def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``node`` loads and the parameters of the functions in it (fixtures)."""
+    walked = list(ast.walk(node))
+    loaded = frozenset(n.id for n in walked if isinstance(n, ast.Name))
+    fixtures = frozenset(a.arg for n in walked if isinstance(n, ast.arguments) for a in n.args)
+    return loaded, fixtures
+
+
 def _child_named(node: ast.AST, name: str) -> ast.AST | None:
     for child in ast.iter_child_nodes(node):
         if (
@@ -254,12 +265,3 @@ def requirement_fingerprint(need: Mapping[str, Any]) -> str:
     """Fingerprint of a requirement from its sphinx-needs data (``needs.json`` entry)."""
     subset = {key: need.get(key) for key in _REQUIREMENT_KEYS}
     return sha256_text(json.dumps(subset, sort_keys=True, default=str))
-
-
-@lru_cache(maxsize=4096)
-def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
-    """The names ``node`` loads and the parameters of the functions in it (fixtures)."""
-    walked = list(ast.walk(node))
-    loaded = frozenset(n.id for n in walked if isinstance(n, ast.Name))
-    fixtures = frozenset(a.arg for n in walked if isinstance(n, ast.arguments) for a in n.args)
-    return loaded, fixtures
