@@ -5,7 +5,7 @@ may have changed and not otherwise: a code unit is hashed from its syntax
 tree (comments, blank lines and its position in the file do not count; its
 docstring does, since it carries the trace), a requirement from its text,
 title, fields and links, and a test with the helpers and fixtures of its
-own module and conftests that it uses.
+own module, its conftests and the helper modules of its tree that it uses.
 """
 
 import ast
@@ -24,9 +24,11 @@ __all__ = [
     "conftests",
     "file_sha256",
     "module_of",
+    "procedure_files",
     "procedure_fingerprint",
     "requirement_fingerprint",
     "sha256_text",
+    "tree_of_test",
 ]
 
 _REQUIREMENT_KEYS = ("id", "type", "title", "content", *FIELDS, *LINKS)
@@ -139,38 +141,88 @@ def conftests(path: Path, root: Path) -> list[Path]:
 
 
 def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Path) -> str | None:
-    """Fingerprint of a test together with what it uses from its own file and its conftests.
+    """Fingerprint of a test together with what it uses from its own tree and its conftests.
 
     A test's result rests on more than its body: the helpers, constants and
-    fixtures of its module it names (followed through each other), the
-    fixtures its parameters request from the ``conftest.py`` files of its
-    folder and the folders above it up to ``root``, and, for a method, its
-    whole class. Names a module imports are not followed (code under test
-    has fingerprints of its own; helpers of other test modules are not
-    seen), nor are ``autouse`` fixtures it does not name. A test that is
-    the whole module (``qualified_name == module``) is the module's
-    fingerprint.
+    fixtures of its module it names, the fixtures its parameters request from
+    the ``conftest.py`` files of its folder and the folders above it up to
+    ``root``, the ``autouse`` fixtures of those files, the names it imports
+    from other modules of its own tree (the top-level folder of ``root`` that
+    holds the test, such as ``tests/``: helper modules, shared fixtures), all
+    followed through each other, and, for a method, its whole class. Code
+    outside that tree (the code under test, libraries) is not followed: code
+    under test has fingerprints of its own. A test that is the whole module
+    (``qualified_name == module``) rests on the whole module and what it
+    imports from its tree.
+
+    Imports are resolved by file, not by running them: ``from a.b import c``
+    and ``import a.b as c`` name ``a/b.py`` (or ``a/b/__init__.py``) under
+    ``root`` or under a folder between the importing file and ``root``
+    (pytest's ``rootdir`` and ``prepend`` import modes), relative imports
+    from the importing file's folder; a plain ``import a.b`` is not followed.
 
     Returns:
         The hex digest, or ``None`` when the test no longer exists.
     """
+    found = _procedure(path, qualified_name, module, root)
+    return None if found is None else found[0]
+
+
+def procedure_files(path: Path, qualified_name: str, module: str, root: Path) -> frozenset[Path]:
+    """The files :func:`procedure_fingerprint` reads for a test (empty if it does not exist).
+
+    The test's file, its conftests that exist, and every module of its tree
+    whose names it follows: an edit anywhere else cannot change the fingerprint.
+    """
+    found = _procedure(path, qualified_name, module, root)
+    return frozenset() if found is None else found[1]
+
+
+def _procedure(
+    path: Path, qualified_name: str, module: str, root: Path
+) -> tuple[str, frozenset[Path]] | None:
     tree = _parse_once(path)
     node = _unit_node(tree, qualified_name, module)
     if tree is None or node is None:
         return None
-    if qualified_name == module:
-        return sha256_text(_dump(node))
     parts = qualified_name.removeprefix(f"{module}.").split(".")
-    if len(parts) > 1:  # a method: its class, with the helpers and fixtures the class names
+    if qualified_name != module and len(parts) > 1:  # a method: its whole class
         node = _unit_node(tree, f"{module}.{parts[0]}", module) or node
-    scopes = [("", _top_level(tree))]
+    tree_root = tree_of_test(path, root)
+    fixture_scopes = [_Scope(path, tree)]
     for conftest in conftests(path, root):
         parsed = _parse_once(conftest)
         if parsed is not None:
-            scopes.append((conftest.parent.relative_to(root).as_posix(), _top_level(parsed)))
-    used = _used_definitions(node, scopes)
-    dumps = [_dump(node), *(f"{key}:{_dump(used[key])}" for key in sorted(used))]
-    return sha256_text("\n".join(dumps))
+            fixture_scopes.append(_Scope(conftest, parsed))
+    used = _Walk(node, fixture_scopes, root, tree_root).run()
+    if qualified_name == module:  # its own definitions are in its dump already
+        used = {key: value for key, value in used.items() if not key.startswith(f"{path}:")}
+    files = {path, *(scope.path for scope in fixture_scopes)}
+    files.update(Path(key.split(":", 1)[0]) for key in used)
+    dumps = [_dump(node)]
+    for key in sorted(used):
+        file, name = key.split(":", 1)
+        dumps.append(f"{Path(file).relative_to(root).as_posix()}:{name}:{_dump(used[key])}")
+    return sha256_text("\n".join(dumps)), frozenset(files)
+
+
+def tree_of_test(path: Path, root: Path) -> Path:
+    """The top-level folder of ``root`` holding ``path`` (``root`` for a file directly in it).
+
+    A test's procedure follows the names it imports from modules of this tree.
+    """
+    relative = path.relative_to(root).parts
+    return root / relative[0] if len(relative) > 1 else root
+
+
+class _Scope:
+    """One parsed file: its top-level definitions and the names it imports."""
+
+    def __init__(self, path: Path, tree: ast.Module) -> None:
+        self.path = path
+        self.tree = tree
+        self.names = _top_level(tree)
+        self.imports = _imports(tree)
 
 
 @lru_cache(maxsize=4096)
@@ -213,33 +265,131 @@ def _top_level(tree: ast.Module) -> dict[str, ast.AST]:
     return names
 
 
-def _used_definitions(
-    start: ast.AST, scopes: list[tuple[str, dict[str, ast.AST]]]
-) -> dict[str, ast.AST]:
-    """Definitions ``start`` uses, transitively, by key ``"<conftest folder>:<name>"``.
+@lru_cache(maxsize=512)
+def _imports(tree: ast.Module) -> dict[str, tuple[str, str | None, int]]:
+    """Names a module binds by import: ``local -> (module, imported name or None, level)``.
 
-    ``scopes``: the test's module first (folder ``""``), then its conftests,
-    nearest first. A name a definition loads is looked up in its own file; a
-    parameter's name, a fixture, in the test's module and then the conftests.
+    ``None`` for the name: the local name is the module itself (``import a.b as c``).
     """
-    used: dict[str, ast.AST] = {}
-    pending: list[tuple[ast.AST, int]] = [(start, 0)]
-    while pending:
-        node, home = pending.pop()
-        loaded, fixtures = _names(node)
-        wanted = [(name, [home]) for name in loaded]
-        wanted += [(name, list(range(len(scopes)))) for name in fixtures]
-        for name, places in sorted(wanted):
-            for place in places:
-                prefix, names = scopes[place]
-                found = names.get(name)
-                if found is None or found is start:
-                    continue
-                if f"{prefix}:{name}" not in used:
-                    used[f"{prefix}:{name}"] = found
-                    pending.append((found, place))
-                break
-    return used
+    found: dict[str, tuple[str, str | None, int]] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                found[alias.asname or alias.name] = (
+                    statement.module or "",
+                    alias.name,
+                    statement.level,
+                )
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname is not None:
+                    found[alias.asname] = (alias.name, None, 0)
+    return found
+
+
+def _autouse(scope: _Scope) -> list[ast.AST]:
+    """The fixtures of a file that apply to its tests unasked (``autouse=True``)."""
+    return [
+        node
+        for node in scope.names.values()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(
+            isinstance(decorator, ast.Call)
+            and any(
+                k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in decorator.keywords
+            )
+            for decorator in node.decorator_list
+        )
+    ]
+
+
+@lru_cache(maxsize=8192)
+def _resolve(importer: Path, module: str, level: int, root: Path) -> Path | None:
+    """The file of ``module`` as imported from ``importer`` (``None``: not a project file)."""
+    parts = [part for part in module.split(".") if part]
+    if level > 0:
+        if level > len(importer.parents):
+            return None
+        bases = [importer.parents[level - 1]]
+    else:
+        bases = [folder for folder in importer.parents if folder.is_relative_to(root)]
+    for base in bases:
+        if parts:
+            target = base.joinpath(*parts)
+            candidates: tuple[Path, ...] = (target.with_suffix(".py"), target / "__init__.py")
+        else:  # ``from . import name``: the package itself
+            candidates = (base / "__init__.py",)
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+class _Walk:
+    """What a test uses, followed from its definition through its files' names and imports."""
+
+    def __init__(
+        self, start: ast.AST, fixture_scopes: list[_Scope], root: Path, tree_root: Path
+    ) -> None:
+        self.start = start
+        self.fixture_scopes = fixture_scopes
+        self.root = root
+        self.tree_root = tree_root
+        self.scopes = {scope.path: scope for scope in fixture_scopes}
+        self.used: dict[str, ast.AST] = {}
+        self.pending: list[tuple[ast.AST, Path]] = [(start, fixture_scopes[0].path)]
+        for scope in fixture_scopes:
+            self.pending.extend((fixture, scope.path) for fixture in _autouse(scope))
+
+    def run(self) -> dict[str, ast.AST]:
+        while self.pending:
+            node, home = self.pending.pop()
+            loaded, fixtures = _names(node)
+            for name in sorted(loaded):
+                self.lookup(self.scopes[home], name)
+            for name in sorted(fixtures):
+                any(self.lookup(scope, name) for scope in self.fixture_scopes)
+        return self.used
+
+    def lookup(self, scope: _Scope, name: str) -> bool:
+        """Use what ``name`` is bound to in ``scope``, if it is in the test's tree."""
+        found = scope.names.get(name)
+        if found is not None:
+            self.use(scope.path, name, found)
+            return True
+        if name not in scope.imports:
+            return False
+        module, original, level = scope.imports[name]
+        target = self.followed(_resolve(scope.path, module, level, self.root))
+        if original is not None and target is not None:
+            definition = target.names.get(original)
+            if definition is not None:
+                self.use(target.path, original, definition)
+                return True
+        if original is not None:  # ``from package import module``
+            dotted = f"{module}.{original}" if module else original
+            target = self.followed(_resolve(scope.path, dotted, level, self.root))
+        if target is None:
+            return False
+        self.use(target.path, "", target.tree)
+        return True
+
+    def followed(self, file: Path | None) -> _Scope | None:
+        """The parsed file, if it is one of the test's tree (``None``: not followed)."""
+        if file is None or not file.is_relative_to(self.tree_root):
+            return None
+        if file not in self.scopes:
+            tree = _parse_once(file)
+            if tree is None:
+                return None
+            self.scopes[file] = _Scope(file, tree)
+        return self.scopes[file]
+
+    def use(self, file: Path, name: str, node: ast.AST) -> None:
+        if node is not self.start and f"{file}:{name}" not in self.used:
+            self.used[f"{file}:{name}"] = node
+            self.pending.append((node, file))
 
 
 @lru_cache(maxsize=4096)

@@ -31,8 +31,8 @@ def procedures_of_tests(
     """The test behind each pytest node id, fingerprinted, by node id.
 
     The unit is the test function as its file defines it, fingerprinted with
-    the helpers, constants and fixtures of its module and conftests it uses
-    (:func:`safety_case.fingerprint.procedure_fingerprint`), else the whole
+    the helpers, constants and fixtures of its module, conftests and helper
+    modules it uses (:func:`safety_case.fingerprint.procedure_fingerprint`), else the whole
     module: a test its file does not define (a hypothesis state machine's
     ``runTest``, a method inherited from a base class) rests on the code
     around it. A node whose file is not a Python file of the project has no

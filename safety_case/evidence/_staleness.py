@@ -12,9 +12,10 @@ which static-analysis and coverage records rest) is fingerprinted from its
 file by the same rule (:func:`safety_case.fingerprint.code_unit_fingerprint`)
 and is fresh while that fingerprint is unchanged. The test that produced a
 record (its ``procedure``) is judged from its file with the helpers and
-fixtures of its module and conftests it uses: a changed or removed test,
-or a changed helper or fixture of it, makes its record stale. ASIL: tool for ASIL D
-development.
+fixtures of its module, its conftests and the helper modules of its tree it
+uses (:func:`safety_case.fingerprint.procedure_fingerprint`): a changed or
+removed test, or a changed helper or fixture of it, makes its record stale.
+ASIL: tool for ASIL D development.
 """
 
 from collections.abc import Collection, Mapping
@@ -113,7 +114,7 @@ def _procedure_reasons(test: Subject, root: Path | None) -> list[str]:
             f"test {name} no longer exists: {test.path} does not define it (removed or renamed)"
         ]
     if name == module:
-        return [f"test module {name} changed since the run"]
+        return [f"test module {name} or a helper it imports changed since the run"]
     return [f"test {name} or a helper or fixture it uses changed since the run"]
 
 

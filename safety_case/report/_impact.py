@@ -8,10 +8,12 @@ count), the modules among them whose syntax tree differs (static-analysis
 and coverage records rest on a whole module), the requirements whose text
 or attributes changed (the ``REV`` requirements exported by sphinx-needs),
 the requirements below them in the chain, and the evidence records resting
-on any of it or whose test, with the helpers and fixtures it uses, differs
-from ``REV``'s. ASIL: tool for ASIL D development.
+on any of it or whose test, with the helpers, fixtures and helper modules it
+uses, differs from ``REV``'s. ASIL: tool for ASIL D development.
 """
 
+import os
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -25,10 +27,11 @@ from safety_case.errors import SafetyCaseError
 from safety_case.evidence import EvidenceRecord, read_records
 from safety_case.fingerprint import (
     code_unit_fingerprint,
-    conftests,
     module_of,
+    procedure_files,
     procedure_fingerprint,
     requirement_fingerprint,
+    tree_of_test,
 )
 from safety_case.needs import export_needs, load_needs
 from safety_case.policy import Policy
@@ -128,12 +131,15 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
 ) -> set[str]:
     """Ids of records whose test, with its helpers and fixtures, differs from ``revision``'s.
 
-    Only a test whose file or one of whose conftests changed is compared;
-    the ``revision`` side is rebuilt under ``old_root/tests`` from ``git show``.
+    Only a test one of whose files (:func:`safety_case.fingerprint.procedure_files`)
+    changed is compared. The ``revision`` side is rebuilt under ``old_root/tests``:
+    the changed files of the project from ``git show``, the others as they are
+    (unchanged, so the same at ``revision``), since the test at ``revision`` may
+    have read other files.
     """
-    edited = set(changed)
+    edited = {file.resolve() for file in changed}
     old_tree = old_root / "tests"
-    copied: set[Path] = set()
+    built: set[Path] = set()
     ids: set[str] = set()
     for record in records:
         test = record.procedure
@@ -141,17 +147,42 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
         if test is None or module is None:
             continue
         path = root / test.path
-        files = [path, *conftests(path, root)]
+        files = procedure_files(path, test.qualified_name, module, root) or {path}
         if not any(file.resolve() in edited for file in files):
             continue
-        for file in set(files) - copied:
-            copied.add(file)
-            _copy_from_revision(top, revision, file, old_tree / file.relative_to(root))
+        tree = tree_of_test(path, root)
+        if tree not in built:
+            built.add(tree)
+            _build_old_tree(
+                tree, root=root, top=top, revision=revision, edited=edited, target=old_tree
+            )
         now = procedure_fingerprint(path, test.qualified_name, module, root)
         before = procedure_fingerprint(old_tree / test.path, test.qualified_name, module, old_tree)
         if now != before:
             ids.add(record.id)
     return ids
+
+
+def _build_old_tree(  # noqa: PLR0913 - what to copy, from where, to where
+    tree: Path, *, root: Path, top: Path, revision: str, edited: set[Path], target: Path
+) -> None:
+    """A test tree's Python files and the root's conftest as at ``revision``, under ``target``.
+
+    A file changed since ``revision`` comes from ``git show``; the others are
+    copied as they are, being the same.
+    """
+    files = [root / "conftest.py"]
+    for folder, subfolders, names in os.walk(tree):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "__pycache__"]
+        files.extend(Path(folder) / name for name in names if name.endswith(".py"))
+    files.extend(file for file in edited if file.is_relative_to(tree.resolve()))
+    for file in sorted(set(files)):
+        destination = target / file.resolve().relative_to(root.resolve())
+        if file.resolve() in edited:
+            _copy_from_revision(top, revision, file, destination)
+        elif file.is_file():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, destination)
 
 
 def _copy_from_revision(top: Path, revision: str, file: Path, target: Path) -> None:

@@ -7,11 +7,15 @@ rests on its whole module; a node outside the project, of a missing file or
 of a file that does not parse has none. A record whose test is edited, renamed
 or whose file is removed is stale with a reason naming the test, and so is
 one whose test's helper, module constant, fixture (of its module or of a
-conftest above it, followed through the fixtures it requests) or class
-changed; an edit to another test of the file, to a helper or fixture it does
-not use, or to a comment leaves it fresh; a module-level procedure goes stale
-on any edit of its file; without the project root the reason says it cannot
-be judged.
+conftest above it, followed through the fixtures it requests), ``autouse``
+fixture or class changed, or a name it imports from a helper module of its
+own tree (absolute, relative, ``prepend``-style and module imports, followed
+from module to module); an edit to another test of the file, to a helper or
+fixture it does not use, to code outside the test's tree (the code under
+test) or to a comment leaves it fresh; a module-level procedure goes stale
+on any edit of its file or of a helper it imports; without the project root
+the reason says it cannot be judged. ``procedure_files`` lists exactly the
+files a fingerprint reads.
 """
 
 from datetime import UTC, datetime
@@ -28,11 +32,18 @@ from safety_case.evidence import (
     procedures_of_tests,
     stale_reasons,
 )
-from safety_case.fingerprint import procedure_fingerprint
+from safety_case.fingerprint import procedure_files, procedure_fingerprint
 from safety_case.snapshot import Snapshot
 
 TESTS = """
 import pytest
+
+import tests.helpers as helpers_module
+from helpers import make as make_prepended
+from lib.code import under_test
+from tests.helpers import make
+
+from .helpers import make as make_relative
 
 LIMIT = 0
 OTHER = 5
@@ -73,6 +84,39 @@ class TestGroup:
 
 
 TestMachine = object  # stands for Machine.TestCase, whose runTest is not in this file
+
+
+def test_helper():
+    assert make(1) == 4
+
+
+def test_relative():
+    assert make_relative(1) == 4
+
+
+def test_prepended():
+    assert make_prepended(1) == 4
+
+
+def test_module_alias():
+    assert helpers_module.make(1) == 4
+
+
+def test_code_under_test():
+    assert under_test() == 1
+"""
+HELPERS = """
+from tests.deep import DEPTH
+
+SCALE = 3
+
+
+def make(value):
+    return value * SCALE + DEPTH
+
+
+def unrelated():
+    return 0
 """
 CONFTEST = """
 import pytest
@@ -91,6 +135,14 @@ def base():
 @pytest.fixture
 def unused_fixture():
     return 0
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    return SEED
+
+
+SEED = 7
 """
 
 
@@ -103,6 +155,10 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_a.py").write_text(TESTS, encoding="utf-8")
     (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (tmp_path / "tests" / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    (tmp_path / "tests" / "deep.py").write_text("DEPTH = 1\n", encoding="utf-8")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "code.py").write_text("def under_test():\n    return 1\n", "utf-8")
     return tmp_path
 
 
@@ -194,6 +250,13 @@ def test_an_edited_test_makes_its_record_stale(project: Path) -> None:
         ("tests/test_a.py::test_with_fixtures", "conftest.py", "return base", "return 2 * base"),
         ("tests/test_a.py::test_with_fixtures", "conftest.py", "return 1", "return 2"),
         ("tests/test_a.py::TestGroup::test_member", "tests/test_a.py", "1 + 1", "2 + 0"),
+        ("tests/test_a.py::test_two", "conftest.py", "SEED = 7", "SEED = 8"),
+        ("tests/test_a.py::test_helper", "tests/helpers.py", "SCALE = 3", "SCALE = 4"),
+        ("tests/test_a.py::test_helper", "tests/deep.py", "DEPTH = 1", "DEPTH = 2"),
+        ("tests/test_a.py::test_relative", "tests/helpers.py", "+ DEPTH", "- DEPTH"),
+        ("tests/test_a.py::test_prepended", "tests/helpers.py", "+ DEPTH", "- DEPTH"),
+        ("tests/test_a.py::test_module_alias", "tests/helpers.py", "return 0", "return 9"),
+        ("tests/test_a.py::TestMachine::runTest", "tests/deep.py", "DEPTH = 1", "DEPTH = 2"),
     ],
 )
 def test_a_changed_helper_constant_fixture_or_class_makes_the_record_stale(
@@ -216,11 +279,31 @@ def test_what_a_test_does_not_use_and_comments_leave_it_fresh(project: Path) -> 
     assert stale_reasons(with_fixtures, {}, {}, root=project) == []
 
 
+def test_code_outside_the_tests_tree_and_unused_helpers_leave_it_fresh(project: Path) -> None:
+    helper = _record(_procedure(project, "tests/test_a.py::test_helper"))
+    under_test = _record(_procedure(project, "tests/test_a.py::test_code_under_test"))
+    _edit(project, "return 0", "return 3", "tests/helpers.py")
+    _edit(project, "return 1", "return 2", "lib/code.py")
+    assert stale_reasons(helper, {}, {}, root=project) == []
+    assert stale_reasons(under_test, {}, {}, root=project) == []
+
+
+def test_procedure_files_are_the_files_its_fingerprint_reads(project: Path) -> None:
+    test = project / "tests" / "test_a.py"
+    files = procedure_files(test, "tests.test_a.test_helper", "tests.test_a", project)
+    tests = project / "tests"
+    expected = {test, project / "conftest.py", tests / "helpers.py", tests / "deep.py"}
+    assert files == expected
+    alone = procedure_files(test, "tests.test_a.test_two", "tests.test_a", project)
+    assert alone == {test, project / "conftest.py"}
+    assert procedure_files(test, "tests.test_a.test_gone", "tests.test_a", project) == set()
+
+
 def test_a_module_level_procedure_goes_stale_on_any_edit_of_its_file(project: Path) -> None:
     record = _record(_procedure(project, "tests/test_a.py::TestMachine::runTest"))
     _edit(project, "assert True", "assert not False")
     assert stale_reasons(record, {}, {}, root=project) == [
-        "test module tests.test_a changed since the run"
+        "test module tests.test_a or a helper it imports changed since the run"
     ]
 
 

@@ -193,8 +193,10 @@ def test_gate_report_and_impact(project: Path, capsys: pytest.CaptureFixture[str
 
 
 EDITS = {
-    "test": (False, "pass", "assert True", ["tests.test_mod", "tests.test_mod.test_limit"]),
-    "helper": (True, "90.0", "95.0", ["tests.test_mod"]),  # the test function is unchanged
+    "test": ("", "pass", "assert True", ["tests.test_mod", "tests.test_mod.test_limit"]),
+    # the test function is unchanged: its helper, in its module or in a helper module, is not
+    "helper": ("tests/test_mod.py", "90.0", "95.0", ["tests.test_mod"]),
+    "helper module": ("tests/limits.py", "90.0", "95.0", ["tests.limits"]),
 }
 
 
@@ -202,18 +204,29 @@ EDITS = {
 def test_an_edited_test_or_helper_makes_the_record_stale_and_touched(
     project: Path, capsys: pytest.CaptureFixture[str], edit: str
 ) -> None:
-    helper, old, new, units = EDITS[edit]
+    edited, old, new, units = EDITS[edit]
     test = project / "tests/test_mod.py"
-    if helper:
-        text = test.read_text(encoding="utf-8").replace("    pass", "    assert _hot() > 80.0")
-        test.write_text(text + "\n\ndef _hot():\n    return 90.0\n", encoding="utf-8")
+    text = test.read_text(encoding="utf-8")
+    if edited == "tests/test_mod.py":
+        text = (
+            text.replace("    pass", "    assert _hot() > 80.0")
+            + "\n\ndef _hot():\n    return 90.0\n"
+        )
+    elif edited:
+        (project / edited).write_text("def hot():\n    return 90.0\n", encoding="utf-8")
+        text = "from tests.limits import hot\n" + text.replace(
+            "    pass", "    assert hot() > 80.0"
+        )
+    if edited:
+        test.write_text(text, encoding="utf-8")
         _write_test_record(project)
     _git(project, "init", "-q")
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "base")
     assert main(["gate"]) == ExitCode.OK
     capsys.readouterr()
-    test.write_text(test.read_text(encoding="utf-8").replace(old, new), "utf-8")
+    target = project / (edited or "tests/test_mod.py")
+    target.write_text(target.read_text(encoding="utf-8").replace(old, new), "utf-8")
     assert main(["gate"]) == ExitCode.GATE_FAILED
     out = capsys.readouterr().out
     assert "test tests.test_mod.test_limit or a helper or fixture it uses changed" in out
