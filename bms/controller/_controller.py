@@ -13,7 +13,9 @@ requests (:mod:`bms.control`), the estimation channel
 is given, every ``estimation_period_ms`` the SoC filter with the capacity
 tracker and the plating cap of the charge limit, and the key-on's current
 offset), and the CAN
-frames of :mod:`bms.can` (same 100 ms cycle, from the first step on). A fault that
+frames of :mod:`bms.can` (the same 100 ms cycle, half a cycle later: from the
+sixth step on, so that the filter and the encoding, the two costliest tasks,
+never load the same step and the worst step stays well inside its budget). A fault that
 latches is reported once as a DTC event with its occurrence count and freeze
 frame, for the caller to store (:mod:`bms.memory`). Time is the count
 of steps times the protection period; there is no clock and no I/O.
@@ -324,7 +326,7 @@ def controller_step(
         outputs = outputs.model_copy(update={"dtc_events": events})
     elif state.latched != outputs.latched_faults:
         state = replace(state, latched=outputs.latched_faults)
-    if (state.step - 1) % every == 0:
+    if (state.step - 1) % every == every // 2:  # off the estimation's steps: WCET
         try:
             frames, counters = can_frames(outputs, inputs, report.current_a, state.can_counters)
             state = replace(state, can_counters=counters, can_failed=False)

@@ -1,6 +1,7 @@
 """Tests of bms/controller/_transmit.py: the CAN frames of each 100 ms cycle.
 
-Covers: frames on the first step and every 100 ms only; they decode (with
+Covers: frames half an estimation period after the first step (off the
+steps that run the SoC filter) and every 100 ms after, only; they decode (with
 bms.can) to the published limits and mode; a latched fault sets its bit and
 the safe-state mode; the alive counter advances by one per cycle; every
 fault name the controller can latch has a bit; an encoding failure only
@@ -16,6 +17,10 @@ from bms.protection import FaultId
 from verification.bms.unit.controller.frames import frame
 
 CONFIG = load_config()
+CYCLE = CONFIG.pack.estimation_period_ms // CONFIG.pack.protection_period_ms
+"""Steps per transmission cycle (10)."""
+FIRST = CYCLE // 2
+"""The step of the first transmission: the sixth, 50 ms in; the SoC filter runs on the first."""
 
 
 def decoded(outputs, name_fragment: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -30,12 +35,13 @@ def decoded(outputs, name_fragment: str) -> dict[str, float]:  # type: ignore[no
 @pytest.mark.verifies("SWR_CTRL_CAN_001")
 def test_frames_every_100_ms_with_limits_and_counter() -> None:
     controller = BmsController(CONFIG)
-    outputs = [controller.step(frame(i * 10)) for i in range(21)]
+    outputs = [controller.step(frame(i * 10)) for i in range(3 * CYCLE)]
     with_frames = [i for i, o in enumerate(outputs) if o.can_frames]
-    assert with_frames == [0, 10, 20]
-    assert len(outputs[0].can_frames) == 5
-    limits = decoded(outputs[10], "Discharge")
-    assert any(abs(v - outputs[10].discharge_current_limit_a) < 0.5 for v in limits.values())
+    assert with_frames == [FIRST, FIRST + CYCLE, FIRST + 2 * CYCLE] == [5, 15, 25]
+    assert len(outputs[FIRST].can_frames) == 5
+    second = outputs[FIRST + CYCLE]
+    limits = decoded(second, "Discharge")
+    assert any(abs(v - second.discharge_current_limit_a) < 0.5 for v in limits.values())
     counters = [
         [v for k, v in decoded(outputs[i], "Discharge").items() if "Counter" in k or "Alive" in k]
         for i in with_frames
@@ -48,9 +54,9 @@ def test_frames_every_100_ms_with_limits_and_counter() -> None:
 def test_latched_fault_sets_its_bit_and_safe_state() -> None:
     controller = BmsController(CONFIG)
     controller.step(frame(0))
-    for i in range(1, 10):
+    for i in range(1, FIRST + CYCLE):
         controller.step(frame(i * 10, crash=True))
-    outputs = controller.step(frame(100))
+    outputs = controller.step(frame((FIRST + CYCLE) * 10))
     faults = decoded(outputs, "Crash")
     assert faults["CrashDisconnect"] == 1
     assert faults["CellOverVoltage"] == 0
@@ -75,7 +81,10 @@ def test_encoding_failure_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError("encoder")
 
     monkeypatch.setattr("bms.controller._controller.can_frames", broken)
-    outputs = BmsController(CONFIG).step(frame(0))
+    controller = BmsController(CONFIG)
+    before = [controller.step(frame(i * 10)) for i in range(FIRST)]
+    assert all(not o.faults for o in before)
+    outputs = controller.step(frame(FIRST * 10))
     assert outputs.can_frames == ()
     assert [f.fault for f in outputs.faults] == ["can_tx_failed"]
     assert outputs.latched_faults == ()
