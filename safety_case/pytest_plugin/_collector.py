@@ -1,8 +1,16 @@
-"""The evidence collector: one per pytest run, on the controller process only."""
+"""The evidence collector: one per pytest run, on the controller process only.
+
+The tests a run's records rest on (their ``procedure``) are fingerprinted
+when collection finishes, before any test runs, so a test file edited while
+the suite runs is recorded as the text that was collected, not as the edit.
+Under pytest-xdist the controller does not collect: it fingerprints the node
+ids each worker reports (``pytest_xdist_node_collection_finished``).
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +22,7 @@ from safety_case.errors import SafetyCaseError
 from safety_case.evidence import (
     EvidenceRecord,
     Method,
+    Subject,
     ToolInfo,
     procedures_of_tests,
     record_from_test,
@@ -54,6 +63,8 @@ class EvidenceCollector:
     """Per test: its outcome and its requirement ids grouped by method."""
     hypothesis: dict[str, dict[str, float | int | str]] = field(default_factory=dict)
     """Hypothesis figures (example counts, profile, seed) per test that ran a property."""
+    procedures: dict[str, Subject] = field(default_factory=dict)
+    """The test behind each collected node id, fingerprinted at collection."""
     written: list[Path] = field(default_factory=list)
 
     @classmethod
@@ -74,6 +85,23 @@ class EvidenceCollector:
     def known_ids(self) -> frozenset[str]:
         """Ids of every requirement in the snapshot."""
         return frozenset(self.snapshot.needs)
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Fingerprint the collected tests that verify a requirement, before they run."""
+        self._fingerprint(
+            item.nodeid for item in session.items if item.get_closest_marker("verifies")
+        )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist: fingerprint the tests a worker collected (once per node id)."""
+        del node
+        self._fingerprint(ids)
+
+    def _fingerprint(self, node_ids: Iterable[str]) -> None:
+        missing = [node_id for node_id in node_ids if node_id not in self.procedures]
+        self.procedures.update(procedures_of_tests(missing, self.rootdir, self.snapshot))
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -98,7 +126,8 @@ class EvidenceCollector:
         del session
         tool = ToolInfo(name="pytest", version=importlib.metadata.version("pytest"))
         finished_at = datetime.now(UTC)
-        procedures = procedures_of_tests(self.outcomes, self.rootdir, self.snapshot)
+        self._fingerprint(self.outcomes)  # a test collected without being seen (none expected)
+        procedures = self.procedures
         runs = [
             (test_id if len(groups) == 1 else f"{test_id}@{method}", test_id, outcome, ids, method)
             for test_id, (outcome, groups) in sorted(self.outcomes.items())

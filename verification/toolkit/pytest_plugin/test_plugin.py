@@ -3,7 +3,9 @@
 Covers: one record per traced test with the verdict of its run (pass and
 fail), one record per method when a test carries markers of several
 methods, subjects, requirement fingerprints and the test itself (its
-fingerprint, so that an edited test makes its record stale) filled in; untraced tests
+fingerprint, so that an edited test makes its record stale) filled in,
+taken at collection: a test file edited while the suite runs is recorded as
+it was collected, in one process and under xdist; untraced tests
 write nothing; an unknown requirement id and a malformed id stop the run
 with a usage error naming the test; the terminal summary line.
 """
@@ -13,6 +15,7 @@ import json
 import pytest
 
 from safety_case.evidence import EvidenceRecord, Verdict
+from safety_case.fingerprint import procedure_fingerprint
 from verification.toolkit.pytest_plugin._project import write_project
 
 
@@ -93,6 +96,50 @@ def test_records_carry_verdicts_and_fingerprints(project: pytest.Pytester) -> No
         "test_fail": "test_limit.test_fail",
     }
     assert procedures["test_pass"] != procedures["test_fail"]
+
+
+EDITED_MID_RUN = """
+import pathlib
+
+import pytest
+from pkg.mod import limit
+
+
+@pytest.mark.verifies("SWR_LIMIT_001")
+def test_a_edits_this_file():
+    path = pathlib.Path(__file__)
+    path.write_text(path.read_text().replace("== 4.25", "== 4.25 + 0"))
+
+
+@pytest.mark.verifies("SWR_LIMIT_001")
+def test_b_is_recorded_as_collected():
+    assert limit(5.0) == 4.25
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]])
+def test_the_procedure_is_the_test_as_collected(
+    project: pytest.Pytester, workers: list[str]
+) -> None:
+    test = project.makepyfile(test_edit=EDITED_MID_RUN)
+    collected = procedure_fingerprint(
+        test, "test_edit.test_b_is_recorded_as_collected", "test_edit", project.path
+    )
+    result = project.runpytest_subprocess(
+        "--safety-evidence=evidence", "-p", "no:cacheprovider", *workers
+    )
+    result.assert_outcomes(passed=2)
+    edited = procedure_fingerprint(
+        test, "test_edit.test_b_is_recorded_as_collected", "test_edit", project.path
+    )
+    assert edited != collected
+    records = [
+        EvidenceRecord.model_validate(json.loads(path.read_text()))
+        for path in (project.path / "evidence").glob("*.json")
+    ]
+    (record,) = [r for r in records if r.id.endswith("::test_b_is_recorded_as_collected")]
+    assert record.procedure is not None
+    assert record.procedure.fingerprint == collected
 
 
 def test_unknown_requirement_is_a_usage_error(project: pytest.Pytester) -> None:
