@@ -10,6 +10,7 @@ from safety_case.evidence._bundle import (
     verify_bundle,
 )
 from safety_case.evidence._from_test import (
+    procedure_of_script,
     procedures_of_tests,
     record_from_test,
     run_environment,
@@ -51,6 +52,7 @@ __all__ = [
     "collect_bundle",
     "installed_tools",
     "json_schemas",
+    "procedure_of_script",
     "procedures_of_tests",
     "read_records",
     "record_from_test",

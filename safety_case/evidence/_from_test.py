@@ -11,7 +11,7 @@ from safety_case.fingerprint import procedure_fingerprint
 from safety_case.snapshot import Snapshot
 from safety_case.trace import module_name
 
-__all__ = ["procedures_of_tests", "record_from_test", "run_environment"]
+__all__ = ["procedure_of_script", "procedures_of_tests", "record_from_test", "run_environment"]
 
 _VERDICTS = {"passed": Verdict.PASS, "failed": Verdict.FAIL}
 
@@ -64,6 +64,17 @@ def procedures_of_tests(
                 qualified_name=unit, path=snapshot.relative(path), fingerprint=fingerprint
             )
     return procedures
+
+
+def procedure_of_script(path: str | Path, snapshot: Snapshot) -> Subject | None:
+    """A script that makes evidence itself, as the procedure of its records.
+
+    Its tables, workloads and budgets decide the verdicts, so its records rest
+    on the whole module and the helper modules of its tree it imports (an edit
+    stales them); ``None`` for a file outside the project.
+    """
+    node_id = str(Path(path).resolve())
+    return procedures_of_tests([node_id], snapshot.root, snapshot).get(node_id)
 
 
 def record_from_test(  # noqa: PLR0913 - a record has this many independent facts

@@ -45,7 +45,7 @@ from safety_case.evidence import (
     Method,
     ToolInfo,
     Verdict,
-    procedures_of_tests,
+    procedure_of_script,
     record_from_test,
     write_record,
 )
@@ -139,8 +139,7 @@ def campaign_records(
     if missing:
         raise ConversionError(f"requirements not found in the needs: {', '.join(missing)}")
     tool = ToolInfo(name="bms faults", version=bms_version)
-    # this script's table and verdicts are the procedure: an edit to it stales the records
-    procedure = procedures_of_tests([__file__], snapshot.root, snapshot).get(__file__)
+    procedure = procedure_of_script(__file__, snapshot)  # its table and verdicts
     duration_s = (finished_at - started_at).total_seconds()
     summary: Mapping[str, Any] = report["summary"]
     records = []

@@ -92,7 +92,7 @@ from safety_case.evidence import (
     Subject,
     ToolInfo,
     Verdict,
-    procedures_of_tests,
+    procedure_of_script,
     run_environment,
     write_record,
 )
@@ -427,8 +427,7 @@ def _write(
             if rid in snapshot.requirement_fingerprints
         },
         subjects=_subjects(policy.root),
-        # this script's workload and budgets are the procedure: an edit to it stales the record
-        procedure=procedures_of_tests([__file__], policy.root, snapshot).get(__file__),
+        procedure=procedure_of_script(__file__, snapshot),  # its workload and budgets
         verdict=Verdict.PASS if passed else Verdict.FAIL,
         tool=ToolInfo(name="resource-usage", version=f"CPython {platform.python_version()}"),
         figures=figures,

@@ -15,7 +15,8 @@ fixture it does not use, to code outside the test's tree (the code under
 test) or to a comment leaves it fresh; a module-level procedure goes stale
 on any edit of its file or of a helper it imports; without the project root
 the reason says it cannot be judged. ``procedure_files`` lists exactly the
-files a fingerprint reads.
+files a fingerprint reads. A script that writes evidence itself rests on its
+whole module (``procedure_of_script``), one outside the project on nothing.
 """
 
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from safety_case.evidence import (
     Subject,
     ToolInfo,
     Verdict,
+    procedure_of_script,
     procedures_of_tests,
     stale_reasons,
 )
@@ -325,3 +327,21 @@ def test_without_the_project_root_a_test_cannot_be_judged(project: Path) -> None
     assert stale_reasons(record, {}, {}) == [
         "test tests.test_a.test_two cannot be judged without the project root (tests/test_a.py)"
     ]
+
+
+def test_a_script_rests_on_its_whole_module(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    script = project / "tests" / "make_evidence.py"
+    script.write_text("from tests.deep import DEPTH\n\nprint(DEPTH)\n", encoding="utf-8")
+    procedure = procedure_of_script(str(script), _snapshot(project))
+    assert procedure is not None
+    assert procedure.qualified_name == "tests.make_evidence"
+    record = _record(procedure)
+    _edit(project, "DEPTH = 1", "DEPTH = 2", "tests/deep.py")
+    assert stale_reasons(record, {}, {}, root=project) == [
+        "test module tests.make_evidence or a helper it imports changed since the run"
+    ]
+    outside = tmp_path_factory.mktemp("outside") / "script.py"
+    outside.write_text("print(1)\n", encoding="utf-8")
+    assert procedure_of_script(outside, _snapshot(project)) is None
