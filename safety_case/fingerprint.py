@@ -81,13 +81,32 @@ def code_unit_fingerprints(units: Iterable[tuple[Path, str, str]]) -> dict[str, 
 
 
 def _parse(path: Path) -> ast.Module | None:
+    """The file's syntax tree (``None``: unreadable or not Python), cached by its content.
+
+    The bytes are read once, then hashed and parsed: an edit is always seen
+    (the hash is the key), and a file edited while it is read cannot be
+    cached under the other version's hash. Many tests share a module and
+    conftests, and many records a module. The tree is shared: read it only.
+    """
     try:
-        return ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
+        source = path.read_bytes()
+    except OSError:
+        return None
+    return _parse_source(hashlib.sha256(source).hexdigest(), source)
+
+
+@lru_cache(maxsize=512)
+def _parse_source(content_sha256: str, source: bytes) -> ast.Module | None:
+    del content_sha256  # part of the key, cheaper to compare first than the source
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
         return None
 
 
+@lru_cache(maxsize=8192)
 def _unit_fingerprint(tree: ast.Module | None, qualified_name: str, module: str) -> str | None:
+    """Cached by the tree's identity (trees come from the parse cache): digests, not dumps."""
     node = _unit_node(tree, qualified_name, module)
     return None if node is None else sha256_text(ast.dump(node, include_attributes=False))
 
@@ -181,7 +200,7 @@ def procedure_files(path: Path, qualified_name: str, module: str, root: Path) ->
 def _procedure(
     path: Path, qualified_name: str, module: str, root: Path
 ) -> tuple[str, frozenset[Path]] | None:
-    tree = _parse_once(path)
+    tree = _parse(path)
     node = _unit_node(tree, qualified_name, module)
     if tree is None or node is None:
         return None
@@ -191,7 +210,7 @@ def _procedure(
     tree_root = tree_of_test(path, root)
     fixture_scopes = [_Scope(path, tree)]
     for conftest in conftests(path, root):
-        parsed = _parse_once(conftest)
+        parsed = _parse(conftest)
         if parsed is not None:
             fixture_scopes.append(_Scope(conftest, parsed))
     used = _Walk(node, fixture_scopes, root, tree_root).run()
@@ -229,20 +248,6 @@ class _Scope:
 def _dump(node: ast.AST) -> str:
     """``ast.dump`` of a node of a cached tree (by identity: a module's tests share helpers)."""
     return ast.dump(node, include_attributes=False)
-
-
-def _parse_once(path: Path) -> ast.Module | None:
-    """:func:`_parse`, cached by the file's content (many tests share a module and conftests)."""
-    try:
-        return _parse_content(path, file_sha256(path))
-    except OSError:
-        return None
-
-
-@lru_cache(maxsize=512)
-def _parse_content(path: Path, content_sha256: str) -> ast.Module | None:
-    del content_sha256  # the key: an edited file is parsed again
-    return _parse(path)
 
 
 @lru_cache(maxsize=512)
@@ -380,7 +385,7 @@ class _Walk:
         if file is None or not file.is_relative_to(self.tree_root):
             return None
         if file not in self.scopes:
-            tree = _parse_once(file)
+            tree = _parse(file)
             if tree is None:
                 return None
             self.scopes[file] = _Scope(file, tree)

@@ -19,13 +19,11 @@ ASIL: tool for ASIL D development.
 """
 
 from collections.abc import Collection, Mapping
-from functools import lru_cache
 from pathlib import Path
 
 from safety_case.evidence._record import EvidenceRecord, Subject
 from safety_case.fingerprint import (
     code_unit_fingerprint,
-    file_sha256,
     module_of,
     procedure_fingerprint,
 )
@@ -146,34 +144,17 @@ def _untraced(subject: Subject, root: Path | None) -> str:
 
 
 def _in_file(subject: Subject, root: Path) -> str | None:
-    """The fingerprint of ``subject`` in its file now (``None`` if the file or unit is gone)."""
+    """The fingerprint of ``subject`` in its file now (``None`` if the file or unit is gone).
+
+    Several records rest on each module (one per static tool, and its
+    coverage record): the parse is cached by the file's content
+    (:mod:`safety_case.fingerprint`), so each version is parsed once.
+    """
     path = root / subject.path
     module = _module_of(subject)
     if module is None or not path.is_file():
         return None
-    try:
-        return _fingerprint(path, file_sha256(path), subject.qualified_name, module)
-    except (OSError, _EditedWhileReadError):
-        return None
-
-
-class _EditedWhileReadError(Exception):
-    """The file changed between hashing and fingerprinting it (the subject is then stale)."""
-
-
-@lru_cache(maxsize=2048)
-def _fingerprint(path: Path, content_sha256: str, name: str, module: str) -> str | None:
-    """:func:`code_unit_fingerprint` of ``name``, cached by the file's content hash.
-
-    Several records rest on each module (one per static tool, and its
-    coverage record); the content hash in the key means an edit is always
-    seen, and a file edited during the computation is never cached (an
-    exception is not cached).
-    """
-    fingerprint = code_unit_fingerprint(path, name, module)
-    if file_sha256(path) != content_sha256:
-        raise _EditedWhileReadError(path)
-    return fingerprint
+    return code_unit_fingerprint(path, subject.qualified_name, module)
 
 
 def _module_of(subject: Subject) -> str | None:
