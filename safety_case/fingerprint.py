@@ -215,13 +215,11 @@ def _procedure(
             fixture_scopes.append(_Scope(conftest, parsed))
     used = _Walk(node, fixture_scopes, root, tree_root).run()
     if qualified_name == module:  # its own definitions are in its dump already
-        used = {key: value for key, value in used.items() if not key.startswith(f"{path}:")}
-    files = {path, *(scope.path for scope in fixture_scopes)}
-    files.update(Path(key.split(":", 1)[0]) for key in used)
+        used = {key: value for key, value in used.items() if key[0] != path}
+    files = {path, *(scope.path for scope in fixture_scopes), *(file for file, _ in used)}
     dumps = [_dump(node)]
-    for key in sorted(used):
-        file, name = key.split(":", 1)
-        dumps.append(f"{Path(file).relative_to(root).as_posix()}:{name}:{_dump(used[key])}")
+    for file, name in sorted(used):
+        dumps.append(f"{file.relative_to(root).as_posix()}:{name}:{_dump(used[file, name])}")
     return sha256_text("\n".join(dumps)), frozenset(files)
 
 
@@ -342,12 +340,13 @@ class _Walk:
         self.root = root
         self.tree_root = tree_root
         self.scopes = {scope.path: scope for scope in fixture_scopes}
-        self.used: dict[str, ast.AST] = {}
+        self.used: dict[tuple[Path, str], ast.AST] = {}
+        """What the test uses, by file and name (``""``: the whole module)."""
         self.pending: list[tuple[ast.AST, Path]] = [(start, fixture_scopes[0].path)]
         for scope in fixture_scopes:
             self.pending.extend((fixture, scope.path) for fixture in _autouse(scope))
 
-    def run(self) -> dict[str, ast.AST]:
+    def run(self) -> dict[tuple[Path, str], ast.AST]:
         while self.pending:
             node, home = self.pending.pop()
             loaded, fixtures = _names(node)
@@ -392,8 +391,8 @@ class _Walk:
         return self.scopes[file]
 
     def use(self, file: Path, name: str, node: ast.AST) -> None:
-        if node is not self.start and f"{file}:{name}" not in self.used:
-            self.used[f"{file}:{name}"] = node
+        if node is not self.start and (file, name) not in self.used:
+            self.used[file, name] = node
             self.pending.append((node, file))
 
 
