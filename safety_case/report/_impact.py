@@ -132,12 +132,14 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
     """Ids of records whose test, with its helpers and fixtures, differs from ``revision``'s.
 
     Only a test one of whose files (:func:`safety_case.fingerprint.procedure_files`)
-    changed is compared. The ``revision`` side is rebuilt under ``old_root/tests``:
+    changed, or a file of whose tree was removed (a helper it imported), is
+    compared. The ``revision`` side is rebuilt under ``old_root/tests``:
     the changed files of the project from ``git show``, the others as they are
     (unchanged, so the same at ``revision``), since the test at ``revision`` may
     have read other files.
     """
     edited = {file.resolve() for file in changed}
+    removed = [file for file in edited if not file.exists()]
     old_tree = old_root / "tests"
     built: set[Path] = set()
     ids: set[str] = set()
@@ -148,9 +150,11 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
             continue
         path = root / test.path
         files = procedure_files(path, test.qualified_name, module, root) or {path}
-        if not any(file.resolve() in edited for file in files):
-            continue
         tree = tree_of_test(path, root)
+        if not any(file.resolve() in edited for file in files) and not any(
+            file.is_relative_to(tree.resolve()) for file in removed
+        ):
+            continue
         if tree not in built:
             built.add(tree)
             _build_old_tree(

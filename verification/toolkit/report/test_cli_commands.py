@@ -197,6 +197,7 @@ EDITS = {
     # the test function is unchanged: its helper, in its module or in a helper module, is not
     "helper": ("tests/test_mod.py", "90.0", "95.0", ["tests.test_mod"]),
     "helper module": ("tests/limits.py", "90.0", "95.0", ["tests.limits"]),
+    "removed helper module": ("tests/limits.py", "", None, ["tests.limits"]),  # None: removed
 }
 
 
@@ -226,7 +227,10 @@ def test_an_edited_test_or_helper_makes_the_record_stale_and_touched(
     assert main(["gate"]) == ExitCode.OK
     capsys.readouterr()
     target = project / (edited or "tests/test_mod.py")
-    target.write_text(target.read_text(encoding="utf-8").replace(old, new), "utf-8")
+    if new is None:
+        target.unlink()
+    else:
+        target.write_text(target.read_text(encoding="utf-8").replace(old, new), "utf-8")
     assert main(["gate"]) == ExitCode.GATE_FAILED
     out = capsys.readouterr().out
     assert "test tests.test_mod.test_limit or a helper or fixture it uses changed" in out
