@@ -126,8 +126,7 @@ class EvidenceCollector:
         del session
         tool = ToolInfo(name="pytest", version=importlib.metadata.version("pytest"))
         finished_at = datetime.now(UTC)
-        self._fingerprint(self.outcomes)  # a test collected without being seen (none expected)
-        procedures = self.procedures
+        self._fingerprint(self.outcomes)  # a traced test no collection hook named (none expected)
         runs = [
             (test_id if len(groups) == 1 else f"{test_id}@{method}", test_id, outcome, ids, method)
             for test_id, (outcome, groups) in sorted(self.outcomes.items())
@@ -144,7 +143,7 @@ class EvidenceCollector:
                 started_at=self.started_at,
                 finished_at=finished_at,
                 duration_s=outcome.duration_s,
-                procedure=procedures.get(test_id),
+                procedure=self.procedures.get(test_id),
             )
             if test_id in self.hypothesis:
                 figures = {**record.figures, **self.hypothesis[test_id]}
