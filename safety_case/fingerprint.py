@@ -14,17 +14,18 @@ import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from safety_case.metamodel import FIELDS, LINKS
 
 __all__ = [
+    "Procedure",
     "code_unit_fingerprint",
     "code_unit_fingerprints",
     "conftests",
     "file_sha256",
     "module_of",
-    "procedure_files",
+    "procedure",
     "procedure_fingerprint",
     "requirement_fingerprint",
     "sha256_text",
@@ -183,23 +184,22 @@ def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Pa
     Returns:
         The hex digest, or ``None`` when the test no longer exists.
     """
-    found = _procedure(path, qualified_name, module, root)
-    return None if found is None else found[0]
+    found = procedure(path, qualified_name, module, root)
+    return None if found is None else found.fingerprint
 
 
-def procedure_files(path: Path, qualified_name: str, module: str, root: Path) -> frozenset[Path]:
-    """The files :func:`procedure_fingerprint` reads for a test (empty if it does not exist).
+class Procedure(NamedTuple):
+    """A test's fingerprint and the files it was read from."""
 
-    The test's file, its conftests that exist, and every module of its tree
-    whose names it follows: an edit anywhere else cannot change the fingerprint.
-    """
-    found = _procedure(path, qualified_name, module, root)
-    return frozenset() if found is None else found[1]
+    fingerprint: str
+    """As :func:`procedure_fingerprint` gives it."""
+    files: frozenset[Path]
+    """The test's file, its conftests that exist, and every module of its tree whose
+    names it follows: an edit anywhere else cannot change the fingerprint."""
 
 
-def _procedure(
-    path: Path, qualified_name: str, module: str, root: Path
-) -> tuple[str, frozenset[Path]] | None:
+def procedure(path: Path, qualified_name: str, module: str, root: Path) -> Procedure | None:
+    """:func:`procedure_fingerprint` with the files it read (``None``: no such test)."""
     tree = _parse(path)
     node = _unit_node(tree, qualified_name, module)
     if tree is None or node is None:
@@ -220,7 +220,7 @@ def _procedure(
     dumps = [_dump(node)]
     for file, name in sorted(used):
         dumps.append(f"{file.relative_to(root).as_posix()}:{name}:{_dump(used[file, name])}")
-    return sha256_text("\n".join(dumps)), frozenset(files)
+    return Procedure(sha256_text("\n".join(dumps)), frozenset(files))
 
 
 def tree_of_test(path: Path, root: Path) -> Path:
@@ -342,6 +342,9 @@ class _Walk:
         self.scopes = {scope.path: scope for scope in fixture_scopes}
         self.used: dict[tuple[Path, str], ast.AST] = {}
         """What the test uses, by file and name (``""``: the whole module)."""
+        self.looked_up: set[tuple[Path, str]] = set()
+        self.found: set[tuple[Path, str]] = set()
+        """Names already looked up in a file, and those found (a cycle of imports ends)."""
         self.pending: list[tuple[ast.AST, Path]] = [(start, fixture_scopes[0].path)]
         for scope in fixture_scopes:
             self.pending.extend((fixture, scope.path) for fixture in _autouse(scope))
@@ -357,7 +360,22 @@ class _Walk:
         return self.used
 
     def lookup(self, scope: _Scope, name: str) -> bool:
-        """Use what ``name`` is bound to in ``scope``, if it is in the test's tree."""
+        """Use what ``name`` is bound to in ``scope``, if it is in the test's tree.
+
+        An imported name is looked up in the module it comes from (so a
+        re-export is followed to its definition); a module imported by name,
+        or a name its module of the tree does not show (bound some other way),
+        uses that whole module.
+        """
+        if (scope.path, name) in self.looked_up:
+            return (scope.path, name) in self.found
+        self.looked_up.add((scope.path, name))
+        if self._bound(scope, name):
+            self.found.add((scope.path, name))
+            return True
+        return False
+
+    def _bound(self, scope: _Scope, name: str) -> bool:
         found = scope.names.get(name)
         if found is not None:
             self.use(scope.path, name, found)
@@ -365,18 +383,15 @@ class _Walk:
         if name not in scope.imports:
             return False
         module, original, level = scope.imports[name]
-        target = self.followed(_resolve(scope.path, module, level, self.root))
-        if original is not None and target is not None:
-            definition = target.names.get(original)
-            if definition is not None:
-                self.use(target.path, original, definition)
+        source = self.followed(_resolve(scope.path, module, level, self.root))
+        if original is not None:
+            if source is not None and self.lookup(source, original):
                 return True
-        if original is not None:  # ``from package import module``
-            dotted = f"{module}.{original}" if module else original
-            target = self.followed(_resolve(scope.path, dotted, level, self.root))
-        if target is None:
+            dotted = f"{module}.{original}" if module else original  # ``from package import mod``
+            source = self.followed(_resolve(scope.path, dotted, level, self.root)) or source
+        if source is None:
             return False
-        self.use(target.path, "", target.tree)
+        self.use(source.path, "", source.tree)
         return True
 
     def followed(self, file: Path | None) -> _Scope | None:

@@ -12,8 +12,6 @@ on any of it or whose test, with the helpers, fixtures and helper modules it
 uses, differs from ``REV``'s. ASIL: tool for ASIL D development.
 """
 
-import os
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -28,7 +26,7 @@ from safety_case.evidence import EvidenceRecord, read_records
 from safety_case.fingerprint import (
     code_unit_fingerprint,
     module_of,
-    procedure_files,
+    procedure,
     procedure_fingerprint,
     requirement_fingerprint,
     tree_of_test,
@@ -131,17 +129,15 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
 ) -> set[str]:
     """Ids of records whose test, with its helpers and fixtures, differs from ``revision``'s.
 
-    Only a test one of whose files (:func:`safety_case.fingerprint.procedure_files`)
+    Only a test one of whose files (:attr:`safety_case.fingerprint.Procedure.files`)
     changed, or a file of whose tree was removed (a helper it imported), is
-    compared. The ``revision`` side is rebuilt under ``old_root/tests``:
-    the changed files of the project from ``git show``, the others as they are
-    (unchanged, so the same at ``revision``), since the test at ``revision`` may
-    have read other files.
+    compared, against its tree and the root's conftest as at ``revision``
+    (``git archive``), which it may have read other files from.
     """
     edited = {file.resolve() for file in changed}
     removed = [file for file in edited if not file.exists()]
-    old_tree = old_root / "tests"
-    built: set[Path] = set()
+    old_project = old_root / "tree" / root.resolve().relative_to(top)
+    extracted: set[Path] = set()
     ids: set[str] = set()
     for record in records:
         test = record.procedure
@@ -149,54 +145,43 @@ def _changed_tests(  # noqa: PLR0913 - the comparison's two sides and where they
         if test is None or module is None:
             continue
         path = root / test.path
-        files = procedure_files(path, test.qualified_name, module, root) or {path}
-        tree = tree_of_test(path, root)
+        now = procedure(path, test.qualified_name, module, root)
+        tree = tree_of_test(path, root).resolve()
+        files = now.files if now is not None else {path}
         if not any(file.resolve() in edited for file in files) and not any(
-            file.is_relative_to(tree.resolve()) for file in removed
+            file.is_relative_to(tree) for file in removed
         ):
             continue
-        if tree not in built:
-            built.add(tree)
-            _build_old_tree(
-                tree, root=root, top=top, revision=revision, edited=edited, target=old_tree
-            )
-        now = procedure_fingerprint(path, test.qualified_name, module, root)
-        before = procedure_fingerprint(old_tree / test.path, test.qualified_name, module, old_tree)
-        if now != before:
+        if tree not in extracted:
+            extracted.add(tree)
+            for source in (tree, root / "conftest.py"):
+                _extract_at(top, revision, source, old_root / "tree")
+        before = procedure_fingerprint(
+            old_project / test.path, test.qualified_name, module, old_project
+        )
+        if (None if now is None else now.fingerprint) != before:
             ids.add(record.id)
     return ids
 
 
-def _build_old_tree(  # noqa: PLR0913 - what to copy, from where, to where
-    tree: Path, *, root: Path, top: Path, revision: str, edited: set[Path], target: Path
-) -> None:
-    """A test tree's Python files and the root's conftest as at ``revision``, under ``target``.
+def _extract_at(top: Path, revision: str, source: Path, target: Path) -> None:
+    """The file or folder ``source`` as at ``revision``, under ``target`` as in the repository.
 
-    A file changed since ``revision`` comes from ``git show``; the others are
-    copied as they are, being the same.
+    Nothing when it did not exist then.
     """
-    files = [root / "conftest.py"]
-    for folder, subfolders, names in os.walk(tree):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "__pycache__"]
-        files.extend(Path(folder) / name for name in names if name.endswith(".py"))
-    files.extend(file for file in edited if file.is_relative_to(tree.resolve()))
-    for file in sorted(set(files)):
-        destination = target / file.resolve().relative_to(root.resolve())
-        if file.resolve() in edited:
-            _copy_from_revision(top, revision, file, destination)
-        elif file.is_file():
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, destination)
-
-
-def _copy_from_revision(top: Path, revision: str, file: Path, target: Path) -> None:
-    """Write ``file`` as it was at ``revision`` to ``target`` (nothing if it was not there)."""
     try:
-        content = _git(top, "show", f"{revision}:{file.resolve().relative_to(top).as_posix()}")
+        archive = _git(
+            top,
+            "archive",
+            "--format=tar",
+            revision,
+            "--",
+            source.resolve().relative_to(top).as_posix(),
+        )
     except SafetyCaseError:
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
 
 
 def _changed_units(  # noqa: PLR0913 - the comparison's two sides and where they are
@@ -270,11 +255,7 @@ def _changed_requirements(  # noqa: PLR0913 - the comparison's two sides and whe
     source = policy.path(policy.requirements)
     if not any(p.is_relative_to(source) for p in changed):
         return set()
-    archive = _git(
-        top, "archive", "--format=tar", revision, "--", source.relative_to(top).as_posix()
-    )
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(old_root / "tree", filter="data")
+    _extract_at(top, revision, source, old_root / "tree")
     old_source = old_root / "tree" / source.relative_to(top)
     old: Mapping[str, Mapping[str, Any]] = (
         load_needs(export_needs(old_source, old_root / "needs")) if old_source.is_dir() else {}

@@ -10,13 +10,14 @@ one whose test's helper, module constant, fixture (of its module or of a
 conftest above it, followed through the fixtures it requests), ``autouse``
 fixture or class changed, or a name it imports from a helper module of its
 own tree (absolute, relative, ``prepend``-style and module imports, followed
-from module to module); an edit to another test of the file, to a helper or
-fixture it does not use, to code outside the test's tree (the code under
-test) or to a comment leaves it fresh; a module-level procedure goes stale
-on any edit of its file or of a helper it imports; without the project root
-the reason says it cannot be judged. ``procedure_files`` lists exactly the
-files a fingerprint reads. A script that writes evidence itself rests on its
-whole module (``procedure_of_script``), one outside the project on nothing.
+from module to module, re-exports to their definition); an edit to another
+test of the file, to a helper or fixture it does not use, to code outside
+the test's tree (the code under test) or to a comment leaves it fresh; a
+module-level procedure goes stale on any edit of its file or of a helper it
+imports; without the project root the reason says it cannot be judged.
+``procedure`` lists exactly the files a fingerprint reads. A script that
+writes evidence itself rests on its whole module (``procedure_of_script``),
+one outside the project on nothing.
 """
 
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ from safety_case.evidence import (
     procedures_of_tests,
     stale_reasons,
 )
-from safety_case.fingerprint import procedure_files, procedure_fingerprint
+from safety_case.fingerprint import procedure, procedure_fingerprint
 from safety_case.snapshot import Snapshot
 
 TESTS = """
@@ -43,6 +44,7 @@ import pytest
 import tests.helpers as helpers_module
 from helpers import make as make_prepended
 from lib.code import under_test
+from tests.helpers import DEPTH as REEXPORTED
 from tests.helpers import make
 
 from .helpers import make as make_relative
@@ -106,6 +108,10 @@ def test_module_alias():
 
 def test_code_under_test():
     assert under_test() == 1
+
+
+def test_reexported():
+    assert REEXPORTED == 1
 """
 HELPERS = """
 from tests.deep import DEPTH
@@ -258,6 +264,7 @@ def test_an_edited_test_makes_its_record_stale(project: Path) -> None:
         ("tests/test_a.py::test_relative", "tests/helpers.py", "+ DEPTH", "- DEPTH"),
         ("tests/test_a.py::test_prepended", "tests/helpers.py", "+ DEPTH", "- DEPTH"),
         ("tests/test_a.py::test_module_alias", "tests/helpers.py", "return 0", "return 9"),
+        ("tests/test_a.py::test_reexported", "tests/deep.py", "DEPTH = 1", "DEPTH = 2"),
         ("tests/test_a.py::TestMachine::runTest", "tests/deep.py", "DEPTH = 1", "DEPTH = 2"),
     ],
 )
@@ -284,21 +291,27 @@ def test_what_a_test_does_not_use_and_comments_leave_it_fresh(project: Path) -> 
 def test_code_outside_the_tests_tree_and_unused_helpers_leave_it_fresh(project: Path) -> None:
     helper = _record(_procedure(project, "tests/test_a.py::test_helper"))
     under_test = _record(_procedure(project, "tests/test_a.py::test_code_under_test"))
+    reexported = _record(_procedure(project, "tests/test_a.py::test_reexported"))
     _edit(project, "return 0", "return 3", "tests/helpers.py")
     _edit(project, "return 1", "return 2", "lib/code.py")
     assert stale_reasons(helper, {}, {}, root=project) == []
     assert stale_reasons(under_test, {}, {}, root=project) == []
+    assert stale_reasons(reexported, {}, {}, root=project) == []  # not the whole helper module
 
 
 def test_procedure_files_are_the_files_its_fingerprint_reads(project: Path) -> None:
     test = project / "tests" / "test_a.py"
-    files = procedure_files(test, "tests.test_a.test_helper", "tests.test_a", project)
+    found = procedure(test, "tests.test_a.test_helper", "tests.test_a", project)
     tests = project / "tests"
-    expected = {test, project / "conftest.py", tests / "helpers.py", tests / "deep.py"}
-    assert files == expected
-    alone = procedure_files(test, "tests.test_a.test_two", "tests.test_a", project)
-    assert alone == {test, project / "conftest.py"}
-    assert procedure_files(test, "tests.test_a.test_gone", "tests.test_a", project) == set()
+    assert found is not None
+    assert found.files == {test, project / "conftest.py", tests / "helpers.py", tests / "deep.py"}
+    assert found.fingerprint == procedure_fingerprint(
+        test, "tests.test_a.test_helper", "tests.test_a", project
+    )
+    alone = procedure(test, "tests.test_a.test_two", "tests.test_a", project)
+    assert alone is not None
+    assert alone.files == {test, project / "conftest.py"}
+    assert procedure(test, "tests.test_a.test_gone", "tests.test_a", project) is None
 
 
 def test_a_module_level_procedure_goes_stale_on_any_edit_of_its_file(project: Path) -> None:
