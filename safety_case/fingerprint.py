@@ -176,10 +176,11 @@ def procedure_fingerprint(path: Path, qualified_name: str, module: str, root: Pa
     imports from its tree.
 
     Imports are resolved by file, not by running them: ``from a.b import c``
-    and ``import a.b as c`` name ``a/b.py`` (or ``a/b/__init__.py``) under
-    ``root`` or under a folder between the importing file and ``root``
-    (pytest's ``rootdir`` and ``prepend`` import modes), relative imports
-    from the importing file's folder; a plain ``import a.b`` is not followed.
+    and ``import a.b as c`` name ``a/b.py`` (or ``a/b/__init__.py``) under the
+    first folder above the importing file's packages (where pytest's
+    ``prepend`` import mode puts it on ``sys.path``), else under ``root``;
+    relative imports from the importing file's folder; a plain ``import a.b``
+    is not followed.
 
     Returns:
         The hex digest, or ``None`` when the test no longer exists.
@@ -315,8 +316,11 @@ def _resolve(importer: Path, module: str, level: int, root: Path) -> Path | None
         if level > len(importer.parents):
             return None
         bases = [importer.parents[level - 1]]
-    else:
-        bases = [folder for folder in importer.parents if folder.is_relative_to(root)]
+    else:  # as pytest's prepend mode puts it on sys.path: above the importer's packages
+        base = importer.parent
+        while base != root and (base / "__init__.py").is_file():
+            base = base.parent
+        bases = [base, root] if base != root else [root]
     for base in bases:
         if parts:
             target = base.joinpath(*parts)

@@ -8,7 +8,9 @@ fingerprint follows its text, fields and links, not its location; a unit's
 module is the longest tail of its path its name starts with; a test sees
 the conftests of its folder and of every folder above it up to the root,
 nearest first; a test's procedure fingerprint ignores comments and helpers
-it does not use, and is the module's for a whole-module test.
+it does not use, and is the module's for a whole-module test; an absolute
+import resolves from the folder above the test's packages, as pytest's
+prepend mode puts it on ``sys.path``, before the root.
 """
 
 from pathlib import Path
@@ -21,6 +23,7 @@ from safety_case.fingerprint import (
     code_unit_fingerprints,
     conftests,
     module_of,
+    procedure,
     procedure_fingerprint,
     requirement_fingerprint,
 )
@@ -141,3 +144,20 @@ def test_a_procedure_ignores_comments_and_unused_helpers(tmp_path: Path) -> None
         path, "mod", "mod"
     )
     assert procedure_fingerprint(path, "mod.test_gone", "mod", tmp_path) is None
+
+
+@pytest.mark.parametrize(("package", "shadowed"), [(True, False), (False, True)])
+def test_an_absolute_import_resolves_where_pytest_puts_the_test_on_the_path(
+    tmp_path: Path, package: bool, shadowed: bool
+) -> None:
+    tests = tmp_path / "tests"
+    (tests / "pkg").mkdir(parents=True)
+    (tests / "pkg" / "__init__.py").write_text("X = 2\n", encoding="utf-8")
+    if package:  # tests/ is a package: the root goes on sys.path, and pkg is the root's
+        (tests / "__init__.py").write_text("", encoding="utf-8")
+    test = tests / "test_m.py"
+    test.write_text("from pkg import X\n\n\ndef test_m():\n    assert X\n", encoding="utf-8")
+    module = "tests.test_m" if package else "test_m"
+    found = procedure(test, f"{module}.test_m", module, tmp_path)
+    assert found is not None
+    assert (tests / "pkg" / "__init__.py" in found.files) is shadowed
