@@ -15,7 +15,10 @@ tracker and SoC filter from the capacity file when it exists
 (:mod:`bms.memory`; a file that does not validate is refused, exit 2, with
 the file and the field named) and saves the tracker's committed sums to
 it at the end, so that what one replay learnt carries to the
-next, as across a vehicle's power cycles.
+next, as across a vehicle's power cycles. Without a capacity file the
+pack is of unknown age (a wide capacity prior, the warning
+``capacity_unknown``: SWR_SOH_008) unless ``--new-pack`` says it is new,
+as the factory's first capacity file would.
 """
 
 import argparse
@@ -26,8 +29,10 @@ from typing import TYPE_CHECKING
 from bms.cli._exit import ExitCode
 
 if TYPE_CHECKING:
+    from bms.cell import Chemistry
     from bms.config import BmsConfig
     from bms.controller import BmsController
+    from bms.estimation import CapacityTracker
     from bms.memory import CapacityRecord
     from bms.telemetry import TelemetryTap
 
@@ -74,6 +79,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="start the capacity estimate from this file if it exists and save it there at "
         "the end (needs --chemistry)",
+    )
+    parser.add_argument(
+        "--new-pack",
+        action="store_true",
+        help="without a capacity file the pack is new: start from the configured capacities "
+        "(default: of unknown age, a wide capacity prior; needs --chemistry)",
     )
 
 
@@ -148,6 +159,8 @@ def _controller(
     if isinstance(stored, ExitCode):
         return stored
     capacity = None if stored is None else stored.tracker()
+    if chemistry is not None and capacity is None:
+        capacity = _without_capacity_file(args.new_pack, chemistry, config.pack.series_count)
     tap = TelemetryTap(config, chemistry=chemistry, capacity=capacity) if args.telemetry else None
     controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity)
     return controller, tap, stored
@@ -159,11 +172,12 @@ def _stored_capacity(
     """The capacity file's record (None: no file asked for, or none yet); 2 on a bad one."""
     from bms.memory import CapacityStoreError, load_capacity  # noqa: PLC0415
 
+    if not estimating and (args.capacity is not None or args.new_pack):
+        option = "--capacity" if args.capacity is not None else "--new-pack"
+        print(f"bms replay: {option} needs --chemistry (the estimator)", file=sys.stderr)
+        return ExitCode.USAGE
     if args.capacity is None:
         return None
-    if not estimating:
-        print("bms replay: --capacity needs --chemistry (the estimator)", file=sys.stderr)
-        return ExitCode.USAGE
     if not args.capacity.exists():
         return None
     try:
@@ -171,6 +185,24 @@ def _stored_capacity(
     except CapacityStoreError as error:
         print(f"bms replay: {error}", file=sys.stderr)
         return ExitCode.USAGE
+
+
+def _without_capacity_file(
+    new_pack: bool, chemistry: "Chemistry", cells: int
+) -> "CapacityTracker | None":
+    """A new pack's tracker with ``--new-pack``; else None (unknown age), said on stderr."""
+    from bms.controller import new_pack_capacity  # noqa: PLC0415
+    from bms.estimation import UNKNOWN_AGE_END_OF_LIFE  # noqa: PLC0415
+
+    if new_pack:
+        return new_pack_capacity(chemistry, cells)
+    print(
+        "bms replay: no capacity file: the pack is of unknown age, its capacity assumed "
+        f"{100 * UNKNOWN_AGE_END_OF_LIFE:.0f}-100 % of the configured one "
+        "(--new-pack for a new pack)",
+        file=sys.stderr,
+    )
+    return None
 
 
 def _save_capacity(path: Path, controller: "BmsController", earlier_pairs: int) -> None:

@@ -7,7 +7,7 @@ ASIL: D. Requirements: SWR_CTRL_* (``requirements/swr/controller.rst``).
     outputs = controller.step(ControllerInputs(...))     # never raises
 """
 
-from bms.controller._capacity import FilterCapacity
+from bms.controller._capacity import FilterCapacity, new_pack_capacity
 from bms.controller._controller import (
     BmsController,
     ControllerContext,
@@ -67,6 +67,7 @@ __all__ = [
     "controller_step",
     "fault_event",
     "fault_flags",
+    "new_pack_capacity",
     "receive_vehicle",
     "replay_lines",
     "stale_frame",

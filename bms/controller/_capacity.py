@@ -1,7 +1,7 @@
 """The controller's dual estimation: the capacity estimate beside the SoC filter, fed back.
 
 ASIL: QM(D) (estimation channel; runs inside the estimation step, whose
-failure only warns). Requirements: SWR_SOH_005.
+failure only warns). Requirements: SWR_SOH_005, SWR_SOH_008.
 
 The controller keeps a :class:`FilterCapacity` in its state: the capacity
 tracker (:func:`bms.estimation.track_capacity`) and the cell model and tuning
@@ -9,14 +9,20 @@ the SoC filter runs with, rebuilt (:func:`bms.estimation.capacity_feedback`)
 only when the tracker's estimate changes, so that the filter's step constants
 stay cached between pairs. The key-on's offset goes to the tracker as to the
 filter: the tracker counts charge less it.
+
+A controller given no capacity tracker has no capacity memory: the pack is
+of unknown age (:func:`bms.estimation.unknown_age_capacity_tracker`), and
+it says so (:func:`capacity_unknown_reason`) until its estimate is as sure as
+a new pack's. A new pack starts from :func:`new_pack_capacity`, what the
+factory writes to its capacity file.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel
+from bms.cell import CellModel, Chemistry, cell_model
 from bms.estimation import (
     CapacityTracker,
     EkfState,
@@ -26,9 +32,17 @@ from bms.estimation import (
     fed_filter,
     initial_capacity_tracker,
     track_capacity,
+    unknown_age_capacity_tracker,
 )
 
-__all__ = ["FilterCapacity", "calibrate_capacity_offset", "follow_capacity", "start_capacity"]
+__all__ = [
+    "FilterCapacity",
+    "calibrate_capacity_offset",
+    "capacity_unknown_reason",
+    "follow_capacity",
+    "new_pack_capacity",
+    "start_capacity",
+]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
@@ -44,6 +58,25 @@ class FilterCapacity:
     """The configured cell model with each cell's estimated capacity scale."""
     tuning: SocFilterTuning
     """The configured tuning with the estimate's capacity uncertainty."""
+    unknown_age: bool = False
+    """The tracker started from the unknown-age prior (no capacity memory)."""
+
+
+def new_pack_capacity(
+    chemistry: Chemistry, cells: int, tuning: SocFilterTuning | None = None
+) -> CapacityTracker:
+    """A new pack's capacity tracker: what the factory saves as its first capacity file.
+
+    Implements: SWR_SOH_008
+
+    The configured capacities with the tuning's capacity uncertainty (3 % by
+    default); give it to :class:`bms.controller.BmsController` as
+    ``capacity``, or save it with ``bms.memory.save_capacity``.
+    """
+    model = cell_model(chemistry)
+    return initial_capacity_tracker(
+        model.tables, model.capacity_scale, tuning or SocFilterTuning(), cells
+    )
 
 
 def start_capacity(
@@ -51,16 +84,43 @@ def start_capacity(
 ) -> FilterCapacity:
     """The tracker's start and the filter's model and tuning from it.
 
-    Without ``stored``: the configured capacities with the tuning's
-    uncertainty, given to the filter as they are. With it (the tracker a
-    previous power cycle saved, ``bms.memory.load_capacity(...).tracker()``):
-    the tracker carries on and the filter starts with its estimate.
+    Implements: SWR_SOH_008
+
+    With ``stored`` (the tracker a previous power cycle saved,
+    ``bms.memory.load_capacity(...).tracker()``, or a new pack's,
+    :func:`new_pack_capacity`) the tracker carries on. Without it the pack
+    is of unknown age. Either way the filter starts with the tracker's
+    estimate.
     """
-    if stored is None:
-        tracker = initial_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
-        return FilterCapacity(tracker=tracker, model=model, tuning=tuning)
-    fed_model, fed_tuning = fed_filter(stored.estimate, model, tuning)
-    return FilterCapacity(tracker=stored, model=fed_model, tuning=fed_tuning)
+    tracker = stored
+    if tracker is None:
+        tracker = unknown_age_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
+    fed_model, fed_tuning = fed_filter(tracker.estimate, model, tuning)
+    return FilterCapacity(
+        tracker=tracker, model=fed_model, tuning=fed_tuning, unknown_age=stored is None
+    )
+
+
+def capacity_unknown_reason(capacity: FilterCapacity | None, tuning: SocFilterTuning) -> str | None:
+    """Why the capacity is not known as well as a new pack's (None: it is, or it is not unknown).
+
+    Implements: SWR_SOH_008
+
+    Only a tracker started from the unknown-age prior is reported: it
+    stops when every cell's relative sigma is at most the new pack's
+    (``tuning.capacity_uncertainty_pct``). A pack whose flat OCV gives
+    weak pairs (LFP) may report it for as long as it runs.
+    """
+    if capacity is None or not capacity.unknown_age:
+        return None
+    estimate = capacity.tracker.estimate
+    relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
+    if relative <= tuning.capacity_uncertainty_pct / 100.0:
+        return None
+    return (
+        f"no capacity memory at start: the pack is of unknown age; capacity known to "
+        f"{100.0 * relative:.1f} % (1 sigma), SoC bounds widened"
+    )
 
 
 def calibrate_capacity_offset(
@@ -74,7 +134,7 @@ def calibrate_capacity_offset(
     offset estimate, which takes up part of a capacity error.
     """
     tracker = calibrate_tracker_offset(capacity.tracker, offset_a, sigma_a, capacity.tuning)
-    return FilterCapacity(tracker, capacity.model, capacity.tuning)
+    return replace(capacity, tracker=tracker)
 
 
 def follow_capacity(
@@ -97,6 +157,6 @@ def follow_capacity(
         capacity_scale=capacity.model.capacity_scale,
     )
     if tracker.estimate is capacity.tracker.estimate:
-        return FilterCapacity(tracker, capacity.model, capacity.tuning), ekf
+        return replace(capacity, tracker=tracker), ekf
     model, tuning, ekf = capacity_feedback(tracker, capacity.model, capacity.tuning, ekf)
-    return FilterCapacity(tracker, model, tuning), ekf
+    return replace(capacity, tracker=tracker, model=model, tuning=tuning), ekf

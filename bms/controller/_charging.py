@@ -119,13 +119,13 @@ def restart_bound(
 
 
 def soc_upper_bound(
-    bound: ChargeBound, cells: int, *, capacity_ah: float, offset_a: float
+    bound: ChargeBound, cells: int, *, capacity_ah: FloatArray | float, offset_a: float
 ) -> FloatArray:
     """Each cell's SoC upper bound now (1 before the first start).
 
     Implements: SWR_PLAT_005
 
-    ``capacity_ah`` is a lower bound of the cells' capacity and ``offset_a``
+    ``capacity_ah`` is a lower bound of each cell's capacity and ``offset_a``
     bounds the measured cell current's error.
     """
     if len(bound.start_soc_upper) != cells:

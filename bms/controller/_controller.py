@@ -97,6 +97,8 @@ PLATING_LIMIT_FALLBACK = "plating_limit_fallback"
 """Warning name of a plating cap at its most conservative limit (no map, out of its range)."""
 CURRENT_OFFSET_IMPLAUSIBLE = "current_offset_implausible"
 """Warning name of a key-on current reading beyond the sensor's accuracy (not calibrated)."""
+CAPACITY_UNKNOWN = "capacity_unknown"
+"""Warning name of a capacity estimate started without capacity memory (unknown age)."""
 
 _SETTLED_OPEN = frozenset(
     {
@@ -201,6 +203,8 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
         reports.append(_warning(PLATING_LIMIT_FALLBACK, state.plating_reason))
     if state.offset_reason is not None:
         reports.append(_warning(CURRENT_OFFSET_IMPLAUSIBLE, state.offset_reason))
+    if state.capacity_reason is not None:
+        reports.append(_warning(CAPACITY_UNKNOWN, state.capacity_reason))
     return reports
 
 
@@ -509,7 +513,10 @@ class BmsController:
         ``capacity`` is the capacity tracker a previous power cycle saved
         (``bms.memory.load_capacity(...).tracker()``: its committed sums),
         which the capacity estimate and the SoC filter carry on from
-        (SWR_SOH_006).
+        (SWR_SOH_006), or a new pack's (:func:`bms.controller.new_pack_capacity`). Without
+        it the controller has no capacity memory: the pack is of unknown
+        age, its capacity prior wide, and it warns ``capacity_unknown``
+        (SWR_SOH_008).
         """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None

@@ -1,7 +1,7 @@
 """The controller's estimation channel: key-on offset, SoC filter, capacity, plating cap.
 
 ASIL: QM(D) (decomposed from the D(D) protection). Requirements: SWR_CTRL_EST_001,
-SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_PLAT_005.
+SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008, SWR_PLAT_005.
 
 What :func:`bms.controller.controller_step` runs after the protection and
 the contactor sequence: the charge counted for the plating cap's SoC bound
@@ -23,6 +23,7 @@ from bms.config import BmsConfig
 from bms.contactor import ContactorState
 from bms.controller._capacity import (
     calibrate_capacity_offset,
+    capacity_unknown_reason,
     follow_capacity,
     start_capacity,
 )
@@ -40,6 +41,7 @@ from bms.estimation import (
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
+    capacity_lower_bound,
     ekf_step,
     initial_ekf_state,
     zero_current_offset,
@@ -99,8 +101,10 @@ def cap_plating(
 
     The SoC upper bound is the larger of the filter's 3-sigma bound and the
     coulomb-counted bound (each sample off by up to ``offset_a``, the current
-    sensors' accuracy per cell); without a valid estimate the SoC is NaN, which
-    gives the map's smallest limit with its reason.
+    sensors' accuracy per cell; the charge over each cell's capacity estimate
+    less 3 sigma at its coldest, which holds for an aged cell too); without a
+    valid estimate the SoC is NaN, which gives the map's smallest limit with
+    its reason.
     """
     pack = config.pack
     cells = pack.series_count
@@ -111,7 +115,13 @@ def cap_plating(
         else:
             soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
         bound = restart_bound(state.charge_bound, soc, sigma)
-        upper = soc_upper_bound(bound, cells, capacity_ah=cap.capacity_ah, offset_a=offset_a)
+        capacity = state.capacity
+        lowest = (
+            np.full(cells, np.nan)
+            if capacity is None
+            else capacity_lower_bound(capacity.tracker.estimate, capacity.model.tables)
+        )
+        upper = soc_upper_bound(bound, cells, capacity_ah=lowest, offset_a=offset_a)
         limit_a, reason = plating_charge_limit(
             cap.tables,
             soc=soc,
@@ -137,7 +147,7 @@ def estimate(
     The filter is told each cell's balancing current commanded in the previous step, and
     runs with each cell's capacity estimate, which follows it (dual estimation).
 
-    Implements: SWR_CTRL_EST_001, SWR_BAL_008, SWR_SOH_005
+    Implements: SWR_CTRL_EST_001, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008
     """
     config = context.config
     every = config.pack.estimation_period_ms // config.pack.protection_period_ms
@@ -192,6 +202,7 @@ def estimate(
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
             pending_offset=None,
+            capacity_reason=capacity_unknown_reason(capacity, context.tuning),
         )
     except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
         return replace(state, estimation_failed=True)

@@ -9,8 +9,6 @@ import cycle.
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from bms.can import BmsTxCounters
 from bms.cell import CellModel, Chemistry
 from bms.config import BmsConfig
@@ -46,8 +44,8 @@ class ControllerContext:
     chemistry: Chemistry | None = None
     """The chemistry whose plating map caps the charge current (with ``model``; None: no cap)."""
     stored_capacity: CapacityTracker | None = None
-    """The capacity tracker a previous power cycle saved (None: start from the configured
-    capacity)."""
+    """The capacity tracker a previous power cycle saved, or a new pack's (None: no capacity
+    memory, the pack is of unknown age)."""
     plating: "PlatingCap | None" = field(init=False, default=None)
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
     cell_current_accuracy_a: float = field(init=False, default=0.0)
@@ -64,9 +62,7 @@ class ControllerContext:
         chemistry, model = self.chemistry, self.model
         if chemistry is None or model is None:
             return
-        scale = float(np.min(model.capacity_scale))
         cap = PlatingCap(
-            capacity_ah=min(chemistry.capacity_ah_by_temperature) * scale,
             tables=None if chemistry.plating is None else plating_tables(chemistry.plating),
         )
         object.__setattr__(self, "plating", cap)
@@ -76,8 +72,6 @@ class ControllerContext:
 class PlatingCap:
     """The constants of the plating cap of the charge limit (``_estimating.cap_plating``)."""
 
-    capacity_ah: float
-    """Smallest cell capacity over the chemistry's temperatures (the coulomb bound's)."""
     tables: PlatingTables | None
     """The chemistry's plating map as arrays; None: it has none (the cap is then 0 A)."""
 
@@ -113,6 +107,9 @@ class ControllerState:
     capacity: FilterCapacity | None = None
     """Each cell's capacity estimate and the model and tuning it gives the SoC filter
     (``None`` until the first estimation step or without a model)."""
+    capacity_reason: str | None = None
+    """Why the capacity is not known as well as a new pack's (reported as a warning; None:
+    it is, or the controller was given its capacity memory)."""
     estimation_failed: bool = False
     """The last estimation step raised (reported as a warning)."""
     key_on: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)

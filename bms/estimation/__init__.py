@@ -35,9 +35,14 @@ from bms.estimation._capacity_pairs import (
     capacity_feedback,
     committed_capacity,
     fed_filter,
-    initial_capacity_tracker,
     resume_capacity_tracker,
     track_capacity,
+)
+from bms.estimation._capacity_prior import (
+    UNKNOWN_AGE_END_OF_LIFE,
+    capacity_lower_bound,
+    initial_capacity_tracker,
+    unknown_age_capacity_tracker,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
 from bms.estimation._plating import (
@@ -78,6 +83,7 @@ from bms.estimation._zero_current import (
 )
 
 __all__ = [
+    "UNKNOWN_AGE_END_OF_LIFE",
     "ZERO_CURRENT_MIN_SAMPLES",
     "CapacityEstimate",
     "CapacityState",
@@ -99,6 +105,7 @@ __all__ = [
     "calibrate_current_offset",
     "calibrate_tracker_offset",
     "capacity_feedback",
+    "capacity_lower_bound",
     "committed_capacity",
     "coulomb_soc_upper",
     "ekf_step",
@@ -119,5 +126,6 @@ __all__ = [
     "step_resistance_ohm",
     "temperature_derating",
     "track_capacity",
+    "unknown_age_capacity_tracker",
     "zero_current_offset",
 ]

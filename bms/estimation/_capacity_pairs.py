@@ -88,7 +88,6 @@ from bms.cell import CellModel, CellTables
 from bms.estimation._capacity import (
     CapacityState,
     awtls_update,
-    initial_capacity_state,
     predict_capacity,
 )
 from bms.estimation._soc_ekf import _BIAS, _SOC, EkfState
@@ -106,7 +105,6 @@ __all__ = [
     "capacity_feedback",
     "committed_capacity",
     "fed_filter",
-    "initial_capacity_tracker",
     "resume_capacity_tracker",
     "track_capacity",
 ]
@@ -231,31 +229,6 @@ class CapacityTracker:
     last took it in (:func:`committed_capacity`)."""
     walk_pct_per_sqrt_cycle: float = CAPACITY_WALK_PCT_PER_SQRT_CYCLE
     """The walk's rate, percent per square root of equivalent full cycle."""
-
-
-def initial_capacity_tracker(
-    tables: CellTables, capacity_scale: FloatArray | float, tuning: SocFilterTuning, cells: int
-) -> CapacityTracker:
-    """The prior: the capacities the filter starts with, with its capacity uncertainty.
-
-    Implements: SWR_SOH_005
-    """
-    nominal = tables.nominal_capacity_ah
-    prior = initial_capacity_state(
-        cells,
-        nominal_capacity_ah=nominal,
-        initial_sigma_ah=tuning.capacity_uncertainty_pct / _PERCENT * nominal,
-        soc_sigma=0.01,
-        ah_sigma=0.01 * nominal,
-        gamma=FORGETTING,
-    )
-    scale = np.broadcast_to(np.asarray(capacity_scale, dtype=np.float64), (cells,))
-    prior = replace(
-        prior,
-        capacity_ah=prior.capacity_ah * scale,
-        capacity_sigma_ah=prior.capacity_sigma_ah * scale,
-    )
-    return CapacityTracker(committed=prior, estimate=prior)
 
 
 def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:

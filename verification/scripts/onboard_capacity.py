@@ -14,7 +14,10 @@ offset read with the contactors open goes to the filter and to the
 tracker, as the controller does). The BMS knows the fresh chemistry with its 3 % capacity
 uncertainty: with the pack aged to 95 % or 85 % that prior is 1.7 or 5
 sigma off (the tracker is meant to carry its estimate from drive to drive;
-these rows show what it does when it starts wrong).
+these rows show what it does when it starts wrong). The last rows are packs
+whose capacity file is lost: the tracker starts from the unknown-age prior
+(85 % of the configured capacity, sigma 9.2 % of it; SWR_SOH_008) and the
+filter with it, as the controller does without capacity memory.
 
 The ageing run (:func:`ageing_run`): ``--days`` power cycles (default 10)
 of one profile cycle each, started by a minute parked, on the pack losing
@@ -66,6 +69,7 @@ from bms.estimation import (
     initial_capacity_tracker,
     initial_ekf_state,
     track_capacity,
+    unknown_age_capacity_tracker,
     zero_current_offset,
 )
 from bms.estimation._capacity_pairs import CAPACITY_WALK_PCT_PER_SQRT_CYCLE
@@ -82,6 +86,15 @@ CASES = (
     ("LFP_Prada2013", 0.95),
     ("LFP_Prada2013", 0.85),
 )
+UNKNOWN_AGE_CASES = (
+    ("NMC_Chen2020", 1.0),
+    ("NMC_Chen2020", 0.85),
+    ("NMC_Chen2020", 0.75),
+    ("LFP_Prada2013", 1.0),
+    ("LFP_Prada2013", 0.85),
+    ("LFP_Prada2013", 0.75),
+)
+"""Packs whose capacity file is lost: the tracker starts from the unknown-age prior, fed back."""
 AGEING_DAYS = 10
 """Power cycles of the ageing run."""
 AGEING_FADE = 0.05
@@ -189,8 +202,14 @@ class _Score:
         }
 
 
-def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[str, Any]:
-    """One closed-loop run; the SoC's scores and the final capacity estimate against the truth."""
+def run(
+    name: str, fraction: float, *, feedback: bool, cycles: int = 3, unknown_age: bool = False
+) -> dict[str, Any]:
+    """One closed-loop run; the SoC's scores and the final capacity estimate against the truth.
+
+    ``unknown_age``: no capacity file, so the tracker starts from the unknown-age prior and
+    the filter with it, as the controller does (SWR_SOH_008); else from the new pack's.
+    """
     chemistry = load_chemistry(name)
     sim = PackSimulator(
         chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3,
@@ -198,10 +217,13 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
     )  # fmt: skip
     sensors = SensorModel(seed=4)
     model, tuning = cell_model(chemistry), SocFilterTuning()
-    channel = _Channel(
-        model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, tuning),
-        initial_capacity_tracker(model.tables, model.capacity_scale, tuning, CELLS), feedback,
-    )  # fmt: skip
+    prior = unknown_age_capacity_tracker if unknown_age else initial_capacity_tracker
+    tracker = prior(model.tables, model.capacity_scale, tuning, CELLS)
+    ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)
+    if unknown_age:
+        model, tuning = fed_filter(tracker.estimate, model, tuning)
+    channel = _Channel(model, tuning, ekf, tracker, feedback)
+    start = tracker.estimate.capacity_ah
     score = _Score()
     for _ in range(PARKED_S):
         channel.parked(sensors.measure(sim.step(0.0, 1.0)))
@@ -218,12 +240,13 @@ def run(name: str, fraction: float, *, feedback: bool, cycles: int = 3) -> dict[
         "chemistry": name,
         "capacity_fraction": fraction,
         "feedback": feedback,
+        "prior": "unknown age" if unknown_age else "new pack",
         **score.figures(),
         "pairs_committed": tracker.updates,
         "capacity_true_ah": truth.tolist(),
         "capacity_sigma_ah": sigma.tolist(),
         "capacity_error_pct": (100.0 * (capacity / truth - 1.0)).tolist(),
-        "prior_error_pct": (100.0 * (chemistry.nominal_capacity_ah / truth - 1.0)).tolist(),
+        "prior_error_pct": (100.0 * (start / truth - 1.0)).tolist(),
         "capacity_sigma_pct": (100.0 * sigma / truth).tolist(),
         "capacity_inside_3_sigma": float(np.mean(np.abs(capacity - truth) <= 3.0 * sigma)),
     }
@@ -343,7 +366,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
     ]  # fmt: skip
     body = [
         [
-            f"{row['chemistry']}, {100 * row['capacity_fraction']:.0f} %",
+            f"{row['chemistry']}, {100 * row['capacity_fraction']:.0f} %"
+            + (", unknown age" if row.get("prior") == "unknown age" else ""),
             "yes" if row["feedback"] else "no",
             f"{row['soc_rmse_pct']:.2f} / {row['soc_max_pct']:.2f}",
             f"{row['soc_inside_3_sigma']:.3f}",
@@ -411,10 +435,11 @@ def main() -> None:
         help="the ageing run's capacity walk, %% per sqrt(cycle) (default: scaled to --fade)",
     )  # fmt: skip
     args = parser.parse_args()
-    runs = [(name, fraction, fed) for name, fraction in CASES for fed in (True, False)]
+    runs = [(name, fraction, fed, False) for name, fraction in CASES for fed in (True, False)]
+    runs += [(name, fraction, True, True) for name, fraction in UNKNOWN_AGE_CASES]
     rows = [
-        run(name, fraction, feedback=fed)
-        for name, fraction, fed in track(runs, description="closed-loop runs")
+        run(name, fraction, feedback=fed, unknown_age=unknown)
+        for name, fraction, fed, unknown in track(runs, description="closed-loop runs")
     ]
     walk = ageing_walk_pct(args.days, args.fade) if args.walk is None else args.walk
     ageing = [

@@ -1,15 +1,21 @@
-"""Tests of bms/controller/_capacity.py and its wiring in the controller: SWR_SOH_005.
+"""Tests of bms/controller/_capacity.py and its wiring in the controller: SWR_SOH_005, SWR_SOH_008.
 
-Covers: with a chemistry, the controller's estimation step starts the
-capacity tracker from the configured model and tuning and advances it by
-the estimation period; the SoC filter runs with the model and tuning the
-tracker's estimate gives (a halved capacity scale injected into the state
-reaches the filter's step); a changed estimate is fed back once and the
-unchanged one leaves the model and tuning objects as they are (the filter's
-step constants stay cached); without a chemistry there is no tracker; a
-controller started in another's state gives the same outputs from there on.
+Covers: with a chemistry and a new pack's tracker, the controller's
+estimation step starts the capacity tracker from the configured model and
+tuning and advances it by the estimation period; without capacity memory it
+starts from the unknown-age prior (85 % of the configured capacity, a sigma
+of 10.8 % of it), runs the SoC filter with it, and warns
+``capacity_unknown`` (not latched, no DTC) until every cell's relative sigma
+is down to the new pack's 3 %, and never for a stored tracker; the SoC
+filter runs with the model and tuning the tracker's estimate gives (a halved
+capacity scale injected into the state reaches the filter's step); a changed
+estimate is fed back once and the unchanged one leaves the model and tuning
+objects as they are (the filter's step constants stay cached); without a
+chemistry there is no tracker; a controller started in another's state gives
+the same outputs from there on.
 """
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -17,9 +23,16 @@ import numpy as np
 import pytest
 
 import bms.controller._estimating as estimating_module
+from bms.cell import cell_model
 from bms.config import load_config
-from bms.controller import BmsController
-from bms.controller._capacity import FilterCapacity, follow_capacity, start_capacity
+from bms.controller import BmsController, new_pack_capacity
+from bms.controller._capacity import (
+    FilterCapacity,
+    capacity_unknown_reason,
+    follow_capacity,
+    start_capacity,
+)
+from bms.controller._controller import CAPACITY_UNKNOWN
 from bms.estimation import SocFilterTuning, ekf_step, initial_ekf_state
 from bms.estimation._capacity_pairs import _Pair
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -37,18 +50,70 @@ def _capacity(controller: BmsController) -> FilterCapacity:
     return capacity
 
 
-@pytest.mark.verifies("SWR_SOH_005")
-def test_the_tracker_starts_from_the_configured_model_and_follows_the_filter() -> None:
-    rig = Rig(BmsController(CONFIG, chemistry=synthetic_chemistry()))
+@pytest.mark.verifies("SWR_SOH_005", "SWR_SOH_008")
+def test_a_new_packs_tracker_starts_from_the_configured_model_and_follows_the_filter() -> None:
+    chemistry = synthetic_chemistry()
+    cells = CONFIG.pack.series_count
+    rig = Rig(
+        BmsController(CONFIG, chemistry=chemistry, capacity=new_pack_capacity(chemistry, cells))
+    )
     rig.run(10 * EVERY)
     capacity = _capacity(rig.controller)
     assert capacity.tracker.time_s == pytest.approx(10 * ESTIMATION_S)
-    assert capacity.tuning == SocFilterTuning()
+    assert not capacity.unknown_age
+    assert capacity.tuning.capacity_uncertainty_pct == pytest.approx(3.0)
     assert np.allclose(
         capacity.tracker.estimate.capacity_ah, capacity.model.tables.nominal_capacity_ah
     )
+    assert rig.controller.state.capacity_reason is None
     assert Rig().run(EVERY).step == EVERY
     assert Rig().controller.state.capacity is None
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_without_capacity_memory_the_pack_is_of_unknown_age_and_the_controller_says_so() -> None:
+    rig = Rig(BmsController(CONFIG, chemistry=synthetic_chemistry()))
+    outputs = rig.controller.step(frame(0))
+    capacity = _capacity(rig.controller)
+    nominal = capacity.model.tables.nominal_capacity_ah
+    estimate = capacity.tracker.estimate
+    assert capacity.unknown_age
+    assert np.allclose(estimate.capacity_ah, 0.85 * nominal)
+    relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
+    assert relative == pytest.approx(math.sqrt(0.03**2 + 0.3**2 / 12.0) / 0.85)
+    # The SoC filter runs with the prior: its capacity scale and its wide uncertainty.
+    assert np.allclose(capacity.model.capacity_scale, 0.85)
+    assert capacity.tuning.capacity_uncertainty_pct == pytest.approx(100.0 * relative)
+    warnings = [f for f in outputs.faults if f.fault == CAPACITY_UNKNOWN]
+    assert len(warnings) == 1
+    assert warnings[0].level == "warning"
+    assert not warnings[0].latched
+    assert "unknown age" in warnings[0].reason
+    assert f"{100.0 * relative:.1f} %" in warnings[0].reason
+    assert outputs.latched_faults == ()
+    assert outputs.dtc_events == ()
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_the_unknown_age_warning_ends_once_the_capacity_is_as_sure_as_a_new_packs() -> None:
+    tuning = SocFilterTuning()
+    model = cell_model(synthetic_chemistry())
+    capacity = start_capacity(model, tuning, 2)
+    reason = capacity_unknown_reason(capacity, tuning)
+    assert reason is not None
+    estimate = capacity.tracker.estimate
+
+    def with_sigma(share: float) -> FilterCapacity:
+        learnt = replace(estimate, capacity_sigma_ah=share * estimate.capacity_ah)
+        return replace(capacity, tracker=replace(capacity.tracker, estimate=learnt))
+
+    assert capacity_unknown_reason(with_sigma(0.031), tuning) is not None
+    assert capacity_unknown_reason(with_sigma(0.030), tuning) is None
+    # A stored tracker (a previous power cycle's, or a new pack's) is never reported.
+    stored = start_capacity(model, tuning, 2, capacity.tracker)
+    assert not stored.unknown_age
+    assert capacity_unknown_reason(stored, tuning) is None
+    assert capacity_unknown_reason(None, tuning) is None
 
 
 @pytest.mark.verifies("SWR_SOH_005")

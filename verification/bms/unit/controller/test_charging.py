@@ -19,8 +19,10 @@ charge limit at or below
 the map's limit at the true SoC and temperature, because the coulomb bound
 is used (the test checks that the filter's bound alone would exceed it);
 after 300 s at rest the bound restarts from the filter's estimate; the cap
-needs a chemistry and a cell model (the estimation channel) and counts
-with the smallest capacity over temperature times the model's scale; a fresh
+needs a chemistry and a cell model (the estimation channel) and divides
+the charge by each cell's capacity estimate less 3 sigma at its coldest
+temperature's capacity (a new pack's 91 % of the configured one, one of
+unknown age 57 %: SWR_SOH_008); a fresh
 controller (no known start) caps at the map's limit at SoC 1; a chemistry
 without a map gives a 0 A charge limit and the ``plating_limit_fallback``
 warning with its reason, the discharge limit untouched; injected faults (a
@@ -49,6 +51,7 @@ from bms.controller import (
     ControllerState,
     ControllerStatus,
     controller_step,
+    new_pack_capacity,
 )
 from bms.controller._charging import (
     BOUND_REST_S,
@@ -290,14 +293,34 @@ def test_without_a_known_start_the_cap_is_the_map_at_full_charge() -> None:
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
-def test_the_cap_needs_the_estimation_channel_and_reads_the_smallest_capacity() -> None:
+def test_the_cap_needs_the_estimation_channel() -> None:
     # Without a cell model there is no SoC filter, so no estimate for the cap to read.
     assert ControllerContext(config=CONFIG, chemistry=NMC).plating is None
     assert ControllerContext(config=CONFIG, model=cell_model(NMC)).plating is None
     aged = ControllerContext(config=CONFIG, model=cell_model(NMC, 0.9, 1.0), chemistry=NMC)
     assert aged.plating is not None
     assert aged.plating.tables is not None
-    assert aged.plating.capacity_ah == pytest.approx(0.9 * min(NMC.capacity_ah_by_temperature))
+
+
+@pytest.mark.verifies("SWR_PLAT_005", "SWR_SOH_008")
+@pytest.mark.parametrize("new_pack", [True, False])
+def test_the_coulomb_bound_divides_by_each_cells_capacity_less_3_sigma_at_its_coldest(
+    monkeypatch: pytest.MonkeyPatch, new_pack: bool
+) -> None:
+    seen: list[np.ndarray] = []
+
+    def recording(*args: object, capacity_ah: np.ndarray, **kwargs: object) -> np.ndarray:
+        seen.append(capacity_ah)
+        return soc_upper_bound(*args, capacity_ah=capacity_ah, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(estimating_module, "soc_upper_bound", recording)
+    stored = new_pack_capacity(NMC, CELLS) if new_pack else None
+    controller = BmsController(CONFIG, chemistry=NMC, capacity=stored)
+    controller.step(frame(0))
+    coldest = min(NMC.capacity_ah_by_temperature) / NMC.nominal_capacity_ah
+    # New: 3 % sigma. Unknown age: 85 % with a 9.2 % sigma, whose 3 sigma reach 57 %.
+    share = 0.91 if new_pack else 0.85 - 3.0 * math.sqrt(0.03**2 + 0.3**2 / 12.0)
+    assert seen[-1] == pytest.approx(np.full(CELLS, share * coldest * NMC.nominal_capacity_ah))
 
 
 @pytest.mark.verifies("SWR_PLAT_005")

@@ -33,7 +33,6 @@ def test_the_plating_cap_needs_a_chemistry_and_a_model() -> None:
     assert ControllerContext(CONFIG, chemistry=NMC).plating is None
     cap = ControllerContext(CONFIG, model=model, chemistry=NMC).plating
     assert cap is not None
-    assert cap.capacity_ah == pytest.approx(0.9 * min(NMC.capacity_ah_by_temperature))
     assert cap.tables is not None
     unmapped = ControllerContext(
         CONFIG, model=model, chemistry=NMC.model_copy(update={"plating": None})

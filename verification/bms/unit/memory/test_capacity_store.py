@@ -13,7 +13,10 @@ the file and the field named; a controller given the loaded sums starts its
 tracker from them and its SoC filter with their capacities and
 uncertainty; and ``bms replay --capacity`` saves the sums at the end of one
 replay and starts the next from them, refuses a bad file with exit 2, and
-needs ``--chemistry``.
+needs ``--chemistry``. SWR_SOH_008: without a capacity file the replay says
+the pack is of unknown age, the controller warns ``capacity_unknown`` and
+the saved estimate is the unknown-age prior; with ``--new-pack`` it starts
+from the configured capacities with the tuning's 3 % and does not warn.
 """
 
 import json
@@ -23,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bms.cell import load_chemistry
 from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import BmsController
@@ -235,3 +239,34 @@ def test_replay_refuses_a_bad_capacity_file_and_one_without_chemistry(
     assert "Traceback" not in err
     assert _replay(tmp_path, "--capacity", str(path)) == ExitCode.USAGE
     assert "needs --chemistry" in capsys.readouterr().err
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_replay_without_a_capacity_file_says_the_pack_is_of_unknown_age(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "capacity.json"
+    assert _replay(tmp_path, "--chemistry", "NMC_Chen2020", "--capacity", str(path)) == 0
+    assert "no capacity file: the pack is of unknown age" in capsys.readouterr().err
+    outputs = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert all(any(f["fault"] == "capacity_unknown" for f in step["faults"]) for step in outputs)
+    nominal = load_chemistry("NMC_Chen2020").nominal_capacity_ah
+    assert np.allclose(load_capacity(path, CELLS).capacity_ah, 0.85 * nominal)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_replay_of_a_new_pack_starts_from_the_configured_capacities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "capacity.json"
+    code = _replay(tmp_path, "--chemistry", "NMC_Chen2020", "--capacity", str(path), "--new-pack")
+    assert code == ExitCode.OK
+    assert "unknown age" not in capsys.readouterr().err
+    outputs = (tmp_path / "out.jsonl").read_text()
+    assert "capacity_unknown" not in outputs
+    record = load_capacity(path, CELLS)
+    nominal = load_chemistry("NMC_Chen2020").nominal_capacity_ah
+    assert np.allclose(record.capacity_ah, nominal)
+    assert np.allclose(record.capacity_sigma_ah, 0.03 * nominal)
+    assert _replay(tmp_path, "--new-pack") == ExitCode.USAGE
+    assert "--new-pack needs --chemistry" in capsys.readouterr().err

@@ -196,9 +196,11 @@ def test_tap_logs_cell_soc_capacity_and_resistance_when_the_estimator_runs() -> 
     assert estimated.cell_soc is not None
     assert 0.0 <= estimated.cell_soc.min <= estimated.cell_soc.max <= 1.0
     assert plain.cell_soc is None
-    # The capacity from the controller's dual estimation, the resistance from its filter.
+    # The capacity from the controller's dual estimation (no capacity memory: the unknown-age
+    # prior, 85 % of the nominal), the resistance from its filter.
     assert estimated.capacity_ah is not None
-    assert estimated.capacity_ah.value == pytest.approx(synthetic_chemistry().nominal_capacity_ah)
+    nominal = synthetic_chemistry().nominal_capacity_ah
+    assert estimated.capacity_ah.value == pytest.approx(0.85 * nominal)
     assert estimated.capacity_ah.sigma > 0.0
     assert estimated.resistance_factor is not None
     assert estimated.resistance_factor.value == pytest.approx(1.0, abs=0.05)

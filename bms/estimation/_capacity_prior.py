@@ -1,0 +1,135 @@
+"""Where the on-board capacity estimate starts, and the lowest capacity it allows.
+
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_005, SWR_SOH_008, SWR_PLAT_005.
+
+The capacity tracker (:mod:`bms.estimation._capacity_pairs`) starts from a
+prior, one AWTLS pseudo-pair per cell. What the prior may claim depends on
+what is known of the pack:
+
+* :func:`initial_capacity_tracker`, a **new pack**: the configured
+  capacities with the tuning's uncertainty (3 % by default). This is what a
+  factory writes to the capacity file at end of line
+  (``bms.memory.save_capacity``).
+* :func:`unknown_age_capacity_tracker`, a pack **of unknown age**: no
+  capacity file (lost, never written, or refused). The pack may be anywhere
+  from new to the end of its service, :data:`UNKNOWN_AGE_END_OF_LIFE` of its
+  configured capacity; the prior is the Gaussian with the mean and variance
+  of a fade spread evenly over that range, with the new pack's spread on
+  top. Starting such a pack from the new pack's prior left a 15 %-faded LFP
+  pack 5 sigma off, a bound its flat OCV never lets the pairs correct
+  (docs/validation/onboard_capacity).
+
+:func:`capacity_lower_bound` is the capacity a coulomb-counted SoC upper
+bound may divide by (the plating cap's, SWR_PLAT_005): each cell's estimate
+less three standard deviations, at the coldest temperature's capacity.
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import CellTables
+from bms.estimation._capacity import CapacityState, initial_capacity_state
+from bms.estimation._capacity_pairs import FORGETTING, CapacityTracker
+from bms.estimation._soc_tuning import SocFilterTuning
+
+__all__ = [
+    "UNKNOWN_AGE_END_OF_LIFE",
+    "capacity_lower_bound",
+    "initial_capacity_tracker",
+    "unknown_age_capacity_tracker",
+]
+
+FloatArray = npt.NDArray[np.float64]
+"""A float64 numpy array; per-cell arrays have shape (cells,)."""
+
+UNKNOWN_AGE_END_OF_LIFE = 0.70
+"""The least capacity, as a share of the configured one, of a pack still in service: the
+prognosis's last threshold (70 %). A pack of unknown age is assumed anywhere above it."""
+_PERCENT = 100.0
+_SIGMAS = 3.0
+
+
+def initial_capacity_tracker(
+    tables: CellTables, capacity_scale: FloatArray | float, tuning: SocFilterTuning, cells: int
+) -> CapacityTracker:
+    """A new pack's prior: the configured capacities with the tuning's capacity uncertainty.
+
+    Implements: SWR_SOH_005
+    """
+    sigma = tuning.capacity_uncertainty_pct / _PERCENT
+    return _prior_tracker(tables, capacity_scale, cells, mean=1.0, sigma=sigma)
+
+
+def unknown_age_capacity_tracker(
+    tables: CellTables, capacity_scale: FloatArray | float, tuning: SocFilterTuning, cells: int
+) -> CapacityTracker:
+    """The prior of a pack of unknown age: anywhere from new to the end of its service.
+
+    Implements: SWR_SOH_008
+
+    A fade spread evenly over ``[0, 1 - UNKNOWN_AGE_END_OF_LIFE]`` has the mean
+    half of it and the variance its square over 12; the new pack's spread
+    (the tuning's capacity uncertainty) adds its own. With the defaults,
+    85 % of the configured capacity with a sigma of 9.2 %: a new cell at
+    +3 % is 2 sigma above it, a cell at the end of its service 1.6 below.
+    """
+    fade = 1.0 - UNKNOWN_AGE_END_OF_LIFE
+    new_sigma = tuning.capacity_uncertainty_pct / _PERCENT
+    sigma = math.sqrt(new_sigma**2 + fade**2 / 12.0)
+    return _prior_tracker(tables, capacity_scale, cells, mean=1.0 - fade / 2.0, sigma=sigma)
+
+
+def capacity_lower_bound(estimate: CapacityState, tables: CellTables) -> FloatArray:
+    """Each cell's capacity less three sigmas, at its coldest temperature's capacity, Ah.
+
+    Implements: SWR_PLAT_005
+
+    The estimate is in the nominal capacity at 25 degC (the tracker counts
+    charge that way); a cold cell holds less, by the tables' smallest
+    capacity over the nominal. At least zero: a bound at zero makes a
+    coulomb-counted SoC bound 1 (the most conservative) as soon as any charge
+    is counted.
+    """
+    coldest = float(np.min(tables.capacity_ah)) / tables.nominal_capacity_ah
+    lowest = estimate.capacity_ah - _SIGMAS * estimate.capacity_sigma_ah
+    return np.maximum(lowest, 0.0) * coldest
+
+
+def _prior_tracker(
+    tables: CellTables,
+    capacity_scale: FloatArray | float,
+    cells: int,
+    *,
+    mean: float,
+    sigma: float,
+) -> CapacityTracker:
+    """A tracker whose every cell starts at ``mean`` with ``sigma`` (shares of its capacity).
+
+    Each cell's AWTLS sums hold its own scaled prior, not only its reported
+    estimate: the sums are what the next pair is solved with, and sums of the
+    nominal capacity pulled a cell configured at 80 % to 97 % with its first
+    pair, however well that pair agreed with 80 %.
+    """
+    nominal = tables.nominal_capacity_ah
+    scale = np.broadcast_to(np.asarray(capacity_scale, dtype=np.float64), (cells,))
+    prior = initial_capacity_state(
+        cells,
+        nominal_capacity_ah=mean * nominal,
+        initial_sigma_ah=sigma * nominal,
+        soc_sigma=0.01,
+        ah_sigma=0.01 * nominal,
+        gamma=FORGETTING,
+    )
+    # The sums of a prior Q, sigma are b (1, k Q, k^2 Q^2) twice with b = 1 / (k sigma)^2:
+    # scaling Q and sigma by s scales them by (s^-2, s^-1, 1).
+    powers = np.array([-2.0, -1.0, 0.0, -2.0, -1.0, 0.0])[:, None]
+    prior = replace(
+        prior,
+        c=prior.c * scale[None, :] ** powers,
+        capacity_ah=prior.capacity_ah * scale,
+        capacity_sigma_ah=prior.capacity_sigma_ah * scale,
+    )
+    return CapacityTracker(committed=prior, estimate=prior)

@@ -1,0 +1,125 @@
+"""Tests of bms/estimation/_capacity_prior.py: where the capacity estimate starts, its lower bound.
+
+Covers SWR_SOH_005 (a new pack's prior: the configured capacities, each
+cell's scale, with the tuning's uncertainty, each cell's AWTLS sums holding
+its own scaled prior so that a pair agreeing with it leaves it there),
+SWR_SOH_008 (a pack of unknown age: the Gaussian with the mean and variance
+of a fade spread evenly from new to the end of service, plus the new pack's
+spread; every capacity from the end of service to a new cell 3 % above
+nominal inside its 3 sigma, where the new pack's prior leaves a 15 %-faded
+cell 5 sigma off) and SWR_PLAT_005 (the lower bound the coulomb-counted SoC
+bound divides by: each cell's estimate less three sigmas at its coldest
+temperature's capacity, never below zero).
+"""
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bms.cell import cell_model
+from bms.estimation import (
+    UNKNOWN_AGE_END_OF_LIFE,
+    SocFilterTuning,
+    awtls_update,
+    capacity_lower_bound,
+    initial_capacity_state,
+    initial_capacity_tracker,
+    unknown_age_capacity_tracker,
+)
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+
+MODEL = cell_model(synthetic_chemistry())
+NOMINAL = MODEL.tables.nominal_capacity_ah
+TUNING = SocFilterTuning()
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_new_pack_starts_at_its_configured_capacities_with_the_tunings_uncertainty() -> None:
+    scale = np.array([0.95, 1.0, 1.05])
+    tracker = initial_capacity_tracker(MODEL.tables, scale, TUNING, 3)
+    assert tracker.estimate is tracker.committed
+    assert tracker.estimate.capacity_ah == pytest.approx(scale * NOMINAL)
+    assert tracker.estimate.capacity_sigma_ah == pytest.approx(0.03 * scale * NOMINAL)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_a_pack_of_unknown_age_starts_midway_with_the_spread_of_its_possible_fade() -> None:
+    tracker = unknown_age_capacity_tracker(MODEL.tables, 1.0, TUNING, 4)
+    estimate = tracker.estimate
+    sigma = math.sqrt(0.03**2 + 0.3**2 / 12.0)  # new-pack spread, uniform fade over 0-30 %
+    assert UNKNOWN_AGE_END_OF_LIFE == 0.70
+    assert estimate.capacity_ah == pytest.approx(np.full(4, 0.85 * NOMINAL))
+    assert estimate.capacity_sigma_ah == pytest.approx(np.full(4, sigma * NOMINAL))
+    # The AWTLS sums hold the same prior: the estimate they give is the one reported.
+    c = estimate.c[:, 0]
+    assert c[1] / (estimate.k * c[0]) == pytest.approx(0.85 * NOMINAL)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+@given(share=st.floats(min_value=UNKNOWN_AGE_END_OF_LIFE, max_value=1.03))
+def test_any_capacity_from_end_of_service_to_a_strong_new_cell_is_inside_3_sigma(
+    share: float,
+) -> None:
+    estimate = unknown_age_capacity_tracker(MODEL.tables, 1.0, TUNING, 1).estimate
+    off = abs(share * NOMINAL - estimate.capacity_ah[0]) / estimate.capacity_sigma_ah[0]
+    assert off < 3.0
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_the_new_packs_prior_is_dishonest_for_a_faded_pack_and_the_unknown_age_one_is_not() -> None:
+    faded = 0.85 * NOMINAL
+    new = initial_capacity_tracker(MODEL.tables, 1.0, TUNING, 1).estimate
+    unknown = unknown_age_capacity_tracker(MODEL.tables, 1.0, TUNING, 1).estimate
+    assert abs(faded - new.capacity_ah[0]) / new.capacity_sigma_ah[0] == pytest.approx(5.0)
+    assert abs(faded - unknown.capacity_ah[0]) < unknown.capacity_sigma_ah[0]
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_the_unknown_age_prior_follows_each_cells_configured_scale() -> None:
+    scale = np.array([0.9, 1.1])
+    scaled = unknown_age_capacity_tracker(MODEL.tables, scale, TUNING, 2).estimate
+    plain = unknown_age_capacity_tracker(MODEL.tables, 1.0, TUNING, 2).estimate
+    assert scaled.capacity_ah == pytest.approx(scale * plain.capacity_ah)
+    assert scaled.capacity_sigma_ah == pytest.approx(scale * plain.capacity_sigma_ah)
+
+
+@pytest.mark.verifies("SWR_PLAT_005")
+def test_the_lower_bound_is_three_sigmas_below_each_estimate_at_the_coldest_capacity() -> None:
+    estimate = initial_capacity_tracker(MODEL.tables, 1.0, TUNING, 3).estimate
+    estimate = replace(
+        estimate,
+        capacity_ah=np.array([5.0, 4.0, 1.0]),
+        capacity_sigma_ah=np.array([0.1, 0.2, 0.5]),
+    )
+    coldest = 4.6 / 5.0  # the fixture's capacity at -20 degC over its nominal
+    bound = capacity_lower_bound(estimate, MODEL.tables)
+    assert bound == pytest.approx(np.array([4.7, 3.4, 0.0]) * coldest)
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+@pytest.mark.parametrize("prior", [initial_capacity_tracker, unknown_age_capacity_tracker])
+def test_each_cells_sums_hold_its_own_scaled_prior(prior: Any) -> None:
+    scale = np.array([0.8, 1.0, 1.2])
+    estimate = prior(MODEL.tables, scale, TUNING, 3).estimate
+    for cell, share in enumerate(scale):
+        alone = prior(MODEL.tables, 1.0, TUNING, 1).estimate
+        single = initial_capacity_state(
+            1,
+            nominal_capacity_ah=float(share * alone.capacity_ah[0]),
+            initial_sigma_ah=float(share * alone.capacity_sigma_ah[0]),
+            soc_sigma=0.01,
+            ah_sigma=0.01 * NOMINAL,
+        )
+        assert estimate.c[:, cell] == pytest.approx(single.c[:, 0])
+    # So a pair that agrees with each cell's configured capacity leaves it there (with the
+    # nominal capacity's sums the 80 % cell went to 97 %).
+    soc_change = np.full(3, 0.5)
+    updated = awtls_update(
+        estimate, soc_change, soc_change * estimate.capacity_ah, 0.05**2, 0.05**2
+    )
+    assert updated.capacity_ah == pytest.approx(estimate.capacity_ah, rel=1e-6)
