@@ -18,6 +18,7 @@ from bms.aging._history import (
 )
 from bms.aging._model import (
     GAS_CONSTANT_J_MOL_K,
+    HOT_STORAGE_DEGC,
     REFERENCE_TEMPERATURE_DEGC,
     AgingParameters,
     FitQuality,
@@ -27,6 +28,7 @@ from bms.aging._model import (
     load_parameters,
     row_increments,
     term_loss,
+    worst_calendar_fade,
 )
 from bms.aging._prognosis import (
     Prognosis,
@@ -43,6 +45,7 @@ __all__ = [
     "GAP_TOLERANCE_S",
     "GAS_CONSTANT_J_MOL_K",
     "HISTORY_COLUMNS",
+    "HOT_STORAGE_DEGC",
     "REFERENCE_TEMPERATURE_DEGC",
     "AgingParameters",
     "FitQuality",
@@ -64,4 +67,5 @@ __all__ = [
     "row_increments",
     "term_loss",
     "update_scales",
+    "worst_calendar_fade",
 ]

@@ -39,6 +39,7 @@ from bms.errors import ConfigError, ConfigProblem
 
 __all__ = [
     "GAS_CONSTANT_J_MOL_K",
+    "HOT_STORAGE_DEGC",
     "REFERENCE_TEMPERATURE_DEGC",
     "AgingParameters",
     "FitQuality",
@@ -48,6 +49,7 @@ __all__ = [
     "load_parameters",
     "row_increments",
     "term_loss",
+    "worst_calendar_fade",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -217,6 +219,35 @@ def term_loss(term: Term, pattern: UsagePattern, time_s: FloatArray) -> FloatArr
     integral = whole * cumulative[-1] + np.interp(within, starts, cumulative)
     loss: FloatArray = np.power(np.maximum(integral, 0.0), term.exponent)
     return loss
+
+
+HOT_STORAGE_DEGC = 45.0
+"""The hottest storage the fits cover (BLAST-Lite's sets): where calendar fade is worst."""
+_STORAGE_SOC_PCT = tuple(float(soc) for soc in range(0, 101, 5))
+
+
+def worst_calendar_fade(params: AgingParameters) -> tuple[float, float]:
+    """The calendar loss in the worst storage as ``(b, z)``: ``b * days^z`` percent from new.
+
+    Implements: SWR_SOH_009
+
+    What a parked pack may lose at worst (``bms.estimation.parked_capacity``):
+    at :data:`HOT_STORAGE_DEGC` and the SoC (every 5 %) that ages the cell
+    fastest, which is not always full charge (the NMC fit's is 70 %). At
+    constant stress the loss is ``(k days)^z`` with one ``z`` for every
+    stress, so the worst first day is the worst at every age, and ``b`` is
+    that day's loss.
+    """
+    term = params.capacity_calendar
+    storage = tuple(
+        PatternRow(
+            duration_s=_DAY_S, temperature_degc=HOT_STORAGE_DEGC, soc_mean_pct=soc,
+            dod_pct=0.0, efc=0.0, c_rate=0.0,
+        )
+        for soc in _STORAGE_SOC_PCT
+    )  # fmt: skip
+    first_day = max(float(np.sum(row_increments(term, (row,)))) for row in storage)
+    return 100.0 * first_day**term.exponent, term.exponent
 
 
 def _data_folder() -> Path:

@@ -15,7 +15,9 @@ tracker and SoC filter from the capacity file when it exists
 (:mod:`bms.memory`; a file that does not validate is refused, exit 2, with
 the file and the field named) and saves the tracker's committed sums to
 it at the end, so that what one replay learnt carries to the
-next, as across a vehicle's power cycles. Without a capacity file the
+next, as across a vehicle's power cycles; the time between the save and
+the next replay counts as parked (the calendar fade's walk, SWR_SOH_009).
+Without a capacity file the
 pack is of unknown age (a wide capacity prior, the warning
 ``capacity_unknown``: SWR_SOH_008) unless ``--new-pack`` says it is new,
 as the factory's first capacity file would.
@@ -23,6 +25,7 @@ as the factory's first capacity file would.
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         if tap is not None:
             tap.write(args.telemetry)
         if args.capacity is not None:
-            _save_capacity(args.capacity, controller, 0 if stored is None else stored.pairs)
+            _save_capacity(args.capacity, controller, stored)
     except (OSError, CapacityStoreError) as error:
         print(f"bms replay: {error}", file=sys.stderr)
         return ExitCode.USAGE
@@ -158,7 +161,9 @@ def _controller(
     stored = _stored_capacity(args, chemistry is not None, config.pack.series_count)
     if isinstance(stored, ExitCode):
         return stored
-    capacity = None if stored is None else stored.tracker()
+    capacity = None
+    if stored is not None and chemistry is not None:
+        capacity = _resumed(args.capacity, stored, chemistry)
     if chemistry is not None and capacity is None:
         capacity = _without_capacity_file(args.new_pack, chemistry, config.pack.series_count)
     tap = TelemetryTap(config, chemistry=chemistry, capacity=capacity) if args.telemetry else None
@@ -205,15 +210,46 @@ def _without_capacity_file(
     return None
 
 
-def _save_capacity(path: Path, controller: "BmsController", earlier_pairs: int) -> None:
+def _resumed(path: Path, stored: "CapacityRecord", chemistry: "Chemistry") -> "CapacityTracker":
+    """The file's tracker, with the chemistry's worst calendar fade over the days parked."""
+    from bms.aging import load_parameters, worst_calendar_fade  # noqa: PLC0415
+    from bms.errors import ConfigError  # noqa: PLC0415
+    from bms.estimation import CalendarWalk  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    parked = stored.parked_days(now)
+    try:
+        walk = CalendarWalk(*worst_calendar_fade(load_parameters(chemistry.chemistry)))
+    except ConfigError:
+        walk = None
+    if parked is None or walk is None:
+        why = "no save time" if parked is None else f"no aging model for {chemistry.chemistry}"
+        print(f"bms replay: capacity {path}: {why}, no calendar walk", file=sys.stderr)
+    else:
+        print(f"bms replay: capacity {path}: parked {parked:.2f} days", file=sys.stderr)
+    return stored.tracker(now, walk)
+
+
+def _save_capacity(
+    path: Path, controller: "BmsController", stored: "CapacityRecord | None"
+) -> None:
     """Save the tracker's committed sums (a controller that never estimated saves nothing)."""
     from bms.memory import save_capacity  # noqa: PLC0415
+
+    earlier_pairs = 0 if stored is None else stored.pairs
+    first_saved_at = None if stored is None else stored.first_saved_at
 
     capacity = controller.state.capacity
     if capacity is None:
         return
     tracker = capacity.tracker
-    save_capacity(path, tracker, earlier_pairs + tracker.updates)
+    save_capacity(
+        path,
+        tracker,
+        earlier_pairs + tracker.updates,
+        now=datetime.now(UTC),
+        first_saved_at=first_saved_at,
+    )
     estimate = tracker.committed
     print(
         f"bms replay: capacity {path}: {tracker.updates} pairs this run, "

@@ -40,8 +40,10 @@ from bms.estimation._capacity_pairs import (
 )
 from bms.estimation._capacity_prior import (
     UNKNOWN_AGE_END_OF_LIFE,
+    CalendarWalk,
     capacity_lower_bound,
     initial_capacity_tracker,
+    parked_capacity,
     unknown_age_capacity_tracker,
 )
 from bms.estimation._pack_soc import PackSoc, pack_soc
@@ -85,6 +87,7 @@ from bms.estimation._zero_current import (
 __all__ = [
     "UNKNOWN_AGE_END_OF_LIFE",
     "ZERO_CURRENT_MIN_SAMPLES",
+    "CalendarWalk",
     "CapacityEstimate",
     "CapacityState",
     "CapacityTracker",
@@ -116,6 +119,7 @@ __all__ = [
     "initial_resistance_state",
     "measurement_variance",
     "pack_soc",
+    "parked_capacity",
     "plating_limits",
     "plating_tables",
     "predict_capacity",

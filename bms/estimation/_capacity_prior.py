@@ -1,6 +1,7 @@
 """Where the on-board capacity estimate starts, and the lowest capacity it allows.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_005, SWR_SOH_008, SWR_PLAT_005.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOH_005, SWR_SOH_008, SWR_SOH_009,
+SWR_PLAT_005.
 
 The capacity tracker (:mod:`bms.estimation._capacity_pairs`) starts from a
 prior, one AWTLS pseudo-pair per cell. What the prior may claim depends on
@@ -19,26 +20,34 @@ what is known of the pack:
   pack 5 sigma off, a bound its flat OCV never lets the pairs correct
   (docs/validation/onboard_capacity).
 
+:func:`parked_capacity` is where a tracker resumed from its capacity file
+starts after the pack was parked: the file's sums with the calendar fade
+the parking may have cost at worst (:class:`CalendarWalk`), as a random
+walk (the throughput's walk, SWR_SOH_007, sees nothing while the pack is
+off).
+
 :func:`capacity_lower_bound` is the capacity a coulomb-counted SoC upper
 bound may divide by (the plating cap's, SWR_PLAT_005): each cell's estimate
 less three standard deviations, at the coldest temperature's capacity.
 """
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellTables
-from bms.estimation._capacity import CapacityState, initial_capacity_state
+from bms.estimation._capacity import CapacityState, initial_capacity_state, predict_capacity
 from bms.estimation._capacity_pairs import FORGETTING, CapacityTracker
 from bms.estimation._soc_tuning import SocFilterTuning
 
 __all__ = [
     "UNKNOWN_AGE_END_OF_LIFE",
+    "CalendarWalk",
     "capacity_lower_bound",
     "initial_capacity_tracker",
+    "parked_capacity",
     "unknown_age_capacity_tracker",
 ]
 
@@ -50,6 +59,19 @@ UNKNOWN_AGE_END_OF_LIFE = 0.70
 prognosis's last threshold (70 %). A pack of unknown age is assumed anywhere above it."""
 _PERCENT = 100.0
 _SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class CalendarWalk:
+    """A chemistry's worst calendar fade: ``scale_pct * days ** exponent`` percent from new.
+
+    ``bms.aging.worst_calendar_fade`` gives it from the fitted aging model.
+    """
+
+    scale_pct: float
+    """Percent lost in the first day."""
+    exponent: float
+    """The power of time (about 0.5: calendar fade goes as the square root of time)."""
 
 
 def initial_capacity_tracker(
@@ -80,6 +102,33 @@ def unknown_age_capacity_tracker(
     new_sigma = tuning.capacity_uncertainty_pct / _PERCENT
     sigma = math.sqrt(new_sigma**2 + fade**2 / 12.0)
     return _prior_tracker(tables, capacity_scale, cells, mean=1.0 - fade / 2.0, sigma=sigma)
+
+
+def parked_capacity(
+    state: CapacityState, walk: CalendarWalk, *, age_days: float, parked_days: float
+) -> CapacityState:
+    """The committed sums after the pack was parked ``parked_days`` from age ``age_days``.
+
+    Implements: SWR_SOH_009
+
+    A cell parked from age ``t`` for ``d`` days loses at most ``b ((t +
+    d)^z - t^z)`` percent (``walk``: the chemistry's worst calendar fade);
+    that share of each cell's capacity is the standard deviation of a random
+    walk (:func:`bms.estimation.predict_capacity`: the estimate stays, its
+    variance grows). ``age_days`` may be any lower bound of the pack's age
+    (the capacity file's own): with an exponent below 1 a younger age gives
+    a larger walk. Non-finite or negative ages, a ``parked_days`` that is
+    not > 0 (a clock set back) or a walk that is not finite and > 0 change
+    nothing.
+    """
+    values = (age_days, parked_days, walk.scale_pct, walk.exponent)
+    if not all(math.isfinite(value) for value in values):
+        return state
+    if age_days < 0.0 or parked_days <= 0.0 or walk.scale_pct <= 0.0 or walk.exponent <= 0.0:
+        return state
+    lost = (age_days + parked_days) ** walk.exponent - age_days**walk.exponent
+    share = walk.scale_pct / _PERCENT * lost
+    return predict_capacity(state, (share * state.capacity_ah) ** 2)
 
 
 def capacity_lower_bound(estimate: CapacityState, tables: CellTables) -> FloatArray:

@@ -23,7 +23,9 @@ Use::
 The capacity file (QM(D), ``_capacity_store``): ``save_capacity`` writes the
 capacity tracker's sums atomically at the end of a power cycle and
 ``load_capacity`` reads them back for the next ``BmsController(...,
-capacity=...)`` (SWR_SOH_006).
+capacity=record.tracker(now, walk))`` (SWR_SOH_006), with the calendar fade
+of the days parked (SWR_SOH_009). Without a file the controller starts a
+pack of unknown age (SWR_SOH_008).
 """
 
 from bms.memory._capacity_store import (

@@ -1,6 +1,6 @@
 """Capacity file: each cell's capacity estimate and its AWTLS sums, kept across power cycles.
 
-ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006.
+ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006, SWR_SOH_009.
 
 The controller's capacity tracker (:mod:`bms.estimation._capacity_pairs`)
 learns from pairs a few per drive; without a memory every key-on would start
@@ -17,27 +17,45 @@ fsynced and renamed over the old one, so a crash leaves the old file or the
 new one, never a mix. A file that does not validate, or that is for another
 number of cells, is refused with a message naming the file and the field.
 
+Version 3 also keeps when the file was saved and when it was first
+written (UTC, from the caller's clock: the record stays free of I/O), so
+that the next key-on can widen the bound by the calendar fade the parking
+may have cost (:func:`bms.estimation.parked_capacity`, SWR_SOH_009):
+``record.tracker(now)``. The time since the file was first written is a
+lower bound of the pack's age, which errs on the wide side.
+
 Version 1 also kept the pair open at key-off, for the next power cycle's
 tracker to close; no pair spans a power cycle any more
-(:func:`bms.estimation.resume_capacity_tracker` says why), so version 2 has
-no open pair, and a version 1 file is read as version 2 with its open pair
-left out (its sums and estimates are what matter).
+(:func:`bms.estimation.resume_capacity_tracker` says why), so a version 1
+file is read with its open pair left out (its sums and estimates are what
+matter). Versions 1 and 2 are read as version 3 without the times: their
+first key-on adds no calendar walk, and the next save starts the clock.
 """
 
 import json
 import math
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from bms.errors import BmsError
 from bms.estimation import (
+    CalendarWalk,
     CapacityState,
     CapacityTracker,
     committed_capacity,
+    parked_capacity,
     resume_capacity_tracker,
 )
 
@@ -49,11 +67,14 @@ __all__ = [
     "save_capacity",
 ]
 
-CAPACITY_SCHEMA_VERSION: Literal[2] = 2
-"""Version of :class:`CapacityRecord`; a file of another version is refused (1 is read)."""
-_MIGRATED_VERSION = 1
-"""The version read as this one, its open pair left out (module docstring)."""
+CAPACITY_SCHEMA_VERSION: Literal[3] = 3
+"""Version of :class:`CapacityRecord`; a file of another version is refused (1, 2 are read)."""
+_MIGRATED_VERSIONS = (1, 2)
+"""The versions read as this one, without times (module docstring)."""
+_OPEN_PAIR_VERSION = 1
+"""The version that kept an open pair, left out when it is read."""
 _SUMS = 6
+_DAY_S = 86400.0
 
 
 class CapacityStoreError(BmsError, ValueError):
@@ -65,7 +86,7 @@ class CapacityRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[2] = CAPACITY_SCHEMA_VERSION
+    schema_version: Literal[3] = CAPACITY_SCHEMA_VERSION
     """Format version of this record."""
     cells: int = Field(ge=1)
     """Cells in series."""
@@ -81,6 +102,10 @@ class CapacityRecord(BaseModel):
     """Its standard deviation."""
     pairs: int = Field(ge=0)
     """Pairs committed to the sums since the file was first written."""
+    saved_at: AwareDatetime | None = None
+    """When the record was saved (None: unknown, a version 1 or 2 file)."""
+    first_saved_at: AwareDatetime | None = None
+    """When the file was first written: a lower bound of the pack's age (None: unknown)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -95,24 +120,57 @@ class CapacityRecord(BaseModel):
                 raise ValueError(f"{name} must be finite and > 0 for every cell")
         if not all(math.isfinite(v) for row in self.sums for v in row):
             raise ValueError("sums must be finite")
+        if (self.saved_at is None) != (self.first_saved_at is None):
+            raise ValueError("saved_at and first_saved_at are given together or not at all")
+        if self.saved_at and self.first_saved_at and self.first_saved_at > self.saved_at:
+            raise ValueError("first_saved_at is after saved_at")
         return self
 
-    def tracker(self) -> CapacityTracker:
-        """The capacity tracker this record resumes (its sums and estimates)."""
-        return resume_capacity_tracker(self.state())
+    def tracker(
+        self, now: datetime | None = None, walk: CalendarWalk | None = None
+    ) -> CapacityTracker:
+        """The capacity tracker this record resumes (its sums and estimates).
 
-    def state(self) -> CapacityState:
-        """The AWTLS state this record holds."""
-        return CapacityState(
+        Implements: SWR_SOH_009
+
+        With ``now`` (an aware time), the chemistry's worst calendar fade
+        ``walk`` and the record's times, its sums first take in the calendar
+        fade of the days parked since it was saved
+        (:func:`bms.estimation.parked_capacity`); a ``now`` before
+        ``saved_at`` (a clock set back) adds nothing.
+        """
+        return resume_capacity_tracker(self.state(now, walk))
+
+    def parked_days(self, now: datetime) -> float | None:
+        """Days since the record was saved (None: the record has no times)."""
+        if self.saved_at is None:
+            return None
+        return (now - self.saved_at).total_seconds() / _DAY_S
+
+    def state(self, now: datetime | None = None, walk: CalendarWalk | None = None) -> CapacityState:
+        """The AWTLS state this record holds, parked until ``now`` if given (:meth:`tracker`)."""
+        state = CapacityState(
             c=np.array(self.sums, dtype=np.float64),
             k=self.k,
             gamma=self.gamma,
             capacity_ah=np.array(self.capacity_ah, dtype=np.float64),
             capacity_sigma_ah=np.array(self.capacity_sigma_ah, dtype=np.float64),
         )
+        parked = None if now is None else self.parked_days(now)
+        if parked is None or walk is None or self.saved_at is None or self.first_saved_at is None:
+            return state
+        age = (self.saved_at - self.first_saved_at).total_seconds() / _DAY_S
+        return parked_capacity(state, walk, age_days=age, parked_days=parked)
 
 
-def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
+def save_capacity(
+    path: Path,
+    tracker: CapacityTracker,
+    pairs: int,
+    *,
+    now: datetime | None = None,
+    first_saved_at: datetime | None = None,
+) -> None:
     """Write the tracker's committed sums to ``path`` atomically.
 
     (A temporary file, fsynced, renamed over the old one.) ``pairs`` is the
@@ -120,6 +178,9 @@ def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
     take in the capacity's random walk since their last pair
     (:func:`bms.estimation.committed_capacity`), so a drive that made no
     pair still widens the bound the next power cycle starts from.
+    ``now`` (aware) is saved as ``saved_at``, and ``first_saved_at`` (the
+    previous record's; default ``now``) with it, for the next key-on's
+    calendar walk; without ``now`` the record has no times.
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
@@ -134,6 +195,8 @@ def save_capacity(path: Path, tracker: CapacityTracker, pairs: int) -> None:
             capacity_ah=state.capacity_ah.tolist(),
             capacity_sigma_ah=state.capacity_sigma_ah.tolist(),
             pairs=pairs,
+            saved_at=now,
+            first_saved_at=None if now is None else (first_saved_at or now),
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
@@ -159,9 +222,10 @@ def load_capacity(path: Path, cells: int) -> CapacityRecord:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CapacityStoreError(f"{path}: cannot read: {error}") from error
-    if isinstance(raw, dict) and raw.get("schema_version") == _MIGRATED_VERSION:
-        raw = {key: value for key, value in raw.items() if key != "open_pair"}
-        raw["schema_version"] = CAPACITY_SCHEMA_VERSION
+    if isinstance(raw, dict) and raw.get("schema_version") in _MIGRATED_VERSIONS:
+        if raw["schema_version"] == _OPEN_PAIR_VERSION:
+            raw = {key: value for key, value in raw.items() if key != "open_pair"}
+        raw = {**raw, "schema_version": CAPACITY_SCHEMA_VERSION}
     try:
         record = CapacityRecord.model_validate(raw)
     except ValidationError as error:

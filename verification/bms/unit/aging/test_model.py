@@ -11,6 +11,9 @@ the multiplier statistics of the update (the error left after per-history
 multipliers below the whole fit error); the C-rate power law and its floor
 at rest; a parameter
 file with a bad field or an unknown chemistry is rejected naming the field.
+SWR_SOH_009: the worst calendar fade, ``b days^z``, bounds the shipped
+model's loss in every storage from -10 to 45 degC at any SoC, and is the
+hottest storage's at its fastest SoC (not looser).
 """
 
 import json
@@ -24,11 +27,13 @@ import pytest
 
 from bms.aging import (
     GAS_CONSTANT_J_MOL_K,
+    HOT_STORAGE_DEGC,
     PatternRow,
     Term,
     UsagePattern,
     load_parameters,
     term_loss,
+    worst_calendar_fade,
 )
 from bms.errors import ConfigError
 
@@ -177,3 +182,30 @@ def test_bad_parameter_files_name_the_field(tmp_path: Path) -> None:
     path.write_text("{")
     with pytest.raises(ConfigError, match=r"p\.json: <file>: cannot be read"):
         load_parameters("NMC", path)
+
+
+def _storage_loss_pct(params: Any, temperature: float, soc: float, days: Any) -> Any:
+    row = PatternRow(
+        duration_s=DAY_S, temperature_degc=temperature, soc_mean_pct=soc, dod_pct=0.0,
+        efc=0.0, c_rate=0.0,
+    )  # fmt: skip
+    return 100.0 * term_loss(params.capacity_calendar, UsagePattern(rows=(row,)), days * DAY_S)
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+@pytest.mark.parametrize("chemistry", ["NMC", "LFP"])
+def test_the_worst_calendar_fade_bounds_every_storage_the_fit_covers(chemistry: str) -> None:
+    params = load_parameters(chemistry)
+    scale_pct, exponent = worst_calendar_fade(params)
+    assert exponent == params.capacity_calendar.exponent
+    days = np.array([1.0 / 24.0, 1.0, 30.0, 365.0, 3650.0])
+    worst = scale_pct * days**exponent
+    losses = [
+        _storage_loss_pct(params, temperature, soc, days)
+        for temperature in (-10.0, 10.0, 25.0, 35.0, HOT_STORAGE_DEGC)
+        for soc in np.linspace(0.0, 100.0, 41)
+    ]
+    assert np.all(np.array(losses) <= worst * (1.0 + 1e-9))
+    # And it is one of them (the hottest, at the fastest SoC on the 5 % grid), not looser.
+    grid = [_storage_loss_pct(params, HOT_STORAGE_DEGC, soc, days) for soc in range(0, 101, 5)]
+    assert max(float(loss[3]) for loss in grid) == pytest.approx(float(worst[3]), rel=1e-9)

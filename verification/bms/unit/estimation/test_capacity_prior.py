@@ -9,7 +9,11 @@ spread; every capacity from the end of service to a new cell 3 % above
 nominal inside its 3 sigma, where the new pack's prior leaves a 15 %-faded
 cell 5 sigma off) and SWR_PLAT_005 (the lower bound the coulomb-counted SoC
 bound divides by: each cell's estimate less three sigmas at its coldest
-temperature's capacity, never below zero).
+temperature's capacity, never below zero). SWR_SOH_009: a parked cell's sums
+take in a walk of its worst calendar fade over the days parked from its age
+(``b ((t + d)^z - t^z)``, ``b``, ``z`` the chemistry's worst calendar fade),
+the estimate unchanged; an older cell's walk is smaller; no days, a clock
+set back or a non-finite input add nothing.
 """
 
 import math
@@ -24,11 +28,13 @@ from hypothesis import strategies as st
 from bms.cell import cell_model
 from bms.estimation import (
     UNKNOWN_AGE_END_OF_LIFE,
+    CalendarWalk,
     SocFilterTuning,
     awtls_update,
     capacity_lower_bound,
     initial_capacity_state,
     initial_capacity_tracker,
+    parked_capacity,
     unknown_age_capacity_tracker,
 )
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -123,3 +129,24 @@ def test_each_cells_sums_hold_its_own_scaled_prior(prior: Any) -> None:
         estimate, soc_change, soc_change * estimate.capacity_ah, 0.05**2, 0.05**2
     )
     assert updated.capacity_ah == pytest.approx(estimate.capacity_ah, rel=1e-6)
+
+
+WALK = CalendarWalk(scale_pct=0.5, exponent=0.5)
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+def test_a_parked_cell_walks_by_its_worst_calendar_fade_since_its_age() -> None:
+    estimate = initial_capacity_tracker(MODEL.tables, np.array([0.9, 1.0]), TUNING, 2).estimate
+    parked = parked_capacity(estimate, WALK, age_days=100.0, parked_days=21.0)
+    share = 0.005 * (math.sqrt(121.0) - math.sqrt(100.0))
+    grown = estimate.capacity_sigma_ah**2 + (share * estimate.capacity_ah) ** 2
+    assert parked.capacity_sigma_ah**2 == pytest.approx(grown)
+    assert np.array_equal(parked.capacity_ah, estimate.capacity_ah)
+    # Calendar fade slows with age: the same days parked cost an older cell less.
+    older = parked_capacity(estimate, WALK, age_days=1000.0, parked_days=21.0)
+    assert np.all(older.capacity_sigma_ah < parked.capacity_sigma_ah)
+    nothing = ((0.0, 0.0), (10.0, -1.0), (-1.0, 5.0), (math.nan, 5.0), (5.0, math.inf))
+    for age, days in nothing:
+        assert parked_capacity(estimate, WALK, age_days=age, parked_days=days) is estimate
+    for walk in (CalendarWalk(0.0, 0.5), CalendarWalk(0.5, math.nan), CalendarWalk(-1.0, 0.5)):
+        assert parked_capacity(estimate, walk, age_days=1.0, parked_days=1.0) is estimate

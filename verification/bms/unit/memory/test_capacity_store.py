@@ -20,7 +20,9 @@ from the configured capacities with the tuning's 3 % and does not warn.
 """
 
 import json
+import math
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,12 @@ from bms.cell import load_chemistry
 from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import BmsController
-from bms.estimation import CapacityState, CapacityTracker, initial_capacity_state
+from bms.estimation import (
+    CalendarWalk,
+    CapacityState,
+    CapacityTracker,
+    initial_capacity_state,
+)
 from bms.estimation._capacity_pairs import PairAnchor
 from bms.memory import CapacityStoreError, load_capacity, save_capacity
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -105,7 +112,7 @@ def test_a_version_1_file_is_read_without_its_open_pair(tmp_path: Path) -> None:
     }  # fmt: skip
     path.write_text(json.dumps(raw))
     record = load_capacity(path, CELLS)
-    assert record.schema_version == 2
+    assert record.schema_version == 3
     assert record.pairs == 4
     assert np.array_equal(record.state().c, state.c)
     assert record.tracker().anchor is None
@@ -146,9 +153,15 @@ def _edited(tmp_path: Path, edit: str) -> Path:
     elif edit == "short":
         raw["capacity_ah"] = raw["capacity_ah"][:-1]
     elif edit == "version":
-        raw["schema_version"] = 3
-    elif edit == "open":  # version 2 has no open pair
+        raw["schema_version"] = 4
+    elif edit == "open":  # version 3 has no open pair
         raw["open_pair"] = {"soc": [0.5] * CELLS}
+    elif edit == "half_times":
+        raw["saved_at"] = "2026-11-27T08:00:00Z"
+    elif edit == "naive_time":
+        raw["saved_at"] = raw["first_saved_at"] = "2026-11-27T08:00:00"
+    elif edit == "times_reversed":
+        raw["saved_at"], raw["first_saved_at"] = "2026-01-01T00:00:00Z", "2026-11-27T00:00:00Z"
     path.write_text(json.dumps(raw))
     return path
 
@@ -163,6 +176,9 @@ def _edited(tmp_path: Path, edit: str) -> Path:
         ("short", f"capacity_ah has {CELLS - 1} values for {CELLS} cells"),
         ("version", "field 'schema_version'"),
         ("open", "field 'open_pair'"),
+        ("half_times", "saved_at and first_saved_at are given together"),
+        ("naive_time", "field 'saved_at'"),
+        ("times_reversed", "first_saved_at is after saved_at"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_field(
@@ -270,3 +286,85 @@ def test_replay_of_a_new_pack_starts_from_the_configured_capacities(
     assert np.allclose(record.capacity_sigma_ah, 0.03 * nominal)
     assert _replay(tmp_path, "--new-pack") == ExitCode.USAGE
     assert "--new-pack needs --chemistry" in capsys.readouterr().err
+
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+WALK = CalendarWalk(scale_pct=0.5, exponent=0.5)
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+def test_a_record_keeps_when_it_was_saved_and_first_written(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    first = NOW - timedelta(days=100)
+    save_capacity(path, _kept(_state()), pairs=2, now=NOW, first_saved_at=first)
+    record = load_capacity(path, CELLS)
+    assert (record.saved_at, record.first_saved_at) == (NOW, first)
+    save_capacity(path, _kept(_state()), pairs=2, now=NOW)  # a new file starts the clock
+    assert load_capacity(path, CELLS).first_saved_at == NOW
+    save_capacity(path, _kept(_state()), pairs=2)  # no clock: no times
+    assert load_capacity(path, CELLS).saved_at is None
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+def test_a_parked_pack_resumes_with_the_calendar_fade_as_a_walk(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    state = _state()
+    save_capacity(path, _kept(state), pairs=2, now=NOW, first_saved_at=NOW - timedelta(days=100))
+    record = load_capacity(path, CELLS)
+    parked = record.tracker(NOW + timedelta(days=21), WALK).committed
+    share = 0.005 * (math.sqrt(121.0) - math.sqrt(100.0))
+    grown = state.capacity_sigma_ah**2 + (share * state.capacity_ah) ** 2
+    assert parked.capacity_sigma_ah**2 == pytest.approx(grown, rel=1e-9)
+    assert np.array_equal(parked.capacity_ah, state.capacity_ah)
+    # At key-on the same day, with the clock set back, or without a walk: nothing added.
+    for now in (None, NOW, NOW - timedelta(days=3)):
+        assert np.array_equal(record.tracker(now, WALK).committed.c, state.c)
+    assert np.array_equal(record.tracker(NOW + timedelta(days=21)).committed.c, state.c)
+    # A younger file lets a parked day cost more (calendar fade is fastest when new).
+    young = record.model_copy(update={"first_saved_at": NOW - timedelta(days=1)})
+    week = NOW + timedelta(days=7)
+    assert np.all(
+        young.tracker(week, WALK).committed.capacity_sigma_ah
+        > record.tracker(week, WALK).committed.capacity_sigma_ah
+    )
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+def test_a_version_2_file_has_no_times_and_resumes_without_a_walk(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    state = _state()
+    save_capacity(path, _kept(state), pairs=3, now=NOW)
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = 2
+    del raw["saved_at"], raw["first_saved_at"]
+    path.write_text(json.dumps(raw))
+    record = load_capacity(path, CELLS)
+    assert record.schema_version == 3
+    assert record.saved_at is None
+    assert record.parked_days(NOW) is None
+    assert np.array_equal(record.tracker(NOW + timedelta(days=300), WALK).committed.c, state.c)
+
+
+@pytest.mark.verifies("SWR_SOH_009")
+def test_replay_saves_the_times_and_the_next_replay_counts_the_days_parked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "capacity.json"
+    chemistry = ["--chemistry", "NMC_Chen2020", "--capacity", str(path), "--new-pack"]
+    before = datetime.now(UTC)
+    assert _replay(tmp_path, *chemistry) == ExitCode.OK
+    first = load_capacity(path, CELLS)
+    assert first.saved_at is not None
+    assert before <= first.saved_at <= datetime.now(UTC)
+    assert first.first_saved_at == first.saved_at
+    # Pretend the file was saved ten days ago, its first save a year before that.
+    raw = json.loads(path.read_text())
+    raw["saved_at"] = (first.saved_at - timedelta(days=10)).isoformat()
+    raw["first_saved_at"] = (first.saved_at - timedelta(days=375)).isoformat()
+    path.write_text(json.dumps(raw))
+    capsys.readouterr()
+    assert _replay(tmp_path, *chemistry) == ExitCode.OK
+    assert "parked 10.00 days" in capsys.readouterr().err
+    second = load_capacity(path, CELLS)
+    assert second.first_saved_at == first.saved_at - timedelta(days=375)
+    assert np.all(np.array(second.capacity_sigma_ah) > np.array(first.capacity_sigma_ah))
