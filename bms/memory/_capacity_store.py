@@ -142,7 +142,13 @@ class CapacityRecord(BaseModel):
         return resume_capacity_tracker(self.state(now, walk))
 
     def parked_days(self, now: datetime) -> float | None:
-        """Days since the record was saved (None: the record has no times)."""
+        """Days since the record was saved (None: the record has no times).
+
+        Raises:
+            ValueError: if ``now`` has no time zone (the record's times are UTC).
+        """
+        if now.tzinfo is None:
+            raise ValueError(f"now={now.isoformat()} has no time zone; give an aware time")
         if self.saved_at is None:
             return None
         return (now - self.saved_at).total_seconds() / _DAY_S

@@ -316,6 +316,8 @@ def test_a_parked_pack_resumes_with_the_calendar_fade_as_a_walk(tmp_path: Path) 
     grown = state.capacity_sigma_ah**2 + (share * state.capacity_ah) ** 2
     assert parked.capacity_sigma_ah**2 == pytest.approx(grown, rel=1e-9)
     assert np.array_equal(parked.capacity_ah, state.capacity_ah)
+    with pytest.raises(ValueError, match="no time zone"):
+        record.tracker(datetime(2026, 12, 1), WALK)  # a naive time
     # At key-on the same day, with the clock set back, or without a walk: nothing added.
     for now in (None, NOW, NOW - timedelta(days=3)):
         assert np.array_equal(record.tracker(now, WALK).committed.c, state.c)
