@@ -17,6 +17,9 @@ the file and the field named) and saves the tracker's committed sums to
 it at the end, so that what one replay learnt carries to the
 next, as across a vehicle's power cycles; the time between the save and
 the next replay counts as parked (the calendar fade's walk, SWR_SOH_009).
+The file also keeps each cell's SoC at the end, which the next replay's
+SoC filter starts from (SWR_SOC_008); the replay clears it from the file
+when it starts, so a replay that never ends leaves none behind.
 Without a capacity file the
 pack is of unknown age (a wide capacity prior, the warning
 ``capacity_unknown``: SWR_SOH_008) unless ``--new-pack`` says it is new,
@@ -151,6 +154,7 @@ def _controller(
 ) -> "tuple[BmsController, TelemetryTap | None, CapacityRecord | None] | ExitCode":
     """The controller (a telemetry tap with ``--telemetry``) and the capacity file's record."""
     from bms.controller import BmsController  # noqa: PLC0415
+    from bms.memory import CapacityStoreError, clear_soc  # noqa: PLC0415
     from bms.telemetry import TelemetryTap  # noqa: PLC0415
 
     chemistry = None
@@ -161,13 +165,24 @@ def _controller(
     stored = _stored_capacity(args, chemistry is not None, config.pack.series_count)
     if isinstance(stored, ExitCode):
         return stored
-    capacity = None
+    capacity = soc = None
     if stored is not None and chemistry is not None:
-        capacity = _resumed(args.capacity, stored, chemistry)
+        now = datetime.now(UTC)
+        capacity = _resumed(args.capacity, stored, chemistry, now)
+        soc = stored.soc_start(now)
+        try:
+            clear_soc(args.capacity, stored)  # a key-off that never comes leaves no SoC behind
+        except CapacityStoreError as error:
+            print(f"bms replay: {error}", file=sys.stderr)
+            return ExitCode.USAGE
     if chemistry is not None and capacity is None:
         capacity = _without_capacity_file(args.new_pack, chemistry, config.pack.series_count)
-    tap = TelemetryTap(config, chemistry=chemistry, capacity=capacity) if args.telemetry else None
-    controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity)
+    tap = (
+        TelemetryTap(config, chemistry=chemistry, capacity=capacity, soc=soc)
+        if args.telemetry
+        else None
+    )
+    controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity, soc=soc)
     return controller, tap, stored
 
 
@@ -210,13 +225,14 @@ def _without_capacity_file(
     return None
 
 
-def _resumed(path: Path, stored: "CapacityRecord", chemistry: "Chemistry") -> "CapacityTracker":
+def _resumed(
+    path: Path, stored: "CapacityRecord", chemistry: "Chemistry", now: datetime
+) -> "CapacityTracker":
     """The file's tracker, with the chemistry's worst calendar fade over the days parked."""
     from bms.aging import load_parameters, worst_calendar_fade  # noqa: PLC0415
     from bms.errors import ConfigError  # noqa: PLC0415
     from bms.estimation import CalendarWalk  # noqa: PLC0415
 
-    now = datetime.now(UTC)
     parked = stored.parked_days(now)
     try:
         walk = CalendarWalk(*worst_calendar_fade(load_parameters(chemistry.chemistry)))
@@ -233,7 +249,8 @@ def _resumed(path: Path, stored: "CapacityRecord", chemistry: "Chemistry") -> "C
 def _save_capacity(
     path: Path, controller: "BmsController", stored: "CapacityRecord | None"
 ) -> None:
-    """Save the tracker's committed sums (a controller that never estimated saves nothing)."""
+    """Save the tracker's committed sums and the key-off SoC (none if it never estimated)."""
+    from bms.controller import key_off_soc  # noqa: PLC0415
     from bms.memory import save_capacity  # noqa: PLC0415
 
     earlier_pairs = 0 if stored is None else stored.pairs
@@ -249,6 +266,7 @@ def _save_capacity(
         earlier_pairs + tracker.updates,
         now=datetime.now(UTC),
         first_saved_at=first_saved_at,
+        soc=key_off_soc(controller.state),
     )
     estimate = tracker.committed
     print(

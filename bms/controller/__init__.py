@@ -15,6 +15,7 @@ from bms.controller._controller import (
     PlatingCap,
     controller_step,
 )
+from bms.controller._estimating import key_off_soc
 from bms.controller._inputs import (
     MAX_RX_FRAMES,
     CanFrameInput,
@@ -67,6 +68,7 @@ __all__ = [
     "controller_step",
     "fault_event",
     "fault_flags",
+    "key_off_soc",
     "new_pack_capacity",
     "receive_vehicle",
     "replay_lines",

@@ -53,7 +53,7 @@ from bms.controller._outputs import (
 from bms.controller._receive import Reception, receive_vehicle
 from bms.controller._state import ControllerContext, ControllerState, PlatingCap
 from bms.controller._transmit import can_frames
-from bms.estimation import CapacityTracker
+from bms.estimation import CapacityTracker, SocStart
 from bms.protection import (
     FaultStatus,
     Level,
@@ -505,6 +505,7 @@ class BmsController:
         chemistry: Chemistry | None = None,
         state: ControllerState | None = None,
         capacity: CapacityTracker | None = None,
+        soc: SocStart | None = None,
     ) -> None:
         """Start in ``state`` (default: the not-yet-run state).
 
@@ -516,12 +517,19 @@ class BmsController:
         (SWR_SOH_006), or a new pack's (:func:`bms.controller.new_pack_capacity`). Without
         it the controller has no capacity memory: the pack is of unknown
         age, its capacity prior wide, and it warns ``capacity_unknown``
-        (SWR_SOH_008).
+        (SWR_SOH_008). ``soc`` is each cell's SoC at the last key-off, parked
+        (``bms.memory.load_capacity(...).soc_start(now)``), which the SoC
+        filter starts from instead of 50 % with a sigma of 30 points
+        (SWR_SOC_008).
         """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None
         self._context = ControllerContext(
-            config=config, model=model, chemistry=chemistry, stored_capacity=capacity
+            config=config,
+            model=model,
+            chemistry=chemistry,
+            stored_capacity=capacity,
+            stored_soc=soc,
         )
         self._state = state if state is not None else ControllerState()
 

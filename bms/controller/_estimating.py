@@ -1,7 +1,7 @@
 """The controller's estimation channel: key-on offset, SoC filter, capacity, plating cap.
 
 ASIL: QM(D) (decomposed from the D(D) protection). Requirements: SWR_CTRL_EST_001,
-SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008, SWR_PLAT_005.
+SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008, SWR_SOC_008, SWR_PLAT_005.
 
 What :func:`bms.controller.controller_step` runs after the protection and
 the contactor sequence: the charge counted for the plating cap's SoC bound
@@ -38,6 +38,8 @@ from bms.controller._inputs import ControllerInputs
 from bms.controller._state import ControllerContext, ControllerState, PlatingCap
 from bms.estimation import (
     ZERO_CURRENT_MIN_SAMPLES,
+    EkfState,
+    SocStart,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
@@ -48,7 +50,7 @@ from bms.estimation import (
 )
 from bms.protection import ProtectionReport
 
-__all__ = ["account_charge", "cap_plating", "estimate", "key_on"]
+__all__ = ["account_charge", "cap_plating", "estimate", "key_off_soc", "key_on"]
 
 _UNKNOWN_SOC = 0.5
 """Initial SoC guess of the filter: the middle, since nothing is known at start."""
@@ -170,7 +172,7 @@ def estimate(
         )
         ekf = state.estimator
         if ekf is None:
-            ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
+            ekf = _start_filter(context, cells)
         cell_current_a = report.current_a / config.pack.parallel_count
         capacity = state.capacity
         if capacity is None:
@@ -206,6 +208,35 @@ def estimate(
         )
     except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
         return replace(state, estimation_failed=True)
+
+
+def key_off_soc(state: ControllerState) -> SocStart | None:
+    """Each cell's SoC and sigma to keep at key-off (None: no valid filter state to keep).
+
+    Implements: SWR_SOC_008
+    """
+    ekf = state.estimator
+    if ekf is None or state.estimation_failed:
+        return None
+    soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
+    if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):
+        return None
+    return SocStart(soc=np.clip(soc, 0.0, 1.0), sigma=sigma.copy())
+
+
+def _start_filter(context: ControllerContext, cells: int) -> EkfState:
+    """The SoC filter's first state: the last key-off's SoC, parked, or the unknown start.
+
+    Implements: SWR_SOC_008
+    """
+    ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
+    start = context.stored_soc
+    if start is None or start.soc.shape != (cells,) or start.sigma.shape != (cells,):
+        return ekf
+    x, p = ekf.x.copy(), ekf.p.copy()
+    x[0] = start.soc
+    p[0, 0] = start.sigma * start.sigma
+    return replace(ekf, x=x, p=p)
 
 
 def key_on(

@@ -22,6 +22,7 @@ from bms.estimation import (
     EkfState,
     PlatingTables,
     SocFilterTuning,
+    SocStart,
     ZeroCurrentOffset,
     ZeroCurrentWindow,
     plating_tables,
@@ -46,6 +47,9 @@ class ControllerContext:
     stored_capacity: CapacityTracker | None = None
     """The capacity tracker a previous power cycle saved, or a new pack's (None: no capacity
     memory, the pack is of unknown age)."""
+    stored_soc: SocStart | None = None
+    """Each cell's SoC at the last key-off, parked (None: unknown, the filter starts at 50 %
+    with a sigma of 30 points)."""
     plating: "PlatingCap | None" = field(init=False, default=None)
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
     cell_current_accuracy_a: float = field(init=False, default=0.0)

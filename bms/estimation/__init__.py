@@ -67,6 +67,7 @@ from bms.estimation._soc_ekf import (
     ekf_step,
     initial_ekf_state,
 )
+from bms.estimation._soc_memory import SELF_DISCHARGE_PER_DAY, SocStart, parked_soc
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 from bms.estimation._sof import (
     PowerLimits,
@@ -85,6 +86,7 @@ from bms.estimation._zero_current import (
 )
 
 __all__ = [
+    "SELF_DISCHARGE_PER_DAY",
     "UNKNOWN_AGE_END_OF_LIFE",
     "ZERO_CURRENT_MIN_SAMPLES",
     "CalendarWalk",
@@ -100,6 +102,7 @@ __all__ = [
     "SocEstimate",
     "SocEstimator",
     "SocFilterTuning",
+    "SocStart",
     "SofLimits",
     "ZeroCurrentOffset",
     "ZeroCurrentWindow",
@@ -120,6 +123,7 @@ __all__ = [
     "measurement_variance",
     "pack_soc",
     "parked_capacity",
+    "parked_soc",
     "plating_limits",
     "plating_tables",
     "predict_capacity",

@@ -32,6 +32,7 @@ from bms.memory._capacity_store import (
     CAPACITY_SCHEMA_VERSION,
     CapacityRecord,
     CapacityStoreError,
+    clear_soc,
     load_capacity,
     save_capacity,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "LoadReport",
     "apply",
     "clear",
+    "clear_soc",
     "encode_record",
     "load_capacity",
     "read_fault_memory",

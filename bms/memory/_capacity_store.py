@@ -1,6 +1,7 @@
 """Capacity file: each cell's capacity estimate and its AWTLS sums, kept across power cycles.
 
-ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006, SWR_SOH_009.
+ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006, SWR_SOH_009,
+SWR_SOC_008.
 
 The controller's capacity tracker (:mod:`bms.estimation._capacity_pairs`)
 learns from pairs a few per drive; without a memory every key-on would start
@@ -23,6 +24,13 @@ that the next key-on can widen the bound by the calendar fade the parking
 may have cost (:func:`bms.estimation.parked_capacity`, SWR_SOH_009):
 ``record.tracker(now)``. The time since the file was first written is a
 lower bound of the pack's age, which errs on the wide side.
+
+It also keeps each cell's SoC at key-off with its sigma, for the next
+power cycle's SoC filter to start from (:func:`bms.estimation.parked_soc`,
+SWR_SOC_008). Only the last key-off's SoC may be used: a key-on clears it
+from the file (:func:`clear_soc`) before the drive, so a power cycle whose
+key-off never saved (the BMS lost power) leaves none, and the next filter
+starts unknown rather than from a SoC a drive ago.
 
 Version 1 also kept the pair open at key-off, for the next power cycle's
 tracker to close; no pair spans a power cycle any more
@@ -54,8 +62,10 @@ from bms.estimation import (
     CalendarWalk,
     CapacityState,
     CapacityTracker,
+    SocStart,
     committed_capacity,
     parked_capacity,
+    parked_soc,
     resume_capacity_tracker,
 )
 
@@ -63,6 +73,7 @@ __all__ = [
     "CAPACITY_SCHEMA_VERSION",
     "CapacityRecord",
     "CapacityStoreError",
+    "clear_soc",
     "load_capacity",
     "save_capacity",
 ]
@@ -106,6 +117,10 @@ class CapacityRecord(BaseModel):
     """When the record was saved (None: unknown, a version 1 or 2 file)."""
     first_saved_at: AwareDatetime | None = None
     """When the file was first written: a lower bound of the pack's age (None: unknown)."""
+    soc: list[float] | None = None
+    """Each cell's SoC at key-off (None: none, or cleared at key-on)."""
+    soc_sigma: list[float] | None = None
+    """Its standard deviation."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -120,11 +135,24 @@ class CapacityRecord(BaseModel):
                 raise ValueError(f"{name} must be finite and > 0 for every cell")
         if not all(math.isfinite(v) for row in self.sums for v in row):
             raise ValueError("sums must be finite")
+        self._soc_and_times_agree()
+        return self
+
+    def _soc_and_times_agree(self) -> None:
+        """SoC and its sigma, and the two times, come in pairs; SoC in [0, 1], sigma > 0."""
+        if (self.soc is None) != (self.soc_sigma is None):
+            raise ValueError("soc and soc_sigma are given together or not at all")
+        if self.soc is not None and self.soc_sigma is not None:
+            if len(self.soc) != self.cells or len(self.soc_sigma) != self.cells:
+                raise ValueError(f"soc and soc_sigma must have {self.cells} values (one per cell)")
+            if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in self.soc):
+                raise ValueError("soc must be in [0, 1] for every cell")
+            if not all(math.isfinite(v) and v > 0.0 for v in self.soc_sigma):
+                raise ValueError("soc_sigma must be finite and > 0 for every cell")
         if (self.saved_at is None) != (self.first_saved_at is None):
             raise ValueError("saved_at and first_saved_at are given together or not at all")
         if self.saved_at and self.first_saved_at and self.first_saved_at > self.saved_at:
             raise ValueError("first_saved_at is after saved_at")
-        return self
 
     def tracker(
         self, now: datetime | None = None, walk: CalendarWalk | None = None
@@ -140,6 +168,16 @@ class CapacityRecord(BaseModel):
         ``saved_at`` (a clock set back) adds nothing.
         """
         return resume_capacity_tracker(self.state(now, walk))
+
+    def soc_start(self, now: datetime) -> SocStart | None:
+        """The key-off SoC parked until ``now`` (None: none kept, or no save time).
+
+        Implements: SWR_SOC_008
+        """
+        parked = self.parked_days(now)
+        if self.soc is None or self.soc_sigma is None or parked is None:
+            return None
+        return parked_soc(np.array(self.soc), np.array(self.soc_sigma), parked)
 
     def parked_days(self, now: datetime) -> float | None:
         """Days since the record was saved (None: the record has no times).
@@ -169,13 +207,14 @@ class CapacityRecord(BaseModel):
         return parked_capacity(state, walk, age_days=age, parked_days=parked)
 
 
-def save_capacity(
+def save_capacity(  # noqa: PLR0913 - the record's parts and its times
     path: Path,
     tracker: CapacityTracker,
     pairs: int,
     *,
     now: datetime | None = None,
     first_saved_at: datetime | None = None,
+    soc: SocStart | None = None,
 ) -> None:
     """Write the tracker's committed sums to ``path`` atomically.
 
@@ -186,7 +225,9 @@ def save_capacity(
     pair still widens the bound the next power cycle starts from.
     ``now`` (aware) is saved as ``saved_at``, and ``first_saved_at`` (the
     previous record's; default ``now``) with it, for the next key-on's
-    calendar walk; without ``now`` the record has no times.
+    calendar walk; without ``now`` the record has no times. ``soc``: each
+    cell's SoC at key-off with its sigma (SoC clipped to [0, 1]), for the
+    next key-on (SWR_SOC_008).
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
@@ -203,9 +244,29 @@ def save_capacity(
             pairs=pairs,
             saved_at=now,
             first_saved_at=None if now is None else (first_saved_at or now),
+            soc=None if soc is None else np.clip(soc.soc, 0.0, 1.0).tolist(),
+            soc_sigma=None if soc is None else soc.sigma.tolist(),
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
+    _write(path, record)
+
+
+def clear_soc(path: Path, record: CapacityRecord) -> None:
+    """Rewrite ``record`` to ``path`` without its SoC: what a key-on does before the drive.
+
+    Implements: SWR_SOC_008
+
+    Raises:
+        CapacityStoreError: if the file cannot be written.
+    """
+    if record.soc is None:
+        return
+    _write(path, record.model_copy(update={"soc": None, "soc_sigma": None}))
+
+
+def _write(path: Path, record: CapacityRecord) -> None:
+    """Write ``record`` atomically: a temporary file, fsynced, renamed over the old one."""
     temporary = path.with_name(path.name + ".tmp")
     try:
         with temporary.open("w", encoding="utf-8") as sink:

@@ -33,7 +33,7 @@ from bms.controller import (
     ControllerState,
     ControllerStatus,
 )
-from bms.estimation import CapacityTracker
+from bms.estimation import CapacityTracker, SocStart
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -393,9 +393,10 @@ class TelemetryTap(BmsController):
         chemistry: Chemistry | None = None,
         period_ms: int = 1000,
         capacity: CapacityTracker | None = None,
+        soc: SocStart | None = None,
     ) -> None:
         """The controller of :class:`BmsController`, plus a recorder every ``period_ms``."""
-        super().__init__(config, chemistry=chemistry, capacity=capacity)
+        super().__init__(config, chemistry=chemistry, capacity=capacity, soc=soc)
         self.recorder = TelemetryRecorder(period_ms)
         """The recorder fed by every step."""
         self.records: list[PeriodicRecord | SessionRecord] = []

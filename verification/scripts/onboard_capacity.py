@@ -19,6 +19,12 @@ whose capacity file is lost: the tracker starts from the unknown-age prior
 (85 % of the configured capacity, sigma 9.2 % of it; SWR_SOH_008) and the
 filter with it, as the controller does without capacity memory.
 
+The SoC-memory runs (:func:`soc_memory_run`): three power cycles of the
+ageing run's day on one pack (NMC, LFP), each SoC filter starting unknown
+(50 %, sigma 30 points: the controller without a memory) or from the SoC
+each cell had at the previous key-off, kept in the capacity file across a
+12-hour night (SWR_SOC_008).
+
 The ageing run (:func:`ageing_run`): ``--days`` power cycles (default 10)
 of one profile cycle each, started by a minute parked, on the pack losing
 ``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
@@ -28,8 +34,8 @@ The fade is about 28 times the one the tracker's capacity walk is set for
 by default, so the run gives the tracker the walk for its own fade
 (:func:`ageing_walk_pct`, or ``--walk``).
 
-Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
-``onboard_capacity_ageing.inc`` (RST tables included by
+Writes ``onboard_capacity.json``, ``onboard_capacity.inc``,
+``onboard_soc_memory.inc`` and ``onboard_capacity_ageing.inc`` (RST tables included by
 ``docs/validation/onboard_capacity.rst``) under ``--out`` (default
 ``docs/validation``).
 
@@ -59,6 +65,7 @@ from bms.estimation import (
     EkfState,
     SocEstimate,
     SocFilterTuning,
+    SocStart,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
@@ -253,9 +260,18 @@ def run(
 
 
 def _day(
-    sim: PackSimulator, channel: _Channel, sensors: SensorModel, score: _Score, driven: FloatArray
+    sim: PackSimulator,
+    channel: _Channel,
+    sensors: SensorModel,
+    score: _Score,
+    driven: FloatArray,
+    *,
+    scored_from_s: int = WINDOW_S,
 ) -> None:
-    """One day of the ageing run: parked (the key-on), ``driven``, charged back to 0.9, rested."""
+    """One day of the ageing run: parked (the key-on), ``driven``, charged back to 0.9, rested.
+
+    Samples from ``scored_from_s`` after the start of the day are scored.
+    """
     nominal = channel.model.tables.nominal_capacity_ah
     for _ in range(PARKED_S):
         channel.parked(sensors.measure(sim.step(0.0, 1.0)))
@@ -271,7 +287,7 @@ def _day(
             current = 0.0 if charged else -0.5 * nominal
             rest_s -= int(charged)
         estimate = channel.step(sensors.measure(sim.step(float(current), 1.0)))
-        if seconds >= WINDOW_S:
+        if seconds >= scored_from_s:
             score.add(estimate, sim.true_soc)
         seconds += 1
 
@@ -347,6 +363,81 @@ def ageing_run(
         "capacity_inside_3_sigma_all_days": float(np.mean(scored)),
         "days_detail": days_out,
     }
+
+
+SOC_MEMORY_DAYS = 3
+"""Power cycles of the SoC-memory runs (the first starts unknown either way)."""
+SOC_MEMORY_NIGHT_S = 12 * 3600
+"""The night between two of its power cycles, parked."""
+
+
+def soc_memory_run(name: str, *, memory: bool, days: int = SOC_MEMORY_DAYS) -> dict[str, Any]:
+    """Power cycles on one pack, each SoC filter starting unknown or from the last key-off.
+
+    The controller's start without a memory (50 %, sigma 30 points) against
+    the SoC each cell had at the previous key-off, kept in the capacity file
+    (``bms.memory``, with its times: a 12-hour night parked grows its sigma by
+    the self-discharge bound, SWR_SOC_008). A day is the ageing run's (a
+    minute parked, four drives, a 0.5C charge back to 0.9, five minutes'
+    rest); the SoC is scored from the first sample of every day after the
+    first (which starts unknown in both).
+    """
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    chemistry = load_chemistry(name)
+    model, tuning = cell_model(chemistry), SocFilterTuning()
+    sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
+    rng = np.random.default_rng(5)
+    tracker = initial_capacity_tracker(model.tables, 1.0, tuning, CELLS)
+    score, sigmas = _Score(), []
+    start: SocStart | None = None
+    morning = datetime(2026, 1, 1, 7, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "capacity.json"
+        for day in range(days):
+            ekf = initial_ekf_state(CELLS, 0.5, 0.3, tuning)  # the controller's unknown start
+            if start is not None:
+                x, p = ekf.x.copy(), ekf.p.copy()
+                x[0], p[0, 0] = start.soc, start.sigma**2
+                ekf = replace(ekf, x=x, p=p)
+                sigmas.append(start.sigma)
+            channel = _Channel(model, tuning, ekf, tracker, feedback=False)
+            day_score = score if day > 0 else _Score()
+            _day(sim, channel, SensorModel(seed=200 + day), day_score, drives(
+                chemistry.nominal_capacity_ah, rng), scored_from_s=0)  # fmt: skip
+            key_off = morning + timedelta(days=day, hours=10)
+            kept = SocStart(np.clip(channel.ekf.x[0], 0.0, 1.0), np.sqrt(channel.ekf.p[0, 0]))
+            save_capacity(path, channel.tracker, 0, now=key_off, soc=kept if memory else None)
+            for _ in range(SOC_MEMORY_NIGHT_S // 3600):
+                sim.step(0.0, 3600.0)
+            record = load_capacity(path, CELLS)
+            start = record.soc_start(key_off + timedelta(seconds=SOC_MEMORY_NIGHT_S))
+    return {
+        "chemistry": name,
+        "soc_memory": memory,
+        "days": days,
+        **score.figures(),
+        "start_sigma_pct": 100.0 * float(np.max(sigmas)) if sigmas else None,
+    }
+
+
+def _memory_table(rows: list[dict[str, Any]]) -> str:
+    """The RST list-table of the SoC-memory runs."""
+    header = ["cells", "SoC filter starts", "SoC RMSE / max, %", "SoC inside 3 sigma"]
+    body = [
+        [
+            row["chemistry"],
+            (
+                f"from the last key-off (sigma {row['start_sigma_pct']:.2f} %)"
+                if row["soc_memory"]
+                else "unknown (50 %, sigma 30 points)"
+            ),
+            f"{row['soc_rmse_pct']:.2f} / {row['soc_max_pct']:.2f}",
+            f"{row['soc_inside_3_sigma']:.3f}",
+        ]
+        for row in rows
+    ]
+    return "\n".join(_list_table(header, body)) + "\n"
 
 
 def _list_table(header: list[str], body: list[list[str]]) -> list[str]:
@@ -446,10 +537,18 @@ def main() -> None:
         ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed, walk_pct=walk)
         for fed in track((True, False), description="ageing runs")
     ]
+    memory = [
+        soc_memory_run(name, memory=kept)
+        for name, kept in track(
+            [(n, k) for n in ("NMC_Chen2020", "LFP_Prada2013") for k in (False, True)],
+            description="SoC-memory runs",
+        )
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "onboard_capacity.json").write_text(
-        json.dumps({"runs": rows, "ageing": ageing}, indent=1) + "\n"
+        json.dumps({"runs": rows, "ageing": ageing, "soc_memory": memory}, indent=1) + "\n"
     )
+    (args.out / "onboard_soc_memory.inc").write_text(_memory_table(memory))
     (args.out / "onboard_capacity.inc").write_text(_table(rows))
     (args.out / "onboard_capacity_ageing.inc").write_text(_ageing_table(ageing))
     print(_table(rows))

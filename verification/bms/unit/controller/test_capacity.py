@@ -12,7 +12,10 @@ capacity scale injected into the state reaches the filter's step); a changed
 estimate is fed back once and the unchanged one leaves the model and tuning
 objects as they are (the filter's step constants stay cached); without a
 chemistry there is no tracker; a controller started in another's state gives
-the same outputs from there on.
+the same outputs from there on. SWR_SOC_008: the filter starts from the
+kept SoC and sigma (not from a start for another cell count), and the state
+gives back the filter's SoC and sigma to keep at key-off (none before the
+first estimate or after a failed one).
 """
 
 import math
@@ -25,7 +28,7 @@ import pytest
 import bms.controller._estimating as estimating_module
 from bms.cell import cell_model
 from bms.config import load_config
-from bms.controller import BmsController, new_pack_capacity
+from bms.controller import BmsController, key_off_soc, new_pack_capacity
 from bms.controller._capacity import (
     FilterCapacity,
     capacity_unknown_reason,
@@ -33,7 +36,7 @@ from bms.controller._capacity import (
     start_capacity,
 )
 from bms.controller._controller import CAPACITY_UNKNOWN
-from bms.estimation import SocFilterTuning, ekf_step, initial_ekf_state
+from bms.estimation import SocFilterTuning, SocStart, ekf_step, initial_ekf_state
 from bms.estimation._capacity_pairs import _Pair
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
@@ -179,3 +182,42 @@ def test_a_controller_started_in_a_state_carries_on_from_it() -> None:
         inputs = frame(index * 10, current_a=(20.0, 20.0))
         assert resumed.step(inputs) == first.controller.step(inputs)
     assert resumed.state.step == first.controller.state.step == 5 * EVERY
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> None:
+    chemistry = synthetic_chemistry()
+    cells = CONFIG.pack.series_count
+    soc = np.linspace(0.2, 0.8, cells)
+    start = SocStart(soc=soc, sigma=np.full(cells, 0.004))
+    seen: list[Any] = []
+
+    def recording(model: Any, tuning: Any, ekf: Any, **kwargs: Any) -> Any:
+        seen.append(ekf)
+        return ekf_step(model, tuning, ekf, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estimating_module, "ekf_step", recording)
+        kept = BmsController(CONFIG, chemistry=chemistry, soc=start)
+        kept.step(frame(0))
+        unknown = BmsController(CONFIG, chemistry=chemistry)
+        unknown.step(frame(0))
+    assert np.array_equal(seen[0].x[0], soc)
+    assert seen[0].p[0, 0] == pytest.approx(np.full(cells, 0.004**2))
+    assert np.all(seen[1].x[0] == 0.5)
+    assert seen[1].p[0, 0] == pytest.approx(np.full(cells, 0.3**2))
+    # A start for another number of cells is not used.
+    other = SocStart(soc=np.full(3, 0.4), sigma=np.full(3, 0.01))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estimating_module, "ekf_step", recording)
+        BmsController(CONFIG, chemistry=chemistry, soc=other).step(frame(0))
+    assert np.all(seen[2].x[0] == 0.5)
+    # What the state keeps at key-off: the filter's SoC and sigma, clipped to [0, 1].
+    back = key_off_soc(kept.state)
+    ekf = kept.state.estimator
+    assert back is not None
+    assert ekf is not None
+    assert np.array_equal(back.soc, np.clip(ekf.x[0], 0.0, 1.0))
+    assert np.array_equal(back.sigma, np.sqrt(ekf.p[0, 0]))
+    assert key_off_soc(Rig().controller.state) is None  # never estimated
+    assert key_off_soc(replace(kept.state, estimation_failed=True)) is None

@@ -17,10 +17,16 @@ needs ``--chemistry``. SWR_SOH_008: without a capacity file the replay says
 the pack is of unknown age, the controller warns ``capacity_unknown`` and
 the saved estimate is the unknown-age prior; with ``--new-pack`` it starts
 from the configured capacities with the tuning's 3 % and does not warn.
+SWR_SOH_009: the record keeps when it was saved and first written, and a
+tracker resumed after days parked takes in the calendar walk. SWR_SOC_008:
+the key-off SoC is kept (clipped to [0, 1]), parked with the self-discharge
+bound, cleared by a key-on (and by a replay as it starts, so one that never
+finishes leaves none), refused when malformed, and unused without times.
 """
 
 import json
 import math
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,13 +39,15 @@ from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import BmsController
 from bms.estimation import (
+    SELF_DISCHARGE_PER_DAY,
     CalendarWalk,
     CapacityState,
     CapacityTracker,
+    SocStart,
     initial_capacity_state,
 )
 from bms.estimation._capacity_pairs import PairAnchor
-from bms.memory import CapacityStoreError, load_capacity, save_capacity
+from bms.memory import CapacityStoreError, clear_soc, load_capacity, save_capacity
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
 
@@ -370,3 +378,82 @@ def test_replay_saves_the_times_and_the_next_replay_counts_the_days_parked(
     second = load_capacity(path, CELLS)
     assert second.first_saved_at == first.saved_at - timedelta(days=375)
     assert np.all(np.array(second.capacity_sigma_ah) > np.array(first.capacity_sigma_ah))
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+def test_the_key_off_soc_is_kept_and_parked_and_a_key_on_clears_it(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    soc = np.linspace(0.3, 0.9, CELLS)
+    sigma = np.full(CELLS, 0.01)
+    kept = SocStart(np.concatenate([[1.0 + 1e-9], soc[1:]]), sigma)  # clipped to [0, 1]
+    save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=kept)
+    record = load_capacity(path, CELLS)
+    assert record.soc is not None
+    assert record.soc[0] == 1.0
+    start = record.soc_start(NOW + timedelta(days=2))
+    assert start is not None
+    assert np.array_equal(start.soc[1:], soc[1:])
+    assert start.sigma == pytest.approx(np.sqrt(sigma**2 + (2 * SELF_DISCHARGE_PER_DAY) ** 2))
+    assert record.soc_start(NOW - timedelta(days=1)) is None  # a clock set back
+    clear_soc(path, record)
+    cleared = load_capacity(path, CELLS)
+    assert cleared.soc is None
+    assert cleared.soc_start(NOW) is None
+    assert cleared.model_copy(update={"soc": record.soc, "soc_sigma": record.soc_sigma}) == record
+    # Without the times how long it stood is unknown: no start either.
+    save_capacity(path, _kept(_state()), pairs=1, soc=kept)
+    assert load_capacity(path, CELLS).soc_start(NOW) is None
+
+
+@pytest.mark.verifies("SWR_SOC_008", method="fault_injection")
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ({"soc": [0.5] * CELLS}, "soc and soc_sigma are given together"),
+        ({"soc": [0.5] * (CELLS - 1), "soc_sigma": [0.01] * (CELLS - 1)}, f"{CELLS} values"),
+        ({"soc": [1.5] * CELLS, "soc_sigma": [0.01] * CELLS}, "soc must be in [0, 1]"),
+        ({"soc": [0.5] * CELLS, "soc_sigma": [0.0] * CELLS}, "soc_sigma must be finite and > 0"),
+    ],
+)
+def test_a_malformed_soc_is_refused_naming_it(
+    tmp_path: Path, edit: dict[str, object], named: str
+) -> None:
+    path = tmp_path / "capacity.json"
+    save_capacity(path, _kept(_state()), pairs=1, now=NOW)
+    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+    with pytest.raises(CapacityStoreError, match=re.escape(named)):
+        load_capacity(path, CELLS)
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+def test_replay_keeps_the_soc_at_its_end_and_clears_it_when_it_starts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "capacity.json"
+    chemistry = ["--chemistry", "NMC_Chen2020", "--capacity", str(path), "--new-pack"]
+    assert _replay(tmp_path, *chemistry) == ExitCode.OK
+    first = load_capacity(path, CELLS)
+    assert first.soc is not None
+    assert first.soc_sigma is not None
+    # A replay that cannot finish (its output cannot be written) has already cleared it.
+    blocked = tmp_path / "missing" / "out.jsonl"
+    inputs = tmp_path / "in.jsonl"
+    code = main(["replay", "--inputs", str(inputs), "--out", str(blocked), *chemistry])
+    assert code == ExitCode.USAGE
+    assert load_capacity(path, CELLS).soc is None
+
+
+@pytest.mark.verifies("SWR_SOC_008", method="fault_injection")
+def test_replay_that_cannot_clear_the_kept_soc_stops_before_the_drive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "capacity.json"
+    chemistry = ["--chemistry", "NMC_Chen2020", "--capacity", str(path), "--new-pack"]
+    assert _replay(tmp_path, *chemistry) == ExitCode.OK
+    (tmp_path / "capacity.json.tmp").mkdir()  # the atomic write's temporary file cannot be made
+    capsys.readouterr()
+    assert _replay(tmp_path, *chemistry) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert f"{path}: cannot write" in err
+    assert "Traceback" not in err
+    assert load_capacity(path, CELLS).soc is not None  # the file is as it was
