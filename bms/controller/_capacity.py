@@ -58,8 +58,6 @@ class FilterCapacity:
     """The configured cell model with each cell's estimated capacity scale."""
     tuning: SocFilterTuning
     """The configured tuning with the estimate's capacity uncertainty."""
-    unknown_age: bool = False
-    """The tracker started from the unknown-age prior (no capacity memory)."""
 
 
 def new_pack_capacity(
@@ -96,22 +94,23 @@ def start_capacity(
     if tracker is None:
         tracker = unknown_age_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
     fed_model, fed_tuning = fed_filter(tracker.estimate, model, tuning)
-    return FilterCapacity(
-        tracker=tracker, model=fed_model, tuning=fed_tuning, unknown_age=stored is None
-    )
+    return FilterCapacity(tracker=tracker, model=fed_model, tuning=fed_tuning)
 
 
-def capacity_unknown_reason(capacity: FilterCapacity | None, tuning: SocFilterTuning) -> str | None:
+def capacity_unknown_reason(
+    capacity: FilterCapacity | None, tuning: SocFilterTuning, *, remembered: bool
+) -> str | None:
     """Why the capacity is not known as well as a new pack's (None: it is, or it is not unknown).
 
     Implements: SWR_SOH_008
 
-    Only a tracker started from the unknown-age prior is reported: it
-    stops when every cell's relative sigma is at most the new pack's
-    (``tuning.capacity_uncertainty_pct``). A pack whose flat OCV gives
-    weak pairs (LFP) may report it for as long as it runs.
+    Only a tracker started without capacity memory (``remembered`` False:
+    the unknown-age prior) is reported: it stops when every cell's relative
+    sigma is at most the new pack's (``tuning.capacity_uncertainty_pct``). A
+    pack whose flat OCV gives weak pairs (LFP) may report it for as long as
+    it runs.
     """
-    if capacity is None or not capacity.unknown_age:
+    if capacity is None or remembered:
         return None
     estimate = capacity.tracker.estimate
     relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))

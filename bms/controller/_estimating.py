@@ -204,7 +204,9 @@ def estimate(
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
             pending_offset=None,
-            capacity_reason=capacity_unknown_reason(capacity, context.tuning),
+            capacity_reason=capacity_unknown_reason(
+                capacity, context.tuning, remembered=context.stored_capacity is not None
+            ),
         )
     except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
         return replace(state, estimation_failed=True)

@@ -226,8 +226,8 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
     ``now`` (aware) is saved as ``saved_at``, and ``first_saved_at`` (the
     previous record's; default ``now``) with it, for the next key-on's
     calendar walk; without ``now`` the record has no times. ``soc``: each
-    cell's SoC at key-off with its sigma (SoC clipped to [0, 1]), for the
-    next key-on (SWR_SOC_008).
+    cell's SoC at key-off with its sigma (``bms.controller.key_off_soc``,
+    which clips it to [0, 1]), for the next key-on (SWR_SOC_008).
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
@@ -244,7 +244,7 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
             pairs=pairs,
             saved_at=now,
             first_saved_at=None if now is None else (first_saved_at or now),
-            soc=None if soc is None else np.clip(soc.soc, 0.0, 1.0).tolist(),
+            soc=None if soc is None else soc.soc.tolist(),
             soc_sigma=None if soc is None else soc.sigma.tolist(),
         )
     except ValidationError as error:

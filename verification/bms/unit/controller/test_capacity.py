@@ -63,7 +63,6 @@ def test_a_new_packs_tracker_starts_from_the_configured_model_and_follows_the_fi
     rig.run(10 * EVERY)
     capacity = _capacity(rig.controller)
     assert capacity.tracker.time_s == pytest.approx(10 * ESTIMATION_S)
-    assert not capacity.unknown_age
     assert capacity.tuning.capacity_uncertainty_pct == pytest.approx(3.0)
     assert np.allclose(
         capacity.tracker.estimate.capacity_ah, capacity.model.tables.nominal_capacity_ah
@@ -80,7 +79,6 @@ def test_without_capacity_memory_the_pack_is_of_unknown_age_and_the_controller_s
     capacity = _capacity(rig.controller)
     nominal = capacity.model.tables.nominal_capacity_ah
     estimate = capacity.tracker.estimate
-    assert capacity.unknown_age
     assert np.allclose(estimate.capacity_ah, 0.85 * nominal)
     relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
     assert relative == pytest.approx(math.sqrt(0.03**2 + 0.3**2 / 12.0) / 0.85)
@@ -102,7 +100,7 @@ def test_the_unknown_age_warning_ends_once_the_capacity_is_as_sure_as_a_new_pack
     tuning = SocFilterTuning()
     model = cell_model(synthetic_chemistry())
     capacity = start_capacity(model, tuning, 2)
-    reason = capacity_unknown_reason(capacity, tuning)
+    reason = capacity_unknown_reason(capacity, tuning, remembered=False)
     assert reason is not None
     estimate = capacity.tracker.estimate
 
@@ -110,13 +108,12 @@ def test_the_unknown_age_warning_ends_once_the_capacity_is_as_sure_as_a_new_pack
         learnt = replace(estimate, capacity_sigma_ah=share * estimate.capacity_ah)
         return replace(capacity, tracker=replace(capacity.tracker, estimate=learnt))
 
-    assert capacity_unknown_reason(with_sigma(0.031), tuning) is not None
-    assert capacity_unknown_reason(with_sigma(0.030), tuning) is None
+    assert capacity_unknown_reason(with_sigma(0.031), tuning, remembered=False) is not None
+    assert capacity_unknown_reason(with_sigma(0.030), tuning, remembered=False) is None
     # A stored tracker (a previous power cycle's, or a new pack's) is never reported.
     stored = start_capacity(model, tuning, 2, capacity.tracker)
-    assert not stored.unknown_age
-    assert capacity_unknown_reason(stored, tuning) is None
-    assert capacity_unknown_reason(None, tuning) is None
+    assert capacity_unknown_reason(stored, tuning, remembered=True) is None
+    assert capacity_unknown_reason(None, tuning, remembered=False) is None
 
 
 @pytest.mark.verifies("SWR_SOH_005")

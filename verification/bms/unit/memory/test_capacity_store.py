@@ -19,7 +19,7 @@ the saved estimate is the unknown-age prior; with ``--new-pack`` it starts
 from the configured capacities with the tuning's 3 % and does not warn.
 SWR_SOH_009: the record keeps when it was saved and first written, and a
 tracker resumed after days parked takes in the calendar walk. SWR_SOC_008:
-the key-off SoC is kept (clipped to [0, 1]), parked with the self-discharge
+the key-off SoC is kept (one out of [0, 1] is not saved), parked with the self-discharge
 bound, cleared by a key-on (and by a replay as it starts, so one that never
 finishes leaves none), refused when malformed, and unused without times.
 """
@@ -385,14 +385,15 @@ def test_the_key_off_soc_is_kept_and_parked_and_a_key_on_clears_it(tmp_path: Pat
     path = tmp_path / "capacity.json"
     soc = np.linspace(0.3, 0.9, CELLS)
     sigma = np.full(CELLS, 0.01)
-    kept = SocStart(np.concatenate([[1.0 + 1e-9], soc[1:]]), sigma)  # clipped to [0, 1]
+    beyond = SocStart(np.concatenate([[1.0 + 1e-9], soc[1:]]), sigma)
+    with pytest.raises(CapacityStoreError, match=r"not saved: .*soc must be in"):
+        save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=beyond)
+    kept = SocStart(soc, sigma)
     save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=kept)
     record = load_capacity(path, CELLS)
-    assert record.soc is not None
-    assert record.soc[0] == 1.0
     start = record.soc_start(NOW + timedelta(days=2))
     assert start is not None
-    assert np.array_equal(start.soc[1:], soc[1:])
+    assert np.array_equal(start.soc, soc)
     assert start.sigma == pytest.approx(np.sqrt(sigma**2 + (2 * SELF_DISCHARGE_PER_DAY) ** 2))
     assert record.soc_start(NOW - timedelta(days=1)) is None  # a clock set back
     clear_soc(path, record)
