@@ -210,6 +210,9 @@ class SocEstimate:
     """Estimated relative deviation of each cell's resistance from the model's."""
     innovation_v: FloatArray
     """Measured minus predicted voltage of each cell (0 where not updated)."""
+    innovation_sigma_v: FloatArray
+    """Standard deviation the filter expected of each innovation, ``sqrt(H P H^T + r)`` (0
+    where not updated): the innovation over it is the cell's normalised innovation."""
     voltage_rejected: BoolArray
     """Cells whose voltage was not finite or out of range: no measurement update this step."""
     rejected: bool
@@ -219,11 +222,14 @@ class SocEstimate:
 def initial_ekf_state(
     series_count: int,
     initial_soc: FloatArray | float,
-    initial_sigma: float,
+    initial_sigma: FloatArray | float,
     tuning: SocFilterTuning,
     temperature_degc: float = 25.0,
 ) -> EkfState:
     """A filter state for ``series_count`` cells at rest.
+
+    The SoC and its sigma are one value for every cell or one per cell (a
+    start kept from the last key-off).
 
     Implements: SWR_SOC_001
     """
@@ -233,8 +239,8 @@ def initial_ekf_state(
     delta_sigma = (
         tuning.initial_resistance_sigma_pct / PERCENT if tuning.estimate_resistance else 0.0
     )
-    variances = (
-        initial_sigma**2,
+    variances: tuple[FloatArray | float, ...] = (
+        np.square(initial_sigma),
         tuning.initial_rc_sigma_v**2,
         tuning.initial_rc_sigma_v**2,
         bias_sigma**2,
@@ -450,6 +456,8 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     h_anchor = None if anchor is None else np.add.reduce(np.multiply(h, anchor), axis=0)
     s = np.add.reduce(np.multiply(h, ph, h), axis=0)
     s += r
+    innovation_sigma = np.sqrt(s)
+    innovation_sigma *= valid
     gain_share = np.divide(valid, s, s)
     factors = np.empty((2, count))  # m innovation / s and sqrt(m / s) (m: valid)
     np.multiply(gain_share, innovation, factors[0])
@@ -481,7 +489,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         capacity_cross=cross,
         anchor_cross=anchor,
     )
-    return new_state, _estimate(new_state, innovation, ~valid, False)
+    return new_state, _estimate(new_state, innovation, innovation_sigma, ~valid, False)
 
 
 def _consider_scale(
@@ -635,11 +643,15 @@ def _rejected(tuning: SocFilterTuning, state: EkfState, voltages: FloatArray) ->
     """The estimate of a rejected step: the state's, with the voltages' validity."""
     low, high = tuning.voltage_range_v
     valid = np.greater_equal(voltages, low) & np.less_equal(voltages, high)  # NaN: False
-    return _estimate(state, np.zeros_like(voltages), ~valid, True)
+    return _estimate(state, np.zeros_like(voltages), np.zeros_like(voltages), ~valid, True)
 
 
 def _estimate(
-    state: EkfState, innovation: FloatArray, voltage_rejected: BoolArray, rejected: bool
+    state: EkfState,
+    innovation: FloatArray,
+    innovation_sigma: FloatArray,
+    voltage_rejected: BoolArray,
+    rejected: bool,
 ) -> SocEstimate:
     x = state.x.copy()  # one copy whose rows the caller may keep or change
     return SocEstimate(
@@ -648,6 +660,7 @@ def _estimate(
         current_bias_a=x[_BIAS],
         resistance_deviation=x[_DELTA],
         innovation_v=innovation,
+        innovation_sigma_v=innovation_sigma,
         voltage_rejected=voltage_rejected,
         rejected=rejected,
     )

@@ -124,7 +124,8 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     if not (
         abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
     ):  # also False for NaN
-        return state, _estimate(state, np.zeros_like(voltages), ~valid, True)
+        nothing = np.zeros_like(voltages)
+        return state, _estimate(state, nothing, nothing.copy(), ~valid, True)
     walks, scale_variance, inflation = _step_constants(tuning, dt_s)
     temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
     low_t, high_t = tuning.temperature_range_degc
@@ -245,7 +246,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         capacity_cross=cross,
         anchor_cross=anchor,
     )
-    return new_state, _estimate(new_state, innovation, ~valid, False)
+    return new_state, _estimate(new_state, innovation, np.sqrt(s) * valid, ~valid, False)
 
 
 def _predict_covariance(  # noqa: PLR0917 - the structured Jacobian's parts
@@ -339,7 +340,11 @@ def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
 
 
 def _estimate(
-    state: EkfState, innovation: FloatArray, voltage_rejected: BoolArray, rejected: bool
+    state: EkfState,
+    innovation: FloatArray,
+    innovation_sigma: FloatArray,
+    voltage_rejected: BoolArray,
+    rejected: bool,
 ) -> SocEstimate:
     return SocEstimate(
         soc=state.x[_SOC].copy(),
@@ -347,6 +352,7 @@ def _estimate(
         current_bias_a=state.x[_BIAS].copy(),
         resistance_deviation=state.x[_DELTA].copy(),
         innovation_v=innovation,
+        innovation_sigma_v=innovation_sigma,
         voltage_rejected=voltage_rejected,
         rejected=rejected,
     )

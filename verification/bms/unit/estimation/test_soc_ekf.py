@@ -224,8 +224,12 @@ def test_vectorised_step_equals_one_cell_at_a_time() -> None:
     tuning = SocFilterTuning()
     model = SocEstimator(CHEMISTRY, 1).model
     inputs = _random_inputs(50, 4, seed=2)
-    pack = initial_ekf_state(4, np.array([0.2, 0.4, 0.6, 0.8]), 0.1, tuning)
-    single = [initial_ekf_state(1, soc, 0.1, tuning) for soc in (0.2, 0.4, 0.6, 0.8)]
+    socs, sigmas = np.array([0.2, 0.4, 0.6, 0.8]), np.array([0.1, 0.02, 0.3, 0.005])
+    pack = initial_ekf_state(4, socs, sigmas, tuning)
+    single = [
+        initial_ekf_state(1, soc, sigma, tuning) for soc, sigma in zip(socs, sigmas, strict=True)
+    ]
+    assert np.array_equal(pack.p[0, 0], sigmas**2)  # a sigma per cell, not one for all
     for voltages, current, temperatures in inputs:
         pack, _ = ekf_step(
             model, tuning, pack, cell_voltages_v=voltages, current_a=current,
@@ -348,6 +352,7 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
             (fast.temperature_degc, reference.temperature_degc),
             (out.soc_sigma, ref.soc_sigma),
             (out.innovation_v, ref.innovation_v),
+            (out.innovation_sigma_v, ref.innovation_sigma_v),
         ):
             assert np.max(np.abs(mine - theirs)) <= 1e-12
         assert fast.anchor_cross is not None
@@ -434,6 +439,7 @@ def test_fast_step_equals_the_reference_step_at_the_table_edges(
             (state.x, reference.x),
             (state.p, reference.p),
             (out.innovation_v, ref.innovation_v),
+            (out.innovation_sigma_v, ref.innovation_sigma_v),
             (out.soc_sigma, ref.soc_sigma),
         ):
             assert np.max(np.abs(mine - theirs)) <= 1e-12
