@@ -99,6 +99,8 @@ CURRENT_OFFSET_IMPLAUSIBLE = "current_offset_implausible"
 """Warning name of a key-on current reading beyond the sensor's accuracy (not calibrated)."""
 CAPACITY_UNKNOWN = "capacity_unknown"
 """Warning name of a capacity estimate started without capacity memory (unknown age)."""
+SOC_MEMORY_DROPPED = "soc_memory_dropped"
+"""Warning name of a kept SoC the cells' voltage refuted at key-on (the SoC started unknown)."""
 
 _SETTLED_OPEN = frozenset(
     {
@@ -205,6 +207,8 @@ def _fault_reports(statuses: tuple[FaultStatus, ...], state: ControllerState) ->
         reports.append(_warning(CURRENT_OFFSET_IMPLAUSIBLE, state.offset_reason))
     if state.capacity_reason is not None:
         reports.append(_warning(CAPACITY_UNKNOWN, state.capacity_reason))
+    if state.soc_memory_reason is not None:
+        reports.append(_warning(SOC_MEMORY_DROPPED, state.soc_memory_reason))
     return reports
 
 
@@ -520,7 +524,9 @@ class BmsController:
         (SWR_SOH_008). ``soc`` is each cell's SoC at the last key-off, parked
         (``bms.memory.load_capacity(...).soc_start(now)``), which the SoC
         filter starts from instead of 50 % with a sigma of 30 points
-        (SWR_SOC_008).
+        (SWR_SOC_008), unless the cells' voltage at the first estimation step
+        refutes it: then the filter starts unknown and the controller warns
+        ``soc_memory_dropped`` for the power cycle (SWR_SOC_009).
         """
         config = config if config is not None else load_config()
         model = cell_model(chemistry) if chemistry is not None else None

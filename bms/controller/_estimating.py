@@ -1,7 +1,8 @@
 """The controller's estimation channel: key-on offset, SoC filter, capacity, plating cap.
 
 ASIL: QM(D) (decomposed from the D(D) protection). Requirements: SWR_CTRL_EST_001,
-SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008, SWR_SOC_008, SWR_PLAT_005.
+SWR_CTRL_EST_002, SWR_BAL_008, SWR_SOH_005, SWR_SOH_008, SWR_SOC_008, SWR_SOC_009,
+SWR_PLAT_005.
 
 What :func:`bms.controller.controller_step` runs after the protection and
 the contactor sequence: the charge counted for the plating cap's SoC bound
@@ -14,6 +15,7 @@ QM(D) channel cannot stop the D protection (freedom from interference).
 Split from :mod:`bms.controller._controller`.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -39,23 +41,19 @@ from bms.controller._state import ControllerContext, ControllerState, PlatingCap
 from bms.estimation import (
     ZERO_CURRENT_MIN_SAMPLES,
     EkfState,
+    SocEstimate,
     SocStart,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
     capacity_lower_bound,
     ekf_step,
-    initial_ekf_state,
+    first_filter_step,
     zero_current_offset,
 )
 from bms.protection import ProtectionReport
 
 __all__ = ["account_charge", "cap_plating", "estimate", "key_off_soc", "key_on"]
-
-_UNKNOWN_SOC = 0.5
-"""Initial SoC guess of the filter: the middle, since nothing is known at start."""
-_UNKNOWN_SOC_SIGMA = 0.3
-"""Initial SoC standard deviation: 3 sigma covers the whole range from the middle guess."""
 
 
 def account_charge(
@@ -170,28 +168,25 @@ def estimate(
             parallel_count=config.pack.parallel_count,
             max_voltage_v=config.protection.plausibility.cell_voltage_max_v,
         )
-        ekf = state.estimator
-        if ekf is None:
-            ekf = _start_filter(context, cells)
-        cell_current_a = report.current_a / config.pack.parallel_count
         capacity = state.capacity
         if capacity is None:
             capacity = start_capacity(context.model, context.tuning, cells, context.stored_capacity)
         offset = state.pending_offset
         if offset is not None:  # Implements SWR_CTRL_EST_002: the key-on offset, once
-            ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
             capacity = calibrate_capacity_offset(capacity, offset.offset_a, offset.sigma_a)
+        cell_current_a = report.current_a / config.pack.parallel_count
         dt_s = config.pack.estimation_period_ms / 1000.0
-        ekf, estimate = ekf_step(
-            capacity.model,
-            capacity.tuning,
-            ekf,
-            cell_voltages_v=volts,
-            current_a=cell_current_a,
-            cell_temperatures_degc=temps,
-            dt_s=dt_s,
-            bleed_current_a=bleed_a,
-        )
+        model, tuning = capacity.model, capacity.tuning
+
+        def step(ekf: EkfState) -> tuple[EkfState, SocEstimate]:
+            if offset is not None:
+                ekf = calibrate_current_offset(ekf, offset.offset_a, offset.sigma_a)
+            return ekf_step(
+                model, tuning, ekf, cell_voltages_v=volts, current_a=cell_current_a,
+                cell_temperatures_degc=temps, dt_s=dt_s, bleed_current_a=bleed_a,
+            )  # fmt: skip
+
+        ekf, estimate, soc_reason = _filter_step(step, state, context, cells)
         # Implements SWR_SOH_005: the capacity's pairs from the filter, fed back to it.
         capacity, ekf = follow_capacity(
             capacity, ekf, current_a=cell_current_a, bleed_current_a=bleed_a, dt_s=dt_s
@@ -204,6 +199,7 @@ def estimate(
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
             pending_offset=None,
+            soc_memory_reason=soc_reason,
             capacity_reason=capacity_unknown_reason(
                 capacity, context.tuning, remembered=context.stored_capacity is not None
             ),
@@ -226,19 +222,21 @@ def key_off_soc(state: ControllerState) -> SocStart | None:
     return SocStart(soc=np.clip(soc, 0.0, 1.0), sigma=sigma.copy())
 
 
-def _start_filter(context: ControllerContext, cells: int) -> EkfState:
-    """The SoC filter's first state: the last key-off's SoC, parked, or the unknown start.
+def _filter_step(
+    step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
+    state: ControllerState,
+    context: ControllerContext,
+    cells: int,
+) -> tuple[EkfState, SocEstimate, str | None]:
+    """The SoC filter's ``step``; the first from the kept SoC unless the voltage refutes it.
 
-    Implements: SWR_SOC_008
+    Returns the state, the estimate and why the kept SoC was dropped (None: it was not).
+
+    Implements: SWR_SOC_008, SWR_SOC_009
     """
-    ekf = initial_ekf_state(cells, _UNKNOWN_SOC, _UNKNOWN_SOC_SIGMA, context.tuning)
-    start = context.stored_soc
-    if start is None or start.soc.shape != (cells,) or start.sigma.shape != (cells,):
-        return ekf
-    x, p = ekf.x.copy(), ekf.p.copy()
-    x[0] = start.soc
-    p[0, 0] = start.sigma * start.sigma
-    return replace(ekf, x=x, p=p)
+    if state.estimator is not None:
+        return (*step(state.estimator), state.soc_memory_reason)
+    return first_filter_step(step, context.stored_soc, cells, context.tuning)
 
 
 def key_on(

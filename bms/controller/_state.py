@@ -114,6 +114,9 @@ class ControllerState:
     capacity_reason: str | None = None
     """Why the capacity is not known as well as a new pack's (reported as a warning; None:
     it is, or the controller was given its capacity memory)."""
+    soc_memory_reason: str | None = None
+    """Why the kept SoC was dropped at key-on, the filter started unknown instead (reported
+    as a warning for the power cycle; None: it was not, or there was none)."""
     estimation_failed: bool = False
     """The last estimation step raised (reported as a warning)."""
     key_on: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)

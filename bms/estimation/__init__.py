@@ -67,7 +67,16 @@ from bms.estimation._soc_ekf import (
     ekf_step,
     initial_ekf_state,
 )
-from bms.estimation._soc_memory import SELF_DISCHARGE_PER_DAY, SocStart, parked_soc
+from bms.estimation._soc_memory import (
+    KEPT_SOC_GATE_SIGMA,
+    SELF_DISCHARGE_PER_DAY,
+    UNKNOWN_SOC,
+    UNKNOWN_SOC_SIGMA,
+    SocStart,
+    first_filter_step,
+    kept_soc_disagreement,
+    parked_soc,
+)
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 from bms.estimation._sof import (
     PowerLimits,
@@ -86,8 +95,11 @@ from bms.estimation._zero_current import (
 )
 
 __all__ = [
+    "KEPT_SOC_GATE_SIGMA",
     "SELF_DISCHARGE_PER_DAY",
     "UNKNOWN_AGE_END_OF_LIFE",
+    "UNKNOWN_SOC",
+    "UNKNOWN_SOC_SIGMA",
     "ZERO_CURRENT_MIN_SAMPLES",
     "CalendarWalk",
     "CapacityEstimate",
@@ -116,10 +128,12 @@ __all__ = [
     "coulomb_soc_upper",
     "ekf_step",
     "fed_filter",
+    "first_filter_step",
     "initial_capacity_state",
     "initial_capacity_tracker",
     "initial_ekf_state",
     "initial_resistance_state",
+    "kept_soc_disagreement",
     "measurement_variance",
     "pack_soc",
     "parked_capacity",

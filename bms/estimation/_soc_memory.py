@@ -1,6 +1,6 @@
 """Where the SoC filter starts after a power cycle: the SoC it had at key-off, parked.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOC_008.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOC_008, SWR_SOC_009.
 
 Without a memory the filter starts every power cycle at 50 % with a sigma
 of 30 points and leaves it to the rest voltage. On a flat OCV (LFP's
@@ -14,15 +14,39 @@ not the last key-off's (the BMS lost power in a drive, so the key-off never
 saved) would be wrong by that drive with a tight sigma; the caller clears
 the SoC from its memory at key-on and writes it back only at key-off
 (``bms.memory``), so a lost key-off leaves no SoC to start from.
+
+What the memory cannot see (a cell or module swapped in service, a pack
+charged while its BMS was off) leaves a kept SoC that is wrong with a tight
+sigma, and the filter believes it: it reads the voltage's disagreement
+mostly as model error, so on the equivalent-circuit NMC pack a start 25
+points off is outside its 3 sigma for much of the first hour's driving
+(docs/validation/onboard_capacity). :func:`kept_soc_disagreement` judges the kept SoC by
+the first step's innovations, each against the sigma the filter expected
+for it: beyond :data:`KEPT_SOC_GATE_SIGMA` the caller starts unknown
+instead. Where the OCV is flat the voltage cannot tell, and the gate lets
+the memory stand.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SELF_DISCHARGE_PER_DAY", "SocStart", "parked_soc"]
+from bms.estimation._soc_ekf import EkfState, SocEstimate, initial_ekf_state
+from bms.estimation._soc_tuning import SocFilterTuning
+
+__all__ = [
+    "KEPT_SOC_GATE_SIGMA",
+    "SELF_DISCHARGE_PER_DAY",
+    "UNKNOWN_SOC",
+    "UNKNOWN_SOC_SIGMA",
+    "SocStart",
+    "first_filter_step",
+    "kept_soc_disagreement",
+    "parked_soc",
+]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
@@ -30,6 +54,17 @@ FloatArray = npt.NDArray[np.float64]
 SELF_DISCHARGE_PER_DAY = 0.002
 """The most SoC a parked cell loses a day, as a fraction: about twice a lithium-ion cell's
 2-3 % a month at 25 degC, for a hot car park (a judgement, not a measured figure)."""
+
+UNKNOWN_SOC = 0.5
+"""The filter's start without a kept SoC: the middle, since nothing is known."""
+UNKNOWN_SOC_SIGMA = 0.3
+"""Its standard deviation: 3 sigma covers the whole range from the middle."""
+
+KEPT_SOC_GATE_SIGMA = 5.0
+"""How many of its expected sigmas a cell's first innovation may be from zero before the kept
+SoC is dropped. At rest the filter expects 17-19 mV, so about 90 mV: above what a cell may
+still hold after a short stop, which would otherwise drop a right memory; NMC's errors from
+about 10 points up are caught (docs/validation/onboard_capacity)."""
 
 
 @dataclass(frozen=True)
@@ -62,3 +97,52 @@ def parked_soc(soc: FloatArray, sigma: FloatArray, parked_days: float) -> SocSta
         return None
     drift = SELF_DISCHARGE_PER_DAY * parked_days
     return SocStart(soc=soc.copy(), sigma=np.sqrt(sigma * sigma + drift * drift))
+
+
+def kept_soc_disagreement(
+    estimate: SocEstimate, start: SocStart, gate_sigma: float = KEPT_SOC_GATE_SIGMA
+) -> str | None:
+    """Why the cells' voltage refutes the kept SoC the filter started from (None: it does not).
+
+    Implements: SWR_SOC_009
+
+    ``estimate`` is the first step's from ``start``. Each cell whose voltage
+    that step measured is judged by its innovation over the sigma the
+    filter expected for it; the reason names the cell furthest beyond
+    ``gate_sigma``. A step that measured no voltage refutes nothing.
+    """
+    used = ~estimate.voltage_rejected & np.greater(estimate.innovation_sigma_v, 0.0)
+    ratio = np.zeros_like(estimate.innovation_v)
+    np.divide(np.abs(estimate.innovation_v), estimate.innovation_sigma_v, ratio, where=used)
+    worst = int(np.argmax(ratio))
+    if estimate.rejected or not ratio[worst] > gate_sigma:
+        return None
+    return (
+        f"cell {worst}'s voltage is {1000.0 * estimate.innovation_v[worst]:+.0f} mV from "
+        f"its kept SoC {100.0 * start.soc[worst]:.1f} % ({ratio[worst]:.1f} sigma > "
+        f"{gate_sigma:g}): the SoC starts unknown"
+    )
+
+
+def first_filter_step(
+    step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
+    kept: SocStart | None,
+    cells: int,
+    tuning: SocFilterTuning,
+    gate_sigma: float = KEPT_SOC_GATE_SIGMA,
+) -> tuple[EkfState, SocEstimate, str | None]:
+    """A filter's first ``step``: from ``kept`` unless the voltage refutes it, else unknown.
+
+    Implements: SWR_SOC_008, SWR_SOC_009
+
+    ``step`` runs the filter one step from the state it is given. Returns its
+    state, its estimate and why ``kept`` was dropped (None: it was used, or
+    there was none). A start for another number of cells is not used.
+    """
+    reason = None
+    if kept is not None and kept.soc.shape == kept.sigma.shape == (cells,):
+        ekf, estimate = step(initial_ekf_state(cells, kept.soc, kept.sigma, tuning))
+        reason = kept_soc_disagreement(estimate, kept, gate_sigma)
+        if reason is None:
+            return ekf, estimate, None
+    return (*step(initial_ekf_state(cells, UNKNOWN_SOC, UNKNOWN_SOC_SIGMA, tuning)), reason)

@@ -19,12 +19,6 @@ whose capacity file is lost: the tracker starts from the unknown-age prior
 (85 % of the configured capacity, sigma 9.2 % of it; SWR_SOH_008) and the
 filter with it, as the controller does without capacity memory.
 
-The SoC-memory runs (:func:`soc_memory_run`): three power cycles of the
-ageing run's day on one pack (NMC, LFP), each SoC filter starting unknown
-(50 %, sigma 30 points: the controller without a memory) or from the SoC
-each cell had at the previous key-off, kept in the capacity file across a
-12-hour night (SWR_SOC_008).
-
 The ageing run (:func:`ageing_run`): ``--days`` power cycles (default 10)
 of one profile cycle each, started by a minute parked, on the pack losing
 ``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
@@ -34,8 +28,8 @@ The fade is about 28 times the one the tracker's capacity walk is set for
 by default, so the run gives the tracker the walk for its own fade
 (:func:`ageing_walk_pct`, or ``--walk``).
 
-Writes ``onboard_capacity.json``, ``onboard_capacity.inc``,
-``onboard_soc_memory.inc`` and ``onboard_capacity_ageing.inc`` (RST tables included by
+Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
+``onboard_capacity_ageing.inc`` (RST tables included by
 ``docs/validation/onboard_capacity.rst``) under ``--out`` (default
 ``docs/validation``).
 
@@ -65,7 +59,6 @@ from bms.estimation import (
     EkfState,
     SocEstimate,
     SocFilterTuning,
-    SocStart,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
@@ -137,7 +130,7 @@ def profile(capacity_ah: float, cycles: int, seed: int) -> FloatArray:
 
 
 @dataclass
-class _Channel:
+class Channel:
     """The controller's estimation pair: the SoC filter and the capacity tracker beside it."""
 
     model: CellModel
@@ -169,11 +162,20 @@ class _Channel:
 
     def step(self, seen: PackMeasurement) -> SocEstimate:
         """One 1 s step of both, as the controller's estimation step runs them."""
-        self.ekf, estimate = ekf_step(
-            self.model, self.tuning, self.ekf, cell_voltages_v=seen.cell_voltages_v,
+        self.ekf, estimate = self.filter_step(self.ekf, seen)
+        self.track(seen)
+        return estimate
+
+    def filter_step(self, ekf: EkfState, seen: PackMeasurement) -> tuple[EkfState, SocEstimate]:
+        """The SoC filter's 1 s step from ``ekf``."""
+        return ekf_step(
+            self.model, self.tuning, ekf, cell_voltages_v=seen.cell_voltages_v,
             current_a=seen.current_a, cell_temperatures_degc=seen.cell_temperatures_degc,
             dt_s=1.0,
         )  # fmt: skip
+
+    def track(self, seen: PackMeasurement) -> None:
+        """The capacity tracker's step after the filter's, its estimate fed back if asked."""
         before = self.tracker.estimate
         self.tracker, self.ekf = track_capacity(
             self.tracker, self.ekf, self.model.tables, self.tuning, current_a=seen.current_a,
@@ -183,11 +185,10 @@ class _Channel:
             self.model, self.tuning, self.ekf = capacity_feedback(
                 self.tracker, self.model, self.tuning, self.ekf
             )
-        return estimate
 
 
 @dataclass
-class _Score:
+class Score:
     """The SoC's errors against the truth and how often the truth is inside 3 sigma."""
 
     errors: list[FloatArray] = field(default_factory=list)
@@ -229,9 +230,9 @@ def run(
     ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)
     if unknown_age:
         model, tuning = fed_filter(tracker.estimate, model, tuning)
-    channel = _Channel(model, tuning, ekf, tracker, feedback)
+    channel = Channel(model, tuning, ekf, tracker, feedback)
     start = tracker.estimate.capacity_ah
-    score = _Score()
+    score = Score()
     for _ in range(PARKED_S):
         channel.parked(sensors.measure(sim.step(0.0, 1.0)))
     channel.key_on()
@@ -259,11 +260,11 @@ def run(
     }
 
 
-def _day(
+def run_day(
     sim: PackSimulator,
-    channel: _Channel,
+    channel: Channel,
     sensors: SensorModel,
-    score: _Score,
+    score: Score,
     driven: FloatArray,
     *,
     scored_from_s: int = WINDOW_S,
@@ -317,17 +318,17 @@ def ageing_run(
     )
     model, tuning = base_model, base_tuning
     days_out: list[dict[str, Any]] = []
-    score = _Score()
+    score = Score()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for day in range(days):
             fraction = 1.0 - fade * (day + 1) / days
             sim.age(fraction / (1.0 - fade * day / days))
             sensors = SensorModel(seed=100 + day)
-            channel = _Channel(
+            channel = Channel(
                 model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, base_tuning), tracker, feedback
             )
-            _day(sim, channel, sensors, score, drives(nominal, rng))
+            run_day(sim, channel, sensors, score, drives(nominal, rng))
             if feedback:  # the power cycle, through the capacity file
                 save_capacity(path, channel.tracker, channel.tracker.updates)
                 resumed = load_capacity(path, CELLS).tracker()
@@ -365,82 +366,16 @@ def ageing_run(
     }
 
 
-SOC_MEMORY_DAYS = 3
-"""Power cycles of the SoC-memory runs (the first starts unknown either way)."""
-SOC_MEMORY_NIGHT_S = 12 * 3600
-"""The night between two of its power cycles, parked."""
+def write_outputs(out: Path, json_name: str, document: Any, tables: dict[str, str]) -> None:
+    """Write ``document`` as JSON and each RST table under ``out``; print the tables."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / json_name).write_text(json.dumps(document, indent=1) + "\n")
+    for name, table in tables.items():
+        (out / name).write_text(table)
+        print(table)
 
 
-def soc_memory_run(name: str, *, memory: bool, days: int = SOC_MEMORY_DAYS) -> dict[str, Any]:
-    """Power cycles on one pack, each SoC filter starting unknown or from the last key-off.
-
-    The controller's start without a memory (50 %, sigma 30 points) against
-    the SoC each cell had at the previous key-off, kept in the capacity file
-    (``bms.memory``, with its times: a 12-hour night parked grows its sigma by
-    the self-discharge bound, SWR_SOC_008). A day is the ageing run's (a
-    minute parked, four drives, a 0.5C charge back to 0.9, five minutes'
-    rest); the SoC is scored from the first sample of every day after the
-    first (which starts unknown in both).
-    """
-    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
-
-    chemistry = load_chemistry(name)
-    model, tuning = cell_model(chemistry), SocFilterTuning()
-    sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
-    rng = np.random.default_rng(5)
-    tracker = initial_capacity_tracker(model.tables, 1.0, tuning, CELLS)
-    score, sigmas = _Score(), []
-    start: SocStart | None = None
-    morning = datetime(2026, 1, 1, 7, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "capacity.json"
-        for day in range(days):
-            ekf = initial_ekf_state(CELLS, 0.5, 0.3, tuning)  # the controller's unknown start
-            if start is not None:
-                x, p = ekf.x.copy(), ekf.p.copy()
-                x[0], p[0, 0] = start.soc, start.sigma**2
-                ekf = replace(ekf, x=x, p=p)
-                sigmas.append(start.sigma)
-            channel = _Channel(model, tuning, ekf, tracker, feedback=False)
-            day_score = score if day > 0 else _Score()
-            _day(sim, channel, SensorModel(seed=200 + day), day_score, drives(
-                chemistry.nominal_capacity_ah, rng), scored_from_s=0)  # fmt: skip
-            key_off = morning + timedelta(days=day, hours=10)
-            kept = SocStart(np.clip(channel.ekf.x[0], 0.0, 1.0), np.sqrt(channel.ekf.p[0, 0]))
-            save_capacity(path, channel.tracker, 0, now=key_off, soc=kept if memory else None)
-            for _ in range(SOC_MEMORY_NIGHT_S // 3600):
-                sim.step(0.0, 3600.0)
-            record = load_capacity(path, CELLS)
-            start = record.soc_start(key_off + timedelta(seconds=SOC_MEMORY_NIGHT_S))
-    return {
-        "chemistry": name,
-        "soc_memory": memory,
-        "days": days,
-        **score.figures(),
-        "start_sigma_pct": 100.0 * float(np.max(sigmas)) if sigmas else None,
-    }
-
-
-def _memory_table(rows: list[dict[str, Any]]) -> str:
-    """The RST list-table of the SoC-memory runs."""
-    header = ["cells", "SoC filter starts", "SoC RMSE / max, %", "SoC inside 3 sigma"]
-    body = [
-        [
-            row["chemistry"],
-            (
-                f"from the last key-off (sigma {row['start_sigma_pct']:.2f} %)"
-                if row["soc_memory"]
-                else "unknown (50 %, sigma 30 points)"
-            ),
-            f"{row['soc_rmse_pct']:.2f} / {row['soc_max_pct']:.2f}",
-            f"{row['soc_inside_3_sigma']:.3f}",
-        ]
-        for row in rows
-    ]
-    return "\n".join(_list_table(header, body)) + "\n"
-
-
-def _list_table(header: list[str], body: list[list[str]]) -> list[str]:
+def list_table(header: list[str], body: list[list[str]]) -> list[str]:
     """The lines of an RST list-table: one header row, then the body's rows."""
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for cells in [header, *body]:
@@ -469,7 +404,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    return "\n".join(_list_table(header, body)) + "\n"
+    return "\n".join(list_table(header, body)) + "\n"
 
 
 def _ageing_table(rows: list[dict[str, Any]]) -> str:
@@ -497,7 +432,7 @@ def _ageing_table(rows: list[dict[str, Any]]) -> str:
         f"{row['soc_inside_3_sigma']:.3f}\n"
         for row in rows
     ]
-    return "\n".join([*summary, *_list_table(header, body)]) + "\n"
+    return "\n".join([*summary, *list_table(header, body)]) + "\n"
 
 
 def ageing_walk_pct(days: int, fade: float) -> float:
@@ -537,22 +472,15 @@ def main() -> None:
         ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed, walk_pct=walk)
         for fed in track((True, False), description="ageing runs")
     ]
-    memory = [
-        soc_memory_run(name, memory=kept)
-        for name, kept in track(
-            [(n, k) for n in ("NMC_Chen2020", "LFP_Prada2013") for k in (False, True)],
-            description="SoC-memory runs",
-        )
-    ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "onboard_capacity.json").write_text(
-        json.dumps({"runs": rows, "ageing": ageing, "soc_memory": memory}, indent=1) + "\n"
+    write_outputs(
+        args.out,
+        "onboard_capacity.json",
+        {"runs": rows, "ageing": ageing},
+        {
+            "onboard_capacity.inc": _table(rows),
+            "onboard_capacity_ageing.inc": _ageing_table(ageing),
+        },
     )
-    (args.out / "onboard_soc_memory.inc").write_text(_memory_table(memory))
-    (args.out / "onboard_capacity.inc").write_text(_table(rows))
-    (args.out / "onboard_capacity_ageing.inc").write_text(_ageing_table(ageing))
-    print(_table(rows))
-    print(_ageing_table(ageing))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ chemistry there is no tracker; a controller started in another's state gives
 the same outputs from there on. SWR_SOC_008: the filter starts from the
 kept SoC and sigma (not from a start for another cell count), and the state
 gives back the filter's SoC and sigma to keep at key-off (none before the
-first estimate or after a failed one).
+first estimate or after a failed one). SWR_SOC_009: a kept SoC on the rest
+voltage stands; one cell 30 points off it makes the controller start the
+filter unknown and warn ``soc_memory_dropped`` naming that cell on every
+step of the power cycle.
 """
 
 import math
@@ -26,7 +29,7 @@ import numpy as np
 import pytest
 
 import bms.controller._estimating as estimating_module
-from bms.cell import cell_model
+from bms.cell import cell_model, ocv
 from bms.config import load_config
 from bms.controller import BmsController, key_off_soc, new_pack_capacity
 from bms.controller._capacity import (
@@ -35,7 +38,7 @@ from bms.controller._capacity import (
     follow_capacity,
     start_capacity,
 )
-from bms.controller._controller import CAPACITY_UNKNOWN
+from bms.controller._controller import CAPACITY_UNKNOWN, SOC_MEMORY_DROPPED
 from bms.estimation import SocFilterTuning, SocStart, ekf_step, initial_ekf_state
 from bms.estimation._capacity_pairs import _Pair
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -218,3 +221,39 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
     assert np.array_equal(back.sigma, np.sqrt(ekf.p[0, 0]))
     assert key_off_soc(Rig().controller.state) is None  # never estimated
     assert key_off_soc(replace(kept.state, estimation_failed=True)) is None
+
+
+@pytest.mark.verifies("SWR_SOC_009")
+def test_a_kept_soc_the_rest_voltage_refutes_is_dropped_and_warned_for_the_power_cycle() -> None:
+    chemistry = synthetic_chemistry()
+    cells = CONFIG.pack.series_count
+    grid = np.linspace(0.0, 1.0, 2001)
+    rest_ocv = ocv(cell_model(chemistry).tables, np.full(grid.size, 25.0), grid)
+    at_rest = float(np.interp(3.7, rest_ocv, grid))  # the frames' cells rest at 3.7 V
+    sigma = np.full(cells, 0.005)
+    agreeing = Rig(
+        BmsController(CONFIG, chemistry=chemistry, soc=SocStart(np.full(cells, at_rest), sigma))
+    )
+    agreeing.run(3 * EVERY)
+    assert agreeing.controller.state.soc_memory_reason is None
+    kept = agreeing.controller.state.estimator
+    assert kept is not None
+    assert np.all(np.sqrt(kept.p[0, 0]) < 0.01)  # it started from the kept SoC
+    soc = np.full(cells, at_rest)
+    soc[7] = min(at_rest + 0.3, 1.0)
+    refuted = BmsController(CONFIG, chemistry=chemistry, soc=SocStart(soc, sigma))
+    blank = BmsController(CONFIG, chemistry=chemistry)
+    outputs = [refuted.step(frame(10 * i)) for i in range(3 * EVERY)]
+    for i in range(3 * EVERY):
+        blank.step(frame(10 * i))
+    for step in outputs:
+        warnings = [f for f in step.faults if f.fault == SOC_MEMORY_DROPPED]
+        assert len(warnings) == 1
+        assert warnings[0].level == "warning"
+        assert not warnings[0].latched
+        assert warnings[0].reason.startswith("cell 7's voltage is")
+    unknown, without = refuted.state.estimator, blank.state.estimator
+    assert unknown is not None
+    assert without is not None
+    assert np.array_equal(unknown.x, without.x)  # every cell as if there were no memory
+    assert np.array_equal(unknown.p, without.p)

@@ -5,14 +5,41 @@ self-discharge bound of the days parked (``sqrt(sigma^2 + (0.002 d)^2)``);
 no days keep it as it was; a clock set back, a non-finite or negative time
 parked, a SoC outside [0, 1] or non-finite, or a sigma that is not > 0 give
 no start (the filter starts unknown).
+
+Covers SWR_SOC_009: the first step's innovations judge the kept SoC, each
+against the sigma the filter expected for it; beyond the gate (5 sigma) the
+reason names the cell; a cell whose voltage was not measured, a rejected
+step or a zero sigma refute nothing; the filter's own first step at rest
+refutes a start 30 points off the rest voltage and not one on it. The
+first filter step starts from the kept SoC when the voltage does not refute
+it, and otherwise (or with none, or one for another cell count) from the
+unknown start (50 %, 30 points), saying why.
 """
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from bms.estimation import SELF_DISCHARGE_PER_DAY, parked_soc
+from bms.cell import cell_model, ocv
+from bms.estimation import (
+    KEPT_SOC_GATE_SIGMA,
+    SELF_DISCHARGE_PER_DAY,
+    UNKNOWN_SOC,
+    SocEstimate,
+    SocFilterTuning,
+    SocStart,
+    ekf_step,
+    first_filter_step,
+    initial_ekf_state,
+    kept_soc_disagreement,
+    parked_soc,
+)
+from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 
 SOC = np.array([0.2, 0.55, 0.9])
 SIGMA = np.array([0.01, 0.02, 0.005])
@@ -51,3 +78,113 @@ def test_a_start_that_cannot_be_trusted_is_none(
     soc: np.ndarray, sigma: np.ndarray, days: float
 ) -> None:
     assert parked_soc(soc, sigma, days) is None
+
+
+def _estimate(innovation_v: list[float], sigma_v: list[float], **changes: Any) -> SocEstimate:
+    """A first step's estimate with these innovations and expected sigmas."""
+    cells = len(innovation_v)
+    values: dict[str, Any] = {
+        "soc": np.full(cells, 0.5),
+        "soc_sigma": np.full(cells, 0.01),
+        "current_bias_a": np.zeros(cells),
+        "resistance_deviation": np.zeros(cells),
+        "innovation_v": np.array(innovation_v),
+        "innovation_sigma_v": np.array(sigma_v),
+        "voltage_rejected": np.zeros(cells, dtype=bool),
+        "rejected": False,
+    }
+    return SocEstimate(**{**values, **changes})
+
+
+@pytest.mark.verifies("SWR_SOC_009")
+def test_an_innovation_beyond_the_gate_refutes_the_kept_soc_and_names_its_cell() -> None:
+    assert KEPT_SOC_GATE_SIGMA == 5.0
+    start = SocStart(soc=SOC, sigma=SIGMA)
+    reason = kept_soc_disagreement(_estimate([0.001, -0.06, 0.049], [0.01, 0.01, 0.01]), start)
+    assert reason is not None
+    assert "cell 1's voltage is -60 mV from its kept SoC 55.0 % (6.0 sigma > 5)" in reason
+    assert kept_soc_disagreement(_estimate([0.001, -0.05, 0.049], [0.01] * 3), start) is None
+    assert kept_soc_disagreement(_estimate([0.0, -0.03, 0.0], [0.01] * 3), start, 2.5) is not None
+
+
+@pytest.mark.verifies("SWR_SOC_009", method="fault_injection")
+def test_a_step_that_measured_no_voltage_refutes_nothing() -> None:
+    start = SocStart(soc=SOC, sigma=SIGMA)
+    far = [0.0, 0.5, 0.0]
+    rejected_cell = np.array([False, True, False])
+    assert (
+        kept_soc_disagreement(_estimate(far, [0.01] * 3, voltage_rejected=rejected_cell), start)
+        is None
+    )
+    assert kept_soc_disagreement(_estimate(far, [0.01] * 3, rejected=True), start) is None
+    assert kept_soc_disagreement(_estimate(far, [0.01, 0.0, 0.01]), start) is None
+
+
+@pytest.mark.verifies("SWR_SOC_009")
+@given(
+    innovation=arrays(np.float64, 6, elements=st.floats(-0.5, 0.5)),
+    sigma=arrays(np.float64, 6, elements=st.floats(1e-4, 0.05)),
+)
+def test_the_gate_refutes_exactly_when_a_cell_is_beyond_it(
+    innovation: np.ndarray, sigma: np.ndarray
+) -> None:
+    start = SocStart(soc=np.full(6, 0.5), sigma=np.full(6, 0.01))
+    reason = kept_soc_disagreement(_estimate(list(innovation), list(sigma)), start)
+    assert (reason is None) == bool(np.all(np.abs(innovation) <= KEPT_SOC_GATE_SIGMA * sigma))
+
+
+@pytest.mark.verifies("SWR_SOC_009")
+@pytest.mark.parametrize(("offset", "refuted"), [(0.0, False), (0.3, True), (-0.3, True)])
+def test_the_filters_first_step_at_rest_refutes_a_kept_soc_far_from_the_rest_voltage(
+    offset: float, refuted: bool
+) -> None:
+    chemistry = synthetic_chemistry()
+    model, tuning = cell_model(chemistry), SocFilterTuning()
+    truth = np.array([0.4, 0.5, 0.6, 0.7])
+    rest_v = ocv(model.tables, np.full(4, 25.0), truth)
+    start = SocStart(soc=truth + np.array([0.0, offset, 0.0, 0.0]), sigma=np.full(4, 0.01))
+    _, estimate = ekf_step(
+        model, tuning, initial_ekf_state(4, start.soc, start.sigma, tuning),
+        cell_voltages_v=rest_v, current_a=0.0, cell_temperatures_degc=np.full(4, 25.0), dt_s=0.1,
+    )  # fmt: skip
+    reason = kept_soc_disagreement(estimate, start)
+    assert (reason is not None) == refuted
+    if refuted:
+        assert reason is not None
+        assert reason.startswith("cell 1's voltage")
+
+
+@pytest.mark.verifies("SWR_SOC_008", "SWR_SOC_009")
+def test_the_first_step_starts_from_the_kept_soc_unless_the_voltage_refutes_it() -> None:
+    model, tuning = cell_model(synthetic_chemistry()), SocFilterTuning()
+    truth = np.array([0.3, 0.5, 0.7])
+    rest_v = ocv(model.tables, np.full(3, 25.0), truth)
+    starts: list[np.ndarray] = []
+
+    def step(ekf: Any) -> Any:
+        starts.append(ekf.x[0].copy())
+        return ekf_step(
+            model, tuning, ekf, cell_voltages_v=rest_v, current_a=0.0,
+            cell_temperatures_degc=np.full(3, 25.0), dt_s=0.1,
+        )  # fmt: skip
+
+    sigma = np.full(3, 0.01)
+    _, estimate, reason = first_filter_step(step, SocStart(truth, sigma), 3, tuning)
+    assert reason is None
+    assert len(starts) == 1
+    assert np.array_equal(starts[0], truth)
+    assert np.all(estimate.soc_sigma < 0.01)
+    far = SocStart(truth + np.array([0.0, 0.0, 0.3]), sigma)
+    _, estimate, reason = first_filter_step(step, far, 3, tuning)
+    assert reason is not None
+    assert reason.startswith("cell 2's voltage")
+    assert np.array_equal(starts[1], far.soc)
+    assert np.all(starts[2] == UNKNOWN_SOC)  # run again from the unknown start
+    _, _, reason = first_filter_step(step, far, 3, tuning, gate_sigma=math.inf)
+    assert reason is None
+    assert np.array_equal(starts[3], far.soc)  # no gate: the memory stands
+    for none in (None, SocStart(np.full(2, 0.5), np.full(2, 0.01))):
+        _, _, reason = first_filter_step(step, none, 3, tuning)
+        assert reason is None
+        assert np.all(starts[-1] == UNKNOWN_SOC)
+    assert len(starts) == 6
