@@ -18,8 +18,10 @@ it at the end, so that what one replay learnt carries to the
 next, as across a vehicle's power cycles; the time between the save and
 the next replay counts as parked (the calendar fade's walk, SWR_SOH_009).
 The file also keeps each cell's SoC at the end, which the next replay's
-SoC filter starts from (SWR_SOC_008); the replay clears it from the file
-when it starts, so a replay that never ends leaves none behind.
+SoC filter starts from (SWR_SOC_008) unless the log's first cell voltages
+refute it (the warning ``soc_memory_dropped``: SWR_SOC_009); the replay
+clears it from the file when it starts, so a replay that never ends leaves
+none behind.
 Without a capacity file the
 pack is of unknown age (a wide capacity prior, the warning
 ``capacity_unknown``: SWR_SOH_008) unless ``--new-pack`` says it is new,
