@@ -44,7 +44,8 @@ Writes ``<stem>.json``, ``<stem>.md``, ``<stem>.inc`` (RST table for
 
     python verification/scripts/plating_validation.py [--out DIR] [--chemistry NAME]
         [--parameter-set SET] [--rated-a A] [--reference-a A ...] [--step-s 10]
-        [--period-s 0.1] [--stem plating] [--only-ratio]
+        [--period-s 0.1] [--stem plating] [--only-ratio] [--coulomb-bound]
+        [--capacity-prior nominal|new|unknown]
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     bms: bool,
     period_s: float = BMS_PERIOD_S,
     coulomb_bound: bool = False,
+    capacity_prior: str = "nominal",
     seed: int = 1,
 ) -> ChargeTrace:
     """One 10-80 % charge, under the BMS's limit (``bms``) or a plain CC-CV at ``rated_a``.
@@ -151,7 +153,11 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     ``coulomb_bound`` the plating cap also gets
     :func:`bms.estimation.coulomb_soc_upper` from the filter's 3-sigma bound
     after the key-on and the measured charge (the sensor's error bounds:
-    issue 3's 0.5 % gain, 50 mA offset).
+    issue 3's 0.5 % gain, 50 mA offset), over the capacity
+    ``capacity_prior`` says: ``nominal`` the chemistry's; ``new`` and
+    ``unknown`` the controller's bound (``capacity_lower_bound``) of a new
+    pack's tracker or of the unknown-age prior, whose estimate the filter
+    then runs with too (``fed_filter``), as the controller does (SWR_SOH_008).
     """
     from bms.calibration._filter_runs import KEY_ON_S, key_on  # noqa: PLC0415
     from bms.calibration._plating_truth import ChargeTruth  # noqa: PLC0415
@@ -175,6 +181,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         initial_sigma=INITIAL_SIGMA,
         initial_temperature_degc=ambient_degc,
     )
+    bound_capacity_ah = _bound_capacity(estimator, capacity_prior)
     limits = _sof_limits(chemistry, rated_a)
     trace = ChargeTrace()
     held = truth.step_trace(0.0, 1.0, 2)
@@ -227,7 +234,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
                 start_upper,
                 charged_ah=charged_ah,
                 elapsed_s=float(held.time_s[-1]),
-                capacity_ah=chemistry.nominal_capacity_ah,
+                capacity_ah=bound_capacity_ah,
                 gain_error=errors.current_gain_error_pct / 100.0,
                 offset_a=errors.current_offset_a,
             )
@@ -273,6 +280,26 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         trace.margin_v.append(float(estimate.margin_v[0]))
         trace.margin_lower_v.append(float(estimate.margin_lower_v[0]))
     return trace
+
+
+def _bound_capacity(estimator: Any, capacity_prior: str) -> float:
+    """The coulomb bound's capacity for ``capacity_prior``; the filter fed its estimate."""
+    from bms.estimation import (  # noqa: PLC0415
+        capacity_lower_bound,
+        fed_filter,
+        initial_capacity_tracker,
+        unknown_age_capacity_tracker,
+    )
+
+    tables = estimator.model.tables
+    if capacity_prior == "nominal":
+        return float(tables.nominal_capacity_ah)
+    prior = initial_capacity_tracker if capacity_prior == "new" else unknown_age_capacity_tracker
+    tracker = prior(tables, 1.0, estimator.tuning, 1)
+    estimator.model, estimator.tuning = fed_filter(
+        tracker.estimate, estimator.model, estimator.tuning
+    )
+    return float(capacity_lower_bound(tracker.estimate, tables)[0])
 
 
 def map_following(chemistry: Any) -> dict[str, Any]:
@@ -470,6 +497,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also bound the plating cap's SoC by the charge counted since the start",
     )
+    parser.add_argument(
+        "--capacity-prior",
+        choices=("nominal", "new", "unknown"),
+        default="nominal",
+        help="the coulomb bound's capacity: the chemistry's, or the controller's lower bound of "
+        "a new pack's or an unknown-age pack's capacity (the filter fed that estimate too)",
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
     parser.add_argument("--stem", default="plating", help="output file stem")
     parser.add_argument(
@@ -506,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         "step_s": args.step_s,
         "bms_period_s": args.period_s,
         "coulomb_soc_bound": args.coulomb_bound,
+        "capacity_prior": args.capacity_prior,
         "map_following_25degc": map_following(chemistry),
         "start_soc": START_SOC,
         "end_soc": END_SOC,
@@ -529,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
             bms=bms,
             period_s=args.period_s,
             coulomb_bound=args.coulomb_bound,
+            capacity_prior=args.capacity_prior if bms else "nominal",
         )
         case = summarise(trace, label, ambient, time.perf_counter() - started)
         case["current_cap_a"] = amps
