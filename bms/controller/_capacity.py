@@ -29,6 +29,7 @@ from bms.estimation import (
     SocFilterTuning,
     calibrate_tracker_offset,
     capacity_feedback,
+    capacity_lower_bound,
     fed_filter,
     initial_capacity_tracker,
     track_capacity,
@@ -108,7 +109,9 @@ def capacity_unknown_reason(
     the unknown-age prior) is reported: it stops when every cell's relative
     sigma is at most the new pack's (``tuning.capacity_uncertainty_pct``). A
     pack whose flat OCV gives weak pairs (LFP) may report it for as long as
-    it runs.
+    it runs. The reason also gives the capacity lower bound the plating
+    cap's coulomb-counted SoC bound divides by (SWR_PLAT_005): what slows
+    the charge until the capacity is learnt.
     """
     if capacity is None or remembered:
         return None
@@ -116,9 +119,12 @@ def capacity_unknown_reason(
     relative = float(np.max(estimate.capacity_sigma_ah / estimate.capacity_ah))
     if relative <= tuning.capacity_uncertainty_pct / 100.0:
         return None
+    tables = capacity.model.tables
+    bound = float(np.min(capacity_lower_bound(estimate, tables))) / tables.nominal_capacity_ah
     return (
         f"no capacity memory at start: the pack is of unknown age; capacity known to "
-        f"{100.0 * relative:.1f} % (1 sigma), SoC bounds widened"
+        f"{100.0 * relative:.1f} % (1 sigma), SoC bounds widened, charge current limited as "
+        f"for {100.0 * bound:.0f} % of the nominal capacity (its 3-sigma lower bound)"
     )
 
 

@@ -94,6 +94,11 @@ def test_without_capacity_memory_the_pack_is_of_unknown_age_and_the_controller_s
     assert not warnings[0].latched
     assert "unknown age" in warnings[0].reason
     assert f"{100.0 * relative:.1f} %" in warnings[0].reason
+    bound = 0.85 * (1.0 - 3.0 * math.sqrt(0.03**2 + 0.3**2 / 12.0) / 0.85)  # 57 % of nominal
+    coldest = float(np.min(capacity.model.tables.capacity_ah)) / nominal
+    assert f"charge current limited as for {100.0 * bound * coldest:.0f} % of the nominal" in (
+        warnings[0].reason
+    )
     assert outputs.latched_faults == ()
     assert outputs.dtc_events == ()
 
