@@ -191,6 +191,14 @@ def estimate(
         capacity, ekf = follow_capacity(
             capacity, ekf, current_a=cell_current_a, bleed_current_a=bleed_a, dt_s=dt_s
         )
+        reason = state.capacity_reason  # it changes only with the estimate (a committed pair)
+        if (
+            state.capacity is None
+            or capacity.tracker.estimate is not state.capacity.tracker.estimate
+        ):
+            reason = capacity_unknown_reason(
+                capacity, context.tuning, remembered=context.stored_capacity is not None
+            )
         return replace(
             state,
             estimator=ekf,
@@ -200,9 +208,7 @@ def estimate(
             estimation_failed=False,
             pending_offset=None,
             soc_memory_reason=soc_reason,
-            capacity_reason=capacity_unknown_reason(
-                capacity, context.tuning, remembered=context.stored_capacity is not None
-            ),
+            capacity_reason=reason,
         )
     except Exception:  # noqa: BLE001 - the QM(D) estimator must not stop the D protection
         return replace(state, estimation_failed=True)

@@ -75,6 +75,7 @@ from bms.estimation._soc_memory import (
     SocStart,
     first_filter_step,
     kept_soc_disagreement,
+    normalised_innovation,
     parked_soc,
 )
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
@@ -135,6 +136,7 @@ __all__ = [
     "initial_resistance_state",
     "kept_soc_disagreement",
     "measurement_variance",
+    "normalised_innovation",
     "pack_soc",
     "parked_capacity",
     "parked_soc",

@@ -45,6 +45,7 @@ __all__ = [
     "SocStart",
     "first_filter_step",
     "kept_soc_disagreement",
+    "normalised_innovation",
     "parked_soc",
 ]
 
@@ -111,9 +112,7 @@ def kept_soc_disagreement(
     filter expected for it; the reason names the cell furthest beyond
     ``gate_sigma``. A step that measured no voltage refutes nothing.
     """
-    used = ~estimate.voltage_rejected & np.greater(estimate.innovation_sigma_v, 0.0)
-    ratio = np.zeros_like(estimate.innovation_v)
-    np.divide(np.abs(estimate.innovation_v), estimate.innovation_sigma_v, ratio, where=used)
+    ratio = normalised_innovation(estimate)
     worst = int(np.argmax(ratio))
     if estimate.rejected or not ratio[worst] > gate_sigma:
         return None
@@ -122,6 +121,17 @@ def kept_soc_disagreement(
         f"its kept SoC {100.0 * start.soc[worst]:.1f} % ({ratio[worst]:.1f} sigma > "
         f"{gate_sigma:g}): the SoC starts unknown"
     )
+
+
+def normalised_innovation(estimate: SocEstimate) -> FloatArray:
+    """Each cell's ``|innovation| / sigma`` (0 where the step measured no voltage).
+
+    Implements: SWR_SOC_009
+    """
+    used = ~estimate.voltage_rejected & np.greater(estimate.innovation_sigma_v, 0.0)
+    ratio = np.zeros_like(estimate.innovation_v)
+    np.divide(np.abs(estimate.innovation_v), estimate.innovation_sigma_v, ratio, where=used)
+    return ratio
 
 
 def first_filter_step(

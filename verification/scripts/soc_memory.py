@@ -53,6 +53,7 @@ from bms.estimation import (
     first_filter_step,
     initial_capacity_tracker,
     initial_ekf_state,
+    normalised_innovation,
 )
 from bms.memory import load_capacity, save_capacity
 from bms.plant import PackMeasurement, PackSimulator, PackSpread, SensorModel
@@ -113,15 +114,9 @@ class KeyOnChannel(Channel):
             partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
         )
         if self.kept is not None and self.dropped is None:
-            self.first_ratio = _largest_ratio(estimate)
+            self.first_ratio = float(np.max(normalised_innovation(estimate)))
         self.track(seen)
         return estimate
-
-
-def _largest_ratio(estimate: SocEstimate) -> float:
-    """The largest ``|innovation| / sigma`` over the cells the step measured."""
-    used = estimate.innovation_sigma_v > 0.0
-    return float(np.max(np.abs(estimate.innovation_v[used]) / estimate.innovation_sigma_v[used]))
 
 
 def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import bms.controller._capacity as capacity_module
 import bms.controller._estimating as estimating_module
 from bms.cell import cell_model, ocv
 from bms.config import load_config
@@ -39,7 +40,7 @@ from bms.controller._capacity import (
     start_capacity,
 )
 from bms.controller._controller import CAPACITY_UNKNOWN, SOC_MEMORY_DROPPED
-from bms.estimation import SocFilterTuning, SocStart, ekf_step, initial_ekf_state
+from bms.estimation import SocFilterTuning, SocStart, ekf_step, initial_ekf_state, track_capacity
 from bms.estimation._capacity_pairs import _Pair
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
@@ -262,3 +263,28 @@ def test_a_kept_soc_the_rest_voltage_refutes_is_dropped_and_warned_for_the_power
     assert without is not None
     assert np.array_equal(unknown.x, without.x)  # every cell as if there were no memory
     assert np.array_equal(unknown.p, without.p)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_the_controller_rejudges_the_warning_when_the_estimate_changes_and_only_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    controller = BmsController(CONFIG, chemistry=synthetic_chemistry())
+    rig = Rig(controller)
+    rig.run(EVERY)
+    first = controller.state.capacity_reason
+    assert first is not None
+    rig.run(EVERY)
+    assert controller.state.capacity_reason is first  # the same estimate: not judged again
+    original = track_capacity  # what the controller's capacity module calls
+
+    def learning(tracker: Any, *args: Any, **kwargs: Any) -> Any:
+        """The tracker's step, then an estimate as sure as a new pack's (a pair committed)."""
+        tracked, ekf = original(tracker, *args, **kwargs)
+        estimate = tracked.estimate
+        learnt = replace(estimate, capacity_sigma_ah=0.01 * estimate.capacity_ah)
+        return replace(tracked, estimate=learnt), ekf
+
+    monkeypatch.setattr(capacity_module, "track_capacity", learning)
+    rig.run(EVERY)
+    assert controller.state.capacity_reason is None  # a new estimate, judged again
