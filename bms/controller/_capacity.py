@@ -17,6 +17,7 @@ a new pack's. A new pack starts from :func:`new_pack_capacity`, what the
 factory writes to its capacity file.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,6 +32,7 @@ from bms.estimation import (
     capacity_feedback,
     capacity_lower_bound,
     fed_filter,
+    graded_capacity_tracker,
     initial_capacity_tracker,
     track_capacity,
     unknown_age_capacity_tracker,
@@ -62,20 +64,37 @@ class FilterCapacity:
 
 
 def new_pack_capacity(
-    chemistry: Chemistry, cells: int, tuning: SocFilterTuning | None = None
+    chemistry: Chemistry,
+    cells: int,
+    tuning: SocFilterTuning | None = None,
+    *,
+    measured_capacity_ah: Sequence[float] | None = None,
+    measured_sigma_pct: float | None = None,
 ) -> CapacityTracker:
     """A new pack's capacity tracker: what the factory saves as its first capacity file.
 
     Implements: SWR_SOH_008
 
     The configured capacities with the tuning's capacity uncertainty (3 % by
-    default); give it to :class:`bms.controller.BmsController` as
+    default); or, for cells graded before assembly, each cell's
+    ``measured_capacity_ah`` with ``measured_sigma_pct`` (both or neither;
+    ValueError naming the argument otherwise, or for a count that is not
+    ``cells``). Give it to :class:`bms.controller.BmsController` as
     ``capacity``, or save it with ``bms.memory.save_capacity``.
     """
     model = cell_model(chemistry)
-    return initial_capacity_tracker(
-        model.tables, model.capacity_scale, tuning or SocFilterTuning(), cells
-    )
+    if measured_capacity_ah is None and measured_sigma_pct is None:
+        return initial_capacity_tracker(
+            model.tables, model.capacity_scale, tuning or SocFilterTuning(), cells
+        )
+    if measured_capacity_ah is None or measured_sigma_pct is None:
+        message = "measured_capacity_ah and measured_sigma_pct go together: give both or neither"
+        raise ValueError(message)
+    if len(measured_capacity_ah) != cells:
+        message = f"measured_capacity_ah: {len(measured_capacity_ah)} capacities for {cells} cells"
+        raise ValueError(message)
+    measured = np.asarray(measured_capacity_ah, dtype=np.float64)
+    return graded_capacity_tracker(model.tables, measured, measured_sigma_pct)
 
 
 def start_capacity(
@@ -123,8 +142,8 @@ def capacity_unknown_reason(
     bound = float(np.min(capacity_lower_bound(estimate, tables))) / tables.nominal_capacity_ah
     return (
         f"no capacity memory at start: the pack is of unknown age; capacity known to "
-        f"{100.0 * relative:.1f} % (1 sigma), SoC bounds widened, charge current limited as "
-        f"for {100.0 * bound:.0f} % of the nominal capacity (its 3-sigma lower bound)"
+        f"{100.0 * relative:.1f} % (1 sigma), SoC bounds widened, charge limit allowing for as "
+        f"little as {100.0 * bound:.0f} % of the nominal capacity (its 3-sigma lower bound)"
     )
 
 

@@ -10,11 +10,11 @@ protection period, an input):
   cell's SoC for the plating cap (:func:`bms.estimation.coulomb_soc_upper`):
   the SoC filter's own 3-sigma bound does not hold while a cell charges
   (NMC: the truth leaves it between 30 and 85 % SoC), a bound from the charge
-  counted since a known start does. The start is the filter's estimate plus
-  three standard deviations once the pack has not charged for
-  :data:`BOUND_REST_S` (the docstring of ``coulomb_soc_upper``: "the
-  estimate plus three standard deviations after a rest"); it restarts at
-  every estimation step while that lasts, and freezes when a charge begins.
+  counted since a known start does. The start is the filter's estimate and
+  its standard deviation once the pack has not charged for
+  :data:`BOUND_REST_S` (the docstring of ``coulomb_soc_upper``: "the SoC
+  estimate at the start (e.g. after a rest)"); it restarts at every
+  estimation step while that lasts, and freezes when a charge begins.
   Before the first such start nothing is known and the bound is 1. Only the
   charge put in is counted (a discharge is not subtracted), with the worst
   current sensor's accuracy as an offset on every sample, so the bound
@@ -65,8 +65,10 @@ _SECONDS_PER_HOUR = 3600.0
 class ChargeBound:
     """State of the coulomb-counted SoC upper bound (see the module docstring)."""
 
-    start_soc_upper: tuple[float, ...] = ()
-    """Each cell's SoC upper bound at the last start; empty before the first start."""
+    start_soc: tuple[float, ...] = ()
+    """Each cell's SoC estimate at the last start; empty before the first start."""
+    start_sigma: tuple[float, ...] = ()
+    """Its standard deviation at the last start."""
     charged_ah: float = 0.0
     """Charge put into each cell since the start, as measured (discharges not subtracted)."""
     elapsed_s: float = 0.0
@@ -101,10 +103,8 @@ def count_charge(
     )
 
 
-def restart_bound(
-    bound: ChargeBound, soc: FloatArray, soc_sigma: FloatArray, soc_sigmas: float = 3.0
-) -> ChargeBound:
-    """Restart from the estimate plus ``soc_sigmas`` sigma after :data:`BOUND_REST_S` idle.
+def restart_bound(bound: ChargeBound, soc: FloatArray, soc_sigma: FloatArray) -> ChargeBound:
+    """Restart from the filter's estimate and its sigma after :data:`BOUND_REST_S` idle.
 
     Implements: SWR_PLAT_005
 
@@ -114,27 +114,38 @@ def restart_bound(
         np.all(np.isfinite(soc)) and np.all(np.isfinite(soc_sigma))
     ):
         return bound
-    start = np.clip(soc + soc_sigmas * np.abs(soc_sigma), 0.0, 1.0)
-    return ChargeBound(start_soc_upper=tuple(start.tolist()), idle_s=bound.idle_s)
+    return ChargeBound(
+        start_soc=tuple(np.asarray(soc, dtype=np.float64).tolist()),
+        start_sigma=tuple(np.abs(np.asarray(soc_sigma, dtype=np.float64)).tolist()),
+        idle_s=bound.idle_s,
+    )
 
 
 def soc_upper_bound(
-    bound: ChargeBound, cells: int, *, capacity_ah: FloatArray | float, offset_a: float
+    bound: ChargeBound,
+    cells: int,
+    *,
+    capacity_ah: FloatArray | float,
+    capacity_lower_ah: FloatArray | float,
+    offset_a: float,
 ) -> FloatArray:
     """Each cell's SoC upper bound now (1 before the first start).
 
     Implements: SWR_PLAT_005
 
-    ``capacity_ah`` is a lower bound of each cell's capacity and ``offset_a``
-    bounds the measured cell current's error.
+    ``capacity_ah`` is each cell's capacity estimate, ``capacity_lower_ah``
+    its lower bound, and ``offset_a`` bounds the measured cell current's
+    error (:func:`bms.estimation.coulomb_soc_upper`).
     """
-    if len(bound.start_soc_upper) != cells:
+    if len(bound.start_soc) != cells or len(bound.start_sigma) != cells:
         return np.ones(cells)
     return coulomb_soc_upper(
-        np.asarray(bound.start_soc_upper, dtype=np.float64),
+        np.asarray(bound.start_soc, dtype=np.float64),
+        start_sigma=np.asarray(bound.start_sigma, dtype=np.float64),
         charged_ah=bound.charged_ah,
         elapsed_s=bound.elapsed_s,
         capacity_ah=capacity_ah,
+        capacity_lower_ah=capacity_lower_ah,
         gain_error=0.0,
         offset_a=offset_a,
     )

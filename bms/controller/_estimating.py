@@ -46,6 +46,7 @@ from bms.estimation import (
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
+    capacity_estimate_at_coldest,
     capacity_lower_bound,
     ekf_step,
     first_filter_step,
@@ -101,10 +102,11 @@ def cap_plating(
 
     The SoC upper bound is the larger of the filter's 3-sigma bound and the
     coulomb-counted bound (each sample off by up to ``offset_a``, the current
-    sensors' accuracy per cell; the charge over each cell's capacity estimate
-    less 3 sigma at its coldest, which holds for an aged cell too); without a
-    valid estimate the SoC is NaN, which gives the map's smallest limit with
-    its reason.
+    sensors' accuracy per cell; the charge over each cell's capacity
+    estimate at its coldest, with the start's and the capacity's 3-sigma
+    excursions combined, which holds for an aged cell too); without a valid
+    estimate the SoC is NaN, which gives the map's smallest limit with its
+    reason.
     """
     pack = config.pack
     cells = pack.series_count
@@ -116,12 +118,15 @@ def cap_plating(
             soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
         bound = restart_bound(state.charge_bound, soc, sigma)
         capacity = state.capacity
-        lowest = (
-            np.full(cells, np.nan)
-            if capacity is None
-            else capacity_lower_bound(capacity.tracker.estimate, capacity.model.tables)
+        if capacity is None:
+            estimated = lowest = np.full(cells, np.nan)
+        else:
+            tables = capacity.model.tables
+            estimated = capacity_estimate_at_coldest(capacity.tracker.estimate, tables)
+            lowest = capacity_lower_bound(capacity.tracker.estimate, tables)
+        upper = soc_upper_bound(
+            bound, cells, capacity_ah=estimated, capacity_lower_ah=lowest, offset_a=offset_a
         )
-        upper = soc_upper_bound(bound, cells, capacity_ah=lowest, offset_a=offset_a)
         limit_a, reason = plating_charge_limit(
             cap.tables,
             soc=soc,

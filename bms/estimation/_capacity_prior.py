@@ -11,6 +11,9 @@ what is known of the pack:
   capacities with the tuning's uncertainty (3 % by default). This is what a
   factory writes to the capacity file at end of line
   (``bms.memory.save_capacity``).
+* :func:`graded_capacity_tracker`, a **new pack of graded cells**: each
+  cell's capacity as measured before assembly, with the measurement's
+  uncertainty, usually far below the configured spread.
 * :func:`unknown_age_capacity_tracker`, a pack **of unknown age**: no
   capacity file (lost, never written, or refused). The pack may be anywhere
   from new to the end of its service, :data:`UNKNOWN_AGE_END_OF_LIFE` of its
@@ -26,9 +29,10 @@ the parking may have cost at worst (:class:`CalendarWalk`), as a random
 walk (the throughput's walk, SWR_SOH_007, sees nothing while the pack is
 off).
 
-:func:`capacity_lower_bound` is the capacity a coulomb-counted SoC upper
-bound may divide by (the plating cap's, SWR_PLAT_005): each cell's estimate
-less three standard deviations, at the coldest temperature's capacity.
+:func:`capacity_estimate_at_coldest` and :func:`capacity_lower_bound` are
+the capacities a coulomb-counted SoC upper bound divides by (the plating
+cap's, SWR_PLAT_005): each cell's estimate, and the estimate less three
+standard deviations, at the coldest temperature's capacity.
 """
 
 import math
@@ -45,7 +49,9 @@ from bms.estimation._soc_tuning import SocFilterTuning
 __all__ = [
     "UNKNOWN_AGE_END_OF_LIFE",
     "CalendarWalk",
+    "capacity_estimate_at_coldest",
     "capacity_lower_bound",
+    "graded_capacity_tracker",
     "initial_capacity_tracker",
     "parked_capacity",
     "unknown_age_capacity_tracker",
@@ -83,6 +89,31 @@ def initial_capacity_tracker(
     """
     sigma = tuning.capacity_uncertainty_pct / _PERCENT
     return _prior_tracker(tables, capacity_scale, cells, mean=1.0, sigma=sigma)
+
+
+def graded_capacity_tracker(
+    tables: CellTables, capacity_ah: FloatArray, sigma_pct: float
+) -> CapacityTracker:
+    """A new pack whose cells' capacities were measured before assembly (graded).
+
+    Implements: SWR_SOH_008
+
+    Each cell starts at its measured capacity (Ah, at 25 degC, as the
+    tables' nominal one) with ``sigma_pct`` percent of it: the measurement's
+    standard deviation, which includes what storage between the measurement
+    and the first key-on may have cost. Raises ValueError, naming the
+    argument, for a capacity that is not finite and > 0 or a sigma that is
+    not finite and > 0.
+    """
+    measured = np.asarray(capacity_ah, dtype=np.float64).reshape(-1)
+    if measured.size == 0 or not np.all(np.isfinite(measured)) or np.any(measured <= 0.0):
+        message = f"capacity_ah: each measured capacity must be finite and > 0, got {measured}"
+        raise ValueError(message)
+    if not (math.isfinite(sigma_pct) and sigma_pct > 0.0):
+        message = f"sigma_pct: the measurement's sigma must be finite and > 0, got {sigma_pct}"
+        raise ValueError(message)
+    scale = measured / tables.nominal_capacity_ah
+    return _prior_tracker(tables, scale, measured.size, mean=1.0, sigma=sigma_pct / _PERCENT)
 
 
 def unknown_age_capacity_tracker(
@@ -131,20 +162,35 @@ def parked_capacity(
     return predict_capacity(state, (share * state.capacity_ah) ** 2)
 
 
+def capacity_estimate_at_coldest(estimate: CapacityState, tables: CellTables) -> FloatArray:
+    """Each cell's capacity estimate at its coldest temperature's capacity, Ah.
+
+    Implements: SWR_PLAT_005
+
+    The coulomb-counted SoC bound's capacity (beside
+    :func:`capacity_lower_bound`): the estimate is in the nominal capacity
+    at 25 degC (the tracker counts charge that way); a cold cell holds
+    less, by the tables' smallest capacity over the nominal.
+    """
+    return estimate.capacity_ah * _coldest_share(tables)
+
+
 def capacity_lower_bound(estimate: CapacityState, tables: CellTables) -> FloatArray:
     """Each cell's capacity less three sigmas, at its coldest temperature's capacity, Ah.
 
     Implements: SWR_PLAT_005
 
-    The estimate is in the nominal capacity at 25 degC (the tracker counts
-    charge that way); a cold cell holds less, by the tables' smallest
-    capacity over the nominal. At least zero: a bound at zero makes a
-    coulomb-counted SoC bound 1 (the most conservative) as soon as any charge
-    is counted.
+    As :func:`capacity_estimate_at_coldest`, three standard deviations
+    lower. At least zero: a bound at zero makes a coulomb-counted SoC bound
+    1 (the most conservative) as soon as any charge is counted.
     """
-    coldest = float(np.min(tables.capacity_ah)) / tables.nominal_capacity_ah
     lowest = estimate.capacity_ah - _SIGMAS * estimate.capacity_sigma_ah
-    return np.maximum(lowest, 0.0) * coldest
+    return np.maximum(lowest, 0.0) * _coldest_share(tables)
+
+
+def _coldest_share(tables: CellTables) -> float:
+    """The tables' smallest capacity over the nominal one (0.997 for ``NMC_Chen2020``)."""
+    return float(np.min(tables.capacity_ah)) / tables.nominal_capacity_ah
 
 
 def _prior_tracker(

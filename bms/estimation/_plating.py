@@ -60,6 +60,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
 
+_SOC_SIGMAS = 3.0
+"""Standard deviations a SoC bound adds by default (the limit's, and the coulomb bound's)."""
+
 
 @dataclass(frozen=True)
 class PlatingLimits:
@@ -186,7 +189,7 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
     soc_sigma: FloatArray,
     temperature_degc: FloatArray,
     charge_current_a: float = 0.0,
-    soc_sigmas: float = 3.0,
+    soc_sigmas: float = _SOC_SIGMAS,
     soc_upper: FloatArray | None = None,
 ) -> PlatingLimits:
     """Plating-limited charge current and plating margin of each cell (see the module doc).
@@ -253,11 +256,13 @@ def plating_limits(  # noqa: PLR0913 - the inputs of the estimate
 
 
 def coulomb_soc_upper(  # noqa: PLR0913 - the bound's inputs
-    start_soc_upper: FloatArray | float,
+    start_soc: FloatArray | float,
     *,
+    start_sigma: FloatArray | float,
     charged_ah: float,
     elapsed_s: float,
     capacity_ah: FloatArray | float,
+    capacity_lower_ah: FloatArray | float,
     gain_error: float,
     offset_a: float,
 ) -> FloatArray:
@@ -265,22 +270,37 @@ def coulomb_soc_upper(  # noqa: PLR0913 - the bound's inputs
 
     Implements: SWR_PLAT_002
 
-    ``start_soc_upper`` bounds the SoC at the start (e.g. the estimate plus
-    three standard deviations after a rest), ``charged_ah`` is the measured
+    ``start_soc`` and ``start_sigma`` are the SoC estimate at the start (e.g.
+    after a rest) and its standard deviation, ``charged_ah`` is the measured
     net charge put in since then (charge positive), ``gain_error`` and
     ``offset_a`` bound the current sensor's relative gain error and offset,
-    ``capacity_ah`` is a lower bound of each cell's capacity. The true charge
-    put in is then at most ``(charged_ah + offset_a * elapsed_s / 3600) /
-    (1 - gain_error)`` (``1 + gain_error`` when that is negative), whatever
-    the SoC filter believes: a bound that does not depend on the OCV, for a
-    chemistry whose flat OCV leaves the filter's own bound unreliable while
-    charging. Clamped to [0, 1]; NaN in, NaN out.
+    ``capacity_ah`` is each cell's capacity estimate and
+    ``capacity_lower_ah`` its lower bound (the estimate less three standard
+    deviations). The true charge put in is at most ``q = (charged_ah +
+    offset_a * elapsed_s / 3600) / (1 - gain_error)`` (``1 + gain_error``
+    when that is negative), whatever the SoC filter believes: a bound that
+    does not depend on the OCV, for a chemistry whose flat OCV leaves the
+    filter's own bound unreliable while charging.
+
+    The bound is ``start_soc + q / capacity_ah`` plus the root sum of squares
+    of the two independent errors' three-sigma excursions: the start's,
+    ``3 start_sigma``, and the capacity's, ``q / capacity_lower_ah - q /
+    capacity_ah`` (exact in the capacity, not linearised: 1/C is convex).
+    The sensor's error bounds are worst cases, not sigmas, and stay in
+    ``q``. Adding the two excursions instead would bound a joint event
+    rarer than either three-sigma one and cost a new LFP pack's 10-80 %
+    charge 7 % of time against a CC-CV (docs/validation/plating). Clamped
+    to [0, 1]; NaN in, NaN out.
     """
     counted = charged_ah + abs(offset_a) * elapsed_s / 3600.0
     gain = abs(gain_error)
     scale = 1.0 / (1.0 - gain) if counted >= 0.0 else 1.0 / (1.0 + gain)
-    start = np.asarray(start_soc_upper, dtype=np.float64)
+    charge = counted * scale
+    moved = charge / np.asarray(capacity_ah, dtype=np.float64)
+    capacity_excursion = charge / np.asarray(capacity_lower_ah, dtype=np.float64) - moved
+    start_excursion = _SOC_SIGMAS * np.abs(np.asarray(start_sigma, dtype=np.float64))
+    start = np.asarray(start_soc, dtype=np.float64)
     result: FloatArray = np.clip(
-        start + counted * scale / np.asarray(capacity_ah, dtype=np.float64), 0.0, 1.0
+        start + moved + np.hypot(start_excursion, capacity_excursion), 0.0, 1.0
     )
     return np.atleast_1d(result)

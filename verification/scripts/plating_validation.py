@@ -45,7 +45,7 @@ Writes ``<stem>.json``, ``<stem>.md``, ``<stem>.inc`` (RST table for
     python verification/scripts/plating_validation.py [--out DIR] [--chemistry NAME]
         [--parameter-set SET] [--rated-a A] [--reference-a A ...] [--step-s 10]
         [--period-s 0.1] [--stem plating] [--only-ratio] [--coulomb-bound]
-        [--capacity-prior nominal|new|unknown]
+        [--capacity-prior nominal|new|graded|unknown] [--grading-sigma-pct 1]
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     period_s: float = BMS_PERIOD_S,
     coulomb_bound: bool = False,
     capacity_prior: str = "nominal",
+    grading_sigma_pct: float = 1.0,
     seed: int = 1,
 ) -> ChargeTrace:
     """One 10-80 % charge, under the BMS's limit (``bms``) or a plain CC-CV at ``rated_a``.
@@ -151,13 +152,15 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     the EKF stepped, every ``period_s`` within it; the State of Function is
     read at the end of each hold and sets the next one. With
     ``coulomb_bound`` the plating cap also gets
-    :func:`bms.estimation.coulomb_soc_upper` from the filter's 3-sigma bound
-    after the key-on and the measured charge (the sensor's error bounds:
-    issue 3's 0.5 % gain, 50 mA offset), over the capacity
-    ``capacity_prior`` says: ``nominal`` the chemistry's; ``new`` and
-    ``unknown`` the controller's bound (``capacity_lower_bound``) of a new
-    pack's tracker or of the unknown-age prior, whose estimate the filter
-    then runs with too (``fed_filter``), as the controller does (SWR_SOH_008).
+    :func:`bms.estimation.coulomb_soc_upper` from the filter's estimate and
+    sigma after the key-on and the measured charge (the sensor's error
+    bounds: issue 3's 0.5 % gain, 50 mA offset), with the capacity
+    ``capacity_prior`` says: ``nominal`` the chemistry's, known exactly;
+    ``new`` and ``unknown`` the controller's estimate and 3-sigma bound
+    (``capacity_estimate_at_coldest``, ``capacity_lower_bound``) of a new
+    pack's tracker, of a new pack of graded cells (``grading_sigma_pct``) or
+    of the unknown-age prior, whose estimate the filter then runs with too
+    (``fed_filter``), as the controller does (SWR_SOH_008).
     """
     from bms.calibration._filter_runs import KEY_ON_S, key_on  # noqa: PLC0415
     from bms.calibration._plating_truth import ChargeTruth  # noqa: PLC0415
@@ -181,7 +184,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         initial_sigma=INITIAL_SIGMA,
         initial_temperature_degc=ambient_degc,
     )
-    bound_capacity_ah = _bound_capacity(estimator, capacity_prior)
+    capacity_ah, capacity_lower_ah = _bound_capacity(estimator, capacity_prior, grading_sigma_pct)
     limits = _sof_limits(chemistry, rated_a)
     trace = ChargeTrace()
     held = truth.step_trace(0.0, 1.0, 2)
@@ -193,8 +196,9 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         duration_s=KEY_ON_S,
         period_s=period_s,
     )
-    # the coulomb bound starts, as the controller's does at rest, from the filter's 3-sigma bound
-    start_upper = float(estimator.state.x[0, 0] + 3.0 * np.sqrt(estimator.state.p[0, 0, 0]))
+    # the coulomb bound starts, as the controller's does at rest, from the filter's estimate
+    start_soc = float(estimator.state.x[0, 0])
+    start_sigma = float(np.sqrt(estimator.state.p[0, 0, 0]))
     current = 0.0
     while held.soc[-1] < END_SOC and held.time_s[-1] < MAX_DURATION_S:
         # the BMS's samples: every period_s after the hold's start (sample 0 is the
@@ -231,10 +235,12 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
         upper = None
         if coulomb_bound:
             upper = coulomb_soc_upper(
-                start_upper,
+                start_soc,
+                start_sigma=start_sigma,
                 charged_ah=charged_ah,
                 elapsed_s=float(held.time_s[-1]),
-                capacity_ah=bound_capacity_ah,
+                capacity_ah=capacity_ah,
+                capacity_lower_ah=capacity_lower_ah,
                 gain_error=errors.current_gain_error_pct / 100.0,
                 offset_a=errors.current_offset_a,
             )
@@ -282,24 +288,39 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     return trace
 
 
-def _bound_capacity(estimator: Any, capacity_prior: str) -> float:
-    """The coulomb bound's capacity for ``capacity_prior``; the filter fed its estimate."""
+def _bound_capacity(
+    estimator: Any, capacity_prior: str, grading_sigma_pct: float
+) -> tuple[float, float]:
+    """The coulomb bound's capacity and its lower bound for ``capacity_prior``.
+
+    The filter is fed the estimate, as the controller's is. ``graded``: the
+    cell's capacity measured right (the DFN's) with ``grading_sigma_pct``.
+    """
     from bms.estimation import (  # noqa: PLC0415
+        capacity_estimate_at_coldest,
         capacity_lower_bound,
         fed_filter,
+        graded_capacity_tracker,
         initial_capacity_tracker,
         unknown_age_capacity_tracker,
     )
 
     tables = estimator.model.tables
+    nominal = float(tables.nominal_capacity_ah)
     if capacity_prior == "nominal":
-        return float(tables.nominal_capacity_ah)
-    prior = initial_capacity_tracker if capacity_prior == "new" else unknown_age_capacity_tracker
-    tracker = prior(tables, 1.0, estimator.tuning, 1)
+        return nominal, nominal
+    if capacity_prior == "graded":
+        tracker = graded_capacity_tracker(tables, np.array([nominal]), grading_sigma_pct)
+    else:
+        prior = (
+            initial_capacity_tracker if capacity_prior == "new" else unknown_age_capacity_tracker
+        )
+        tracker = prior(tables, 1.0, estimator.tuning, 1)
     estimator.model, estimator.tuning = fed_filter(
         tracker.estimate, estimator.model, estimator.tuning
     )
-    return float(capacity_lower_bound(tracker.estimate, tables)[0])
+    estimated = capacity_estimate_at_coldest(tracker.estimate, tables)
+    return float(estimated[0]), float(capacity_lower_bound(tracker.estimate, tables)[0])
 
 
 def map_following(chemistry: Any) -> dict[str, Any]:
@@ -499,10 +520,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--capacity-prior",
-        choices=("nominal", "new", "unknown"),
+        choices=("nominal", "new", "graded", "unknown"),
         default="nominal",
-        help="the coulomb bound's capacity: the chemistry's, or the controller's lower bound of "
-        "a new pack's or an unknown-age pack's capacity (the filter fed that estimate too)",
+        help="the coulomb bound's capacity: the chemistry's, or the controller's estimate and "
+        "lower bound of a new pack's, a graded new pack's or an unknown-age pack's capacity "
+        "(the filter fed that estimate too)",
+    )
+    parser.add_argument(
+        "--grading-sigma-pct",
+        type=float,
+        default=1.0,
+        help="with --capacity-prior graded: the cells' measured capacity's sigma (default 1)",
     )
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
     parser.add_argument("--stem", default="plating", help="output file stem")
@@ -541,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         "bms_period_s": args.period_s,
         "coulomb_soc_bound": args.coulomb_bound,
         "capacity_prior": args.capacity_prior,
+        "grading_sigma_pct": args.grading_sigma_pct if args.capacity_prior == "graded" else None,
         "map_following_25degc": map_following(chemistry),
         "start_soc": START_SOC,
         "end_soc": END_SOC,
@@ -565,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
             period_s=args.period_s,
             coulomb_bound=args.coulomb_bound,
             capacity_prior=args.capacity_prior if bms else "nominal",
+            grading_sigma_pct=args.grading_sigma_pct,
         )
         case = summarise(trace, label, ambient, time.perf_counter() - started)
         case["current_cap_a"] = amps

@@ -2,7 +2,9 @@
 
 Covers: with a chemistry and a new pack's tracker, the controller's
 estimation step starts the capacity tracker from the configured model and
-tuning and advances it by the estimation period; without capacity memory it
+tuning and advances it by the estimation period; a graded new pack's runs
+the filter with each cell's measured capacity and the measurement's sigma
+(one capacity per cell and the sigma, or a clear error); without capacity memory it
 starts from the unknown-age prior (85 % of the configured capacity, a sigma
 of 10.8 % of it), runs the SoC filter with it, and warns
 ``capacity_unknown`` (not latched, no DTC) until every cell's relative sigma
@@ -77,6 +79,46 @@ def test_a_new_packs_tracker_starts_from_the_configured_model_and_follows_the_fi
 
 
 @pytest.mark.verifies("SWR_SOH_008")
+def test_a_graded_new_pack_runs_the_filter_with_each_cells_measured_capacity() -> None:
+    chemistry = synthetic_chemistry()
+    cells = CONFIG.pack.series_count
+    nominal = cell_model(chemistry).tables.nominal_capacity_ah
+    measured = [nominal * (0.98 + 0.04 * cell / cells) for cell in range(cells)]
+    graded = new_pack_capacity(
+        chemistry, cells, measured_capacity_ah=measured, measured_sigma_pct=0.5
+    )
+    rig = Rig(BmsController(CONFIG, chemistry=chemistry, capacity=graded))
+    rig.run(EVERY)
+    capacity = _capacity(rig.controller)
+    assert capacity.tracker.estimate.capacity_ah == pytest.approx(measured, rel=1e-3)
+    assert capacity.tuning.capacity_uncertainty_pct == pytest.approx(0.5, rel=1e-3)
+    assert np.asarray(capacity.model.capacity_scale) == pytest.approx(
+        np.array(measured) / nominal, rel=1e-3
+    )
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+@pytest.mark.parametrize(
+    ("measured", "sigma", "named"),
+    [
+        ([5.0] * 3, 0.5, "3 capacities"),
+        (None, 0.5, "give both or neither"),
+        ([5.0] * 48, None, "give both or neither"),
+    ],
+)
+def test_a_graded_new_pack_needs_one_capacity_per_cell_and_its_sigma(
+    measured: list[float] | None, sigma: float | None, named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        new_pack_capacity(
+            synthetic_chemistry(),
+            CONFIG.pack.series_count,
+            measured_capacity_ah=measured,
+            measured_sigma_pct=sigma,
+        )
+
+
+@pytest.mark.verifies("SWR_SOH_008")
 def test_without_capacity_memory_the_pack_is_of_unknown_age_and_the_controller_says_so() -> None:
     rig = Rig(BmsController(CONFIG, chemistry=synthetic_chemistry()))
     outputs = rig.controller.step(frame(0))
@@ -97,7 +139,7 @@ def test_without_capacity_memory_the_pack_is_of_unknown_age_and_the_controller_s
     assert f"{100.0 * relative:.1f} %" in warnings[0].reason
     bound = 0.85 * (1.0 - 3.0 * math.sqrt(0.03**2 + 0.3**2 / 12.0) / 0.85)  # 57 % of nominal
     coldest = float(np.min(capacity.model.tables.capacity_ah)) / nominal
-    assert f"charge current limited as for {100.0 * bound * coldest:.0f} % of the nominal" in (
+    assert f"allowing for as little as {100.0 * bound * coldest:.0f} % of the nominal" in (
         warnings[0].reason
     )
     assert outputs.latched_faults == ()

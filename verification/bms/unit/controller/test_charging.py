@@ -102,7 +102,7 @@ def _fast_charge_config() -> BmsConfig:
 
 @pytest.mark.verifies("SWR_PLAT_005")
 def test_only_charge_is_counted_and_a_charge_resets_the_idle_time() -> None:
-    bound = ChargeBound(start_soc_upper=(0.5,), idle_s=10.0)
+    bound = ChargeBound(start_soc=(0.5,), start_sigma=(0.01,), idle_s=10.0)
     discharged = count_charge(
         bound, 40.0, parallel_count=20, dt_s=0.01, charge_detection_a=2.0
     )  # 2 A per cell of discharge: not subtracted
@@ -123,21 +123,30 @@ def test_only_charge_is_counted_and_a_charge_resets_the_idle_time() -> None:
 @pytest.mark.verifies("SWR_PLAT_005")
 def test_the_bound_restarts_only_after_the_rest_and_from_a_finite_estimate() -> None:
     soc, sigma = np.array([0.5, 0.99]), np.array([0.01, 0.01])
-    early = ChargeBound(start_soc_upper=(0.7, 0.7), charged_ah=0.1, idle_s=BOUND_REST_S - 0.01)
+    early = ChargeBound(
+        start_soc=(0.7, 0.7), start_sigma=(0.0, 0.0), charged_ah=0.1, idle_s=BOUND_REST_S - 0.01
+    )
     assert restart_bound(early, soc, sigma) == early
     rested = replace(early, idle_s=BOUND_REST_S)
-    restarted = restart_bound(rested, soc, sigma)
-    assert restarted.start_soc_upper == pytest.approx((0.53, 1.0))
+    restarted = restart_bound(rested, soc, -sigma)  # a sigma's sign is not its size
+    assert restarted.start_soc == pytest.approx((0.5, 0.99))
+    assert restarted.start_sigma == pytest.approx((0.01, 0.01))
     assert (restarted.charged_ah, restarted.elapsed_s) == (0.0, 0.0)
     assert restart_bound(rested, np.array([0.5, math.nan]), sigma) == rested
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
 def test_the_bound_is_one_before_a_start_then_counts_with_the_offset() -> None:
-    assert soc_upper_bound(ChargeBound(), 3, capacity_ah=5.0, offset_a=0.1).tolist() == [1.0] * 3
-    bound = ChargeBound(start_soc_upper=(0.2, 0.4), charged_ah=0.5, elapsed_s=1800.0)
-    upper = soc_upper_bound(bound, 2, capacity_ah=5.0, offset_a=0.1)
-    assert upper == pytest.approx([0.2 + 0.55 / 5.0, 0.4 + 0.55 / 5.0])
+    before = soc_upper_bound(ChargeBound(), 3, capacity_ah=5.0, capacity_lower_ah=4.5, offset_a=0.1)
+    assert before.tolist() == [1.0] * 3
+    bound = ChargeBound(
+        start_soc=(0.2, 0.4), start_sigma=(0.01, 0.0), charged_ah=0.5, elapsed_s=1800.0
+    )
+    upper = soc_upper_bound(bound, 2, capacity_ah=5.0, capacity_lower_ah=4.4, offset_a=0.1)
+    moved, excursion = 0.55 / 5.0, 0.55 / 4.4 - 0.55 / 5.0
+    assert upper == pytest.approx(
+        [0.2 + moved + math.hypot(0.03, excursion), 0.4 + moved + excursion]
+    )
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
@@ -224,7 +233,7 @@ def test_a_charge_with_the_filter_biased_low_is_capped_by_the_coulomb_bound() ->
     plant = PackSimulator(NMC, CELLS, initial_soc=0.60, ambient_degc=25.0)
     state = ControllerState(
         estimator=initial_ekf_state(CELLS, 0.30, 0.005, TUNING),
-        charge_bound=ChargeBound(start_soc_upper=(0.62,) * CELLS),
+        charge_bound=ChargeBound(start_soc=(0.61,) * CELLS, start_sigma=(0.003,) * CELLS),
     )
     feedback: dict[str, Any] = {}
     m, current_a, worst, charging = plant.measure(0.0), 0.0, math.inf, 0
@@ -264,21 +273,24 @@ def test_the_bound_restarts_from_the_estimate_after_the_rest() -> None:
     context = ControllerContext(config=CONFIG, model=cell_model(NMC), chemistry=NMC)
     state = ControllerState(
         estimator=initial_ekf_state(CELLS, 0.40, 0.01, TUNING),
-        charge_bound=ChargeBound(start_soc_upper=(0.9,) * CELLS, idle_s=BOUND_REST_S - 0.05),
+        charge_bound=ChargeBound(
+            start_soc=(0.9,) * CELLS, start_sigma=(0.0,) * CELLS, idle_s=BOUND_REST_S - 0.05
+        ),
     )
     plant = PackSimulator(NMC, CELLS, initial_soc=0.40)
     m = plant.measure(0.0)
     for step in range(11):
         state, _ = controller_step(state, _inputs(step * PERIOD_MS, m, 0.0), context)
     assert state.estimator is not None
-    expected = state.estimator.x[0] + 3.0 * np.sqrt(state.estimator.p[0, 0])
-    assert state.charge_bound.start_soc_upper == pytest.approx(expected.tolist(), abs=0.01)
-    assert max(state.charge_bound.start_soc_upper) < 0.5
+    sigma = np.sqrt(state.estimator.p[0, 0])
+    assert state.charge_bound.start_soc == pytest.approx(state.estimator.x[0].tolist(), abs=0.01)
+    assert state.charge_bound.start_sigma == pytest.approx(sigma.tolist(), rel=0.1)
+    assert max(state.charge_bound.start_soc) < 0.45
     # A charge freezes the start: it is no longer moved by the filter.
-    start = state.charge_bound.start_soc_upper
+    start = (state.charge_bound.start_soc, state.charge_bound.start_sigma)
     for step in range(11, 31):
         state, _ = controller_step(state, _inputs(step * PERIOD_MS, m, -40.0), context)
-    assert state.charge_bound.start_soc_upper == start
+    assert (state.charge_bound.start_soc, state.charge_bound.start_sigma) == start
     assert state.charge_bound.charged_ah == pytest.approx(2.0 * 0.2 / 3600.0)
 
 
@@ -304,14 +316,27 @@ def test_the_cap_needs_the_estimation_channel() -> None:
 
 @pytest.mark.verifies("SWR_PLAT_005", "SWR_SOH_008")
 @pytest.mark.parametrize("new_pack", [True, False])
-def test_the_coulomb_bound_divides_by_each_cells_capacity_less_3_sigma_at_its_coldest(
+def test_the_coulomb_bound_reads_each_cells_capacity_and_its_3_sigma_bound_at_its_coldest(
     monkeypatch: pytest.MonkeyPatch, new_pack: bool
 ) -> None:
-    seen: list[np.ndarray] = []
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def recording(*args: object, capacity_ah: np.ndarray, **kwargs: object) -> np.ndarray:
-        seen.append(capacity_ah)
-        return soc_upper_bound(*args, capacity_ah=capacity_ah, **kwargs)  # type: ignore[arg-type]
+    def recording(
+        bound: ChargeBound,
+        cells: int,
+        *,
+        capacity_ah: np.ndarray,
+        capacity_lower_ah: np.ndarray,
+        offset_a: float,
+    ) -> np.ndarray:
+        seen.append((capacity_ah, capacity_lower_ah))
+        return soc_upper_bound(
+            bound,
+            cells,
+            capacity_ah=capacity_ah,
+            capacity_lower_ah=capacity_lower_ah,
+            offset_a=offset_a,
+        )
 
     monkeypatch.setattr(estimating_module, "soc_upper_bound", recording)
     stored = new_pack_capacity(NMC, CELLS) if new_pack else None
@@ -319,8 +344,12 @@ def test_the_coulomb_bound_divides_by_each_cells_capacity_less_3_sigma_at_its_co
     controller.step(frame(0))
     coldest = min(NMC.capacity_ah_by_temperature) / NMC.nominal_capacity_ah
     # New: 3 % sigma. Unknown age: 85 % with a 9.2 % sigma, whose 3 sigma reach 57 %.
-    share = 0.91 if new_pack else 0.85 - 3.0 * math.sqrt(0.03**2 + 0.3**2 / 12.0)
-    assert seen[-1] == pytest.approx(np.full(CELLS, share * coldest * NMC.nominal_capacity_ah))
+    mean = 1.0 if new_pack else 0.85
+    sigma = 0.03 if new_pack else math.sqrt(0.03**2 + 0.3**2 / 12.0)
+    estimated, lowest = seen[-1]
+    nominal = coldest * NMC.nominal_capacity_ah
+    assert estimated == pytest.approx(np.full(CELLS, mean * nominal))
+    assert lowest == pytest.approx(np.full(CELLS, (mean - 3.0 * sigma) * nominal))
 
 
 @pytest.mark.verifies("SWR_PLAT_005")
@@ -345,7 +374,9 @@ def _smallest_map_limit_a() -> float:
 @pytest.mark.verifies("SWR_PLAT_005", method="fault_injection")
 def test_a_nan_current_gives_the_smallest_map_limit_until_the_next_start() -> None:
     context = ControllerContext(config=CONFIG, model=cell_model(NMC), chemistry=NMC)
-    state = ControllerState(charge_bound=ChargeBound(start_soc_upper=(0.3,) * CELLS))
+    state = ControllerState(
+        charge_bound=ChargeBound(start_soc=(0.3,) * CELLS, start_sigma=(0.0,) * CELLS)
+    )
     plant = PackSimulator(NMC, CELLS, initial_soc=0.3)
     m = plant.measure(0.0)
     state, before = controller_step(state, _inputs(0, m, 0.0), context)

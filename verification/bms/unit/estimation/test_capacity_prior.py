@@ -7,8 +7,10 @@ SWR_SOH_008 (a pack of unknown age: the Gaussian with the mean and variance
 of a fade spread evenly from new to the end of service, plus the new pack's
 spread; every capacity from the end of service to a new cell 3 % above
 nominal inside its 3 sigma, where the new pack's prior leaves a 15 %-faded
-cell 5 sigma off) and SWR_PLAT_005 (the lower bound the coulomb-counted SoC
-bound divides by: each cell's estimate less three sigmas at its coldest
+cell 5 sigma off; a graded new pack: each cell's measured capacity with
+the measurement's sigma, bad measurements refused naming the argument) and
+SWR_PLAT_005 (the capacities the coulomb-counted SoC bound divides by: each
+cell's estimate, and the estimate less three sigmas, at its coldest
 temperature's capacity, never below zero). SWR_SOH_009: a parked cell's sums
 take in a walk of its worst calendar fade over the days parked from its age
 (``b ((t + d)^z - t^z)``, ``b``, ``z`` the chemistry's worst calendar fade),
@@ -31,7 +33,9 @@ from bms.estimation import (
     CalendarWalk,
     SocFilterTuning,
     awtls_update,
+    capacity_estimate_at_coldest,
     capacity_lower_bound,
+    graded_capacity_tracker,
     initial_capacity_state,
     initial_capacity_tracker,
     parked_capacity,
@@ -105,6 +109,41 @@ def test_the_lower_bound_is_three_sigmas_below_each_estimate_at_the_coldest_capa
     coldest = 4.6 / 5.0  # the fixture's capacity at -20 degC over its nominal
     bound = capacity_lower_bound(estimate, MODEL.tables)
     assert bound == pytest.approx(np.array([4.7, 3.4, 0.0]) * coldest)
+    at_coldest = capacity_estimate_at_coldest(estimate, MODEL.tables)
+    assert at_coldest == pytest.approx(np.array([5.0, 4.0, 1.0]) * coldest)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_a_graded_pack_starts_at_each_cells_measured_capacity_with_the_measurements_sigma() -> (
+    None
+):
+    measured = np.array([0.97, 1.01, 1.04]) * NOMINAL
+    tracker = graded_capacity_tracker(MODEL.tables, measured, 0.5)
+    assert tracker.estimate.capacity_ah == pytest.approx(measured)
+    assert tracker.estimate.capacity_sigma_ah == pytest.approx(0.005 * measured)
+    # the same sums as a new pack configured at those capacities, with the smaller sigma
+    configured = initial_capacity_tracker(
+        MODEL.tables, measured / NOMINAL, SocFilterTuning(capacity_uncertainty_pct=0.5), 3
+    )
+    assert tracker.estimate.c == pytest.approx(configured.estimate.c)
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+@pytest.mark.parametrize(
+    ("capacity", "sigma", "named"),
+    [
+        ([5.0, math.nan], 1.0, "capacity_ah"),
+        ([5.0, 0.0], 1.0, "capacity_ah"),
+        ([], 1.0, "capacity_ah"),
+        ([5.0], 0.0, "sigma_pct"),
+        ([5.0], math.inf, "sigma_pct"),
+    ],
+)
+def test_a_graded_pack_refuses_a_measurement_that_is_not_one(
+    capacity: list[float], sigma: float, named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        graded_capacity_tracker(MODEL.tables, np.array(capacity), sigma)
 
 
 @pytest.mark.verifies("SWR_SOH_005")

@@ -350,19 +350,81 @@ def test_a_bad_second_soc_bound_falls_back() -> None:
     offset=st.floats(-0.05, 0.05),
     hours=st.floats(0.0, 2.0),
 )
-def test_coulomb_bound_contains_the_true_soc(
+def test_coulomb_bound_contains_the_true_soc_whatever_the_sensor_errors(
     start: float, true_a: float, gain: float, offset: float, hours: float
 ) -> None:
+    # A known start and capacity: the sensor's worst cases alone must be covered.
     capacity = 5.0
     measured_in = (true_a * (1.0 + gain) + offset) * hours  # charge positive
     bound = coulomb_soc_upper(
         start,
+        start_sigma=0.0,
         charged_ah=measured_in,
         elapsed_s=hours * 3600.0,
         capacity_ah=capacity,
+        capacity_lower_ah=capacity,
         gain_error=0.005,
         offset_a=0.05,
     )
     true_soc = start + true_a * hours / capacity
     assert bound.shape == (1,)
     assert bound[0] >= min(max(true_soc, 0.0), 1.0) - 1e-9
+
+
+def _bound_of(start: float, sigma: float, charge_ah: float, capacity: float, low: float) -> float:
+    return float(
+        coulomb_soc_upper(
+            start,
+            start_sigma=sigma,
+            charged_ah=charge_ah,
+            elapsed_s=0.0,
+            capacity_ah=capacity,
+            capacity_lower_ah=low,
+            gain_error=0.0,
+            offset_a=0.0,
+        )[0]
+    )
+
+
+@pytest.mark.verifies("SWR_PLAT_002")
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    sigma=st.floats(0.0, 0.1),
+    charge_ah=st.floats(0.0, 3.0),
+    capacity_sigma=st.floats(0.0, 0.1),
+)
+def test_coulomb_bound_lies_between_each_error_alone_and_both_at_their_worst(
+    sigma: float, charge_ah: float, capacity_sigma: float
+) -> None:
+    capacity, start = 5.0, 0.1
+    low = capacity * (1.0 - 3.0 * capacity_sigma)
+    bound = _bound_of(start, sigma, charge_ah, capacity, low)
+    start_alone = start + 3.0 * sigma + charge_ah / capacity
+    capacity_alone = start + charge_ah / low
+    both_at_worst = start + 3.0 * sigma + charge_ah / low
+    assert max(start_alone, capacity_alone) - 1e-12 <= bound <= both_at_worst + 1e-12
+
+
+@pytest.mark.verifies("SWR_PLAT_002")
+@pytest.mark.parametrize(
+    ("sigma", "capacity_sigma"), [(0.02, 0.03), (0.005, 0.03), (0.02, 0.0), (0.01, 0.092)]
+)
+def test_coulomb_bound_is_a_3_sigma_bound_of_the_true_soc(
+    sigma: float, capacity_sigma: float
+) -> None:
+    # Start and capacity drawn from the estimates' Gaussians: the true SoC after half the
+    # capacity is above the bound in no more than the one-sided 3-sigma share (0.135 %).
+    # (Every bound here is below 1, where the clamp would hide an excess.)
+    capacity, start, charge_ah = 5.0, 0.1, 2.5
+    low = capacity * (1.0 - 3.0 * capacity_sigma)
+    bound = _bound_of(start, sigma, charge_ah, capacity, low)
+    assert bound < 1.0
+    rng = np.random.default_rng(7)
+    draws = 400_000
+    true_start = start + sigma * rng.standard_normal(draws)
+    true_capacity = capacity * (1.0 + capacity_sigma * rng.standard_normal(draws))
+    above = float(np.mean(true_start + charge_ah / true_capacity > bound))
+    assert above <= 0.00135 + 3.0 * math.sqrt(0.00135 / draws)
+    # and the bound is not the joint worst case: it is tighter whenever both errors count
+    if sigma > 0.0 and capacity_sigma > 0.0:
+        assert bound < start + 3.0 * sigma + charge_ah / low - 1e-3
