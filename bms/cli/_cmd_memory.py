@@ -1,7 +1,7 @@
-"""``bms memory``: what a pack's capacity file holds, and the service's clearing of its SoC.
+"""``bms memory``: a pack's capacity file: shown, its SoC cleared, or first written.
 
 ASIL: QM(D) (estimation channel's memory; a service tool, never in the control path).
-Requirements: SWR_SOC_009.
+Requirements: SWR_SOC_009, SWR_SOH_008.
 
 The capacity file (:mod:`bms.memory`) carries each cell's capacity and, from
 key-off to key-on, its SoC. The voltage at key-on can refute a kept SoC
@@ -9,6 +9,15 @@ that is wrong on NMC, but not on LFP's plateau (SWR_SOC_009), so a pack
 serviced (a cell or module swapped) or charged without its BMS must have
 its kept SoC cleared: ``--clear-soc`` does that, and the next key-on starts
 the SoC filter unknown. The capacities stay.
+
+``--new-pack --chemistry NAME`` writes a new pack's first capacity file (the
+factory's end of line): the configured capacities with the tuning's 3 %,
+or, with ``--measured FILE --measured-sigma-pct PCT``, each cell's capacity
+as graded before assembly (one value in Ah per line, in cell order; ``#``
+comments and blank lines skipped). Without a file the controller must
+assume a pack of unknown age, whose charge the plating cap slows to less
+than half speed on LFP (docs/validation/plating). An existing file is
+never overwritten: it may hold what the pack has learnt.
 """
 
 import argparse
@@ -27,7 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 NAME = "memory"
-HELP = "show a capacity file (capacities, kept SoC, times); --clear-soc after a service"
+HELP = (
+    "show a capacity file (capacities, kept SoC, times); --clear-soc after a service; "
+    "--new-pack to write a new pack's first one"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +50,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--clear-soc",
         action="store_true",
         help="clear the kept SoC (after a cell or module swap, or a charge without the BMS)",
+    )
+    parser.add_argument(
+        "--new-pack",
+        action="store_true",
+        help="write a new pack's first capacity file (needs --chemistry; never overwrites)",
+    )
+    parser.add_argument("--chemistry", help="chemistry name or file (with --new-pack)")
+    parser.add_argument(
+        "--measured",
+        type=Path,
+        help="graded cells: each cell's measured capacity in Ah, one per line (with --new-pack)",
+    )
+    parser.add_argument(
+        "--measured-sigma-pct",
+        type=float,
+        help="the measured capacities' standard deviation, percent (with --measured)",
     )
 
 
@@ -50,6 +78,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.memory import CapacityStoreError, clear_soc, load_capacity  # noqa: PLC0415
 
     cells = load_config(args.config).pack.series_count
+    if args.new_pack or args.chemistry or args.measured or args.measured_sigma_pct is not None:
+        problem = _write_new_pack(args, cells)
+        if problem is not None:
+            print(f"bms memory: {problem}", file=sys.stderr)
+            return ExitCode.USAGE
     try:
         record = load_capacity(args.capacity, cells)
         for line in _summary(record, datetime.now(UTC)):
@@ -61,6 +94,73 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"bms memory: {error}", file=sys.stderr)
         return ExitCode.USAGE
     return ExitCode.OK
+
+
+def _write_new_pack(args: argparse.Namespace, cells: int) -> str | None:
+    """Write the new pack's first capacity file; what is wrong instead (None: written).
+
+    Implements: SWR_SOH_008
+    """
+    from bms.cell import load_chemistry  # noqa: PLC0415
+    from bms.controller import new_pack_capacity  # noqa: PLC0415
+    from bms.memory import CapacityStoreError, save_capacity  # noqa: PLC0415
+
+    problem = _new_pack_options_problem(args)
+    if problem is not None:
+        return problem
+    measured = None if args.measured is None else _measured_capacities(args.measured)
+    if isinstance(measured, str):
+        return measured
+    chemistry = load_chemistry(args.chemistry)  # ConfigError: reported by bms's main
+    try:
+        tracker = new_pack_capacity(
+            chemistry,
+            cells,
+            measured_capacity_ah=measured,
+            measured_sigma_pct=args.measured_sigma_pct,
+        )
+        save_capacity(args.capacity, tracker, 0, now=datetime.now(UTC))
+    except CapacityStoreError as error:  # names the file itself
+        return str(error)
+    except ValueError as error:  # the measured capacities or their sigma
+        return f"{args.measured or '--measured-sigma-pct'}: {error}"
+    print(f"wrote a new pack's capacity file: {args.capacity}")
+    return None
+
+
+def _new_pack_options_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options of ``--new-pack`` (None: nothing)."""
+    if not args.new_pack or not args.chemistry:
+        return (
+            "--chemistry, --measured and --measured-sigma-pct go with --new-pack, "
+            "which needs --chemistry"
+        )
+    if args.clear_soc:
+        return "--clear-soc and --new-pack: a new pack's file keeps no SoC"
+    if args.capacity.exists():
+        return (
+            f"{args.capacity} exists: a pack's capacity file is never overwritten (it may "
+            "hold what the pack has learnt); remove it first for a new pack"
+        )
+    return None
+
+
+def _measured_capacities(path: Path) -> list[float] | str:
+    """Each cell's measured capacity from ``path``; or what is wrong, naming the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{path}: {error}"
+    values: list[float] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            values.append(float(text))
+        except ValueError:
+            return f"{path}:{number}: {text!r} is not a capacity in Ah"
+    return values
 
 
 def _summary(record: "CapacityRecord", now: datetime) -> list[str]:

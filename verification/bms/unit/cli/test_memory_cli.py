@@ -1,9 +1,15 @@
-"""Tests of bms/cli/_cmd_memory.py: ``bms memory``, SWR_SOC_009.
+"""Tests of bms/cli/_cmd_memory.py: ``bms memory``, SWR_SOC_009 and SWR_SOH_008.
 
 Covers: the command shows a capacity file's cells, capacities and kept SoC;
 ``--clear-soc`` clears the kept SoC and keeps the rest of the file, after
 which the file shows none; a malformed or missing file exits 2 naming the
-file and the field, and loses nothing.
+file and the field, and loses nothing. ``--new-pack`` writes a new pack's
+first file, configured (3 %) or from graded cells (a listing with comments
+and blank lines, each cell's capacity and the given sigma), and refuses,
+exit 2, naming what is wrong and writing nothing: an existing file, a
+sigma without capacities or the reverse, a line that is not a number (its
+line number), a count other than the cells', a sigma that is not > 0,
+``--clear-soc`` with it, or its options without it.
 """
 
 import json
@@ -71,3 +77,66 @@ def test_memory_refuses_a_malformed_or_missing_file_naming_it(
     missing = tmp_path / "none.json"
     assert main(["memory", str(missing)]) == ExitCode.USAGE
     assert str(missing) in capsys.readouterr().err
+
+
+@pytest.mark.verifies("SWR_SOH_008")
+def test_memory_writes_a_new_packs_first_file_configured_or_graded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configured = tmp_path / "configured.json"
+    assert main(["memory", str(configured), "--new-pack", "--chemistry", "NMC_Chen2020"]) == 0
+    shown = capsys.readouterr().out
+    assert "wrote a new pack's capacity file" in shown
+    assert "largest sigma 3.00 %, 0 pairs committed" in shown
+    record = load_capacity(configured, CELLS)
+    assert record.soc is None
+    assert record.saved_at is not None
+    measured = np.linspace(4.9, 5.3, CELLS)
+    listing = tmp_path / "graded.txt"
+    listing.write_text(
+        "# end-of-line grading, Ah\n\n" + "".join(f"{value}  # cell\n" for value in measured)
+    )
+    graded = tmp_path / "graded.json"
+    arguments = ["--new-pack", "--chemistry", "NMC_Chen2020", "--measured", str(listing)]
+    code = main(["memory", str(graded), *arguments, "--measured-sigma-pct", "0.8"])
+    assert code == ExitCode.OK
+    assert "largest sigma 0.80 %" in capsys.readouterr().out
+    tracker = load_capacity(graded, CELLS).tracker()
+    assert tracker.estimate.capacity_ah == pytest.approx(measured)
+    assert tracker.estimate.capacity_sigma_ah == pytest.approx(0.008 * measured)
+
+
+@pytest.mark.verifies("SWR_SOH_008", method="fault_injection")
+@pytest.mark.parametrize(
+    ("lines", "extra", "expected"),
+    [
+        (None, ["--chemistry", "NMC_Chen2020"], "exists: a pack's capacity file is never"),
+        ("5.0\n" * CELLS, ["--chemistry", "NMC_Chen2020"], "go together"),
+        ("5.0\nfive\n", ["--measured-sigma-pct", "1"], ":2: 'five' is not a capacity in Ah"),
+        ("5.0\n" * 3, ["--measured-sigma-pct", "1"], "3 capacities for"),
+        ("5.0\n" * CELLS, ["--measured-sigma-pct", "0"], "sigma_pct"),
+        ("5.0\n" * CELLS, ["--clear-soc", "--measured-sigma-pct", "1"], "keeps no SoC"),
+    ],
+    ids=["existing-file", "sigma-missing", "not-a-number", "wrong-count", "zero-sigma", "clear"],
+)
+def test_memory_refuses_a_bad_new_pack_naming_what_is_wrong(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    lines: str | None,
+    extra: list[str],
+    expected: str,
+) -> None:
+    path = _saved(tmp_path) if lines is None else tmp_path / "new.json"
+    before = path.read_text() if path.exists() else None
+    arguments = ["memory", str(path), "--new-pack", *extra]
+    if lines is not None:
+        listing = tmp_path / "graded.txt"
+        listing.write_text(lines)
+        arguments += ["--measured", str(listing)]
+        if "--chemistry" not in extra:
+            arguments += ["--chemistry", "NMC_Chen2020"]
+    assert main(arguments) == ExitCode.USAGE
+    assert expected in capsys.readouterr().err
+    assert (path.read_text() if path.exists() else None) == before  # nothing written or lost
+    assert main(["memory", str(tmp_path / "x.json"), "--chemistry", "NMC_Chen2020"]) == 2
+    assert "go with --new-pack" in capsys.readouterr().err

@@ -114,9 +114,7 @@ def test_the_lower_bound_is_three_sigmas_below_each_estimate_at_the_coldest_capa
 
 
 @pytest.mark.verifies("SWR_SOH_008")
-def test_a_graded_pack_starts_at_each_cells_measured_capacity_with_the_measurements_sigma() -> (
-    None
-):
+def test_a_graded_pack_starts_at_each_cells_measured_capacity_with_the_measurements_sigma() -> None:
     measured = np.array([0.97, 1.01, 1.04]) * NOMINAL
     tracker = graded_capacity_tracker(MODEL.tables, measured, 0.5)
     assert tracker.estimate.capacity_ah == pytest.approx(measured)
