@@ -44,11 +44,13 @@ from bms.control import derate, step_balancing, step_thermal
 from bms.controller._estimating import account_charge, cap_plating, estimate, key_on
 from bms.controller._inputs import ControllerInputs
 from bms.controller._outputs import (
+    ChargeLimitSource,
     ContactorCommandOutput,
     ControllerOutputs,
     ControllerStatus,
     DtcEventOutput,
     FaultReport,
+    SocOrigin,
 )
 from bms.controller._receive import Reception, receive_vehicle
 from bms.controller._state import ControllerContext, ControllerState, PlatingCap
@@ -228,16 +230,18 @@ def _limits(
     report: ProtectionReport,
     state: ControllerState,
     config: BmsConfig,
-) -> tuple[float, float, float, float]:
+) -> tuple[float, float, float, float, ChargeLimitSource]:
     """Current and power limits: the protection's, capped by the derating when SoC is known.
 
-    The charge limit is also capped by the plating cap of the last estimation step.
+    The charge limit is also capped by the plating cap of the last estimation step. The
+    last value names what set the charge limit (a tie goes to the earlier cap).
 
     Implements: SWR_CTRL_LIM_001, SWR_PLAT_005
     """
     charge_a, discharge_a = report.charge_current_limit_a, report.discharge_current_limit_a
-    if state.plating_charge_a is not None:
-        charge_a = min(charge_a, state.plating_charge_a)
+    source: ChargeLimitSource = "protection"
+    if state.plating_charge_a is not None and state.plating_charge_a < charge_a:
+        charge_a, source = state.plating_charge_a, "plating"
     if state.soc is not None and not state.estimation_failed:
         derated = derate(
             cast("Sequence[Volts]", inputs.cell_voltages_v),
@@ -245,11 +249,12 @@ def _limits(
             Fraction(state.soc),
             config.control.derating,
         )
-        charge_a = min(charge_a, derated.charge_a)
+        if derated.charge_a < charge_a:
+            charge_a, source = derated.charge_a, "derating"
         discharge_a = min(discharge_a, derated.discharge_a)
     pack_v = inputs.pack_voltage_v if np.isfinite(inputs.pack_voltage_v) else 0.0
     pack_v = max(pack_v, 0.0)
-    return (charge_a, discharge_a, charge_a * pack_v, discharge_a * pack_v)
+    return (charge_a, discharge_a, charge_a * pack_v, discharge_a * pack_v, source)
 
 
 def controller_step(
@@ -424,9 +429,10 @@ def _outputs(
 ) -> ControllerOutputs:
     faults = _fault_reports(report.faults, state)
     latched = tuple(f.fault for f in faults if f.latched)
-    charge_a, discharge_a, charge_w, discharge_w = _limits(inputs, report, state, config)
+    charge_a, discharge_a, charge_w, discharge_w, source = _limits(inputs, report, state, config)
     if latched:
         charge_a = discharge_a = charge_w = discharge_w = 0.0
+        source = "fault"
     commands = contactor_out.commands
     return ControllerOutputs(
         time_ms=inputs.time_ms,
@@ -445,13 +451,22 @@ def _outputs(
         charge_power_limit_w=charge_w,
         discharge_power_limit_w=discharge_w,
         derating=report.derate,
+        charge_limited_by=source,
         faults=tuple(faults),
         latched_faults=latched,
         events=tuple(str(event) for event in contactor_out.events),
         soc=state.soc,
         soc_sigma=state.soc_sigma,
+        soc_started_from=_soc_origin(state),
         can_frames=(),
     )
+
+
+def _soc_origin(state: ControllerState) -> SocOrigin | None:
+    """Where the SoC filter started this power cycle (None: it has not started)."""
+    if state.estimator is None:
+        return None
+    return "memory" if state.soc_from_memory else "unknown"
 
 
 def _safe_outputs(state: ControllerState, time_ms: int) -> ControllerOutputs:
@@ -474,6 +489,7 @@ def _safe_outputs(state: ControllerState, time_ms: int) -> ControllerOutputs:
         charge_power_limit_w=0.0,
         discharge_power_limit_w=0.0,
         derating=True,
+        charge_limited_by="fault",
         faults=(
             FaultReport(
                 fault=INTERNAL_ERROR,
@@ -487,6 +503,7 @@ def _safe_outputs(state: ControllerState, time_ms: int) -> ControllerOutputs:
         events=(),
         soc=None,
         soc_sigma=None,
+        soc_started_from=None,
         can_frames=(),
     )
 

@@ -50,6 +50,7 @@ from bms.estimation import (
     capacity_lower_bound,
     ekf_step,
     first_filter_step,
+    usable_soc_start,
     zero_current_offset,
 )
 from bms.protection import ProtectionReport
@@ -191,6 +192,9 @@ def estimate(
                 cell_temperatures_degc=temps, dt_s=dt_s, bleed_current_a=bleed_a,
             )  # fmt: skip
 
+        from_memory = state.soc_from_memory
+        if state.estimator is None:  # the power cycle's first step: from memory, or unknown
+            from_memory = usable_soc_start(context.stored_soc, cells) is not None
         ekf, estimate, soc_reason = _filter_step(step, state, context, cells)
         # Implements SWR_SOH_005: the capacity's pairs from the filter, fed back to it.
         capacity, ekf = follow_capacity(
@@ -212,6 +216,7 @@ def estimate(
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
             pending_offset=None,
+            soc_from_memory=from_memory and soc_reason is None,
             soc_memory_reason=soc_reason,
             capacity_reason=reason,
         )

@@ -4,17 +4,26 @@ ASIL: D. Requirements: SWR_CTRL_OUT_001, SWR_CTRL_DTC_001.
 """
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "CanFrameOutput",
+    "ChargeLimitSource",
     "ContactorCommandOutput",
     "ControllerOutputs",
     "ControllerStatus",
     "DtcEventOutput",
     "FaultReport",
+    "SocOrigin",
 ]
+
+ChargeLimitSource = Literal["protection", "plating", "derating", "fault"]
+"""What set the published charge current limit (:attr:`ControllerOutputs.charge_limited_by`)."""
+
+SocOrigin = Literal["memory", "unknown"]
+"""Where the SoC filter started (:attr:`ControllerOutputs.soc_started_from`)."""
 
 
 class _OutputModel(BaseModel):
@@ -123,6 +132,11 @@ class ControllerOutputs(_OutputModel):
     """Allowed discharge power."""
     derating: bool
     """A warning tier has reduced the limits."""
+    charge_limited_by: ChargeLimitSource
+    """What set the charge current limit: ``protection`` (the protection's limit: the
+    configured maximum, or a warning tier's reduction), ``plating`` (the plating cap),
+    ``derating`` (the SoC and temperature derating) or ``fault`` (a latched fault: 0 A). A
+    tie goes to the first of these."""
     faults: tuple[FaultReport, ...]
     """Every fault at warning or fault level, or latched."""
     latched_faults: tuple[str, ...]
@@ -133,6 +147,10 @@ class ControllerOutputs(_OutputModel):
     """Mean cell State of Charge, when the estimator runs (``None`` without a chemistry)."""
     soc_sigma: float | None
     """Largest cell SoC standard deviation, when the estimator runs."""
+    soc_started_from: SocOrigin | None
+    """Where the SoC filter started this power cycle: the SoC kept at the last key-off
+    (``memory``), or ``unknown`` (none kept, or the rest voltage refuted it: the warning
+    ``soc_memory_dropped`` says why); ``None`` before the first estimate or without one."""
     can_frames: tuple[CanFrameOutput, ...]
     """CAN frames to send this step (every 100 ms: status, limits, cell voltages and
     temperatures, faults), encoded by :mod:`bms.can`."""

@@ -114,6 +114,9 @@ class ControllerState:
     capacity_reason: str | None = None
     """Why the capacity is not known as well as a new pack's (reported as a warning; None:
     it is, or the controller was given its capacity memory)."""
+    soc_from_memory: bool = False
+    """The SoC filter started this power cycle from the kept SoC (the voltage did not refute
+    it)."""
     soc_memory_reason: str | None = None
     """Why the kept SoC was dropped at key-on, the filter started unknown instead (reported
     as a warning for the power cycle; None: it was not, or there was none)."""

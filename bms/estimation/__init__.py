@@ -79,6 +79,7 @@ from bms.estimation._soc_memory import (
     kept_soc_disagreement,
     normalised_innovation,
     parked_soc,
+    usable_soc_start,
 )
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 from bms.estimation._sof import (
@@ -155,5 +156,6 @@ __all__ = [
     "temperature_derating",
     "track_capacity",
     "unknown_age_capacity_tracker",
+    "usable_soc_start",
     "zero_current_offset",
 ]

@@ -47,6 +47,7 @@ __all__ = [
     "kept_soc_disagreement",
     "normalised_innovation",
     "parked_soc",
+    "usable_soc_start",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,6 +135,16 @@ def normalised_innovation(estimate: SocEstimate) -> FloatArray:
     return ratio
 
 
+def usable_soc_start(kept: SocStart | None, cells: int) -> SocStart | None:
+    """``kept`` if it is a start for ``cells`` cells, else None (another pack's is not used).
+
+    Implements: SWR_SOC_008
+    """
+    if kept is None or not kept.soc.shape == kept.sigma.shape == (cells,):
+        return None
+    return kept
+
+
 def first_filter_step(
     step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
     kept: SocStart | None,
@@ -150,7 +161,8 @@ def first_filter_step(
     there was none). A start for another number of cells is not used.
     """
     reason = None
-    if kept is not None and kept.soc.shape == kept.sigma.shape == (cells,):
+    kept = usable_soc_start(kept, cells)
+    if kept is not None:
         ekf, estimate = step(initial_ekf_state(cells, kept.soc, kept.sigma, tuning))
         reason = kept_soc_disagreement(estimate, kept, gate_sigma)
         if reason is None:

@@ -25,9 +25,15 @@ from bms.telemetry._model import (
     SessionRecord,
     telemetry_json_schema,
 )
-from bms.telemetry._reader import TelemetryError, read_telemetry, write_telemetry
+from bms.telemetry._reader import (
+    READABLE_VERSIONS,
+    TelemetryError,
+    read_telemetry,
+    write_telemetry,
+)
 
 __all__ = [
+    "READABLE_VERSIONS",
     "TELEMETRY_SCHEMA_VERSION",
     "Bounded",
     "CellEstimates",

@@ -150,6 +150,9 @@ class _Session:
     last_ms: int = 0
     soc_end: float | None = None
     latched: bool = False
+    plating_limited_s: float = 0.0
+    limited_by: str = ""
+    """What set the charge limit at the session's last step (it holds until the next)."""
 
 
 class TelemetryRecorder:
@@ -217,7 +220,7 @@ class TelemetryRecorder:
         self._active, self._latched = active, latched
         self._events += len(outputs.events)
         records: list[PeriodicRecord | SessionRecord] = []
-        records.extend(self._track_session(inputs, outputs, current_a, charge_ah))
+        records.extend(self._track_session(inputs, outputs, current_a, charge_ah, dt_ms))
         if self._next_ms is None or outputs.time_ms >= self._next_ms:
             records.append(self._periodic(inputs, outputs, current_a, estimates))
             self._next_ms = outputs.time_ms + self.period_ms
@@ -234,6 +237,7 @@ class TelemetryRecorder:
         outputs: ControllerOutputs,
         current_a: float,
         charge_ah: float,
+        dt_ms: int,
     ) -> list[PeriodicRecord | SessionRecord]:
         """Open, update or close the session; the summary when one closes."""
         connected = outputs.status == "connected"
@@ -249,6 +253,9 @@ class TelemetryRecorder:
             return [self._summary(session)]
         session.last_ms = outputs.time_ms
         session.soc_end = outputs.soc
+        if session.limited_by == "plating":  # the last step's limit held until this one
+            session.plating_limited_s += dt_ms / 1000.0
+        session.limited_by = outputs.charge_limited_by
         session.charge_out_ah += max(charge_ah, 0.0)
         session.charge_in_ah += max(-charge_ah, 0.0)
         session.max_discharge_a = max(session.max_discharge_a, current_a)
@@ -281,6 +288,7 @@ class TelemetryRecorder:
             max_discharge_current_a=session.max_discharge_a,
             soc_start=session.soc_start,
             soc_end=session.soc_end,
+            plating_limited_s=session.plating_limited_s,
             cell_voltage_min_v=seen(session.volt_min),
             cell_voltage_max_v=seen(session.volt_max),
             temperature_min_degc=seen(session.temp_min),
@@ -316,6 +324,7 @@ class TelemetryRecorder:
             cell_voltage_v=_range(inputs.cell_voltages_v if inputs is not None else None),
             temperature_degc=_range(inputs.cell_temperatures_degc if inputs is not None else None),
             soc=soc,
+            soc_started_from=outputs.soc_started_from,
             cell_soc=_range(cells.soc),
             capacity_ah=_pick(cells.capacity_ah, cells.capacity_sigma_ah, lowest=True),
             resistance_factor=_pick(cells.resistance_factor, cells.resistance_sigma, lowest=False),
@@ -326,6 +335,7 @@ class TelemetryRecorder:
                 charge_power_w=_non_negative(outputs.charge_power_limit_w),
                 discharge_power_w=_non_negative(outputs.discharge_power_limit_w),
                 derating=outputs.derating,
+                charge_limited_by=outputs.charge_limited_by,
             ),
             faults=tuple(
                 LoggedFault(

@@ -22,6 +22,11 @@ publishes.
 Version history of :data:`TELEMETRY_SCHEMA_VERSION`:
 
 * 1: first published shape (issue 9, item 5).
+* 2: what set the charge limit (``limits.charge_limited_by``), where the SoC
+  filter started (``soc_started_from``), and per session how long the
+  plating cap set the charge limit (``plating_limited_s``): why a charge
+  was slow, and whether the SoC rests on a kept memory. A version 1 line is
+  read as version 2 with these fields ``null`` (not recorded).
 """
 
 from typing import Annotated, Any, Final, Literal
@@ -42,11 +47,11 @@ __all__ = [
     "telemetry_json_schema",
 ]
 
-TELEMETRY_SCHEMA_VERSION: Final = 1
+TELEMETRY_SCHEMA_VERSION: Final = 2
 """Version of the record shape; bumped (with a line in the module docstring) on any change."""
 
 _Version = Annotated[
-    Literal[1], Field(description="Telemetry schema version this record follows (1).")
+    Literal[2], Field(description="Telemetry schema version this record follows (2).")
 ]
 _NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -98,6 +103,10 @@ class Limits(_TelemetryModel):
     """Allowed discharge power."""
     derating: bool
     """A warning tier has reduced the limits."""
+    charge_limited_by: Literal["protection", "plating", "derating", "fault"] | None
+    """What set the charge current limit: the protection's limit (the configured maximum or
+    a warning tier's reduction), the plating cap, the SoC and temperature derating, or a
+    latched fault; ``None``: not recorded (a version 1 record)."""
 
 
 class LoggedFault(_TelemetryModel):
@@ -159,6 +168,10 @@ class PeriodicRecord(_TelemetryModel):
     soc: Bounded | None
     """Mean cell State of Charge (fraction) with the largest cell sigma; ``None`` without
     an estimator."""
+    soc_started_from: Literal["memory", "unknown"] | None
+    """Where the SoC filter started this power cycle: the SoC kept at the last key-off, or
+    unknown (none kept, or the rest voltage refuted it); ``None`` without an estimate, or not
+    recorded (a version 1 record)."""
     cell_soc: CellRange | None
     """Lowest and highest cell SoC estimate (fraction), when per-cell estimates exist."""
     capacity_ah: Bounded | None
@@ -212,6 +225,9 @@ class SessionRecord(_TelemetryModel):
     """Coldest temperature seen."""
     temperature_max_degc: float | None
     """Hottest temperature seen."""
+    plating_limited_s: _NonNegative | None
+    """Time in the session during which the plating cap set the charge current limit;
+    ``None``: not recorded (a version 1 record)."""
     faults_seen: tuple[str, ...]
     """Names of every fault at warning level or above during the session, sorted."""
     ended_by_fault: bool

@@ -3,16 +3,19 @@
 ASIL: D (SWR_TEL_001 and SWR_TEL_002 are ASIL D: they serve TSR_FAULT_MEMORY).
 Requirements: SWR_TEL_001 (writing), SWR_TEL_002 (reading).
 
-A line whose ``schema_version`` is not :data:`TELEMETRY_SCHEMA_VERSION` is
-rejected before its other fields are read, with a message naming the file,
-the line, the field and both versions; a line that does not follow the
-schema is rejected naming the file, the line and the first bad field.
+A line of version 1 is read as version 2 with the fields version 1 lacked
+set to ``null`` (not recorded; :data:`READABLE_VERSIONS`). A line of any
+other ``schema_version`` is rejected before its other fields are read, with
+a message naming the file, the line, the field and the versions read; a
+line that does not follow the schema is rejected naming the file, the line
+and the first bad field.
 """
 
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO
+from types import MappingProxyType
+from typing import IO, Any, Final
 
 from pydantic import ValidationError
 
@@ -24,7 +27,18 @@ from bms.telemetry._model import (
     SessionRecord,
 )
 
-__all__ = ["TelemetryError", "read_telemetry", "write_telemetry"]
+__all__ = ["READABLE_VERSIONS", "TelemetryError", "read_telemetry", "write_telemetry"]
+
+READABLE_VERSIONS: Final = (1, TELEMETRY_SCHEMA_VERSION)
+"""Schema versions the reader reads: the current one, and 1 (upgraded as it is read)."""
+
+_ADDED_IN_2: Final = MappingProxyType(
+    {
+        "periodic": ("soc_started_from", "limits.charge_limited_by"),
+        "session": ("plating_limited_s",),
+    }
+)
+"""Fields version 2 added, by record kind (dotted: inside a nested object)."""
 
 _MAX_PROBLEMS = 20
 """Problems listed at most (a file of another version would otherwise list every line)."""
@@ -55,15 +69,20 @@ def _problem(number: int, text: str) -> tuple[int, str, str] | PeriodicRecord | 
     if not isinstance(raw, dict):
         return (number, "<line>", f"expected a JSON object, got {type(raw).__name__}")
     version = raw.get("schema_version")
-    if version != TELEMETRY_SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         found = "missing" if "schema_version" not in raw else f"{version!r}"
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         return (
             number,
             "schema_version",
-            f"{found} is not supported: this reader reads schema version "
-            f"{TELEMETRY_SCHEMA_VERSION} only (convert the file, or read it with the BMS "
-            "release that wrote it)",
+            f"{found} is not supported: this reader reads schema versions {readable} "
+            "(read it with the BMS release that wrote it)",
         )
+    if version == 1:
+        upgraded = _from_version_1(raw)
+        if isinstance(upgraded, str):
+            return (number, upgraded, "not a field of schema version 1")
+        text = json.dumps(upgraded)
     try:
         return RECORD_ADAPTER.validate_json(text)
     except ValidationError as error:
@@ -73,6 +92,26 @@ def _problem(number: int, text: str) -> tuple[int, str, str] | PeriodicRecord | 
         return (number, where, f"{first['msg']}{more}")
 
 
+def _from_version_1(raw: dict[str, Any]) -> dict[str, Any] | str:
+    """A version 1 record as version 2, the added fields null; or the added field it has."""
+    record = {**raw, "schema_version": TELEMETRY_SCHEMA_VERSION}
+    for dotted in _ADDED_IN_2.get(str(raw.get("kind")), ()):
+        *parents, name = dotted.split(".")
+        holder = record
+        for parent in parents:  # copy each nested object on the way: raw stays as read
+            child = holder.get(parent)
+            if not isinstance(child, dict):
+                break  # malformed: the schema check names it
+            copy = dict(child)
+            holder[parent] = copy
+            holder = copy
+        else:
+            if name in holder:
+                return dotted
+            holder[name] = None
+    return record
+
+
 def read_telemetry(path: Path) -> tuple[PeriodicRecord | SessionRecord, ...]:
     """Every record of a telemetry file, in order; blank lines are skipped.
 
@@ -80,8 +119,8 @@ def read_telemetry(path: Path) -> tuple[PeriodicRecord | SessionRecord, ...]:
 
     Raises:
         TelemetryError: the file cannot be read, or a line is not JSON, is of
-            another schema version or does not follow the schema (up to 20
-            problems, each with its line and field).
+            a schema version it does not read or does not follow the schema
+            (up to 20 problems, each with its line and field).
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

@@ -126,9 +126,9 @@ class Telemetry:
             charge_current_limit_a=limits.charge_a, discharge_current_limit_a=limits.discharge_a,
             charge_power_limit_w=limits.charge_a * pack_v,
             discharge_power_limit_w=limits.discharge_a * pack_v,
-            derating=False, faults=(), latched_faults=(), events=(),
+            derating=False, charge_limited_by="derating", faults=(), latched_faults=(), events=(),
             soc=float(np.mean(estimate.soc)), soc_sigma=float(np.max(estimate.soc_sigma)),
-            can_frames=(),
+            soc_started_from="unknown", can_frames=(),
         )  # fmt: skip
         cells = CellEstimates(soc=estimate.soc, soc_sigma=estimate.soc_sigma)
         self.records.extend(self.recorder.observe(inputs, outputs, cells))

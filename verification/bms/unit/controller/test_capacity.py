@@ -18,9 +18,10 @@ the same outputs from there on. SWR_SOC_008: the filter starts from the
 kept SoC and sigma (not from a start for another cell count), and the state
 gives back the filter's SoC and sigma to keep at key-off (none before the
 first estimate or after a failed one). SWR_SOC_009: a kept SoC on the rest
-voltage stands; one cell 30 points off it makes the controller start the
-filter unknown and warn ``soc_memory_dropped`` naming that cell on every
-step of the power cycle.
+voltage stands (the outputs say the filter started from memory); one cell
+30 points off it makes the controller start the filter unknown, say so, and
+warn ``soc_memory_dropped`` naming that cell on every step of the power
+cycle.
 """
 
 import math
@@ -258,7 +259,9 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
     other = SocStart(soc=np.full(3, 0.4), sigma=np.full(3, 0.01))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(estimating_module, "ekf_step", recording)
-        BmsController(CONFIG, chemistry=chemistry, soc=other).step(frame(0))
+        other_outputs = BmsController(CONFIG, chemistry=chemistry, soc=other).step(frame(0))
+    assert other_outputs.soc_started_from == "unknown"
+    assert BmsController(CONFIG, soc=start).step(frame(0)).soc_started_from is None  # no filter
     assert np.all(seen[2].x[0] == 0.5)
     # What the state keeps at key-off: the filter's SoC and sigma, clipped to [0, 1].
     back = key_off_soc(kept.state)
@@ -282,7 +285,7 @@ def test_a_kept_soc_the_rest_voltage_refutes_is_dropped_and_warned_for_the_power
     agreeing = Rig(
         BmsController(CONFIG, chemistry=chemistry, soc=SocStart(np.full(cells, at_rest), sigma))
     )
-    agreeing.run(3 * EVERY)
+    assert agreeing.run(3 * EVERY).soc_started_from == "memory"
     assert agreeing.controller.state.soc_memory_reason is None
     kept = agreeing.controller.state.estimator
     assert kept is not None
@@ -293,8 +296,9 @@ def test_a_kept_soc_the_rest_voltage_refutes_is_dropped_and_warned_for_the_power
     blank = BmsController(CONFIG, chemistry=chemistry)
     outputs = [refuted.step(frame(10 * i)) for i in range(3 * EVERY)]
     for i in range(3 * EVERY):
-        blank.step(frame(10 * i))
+        assert blank.step(frame(10 * i)).soc_started_from == "unknown"
     for step in outputs:
+        assert step.soc_started_from == "unknown"
         warnings = [f for f in step.faults if f.fault == SOC_MEMORY_DROPPED]
         assert len(warnings) == 1
         assert warnings[0].level == "warning"

@@ -18,7 +18,8 @@ count, freeze frame; internal error once); a contactor drop-out latches
 """
 
 import itertools
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
@@ -30,8 +31,10 @@ from bms.controller import (
     CanFrameInput,
     ContactorFeedbackInput,
     ControllerInputs,
+    ControllerState,
     ControllerStatus,
 )
+from bms.protection import ProtectionReport
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import PACK_V, follow, frame, vehicle_frames
 
@@ -102,6 +105,7 @@ def test_latched_fault_opens_on_the_latching_step() -> None:
     assert outputs.faults[0].reason.startswith("cell 95")
     assert outputs.faults[0].reaction == "open_contactors"
     assert outputs.charge_current_limit_a == outputs.discharge_current_limit_a == 0.0
+    assert outputs.charge_limited_by == "fault"
     later = rig.run(300, close=True)
     assert not any(later.contactors.model_dump().values())
 
@@ -205,6 +209,32 @@ def test_failing_estimator_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     assert warnings
     assert not warnings[0].latched
     assert outputs.latched_faults == ()
+
+
+@pytest.mark.verifies("SWR_CTRL_LIM_001")
+def test_the_outputs_name_what_set_the_charge_limit() -> None:
+    report = cast(
+        "ProtectionReport",
+        SimpleNamespace(charge_current_limit_a=100.0, discharge_current_limit_a=200.0),
+    )
+
+    def charge(**state: Any) -> tuple[float, str]:
+        limits = controller_module._limits(frame(0), report, ControllerState(**state), CONFIG)
+        return (limits[0], limits[4])
+
+    assert charge() == (100.0, "protection")
+    assert charge(plating_charge_a=40.0) == (40.0, "plating")
+    assert charge(plating_charge_a=100.0) == (100.0, "protection")  # a tie: the earlier cap
+    derated = CONFIG.control.derating.max_charge_current_a  # 50 A at half charge, 25 degC
+    assert charge(soc=0.5) == (derated, "derating")
+    assert charge(soc=0.5, plating_charge_a=40.0) == (40.0, "plating")
+    assert charge(soc=0.5, plating_charge_a=40.0, estimation_failed=True) == (40.0, "plating")
+    assert charge(soc=1.0, plating_charge_a=40.0) == (0.0, "derating")
+    # The controller's own steps: no chemistry, no plating cap and no SoC.
+    rig = Rig()
+    assert rig.connect().charge_limited_by == "protection"
+    with_map_missing = BmsController(CONFIG, chemistry=synthetic_chemistry())  # no plating map
+    assert with_map_missing.step(frame(0)).charge_limited_by == "plating"
 
 
 @pytest.mark.verifies("SWR_CTRL_LIM_001")

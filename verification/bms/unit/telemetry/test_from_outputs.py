@@ -3,9 +3,11 @@
 Covers: a controller connected, discharging and then opened gives one
 periodic record per second of controller time and one ``drive`` session
 summary with the charge counted from the measured current; a charging
-session is a ``charge`` session; counters count steps, sessions and fault
-onsets; per-cell estimates give the weakest capacity, the largest
-resistance and the smallest plating margin with their own sigmas;
+session is a ``charge`` session; a session counts the time the plating cap
+set the charge limit, and the periodic records say what set it and where
+the SoC filter started; counters count steps, sessions and fault onsets;
+per-cell estimates give the weakest capacity, the largest resistance and
+the smallest plating margin with their own sigmas;
 ``bms replay --telemetry`` writes records that :func:`read_telemetry`
 reads back, and ``bms schema telemetry`` prints the schema; a period that is
 not > 0 is rejected.
@@ -90,6 +92,34 @@ def test_a_charge_is_a_charge_session() -> None:
     assert session.session == "charge"
     assert session.max_charge_current_a == 30.0
     assert session.charge_in_ah > 0.0
+
+
+@pytest.mark.verifies("SWR_TEL_003")
+def test_a_session_counts_the_time_the_plating_cap_set_the_charge_limit() -> None:
+    controller = BmsController(CONFIG)
+    recorder = TelemetryRecorder(period_ms=1000)
+    records: list[PeriodicRecord | SessionRecord] = []
+    plant: dict[str, Any] = {}
+    connected = 0
+    published: dict[int, str] = {}
+    for step in range(300):
+        inputs = frame(step * 10, close=step < 200, **plant)
+        outputs = controller.step(inputs)
+        plant = follow(outputs)
+        if outputs.status == "connected":
+            connected += 1
+            if 20 <= connected < 60:  # as if the plating cap had set the limit on 40 steps
+                outputs = outputs.model_copy(update={"charge_limited_by": "plating"})
+        published[outputs.time_ms] = outputs.charge_limited_by
+        records.extend(recorder.observe(inputs, outputs))
+    assert connected > 60
+    (session,) = [r for r in records if isinstance(r, SessionRecord)]
+    assert session.plating_limited_s == pytest.approx(40 * 0.01)  # each held 10 ms
+    periodic = [r for r in records if isinstance(r, PeriodicRecord)]
+    assert [r.limits.charge_limited_by for r in periodic] == [
+        published[r.time_ms] for r in periodic
+    ]
+    assert {r.soc_started_from for r in periodic} == {None}  # no estimator
 
 
 @pytest.mark.verifies("SWR_TEL_001", "SWR_TEL_003")

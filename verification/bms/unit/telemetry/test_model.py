@@ -29,7 +29,7 @@ COUNTERS = {
     "latch_onsets": 0, "contactor_events": 2, "sessions": 1, "balancing_s": 0.0,
 }  # fmt: skip
 PERIODIC: dict[str, Any] = {
-    "schema_version": 1,
+    "schema_version": 2,
     "kind": "periodic",
     "time_ms": 1000,
     "status": "connected",
@@ -39,12 +39,13 @@ PERIODIC: dict[str, Any] = {
     "cell_voltage_v": {"min": 3.6, "max": 3.7, "min_index": 4, "max_index": 0},
     "temperature_degc": {"min": 24.0, "max": 26.0, "min_index": 1, "max_index": 3},
     "soc": {"value": 0.8, "sigma": 0.01},
+    "soc_started_from": "memory",
     "cell_soc": None,
     "capacity_ah": {"value": 99.0, "sigma": 0.2},
     "resistance_factor": None,
     "limits": {
         "charge_current_a": 100.0, "discharge_current_a": 200.0, "charge_power_w": 3.5e4,
-        "discharge_power_w": 7e4, "derating": False,
+        "discharge_power_w": 7e4, "derating": False, "charge_limited_by": "plating",
     },
     "faults": [
         {"fault": "cell_over_voltage", "level": "warning", "latched": False,
@@ -53,6 +54,15 @@ PERIODIC: dict[str, Any] = {
     "balancing_cells": 0,
     "thermal_request": "off",
     "counters": COUNTERS,
+}  # fmt: skip
+
+SESSION: dict[str, Any] = {
+    "schema_version": 2, "kind": "session", "session": "charge", "start_ms": 0,
+    "end_ms": 5000, "charge_in_ah": 3.0, "charge_out_ah": 0.0,
+    "max_charge_current_a": 50.0, "max_discharge_current_a": 0.0, "soc_start": 0.2,
+    "soc_end": 0.3, "plating_limited_s": 120.0, "cell_voltage_min_v": 3.5,
+    "cell_voltage_max_v": 3.9, "temperature_min_degc": 20.0, "temperature_max_degc": 30.0,
+    "faults_seen": [], "ended_by_fault": False,
 }  # fmt: skip
 
 
@@ -93,8 +103,18 @@ def test_a_valid_periodic_record_parses_with_its_optional_plating_margin_absent(
         ({"counters": {**COUNTERS, "steps": -1}}, "steps"),
         ({"status": "driving"}, "status"),
         ({"kind": "hourly"}, "kind"),
+        ({"soc_started_from": "flash"}, "soc_started_from"),
+        ({"limits": {**PERIODIC["limits"], "charge_limited_by": "charger"}}, "charge_limited_by"),
     ],
-    ids=["unknown-key", "unknown-nested-key", "negative-counter", "unknown-status", "kind"],
+    ids=[
+        "unknown-key",
+        "unknown-nested-key",
+        "negative-counter",
+        "unknown-status",
+        "kind",
+        "unknown-soc-origin",
+        "unknown-limit-source",
+    ],
 )
 def test_invalid_records_are_rejected_naming_the_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field):
@@ -103,14 +123,6 @@ def test_invalid_records_are_rejected_naming_the_field(change: dict[str, Any], f
 
 @pytest.mark.verifies("SWR_TEL_001")
 def test_session_records_are_told_apart_by_kind() -> None:
-    session = {
-        "schema_version": 1, "kind": "session", "session": "charge", "start_ms": 0,
-        "end_ms": 5000, "charge_in_ah": 3.0, "charge_out_ah": 0.0,
-        "max_charge_current_a": 50.0, "max_discharge_current_a": 0.0, "soc_start": 0.2,
-        "soc_end": 0.3, "cell_voltage_min_v": 3.5, "cell_voltage_max_v": 3.9,
-        "temperature_min_degc": 20.0, "temperature_max_degc": 30.0, "faults_seen": [],
-        "ended_by_fault": False,
-    }  # fmt: skip
-    record = RECORD_ADAPTER.validate_json(json.dumps(session))
+    record = RECORD_ADAPTER.validate_json(json.dumps(SESSION))
     assert isinstance(record, SessionRecord)
     assert record.session == "charge"

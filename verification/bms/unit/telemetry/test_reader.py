@@ -1,9 +1,12 @@
 """Tests of bms/telemetry/_reader.py against SWR_TEL_002.
 
 Covers: records written by :func:`write_telemetry` read back equal (NaN
-included) with blank lines skipped; a record of another schema version,
-and one without a version, are rejected with a message naming the file, the
-line and ``schema_version`` and both versions, without reading the rest; a
+included) with blank lines skipped; a version 1 record (periodic and
+session) reads as version 2 with the fields version 2 added null, the file
+left as it was, and one that already has such a field is named; a record of
+another schema version, and one without a version, are rejected with a
+message naming the file, the line and ``schema_version`` and the versions
+read, without reading the rest; a
 line that is not JSON, not an object, or breaks the schema names its line
 and field; every problem of a file is listed (up to 20); an unreadable file
 names itself.
@@ -18,12 +21,13 @@ import pytest
 
 from bms.telemetry import (
     PeriodicRecord,
+    SessionRecord,
     TelemetryError,
     read_telemetry,
     write_telemetry,
 )
 from bms.telemetry._model import RECORD_ADAPTER
-from verification.bms.unit.telemetry.test_model import PERIODIC
+from verification.bms.unit.telemetry.test_model import PERIODIC, SESSION
 
 
 def _periodic(**changes: object) -> PeriodicRecord:
@@ -48,7 +52,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
-@pytest.mark.parametrize(("version", "shown"), [(2, "2"), (0, "0"), ("1", "'1'")])
+@pytest.mark.parametrize(("version", "shown"), [(3, "3"), (0, "0"), ("2", "'2'"), (True, "True")])
 def test_another_schema_version_is_rejected_clearly(
     tmp_path: Path, version: object, shown: str
 ) -> None:
@@ -59,8 +63,65 @@ def test_another_schema_version_is_rejected_clearly(
         read_telemetry(path)
     message = str(caught.value)
     assert f"{path}:2: schema_version: {shown} is not supported" in message
-    assert "reads schema version 1" in message
+    assert "reads schema versions 1 and 2" in message
     assert caught.value.problems == ((2, "schema_version", caught.value.problems[0][2]),)
+
+
+def _version_1(record: dict[str, object]) -> dict[str, object]:
+    """``record`` as version 1 wrote it: without the fields version 2 added."""
+    old = {k: v for k, v in record.items() if k not in ("soc_started_from", "plating_limited_s")}
+    limits = old.get("limits")
+    if isinstance(limits, dict):
+        old["limits"] = {k: v for k, v in limits.items() if k != "charge_limited_by"}
+    return {**old, "schema_version": 1}
+
+
+@pytest.mark.verifies("SWR_TEL_002")
+def test_a_version_1_file_reads_as_version_2_with_the_added_fields_not_recorded(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.jsonl"
+    text = json.dumps(_version_1(PERIODIC)) + "\n" + json.dumps(_version_1(SESSION)) + "\n"
+    path.write_text(text)
+    periodic, session = read_telemetry(path)
+    assert isinstance(periodic, PeriodicRecord)
+    assert isinstance(session, SessionRecord)
+    assert periodic.schema_version == session.schema_version == 2
+    assert periodic.soc_started_from is None
+    assert periodic.limits.charge_limited_by is None
+    assert session.plating_limited_s is None
+    # everything version 1 did record is read as it was
+    assert periodic.model_copy(
+        update={
+            "soc_started_from": PERIODIC["soc_started_from"],
+            "limits": periodic.limits.model_copy(
+                update={"charge_limited_by": PERIODIC["limits"]["charge_limited_by"]}
+            ),
+        }
+    ) == RECORD_ADAPTER.validate_json(json.dumps(PERIODIC))
+    assert path.read_text() == text
+
+
+@pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({**_version_1(PERIODIC), "soc_started_from": "memory"}, "soc_started_from"),
+        (
+            {**_version_1(PERIODIC), "limits": PERIODIC["limits"]},
+            "limits.charge_limited_by",
+        ),
+        ({**_version_1(SESSION), "plating_limited_s": 1.0}, "plating_limited_s"),
+    ],
+)
+def test_a_version_1_record_with_a_version_2_field_is_named(
+    tmp_path: Path, record: dict[str, object], field: str
+) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    with pytest.raises(TelemetryError) as caught:
+        read_telemetry(path)
+    assert caught.value.problems == ((1, field, "not a field of schema version 1"),)
 
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
