@@ -106,8 +106,15 @@ def graded_capacity_tracker(
     not finite and > 0.
     """
     measured = np.asarray(capacity_ah, dtype=np.float64).reshape(-1)
-    if measured.size == 0 or not np.all(np.isfinite(measured)) or np.any(measured <= 0.0):
-        message = f"capacity_ah: each measured capacity must be finite and > 0, got {measured}"
+    if measured.size == 0:
+        message = "capacity_ah: no measured capacity"
+        raise ValueError(message)
+    bad = np.flatnonzero(~(np.isfinite(measured) & (measured > 0.0)))
+    if bad.size:
+        cell = int(bad[0])
+        message = (
+            f"capacity_ah: cell {cell}'s measured capacity {measured[cell]} is not finite and > 0"
+        )
         raise ValueError(message)
     if not (math.isfinite(sigma_pct) and sigma_pct > 0.0):
         message = f"sigma_pct: the measurement's sigma must be finite and > 0, got {sigma_pct}"

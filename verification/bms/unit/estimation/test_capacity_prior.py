@@ -130,9 +130,9 @@ def test_a_graded_pack_starts_at_each_cells_measured_capacity_with_the_measureme
 @pytest.mark.parametrize(
     ("capacity", "sigma", "named"),
     [
-        ([5.0, math.nan], 1.0, "capacity_ah"),
-        ([5.0, 0.0], 1.0, "capacity_ah"),
-        ([], 1.0, "capacity_ah"),
+        ([5.0, math.nan], 1.0, "capacity_ah: cell 1's measured capacity nan"),
+        ([5.0, 5.0, 0.0], 1.0, "capacity_ah: cell 2's measured capacity 0.0"),
+        ([], 1.0, "capacity_ah: no measured capacity"),
         ([5.0], 0.0, "sigma_pct"),
         ([5.0], math.inf, "sigma_pct"),
     ],
