@@ -38,7 +38,7 @@ _ADDED_IN_2: Final = MappingProxyType(
         "session": ("plating_limited_s",),
     }
 )
-"""Fields version 2 added, by record kind (dotted: inside a nested object)."""
+"""Fields version 2 added, by record kind (``parent.name``: inside a nested object)."""
 
 _MAX_PROBLEMS = 20
 """Problems listed at most (a file of another version would otherwise list every line)."""
@@ -96,19 +96,16 @@ def _from_version_1(raw: dict[str, Any]) -> dict[str, Any] | str:
     """A version 1 record as version 2, the added fields null; or the added field it has."""
     record = {**raw, "schema_version": TELEMETRY_SCHEMA_VERSION}
     for dotted in _ADDED_IN_2.get(str(raw.get("kind")), ()):
-        *parents, name = dotted.split(".")
+        parent, _, name = dotted.rpartition(".")
         holder = record
-        for parent in parents:  # copy each nested object on the way: raw stays as read
-            child = holder.get(parent)
-            if not isinstance(child, dict):
-                break  # malformed: the schema check names it
-            copy = dict(child)
-            holder[parent] = copy
-            holder = copy
-        else:
-            if name in holder:
-                return dotted
-            holder[name] = None
+        if parent:  # one level down; copied, so that raw stays as read
+            nested = record.get(parent)
+            if not isinstance(nested, dict):
+                continue  # malformed: the schema check names it
+            holder = record[parent] = dict(nested)
+        if name in holder:
+            return dotted
+        holder[name] = None
     return record
 
 

@@ -156,7 +156,7 @@ def run_charge(  # noqa: PLR0915 - one closed loop, flat
     sigma after the key-on and the measured charge (the sensor's error
     bounds: issue 3's 0.5 % gain, 50 mA offset), with the capacity
     ``capacity_prior`` says: ``nominal`` the chemistry's, known exactly;
-    ``new`` and ``unknown`` the controller's estimate and 3-sigma bound
+    ``new``, ``graded`` and ``unknown`` the controller's estimate and 3-sigma bound
     (``capacity_estimate_at_coldest``, ``capacity_lower_bound``) of a new
     pack's tracker, of a new pack of graded cells (``grading_sigma_pct``) or
     of the unknown-age prior, whose estimate the filter then runs with too
