@@ -55,6 +55,7 @@ __all__ = [
     "awtls_update",
     "initial_capacity_state",
     "predict_capacity",
+    "prior_sums",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -125,24 +126,33 @@ def initial_capacity_state(  # noqa: PLR0913 - the paper's initialisation needs 
     if not 0.0 < gamma <= 1.0:
         raise ValueError(f"gamma={gamma} must be in (0, 1]")
     k = soc_sigma / ah_sigma
-    prior_var = initial_sigma_ah**2
-    base = 1.0 / (k * k * prior_var)
-    sums = np.array(
-        [
-            base,
-            k * nominal_capacity_ah * base,
-            k * k * nominal_capacity_ah**2 * base,
-            base,
-            k * nominal_capacity_ah * base,
-            k * k * nominal_capacity_ah**2 * base,
-        ]
-    )
+    sums = prior_sums(k, np.array([nominal_capacity_ah]), np.array([initial_sigma_ah]))
     return CapacityState(
-        c=np.repeat(sums[:, None], series_count, axis=1),
+        c=np.repeat(sums, series_count, axis=1),
         k=k,
         gamma=gamma,
         capacity_ah=np.full(series_count, nominal_capacity_ah),
         capacity_sigma_ah=np.full(series_count, initial_sigma_ah),
+    )
+
+
+def prior_sums(k: float, capacity_ah: FloatArray, sigma_ah: FloatArray) -> FloatArray:
+    """The AWTLS sums of each cell's prior, one pseudo-pair ``x = 1``, ``y = Q``, shape (6, cells).
+
+    Implements: SWR_SOH_001
+
+    The pair is given its equivalent variances at ``Q`` (module docstring):
+    ``var_y' = sigma^2 / (1 + K^2 Q^2)`` and ``var_x' = K^2 var_y'``, so that
+    its total variance ``var_y' + Q^2 var_x'`` is ``sigma^2`` and the sums'
+    bound is the stated sigma. Giving both ``var_y`` and the SoC-scaled
+    ``var_x`` the full ``sigma^2`` (this function's first version) made the
+    bound ``sigma sqrt(1 + K^2 Q^2)``: sqrt(2) times the stated sigma for
+    the on-board tracker (``K Q = 1``), which its first pair then showed.
+    """
+    var_y = sigma_ah * sigma_ah / (1.0 + k * k * capacity_ah * capacity_ah)
+    base = 1.0 / (k * k * var_y)
+    return np.array(
+        [base, k * capacity_ah * base, k * k * capacity_ah**2 * base] * 2, dtype=np.float64
     )
 
 

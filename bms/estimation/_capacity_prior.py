@@ -42,7 +42,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellTables
-from bms.estimation._capacity import CapacityState, initial_capacity_state, predict_capacity
+from bms.estimation._capacity import (
+    CapacityState,
+    initial_capacity_state,
+    predict_capacity,
+    prior_sums,
+)
 from bms.estimation._capacity_pairs import FORGETTING, CapacityTracker
 from bms.estimation._soc_tuning import SocFilterTuning
 
@@ -225,13 +230,11 @@ def _prior_tracker(
         ah_sigma=0.01 * nominal,
         gamma=FORGETTING,
     )
-    # The sums of a prior Q, sigma are b (1, k Q, k^2 Q^2) twice with b = 1 / (k sigma)^2:
-    # scaling Q and sigma by s scales them by (s^-2, s^-1, 1).
-    powers = np.array([-2.0, -1.0, 0.0, -2.0, -1.0, 0.0])[:, None]
+    capacity, capacity_sigma = prior.capacity_ah * scale, prior.capacity_sigma_ah * scale
     prior = replace(
         prior,
-        c=prior.c * scale[None, :] ** powers,
-        capacity_ah=prior.capacity_ah * scale,
-        capacity_sigma_ah=prior.capacity_sigma_ah * scale,
+        c=prior_sums(prior.k, capacity, capacity_sigma),
+        capacity_ah=capacity,
+        capacity_sigma_ah=capacity_sigma,
     )
     return CapacityTracker(committed=prior, estimate=prior)

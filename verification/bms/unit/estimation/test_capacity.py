@@ -193,6 +193,12 @@ def test_forgetting_tracks_a_step_fade() -> None:
     assert np.all(np.abs(no_forgetting.capacity_ah - faded) > 0.01 * faded)
 
 
+def _prior_pair(capacity: float, sigma: float, k2: float) -> tuple[float, float, float, float]:
+    """initial_capacity_state's prior as a pair: total variance sigma^2 in the ratio K^2."""
+    var_y = sigma**2 / (1 + k2 * capacity**2)
+    return 1.0, capacity, k2 * var_y, var_y
+
+
 @pytest.mark.verifies("SWR_SOH_001")
 def test_pairs_off_the_prescaling_ratio_get_their_exact_weight() -> None:
     prior_sigma, soc_sigma, ah_sigma = 0.5, 0.01, 0.05
@@ -201,9 +207,9 @@ def test_pairs_off_the_prescaling_ratio_get_their_exact_weight() -> None:
         ah_sigma=ah_sigma,
     )  # fmt: skip
     k2 = (soc_sigma / ah_sigma) ** 2
-    # (x, y, var_x, var_y): the prior as the pseudo-pair of initial_capacity_state, a long
-    # pair between rest points (ratio var_x / var_y 80 x K^2), then a precise one (14 x).
-    rows = [(1.0, 5.0, k2 * prior_sigma**2, prior_sigma**2)]
+    # (x, y, var_x, var_y): the prior, a long pair between rest points (ratio var_x / var_y
+    # 80 x K^2), then a precise one (14 x).
+    rows = [_prior_pair(5.0, prior_sigma, k2)]
     for pair in ((0.107, 0.47, 0.011**2, 0.038**2), (0.3, 1.3, 0.003**2, 0.004**2)):
         state = awtls_update(state, np.array([pair[0]]), pair[1], pair[2], pair[3])
         rows.append(pair)
@@ -247,7 +253,7 @@ def test_a_pair_covariance_enters_its_total_variance() -> None:
     after = awtls_update(
         state, np.array([x, x]), y, var_x, var_y, covariance_ah=np.array([cov, math.nan])
     )
-    rows = [(1.0, 5.0, k2 * prior_sigma**2, prior_sigma**2, 0.0), (x, y, var_x, var_y, cov)]
+    rows = [(*_prior_pair(5.0, prior_sigma, k2), 0.0), (x, y, var_x, var_y, cov)]
 
     def cost(q: float) -> float:
         return sum((b - q * a) ** 2 / (vb + q * q * va - 2 * q * c) for a, b, va, vb, c in rows)
@@ -313,3 +319,23 @@ def test_a_walk_keeps_a_fading_capacity_inside_its_bound() -> None:
     assert outside["plain"] / samples > 0.5
     assert outside["walked"] / samples < 0.05
     assert np.sqrt(np.mean((walked.capacity_ah - truth) ** 2)) < 0.01 * truth
+
+
+@pytest.mark.verifies("SWR_SOH_001")
+@pytest.mark.parametrize(("soc_sigma", "ah_sigma"), [(0.01, 0.05), (0.01, 0.01), (0.02, 0.002)])
+def test_the_priors_sums_hold_its_sigma_whatever_the_prescaling(
+    soc_sigma: float, ah_sigma: float
+) -> None:
+    # A pair agreeing with the prior leaves the estimate and adds its information exactly:
+    # 1 / sigma'^2 = 1 / sigma^2 + x^2 / (var_y + Q^2 var_x). The first prior encoding put
+    # sigma^2 in both of the pseudo-pair's variances, and its sums held sigma sqrt(1 + K^2 Q^2).
+    capacity, sigma = 5.0, 0.25
+    state = initial_capacity_state(
+        1, nominal_capacity_ah=capacity, initial_sigma_ah=sigma, soc_sigma=soc_sigma,
+        ah_sigma=ah_sigma, gamma=1.0,
+    )  # fmt: skip
+    x, var_x, var_y = 0.3, 0.01**2, 0.02**2
+    after = awtls_update(state, np.array([x]), capacity * x, var_x, var_y)
+    expected = 1.0 / math.sqrt(1.0 / sigma**2 + x * x / (var_y + capacity**2 * var_x))
+    assert after.capacity_ah[0] == pytest.approx(capacity, rel=1e-9)
+    assert after.capacity_sigma_ah[0] == pytest.approx(expected, rel=1e-6)
