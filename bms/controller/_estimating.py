@@ -15,7 +15,6 @@ QM(D) channel cannot stop the D protection (freedom from interference).
 Split from :mod:`bms.controller._controller`.
 """
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -50,7 +49,6 @@ from bms.estimation import (
     capacity_lower_bound,
     ekf_step,
     first_filter_step,
-    usable_soc_start,
     zero_current_offset,
 )
 from bms.protection import ProtectionReport
@@ -192,10 +190,16 @@ def estimate(
                 cell_temperatures_degc=temps, dt_s=dt_s, bleed_current_a=bleed_a,
             )  # fmt: skip
 
-        from_memory = state.soc_from_memory
-        if state.estimator is None:  # the power cycle's first step: from memory, or unknown
-            from_memory = usable_soc_start(context.stored_soc, cells) is not None
-        ekf, estimate, soc_reason = _filter_step(step, state, context, cells)
+        # Implements SWR_SOC_008, SWR_SOC_009: the power cycle's first step from the kept
+        # SoC unless the voltage refutes it, else from the unknown SoC.
+        if state.estimator is None:
+            first = first_filter_step(step, context.stored_soc, cells, context.tuning)
+            ekf, estimate, from_memory, soc_reason = (
+                first.ekf, first.estimate, first.from_memory, first.dropped
+            )  # fmt: skip
+        else:
+            ekf, estimate = step(state.estimator)
+            from_memory, soc_reason = state.soc_from_memory, state.soc_memory_reason
         # Implements SWR_SOH_005: the capacity's pairs from the filter, fed back to it.
         capacity, ekf = follow_capacity(
             capacity, ekf, current_a=cell_current_a, bleed_current_a=bleed_a, dt_s=dt_s
@@ -216,7 +220,7 @@ def estimate(
             soc_sigma=float(np.max(estimate.soc_sigma)),
             estimation_failed=False,
             pending_offset=None,
-            soc_from_memory=from_memory and soc_reason is None,
+            soc_from_memory=from_memory,
             soc_memory_reason=soc_reason,
             capacity_reason=reason,
         )
@@ -236,23 +240,6 @@ def key_off_soc(state: ControllerState) -> SocStart | None:
     if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):
         return None
     return SocStart(soc=np.clip(soc, 0.0, 1.0), sigma=sigma.copy())
-
-
-def _filter_step(
-    step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
-    state: ControllerState,
-    context: ControllerContext,
-    cells: int,
-) -> tuple[EkfState, SocEstimate, str | None]:
-    """The SoC filter's ``step``; the first from the kept SoC unless the voltage refutes it.
-
-    Returns the state, the estimate and why the kept SoC was dropped (None: it was not).
-
-    Implements: SWR_SOC_008, SWR_SOC_009
-    """
-    if state.estimator is not None:
-        return (*step(state.estimator), state.soc_memory_reason)
-    return first_filter_step(step, context.stored_soc, cells, context.tuning)
 
 
 def key_on(

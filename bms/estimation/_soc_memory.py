@@ -42,6 +42,7 @@ __all__ = [
     "SELF_DISCHARGE_PER_DAY",
     "UNKNOWN_SOC",
     "UNKNOWN_SOC_SIGMA",
+    "FirstStep",
     "SocStart",
     "first_filter_step",
     "kept_soc_disagreement",
@@ -145,20 +146,31 @@ def usable_soc_start(kept: SocStart | None, cells: int) -> SocStart | None:
     return kept
 
 
+@dataclass(frozen=True)
+class FirstStep:
+    """The filter's first step of a power cycle, and where it started from."""
+
+    ekf: EkfState
+    estimate: SocEstimate
+    from_memory: bool
+    """It started from the kept SoC (False: from the unknown SoC)."""
+    dropped: str | None
+    """Why the kept SoC was dropped (None: it was used, or there was none)."""
+
+
 def first_filter_step(
     step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
     kept: SocStart | None,
     cells: int,
     tuning: SocFilterTuning,
     gate_sigma: float = KEPT_SOC_GATE_SIGMA,
-) -> tuple[EkfState, SocEstimate, str | None]:
+) -> FirstStep:
     """A filter's first ``step``: from ``kept`` unless the voltage refutes it, else unknown.
 
     Implements: SWR_SOC_008, SWR_SOC_009
 
-    ``step`` runs the filter one step from the state it is given. Returns its
-    state, its estimate and why ``kept`` was dropped (None: it was used, or
-    there was none). A start for another number of cells is not used.
+    ``step`` runs the filter one step from the state it is given. A start
+    for another number of cells is not used.
     """
     reason = None
     kept = usable_soc_start(kept, cells)
@@ -166,5 +178,6 @@ def first_filter_step(
         ekf, estimate = step(initial_ekf_state(cells, kept.soc, kept.sigma, tuning))
         reason = kept_soc_disagreement(estimate, kept, gate_sigma)
         if reason is None:
-            return ekf, estimate, None
-    return (*step(initial_ekf_state(cells, UNKNOWN_SOC, UNKNOWN_SOC_SIGMA, tuning)), reason)
+            return FirstStep(ekf, estimate, from_memory=True, dropped=None)
+    ekf, estimate = step(initial_ekf_state(cells, UNKNOWN_SOC, UNKNOWN_SOC_SIGMA, tuning))
+    return FirstStep(ekf, estimate, from_memory=False, dropped=reason)

@@ -33,6 +33,7 @@ from bms.controller import (
     ControllerState,
     ControllerStatus,
 )
+from bms.controller._outputs import ChargeLimitSource
 from bms.estimation import CapacityTracker, SocStart
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
@@ -151,7 +152,7 @@ class _Session:
     soc_end: float | None = None
     latched: bool = False
     plating_limited_s: float = 0.0
-    limited_by: str = ""
+    limited_by: ChargeLimitSource | None = None
     """What set the charge limit at the session's last step (it holds until the next)."""
 
 

@@ -110,10 +110,11 @@ class KeyOnChannel(Channel):
         if not self.starting:
             return super().step(seen)
         self.starting = False
-        self.ekf, estimate, self.dropped = first_filter_step(
+        first = first_filter_step(
             partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
         )
-        if self.kept is not None and self.dropped is None:
+        self.ekf, estimate, self.dropped = first.ekf, first.estimate, first.dropped
+        if first.from_memory:
             self.first_ratio = float(np.max(normalised_innovation(estimate)))
         self.track(seen)
         return estimate

@@ -169,22 +169,28 @@ def test_the_first_step_starts_from_the_kept_soc_unless_the_voltage_refutes_it()
         )  # fmt: skip
 
     sigma = np.full(3, 0.01)
-    _, estimate, reason = first_filter_step(step, SocStart(truth, sigma), 3, tuning)
+    first = first_filter_step(step, SocStart(truth, sigma), 3, tuning)
+    estimate, reason = first.estimate, first.dropped
     assert reason is None
+    assert first.from_memory
     assert len(starts) == 1
     assert np.array_equal(starts[0], truth)
     assert np.all(estimate.soc_sigma < 0.01)
     far = SocStart(truth + np.array([0.0, 0.0, 0.3]), sigma)
-    _, estimate, reason = first_filter_step(step, far, 3, tuning)
+    first = first_filter_step(step, far, 3, tuning)
+    reason = first.dropped
     assert reason is not None
+    assert not first.from_memory
     assert reason.startswith("cell 2's voltage")
     assert np.array_equal(starts[1], far.soc)
     assert np.all(starts[2] == UNKNOWN_SOC)  # run again from the unknown start
-    _, _, reason = first_filter_step(step, far, 3, tuning, gate_sigma=math.inf)
-    assert reason is None
+    first = first_filter_step(step, far, 3, tuning, gate_sigma=math.inf)
+    assert first.dropped is None
+    assert first.from_memory
     assert np.array_equal(starts[3], far.soc)  # no gate: the memory stands
     for none in (None, SocStart(np.full(2, 0.5), np.full(2, 0.01))):
-        _, _, reason = first_filter_step(step, none, 3, tuning)
-        assert reason is None
+        first = first_filter_step(step, none, 3, tuning)
+        assert first.dropped is None
+        assert not first.from_memory
         assert np.all(starts[-1] == UNKNOWN_SOC)
     assert len(starts) == 6
