@@ -19,17 +19,20 @@ whose capacity file is lost: the tracker starts from the unknown-age prior
 (85 % of the configured capacity, sigma 9.2 % of it; SWR_SOH_008) and the
 filter with it, as the controller does without capacity memory.
 
-The ageing run (:func:`ageing_run`): ``--days`` power cycles (default 10)
+The ageing runs (:func:`ageing_run`): ``--days`` power cycles (default 10)
 of one profile cycle each, started by a minute parked, on the pack losing
 ``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
 filter, and the capacity tracker restored from the capacity file the
 previous day saved (``bms.memory``), against the filter alone every day.
 The fade is about 28 times the one the tracker's capacity walk is set for
 by default, so the run gives the tracker the walk for its own fade
-(:func:`ageing_walk_pct`, or ``--walk``).
+(:func:`ageing_walk_pct`, or ``--walk``). NMC with and without the
+feedback from a new pack's capacity file; LFP fed back, from a new pack's
+file and from a graded pack's (each cell measured to 1 %).
 
-Writes ``onboard_capacity.json``, ``onboard_capacity.inc`` and
-``onboard_capacity_ageing.inc`` (RST tables included by
+Writes ``onboard_capacity.json``, ``onboard_capacity.inc``,
+``onboard_capacity_ageing.inc`` and ``onboard_capacity_ageing_lfp.inc``
+(RST tables included by
 ``docs/validation/onboard_capacity.rst``) under ``--out`` (default
 ``docs/validation``).
 
@@ -66,6 +69,7 @@ from bms.estimation import (
     capacity_feedback,
     ekf_step,
     fed_filter,
+    graded_capacity_tracker,
     initial_capacity_tracker,
     initial_ekf_state,
     track_capacity,
@@ -109,6 +113,10 @@ PARKED_S = 60
 key-on's offset calibration reads the current sensor then, as the controller does."""
 WINDOW_S = 600
 """Samples before this time are the filter's convergence window, not scored."""
+LFP = "LFP_Prada2013"
+"""The LFP ageing runs' chemistry: its flat OCV gives the tracker weak pairs."""
+GRADED_SIGMA_PCT = 1.0
+"""The graded LFP ageing run's first capacity file: each cell measured to 1 %."""
 
 
 def drives(capacity_ah: float, rng: np.random.Generator) -> FloatArray:
@@ -294,7 +302,13 @@ def run_day(
 
 
 def ageing_run(
-    name: str, days: int, fade: float, *, feedback: bool, walk_pct: float
+    name: str,
+    days: int,
+    fade: float,
+    *,
+    feedback: bool,
+    walk_pct: float,
+    graded_sigma_pct: float | None = None,
 ) -> dict[str, Any]:
     """``days`` power cycles on one pack losing ``fade`` of its capacity over them.
 
@@ -305,18 +319,24 @@ def ageing_run(
     tracker resumes from what the previous day saved (``bms.memory``, through
     a real file: the committed sums) and its estimate is fed to the
     filter, as the controller does; without, the filter runs with the
-    chemistry's capacity every day.
+    chemistry's capacity every day. The first capacity file is a new
+    pack's (the chemistry's capacity, the tuning's 3 %) or, with
+    ``graded_sigma_pct``, a graded pack's (each cell's true capacity,
+    measured to that sigma; ``bms memory --new-pack --measured``).
     """
     chemistry = load_chemistry(name)
     nominal = chemistry.nominal_capacity_ah
     base_model, base_tuning = cell_model(chemistry), SocFilterTuning()
     sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
     rng = np.random.default_rng(5)
-    tracker = replace(
-        initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS),
-        walk_pct_per_sqrt_cycle=walk_pct,
-    )
+    if graded_sigma_pct is None:
+        first = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
+    else:
+        first = graded_capacity_tracker(base_model.tables, sim.cell_capacity_ah, graded_sigma_pct)
+    tracker = replace(first, walk_pct_per_sqrt_cycle=walk_pct)
     model, tuning = base_model, base_tuning
+    if feedback:
+        model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
     days_out: list[dict[str, Any]] = []
     score = Score()
     with tempfile.TemporaryDirectory() as folder:
@@ -358,6 +378,7 @@ def ageing_run(
         "fade": fade,
         "walk_pct_per_sqrt_cycle": walk_pct,
         "feedback": feedback,
+        "prior": "new pack" if graded_sigma_pct is None else f"graded to {graded_sigma_pct:g} %",
         **score.figures(),
         "final_capacity_error_pct": last["capacity_error_pct"],
         "final_capacity_sigma_pct": last["capacity_sigma_pct"],
@@ -435,6 +456,34 @@ def _ageing_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([*summary, *list_table(header, body)]) + "\n"
 
 
+def _ageing_priors_table(rows: list[dict[str, Any]]) -> str:
+    """The RST list-table of the ageing runs' days side by side, one column group per prior."""
+    header = ["day", "true capacity, % of new"]
+    for row in rows:
+        header += [
+            f"{row['prior']}: error, % (RMS / largest)", "sigma, % (largest)", "inside 3 sigma"
+        ]  # fmt: skip
+    body = []
+    for index, day in enumerate(rows[0]["days_detail"]):
+        line = [f"{day['day']}", f"{100 * day['true_fraction']:.1f}"]
+        for row in rows:
+            detail = row["days_detail"][index]
+            error = np.array(detail["capacity_error_pct"])
+            sigma = np.array(detail["capacity_sigma_pct"])
+            line += [
+                f"{np.sqrt(np.mean(error**2)):.2f} / {np.max(np.abs(error)):.2f}",
+                f"{np.max(sigma):.2f}",
+                f"{int(np.sum(np.abs(error) <= 3.0 * sigma))} of {error.size}",
+            ]
+        body.append(line)
+    summary = [
+        f"* SoC from the {row['prior']} file: RMSE {row['soc_rmse_pct']:.2f} %, "
+        f"max {row['soc_max_pct']:.2f} %, inside 3 sigma {row['soc_inside_3_sigma']:.3f}\n"
+        for row in rows
+    ]
+    return "\n".join([*summary, *list_table(header, body)]) + "\n"
+
+
 def ageing_walk_pct(days: int, fade: float) -> float:
     """The walk for the ageing run's fade: the default's, scaled as the fade rate to the 2/3.
 
@@ -472,13 +521,18 @@ def main() -> None:
         ageing_run("NMC_Chen2020", args.days, args.fade, feedback=fed, walk_pct=walk)
         for fed in track((True, False), description="ageing runs")
     ]
+    ageing_lfp = [
+        ageing_run(LFP, args.days, args.fade, feedback=True, walk_pct=walk, graded_sigma_pct=g)
+        for g in track((None, GRADED_SIGMA_PCT), description="LFP ageing runs")
+    ]
     write_outputs(
         args.out,
         "onboard_capacity.json",
-        {"runs": rows, "ageing": ageing},
+        {"runs": rows, "ageing": ageing, "ageing_lfp": ageing_lfp},
         {
             "onboard_capacity.inc": _table(rows),
             "onboard_capacity_ageing.inc": _ageing_table(ageing),
+            "onboard_capacity_ageing_lfp.inc": _ageing_priors_table(ageing_lfp),
         },
     )
 
