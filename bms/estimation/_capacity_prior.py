@@ -25,9 +25,9 @@ what is known of the pack:
 
 :func:`parked_capacity` is where a tracker resumed from its capacity file
 starts after the pack was parked: the file's sums with the calendar fade
-the parking may have cost at worst (:class:`CalendarWalk`), as a random
-walk (the throughput's walk, SWR_SOH_007, sees nothing while the pack is
-off).
+the parking may have cost at worst (:class:`CalendarWalk`) added to their
+3-sigma bound (the throughput's walk, SWR_SOH_007, sees nothing while the
+pack is off).
 
 :func:`capacity_estimate_at_coldest` and :func:`capacity_lower_bound` are
 the capacities a coulomb-counted SoC upper bound divides by (the plating
@@ -154,11 +154,17 @@ def parked_capacity(
 
     Implements: SWR_SOH_009
 
-    A cell parked from age ``t`` for ``d`` days loses at most ``b ((t +
-    d)^z - t^z)`` percent (``walk``: the chemistry's worst calendar fade);
-    that share of each cell's capacity is the standard deviation of a random
-    walk (:func:`bms.estimation.predict_capacity`: the estimate stays, its
-    variance grows). ``age_days`` may be any lower bound of the pack's age
+    A cell parked from age ``t`` for ``d`` days loses at most ``L = b ((t +
+    d)^z - t^z)`` percent (``walk``: the chemistry's worst calendar fade),
+    and never gains. The estimate stays and its sigma grows by ``L / 3``
+    of its capacity (:func:`bms.estimation.predict_capacity`), so that the
+    3-sigma bound of an error ``e`` grows by the loss ``e`` may have
+    taken: parks in a row add their losses. A random walk of standard
+    deviation ``L`` per park (this function's first version) added them in
+    quadrature; over a pack's nightly parks that fell far behind the loss
+    itself, and a tracker that learns little (LFP's plateau) left BLAST-Lite's
+    calendar-aged cells outside its 3 sigma (docs/validation/onboard_capacity,
+    "Calendar fade while parked"). ``age_days`` may be any lower bound of the pack's age
     (the capacity file's own): with an exponent below 1 a younger age gives
     a larger walk. Non-finite or negative ages, a ``parked_days`` that is
     not > 0 (a clock set back) or a walk that is not finite and > 0 change
@@ -171,7 +177,9 @@ def parked_capacity(
         return state
     lost = (age_days + parked_days) ** walk.exponent - age_days**walk.exponent
     share = walk.scale_pct / _PERCENT * lost
-    return predict_capacity(state, (share * state.capacity_ah) ** 2)
+    sigma = state.capacity_sigma_ah
+    grown = sigma + share * state.capacity_ah / _SIGMAS
+    return predict_capacity(state, grown * grown - sigma * sigma)
 
 
 def capacity_estimate_at_coldest(estimate: CapacityState, tables: CellTables) -> FloatArray:

@@ -18,7 +18,7 @@ the pack is of unknown age, the controller warns ``capacity_unknown`` and
 the saved estimate is the unknown-age prior; with ``--new-pack`` it starts
 from the configured capacities with the tuning's 3 % and does not warn.
 SWR_SOH_009: the record keeps when it was saved and first written, and a
-tracker resumed after days parked takes in the calendar walk. SWR_SOC_008:
+tracker resumed after days parked has its 3-sigma bound grown by the calendar fade. SWR_SOC_008:
 the key-off SoC is kept (one out of [0, 1] is not saved), parked with the self-discharge
 bound, cleared by a key-on (and by a replay as it starts, so one that never
 finishes leaves none), refused when malformed, and unused without times.
@@ -314,15 +314,15 @@ def test_a_record_keeps_when_it_was_saved_and_first_written(tmp_path: Path) -> N
 
 
 @pytest.mark.verifies("SWR_SOH_009")
-def test_a_parked_pack_resumes_with_the_calendar_fade_as_a_walk(tmp_path: Path) -> None:
+def test_a_parked_pack_resumes_with_its_bound_grown_by_the_calendar_fade(tmp_path: Path) -> None:
     path = tmp_path / "capacity.json"
     state = _state()
     save_capacity(path, _kept(state), pairs=2, now=NOW, first_saved_at=NOW - timedelta(days=100))
     record = load_capacity(path, CELLS)
     parked = record.tracker(NOW + timedelta(days=21), WALK).committed
     share = 0.005 * (math.sqrt(121.0) - math.sqrt(100.0))
-    grown = state.capacity_sigma_ah**2 + (share * state.capacity_ah) ** 2
-    assert parked.capacity_sigma_ah**2 == pytest.approx(grown, rel=1e-9)
+    grown = state.capacity_sigma_ah + share * state.capacity_ah / 3.0
+    assert parked.capacity_sigma_ah == pytest.approx(grown, rel=1e-9)
     assert np.array_equal(parked.capacity_ah, state.capacity_ah)
     with pytest.raises(ValueError, match="no time zone"):
         record.tracker(datetime(2026, 12, 1), WALK)  # a naive time
