@@ -162,11 +162,12 @@ def parked_capacity(
     taken: parks in a row add their losses. A random walk of standard
     deviation ``L`` per park (this function's first version) added them in
     quadrature; over a pack's nightly parks that fell far behind the loss
-    itself, and a tracker that learns little (LFP's plateau) left BLAST-Lite's
-    calendar-aged cells outside its 3 sigma (docs/validation/onboard_capacity,
-    "Calendar fade while parked"). ``age_days`` may be any lower bound of the pack's age
-    (the capacity file's own): with an exponent below 1 a younger age gives
-    a larger walk. Non-finite or negative ages, a ``parked_days`` that is
+    itself, and a tracker that learns little (LFP's plateau) left
+    BLAST-Lite's calendar-aged cells outside its 3 sigma
+    (docs/validation/onboard_capacity, "Calendar fade while parked").
+    ``age_days`` may be any lower bound of the pack's age (the capacity
+    file's own): with an exponent below 1 a younger age gives a larger
+    growth. Non-finite or negative ages, a ``parked_days`` that is
     not > 0 (a clock set back) or a walk that is not finite and > 0 change
     nothing.
     """
