@@ -36,10 +36,15 @@ Writes ``onboard_capacity.json``, ``onboard_capacity.inc``,
 ``docs/validation/onboard_capacity.rst``) under ``--out`` (default
 ``docs/validation``).
 
+``--long-days N`` runs only the long LFP run (:func:`long_run`): ``N``
+days, the pack losing ``--long-fade`` (default 3 %), the default walk, and
+each night parked through the capacity file's times; it writes
+``onboard_capacity_long.json`` (about 3 s a day).
+
 Usage::
 
     python verification/scripts/onboard_capacity.py [--out docs/validation]
-        [--days 10] [--fade 0.05] [--walk PCT]
+        [--days 10] [--fade 0.05] [--walk PCT] [--long-days N [--long-fade 0.03]]
 """
 
 from __future__ import annotations
@@ -48,16 +53,19 @@ import argparse
 import json
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bms.aging import load_parameters, worst_calendar_fade
 from bms.cell import CellModel, cell_model, load_chemistry
 from bms.config import load_config
 from bms.controller import ControllerContext
 from bms.estimation import (
+    CalendarWalk,
     CapacityTracker,
     EkfState,
     SocEstimate,
@@ -113,6 +121,12 @@ PARKED_S = 60
 key-on's offset calibration reads the current sensor then, as the controller does."""
 WINDOW_S = 600
 """Samples before this time are the filter's convergence window, not scored."""
+FIRST_MORNING = datetime(2026, 1, 1, 8, tzinfo=UTC)
+"""The long run's first key-on (``--long-days``): each day's run ends about DAY_HOURS later."""
+DAY_HOURS = 4.0
+"""A day of the ageing run, rounded up (a minute parked, the drives, the charge back, a rest)."""
+AGING_NAMES = {"NMC_Chen2020": "NMC", "LFP_Prada2013": "LFP"}
+"""The shipped aging model of each chemistry file (its worst calendar fade)."""
 LFP = "LFP_Prada2013"
 """The LFP ageing runs' chemistry: its flat OCV gives the tracker weak pairs."""
 GRADED_SIGMA_PCT = 1.0
@@ -309,6 +323,7 @@ def ageing_run(
     feedback: bool,
     walk_pct: float,
     graded_sigma_pct: float | None = None,
+    nights: bool = False,
 ) -> dict[str, Any]:
     """``days`` power cycles on one pack losing ``fade`` of its capacity over them.
 
@@ -322,7 +337,11 @@ def ageing_run(
     chemistry's capacity every day. The first capacity file is a new
     pack's (the chemistry's capacity, the tuning's 3 %) or, with
     ``graded_sigma_pct``, a graded pack's (each cell's true capacity,
-    measured to that sigma; ``bms memory --new-pack --measured``).
+    measured to that sigma; ``bms memory --new-pack --measured``). With
+    ``nights`` the file keeps its times (a day's run starts at 08:00) and
+    each morning's tracker takes in the night parked
+    (``record.tracker(now, walk)``, the chemistry's worst calendar fade),
+    as ``bms replay --capacity`` does.
     """
     chemistry = load_chemistry(name)
     nominal = chemistry.nominal_capacity_ah
@@ -339,6 +358,7 @@ def ageing_run(
         model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
     days_out: list[dict[str, Any]] = []
     score = Score()
+    calendar = CalendarWalk(*worst_calendar_fade(load_parameters(AGING_NAMES[name])))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for day in range(days):
@@ -350,8 +370,14 @@ def ageing_run(
             )
             run_day(sim, channel, sensors, score, drives(nominal, rng))
             if feedback:  # the power cycle, through the capacity file
-                save_capacity(path, channel.tracker, channel.tracker.updates)
-                resumed = load_capacity(path, CELLS).tracker()
+                morning = FIRST_MORNING + timedelta(days=day)
+                saved = morning + timedelta(hours=DAY_HOURS) if nights else None
+                save_capacity(
+                    path, channel.tracker, channel.tracker.updates,
+                    now=saved, first_saved_at=FIRST_MORNING if nights else None,
+                )  # fmt: skip
+                record = load_capacity(path, CELLS)
+                resumed = record.tracker(morning + timedelta(days=1), calendar if nights else None)
                 tracker = replace(resumed, walk_pct_per_sqrt_cycle=walk_pct)
                 model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
             else:
@@ -484,6 +510,36 @@ def _ageing_priors_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([*summary, *list_table(header, body)]) + "\n"
 
 
+def long_run(out: Path, days: int, fade: float) -> None:
+    """The LFP ageing run over ``days`` with nightly parks, fed back from a new pack's file.
+
+    Ten days do not show what months of weak pairs do to the estimate; the
+    default walk (set for a real cell's fade) and the pack losing ``fade``
+    over the run. Writes ``onboard_capacity_long.json`` and prints every
+    tenth day.
+    """
+    row = ageing_run(
+        LFP, days, fade, feedback=True, walk_pct=CAPACITY_WALK_PCT_PER_SQRT_CYCLE, nights=True
+    )
+    (out / "onboard_capacity_long.json").write_text(json.dumps(row, indent=1) + "\n")
+    shown = row["days_detail"][:: max(days // 10, 1)]
+    if shown[-1] is not row["days_detail"][-1]:
+        shown.append(row["days_detail"][-1])
+    for detail in shown:
+        error = np.array(detail["capacity_error_pct"])
+        sigma = np.array(detail["capacity_sigma_pct"])
+        print(
+            f"day {detail['day']}: true {100 * detail['true_fraction']:.1f} %, error RMS "
+            f"{np.sqrt(np.mean(error**2)):.2f} % largest {np.max(np.abs(error)):.2f} %, sigma "
+            f"at most {np.max(sigma):.2f} %, {int(np.sum(np.abs(error) <= 3 * sigma))} of "
+            f"{error.size} inside 3 sigma"
+        )
+    print(
+        f"SoC RMSE {row['soc_rmse_pct']:.2f} %, inside 3 sigma {row['soc_inside_3_sigma']:.3f}; "
+        f"cell-days inside 3 sigma {row['capacity_inside_3_sigma_all_days']:.3f}"
+    )
+
+
 def ageing_walk_pct(days: int, fade: float) -> float:
     """The walk for the ageing run's fade: the default's, scaled as the fade rate to the 2/3.
 
@@ -506,10 +562,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=AGEING_DAYS)
     parser.add_argument("--fade", type=float, default=AGEING_FADE)
     parser.add_argument(
+        "--long-days", type=int, default=None,
+        help="only the long LFP run: this many days, nightly parks (onboard_capacity_long.json)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--long-fade", type=float, default=0.03, help="capacity the long run's pack loses"
+    )
+    parser.add_argument(
         "--walk", type=float, default=None,
         help="the ageing run's capacity walk, %% per sqrt(cycle) (default: scaled to --fade)",
     )  # fmt: skip
     args = parser.parse_args()
+    if args.long_days is not None:
+        long_run(args.out, args.long_days, args.long_fade)
+        return
     runs = [(name, fraction, fed, False) for name, fraction in CASES for fed in (True, False)]
     runs += [(name, fraction, True, True) for name, fraction in UNKNOWN_AGE_CASES]
     rows = [
