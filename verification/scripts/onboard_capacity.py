@@ -125,8 +125,6 @@ FIRST_MORNING = datetime(2026, 1, 1, 8, tzinfo=UTC)
 """The long run's first key-on (``--long-days``): each day's run ends about DAY_HOURS later."""
 DAY_HOURS = 4.0
 """A day of the ageing run, rounded up (a minute parked, the drives, the charge back, a rest)."""
-AGING_NAMES = {"NMC_Chen2020": "NMC", "LFP_Prada2013": "LFP"}
-"""The shipped aging model of each chemistry file (its worst calendar fade)."""
 LFP = "LFP_Prada2013"
 """The LFP ageing runs' chemistry: its flat OCV gives the tracker weak pairs."""
 GRADED_SIGMA_PCT = 1.0
@@ -358,7 +356,8 @@ def ageing_run(
         model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
     days_out: list[dict[str, Any]] = []
     score = Score()
-    calendar = CalendarWalk(*worst_calendar_fade(load_parameters(AGING_NAMES[name])))
+    aging = load_parameters(chemistry.chemistry) if nights else None
+    calendar = None if aging is None else CalendarWalk(*worst_calendar_fade(aging))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for day in range(days):
@@ -377,7 +376,7 @@ def ageing_run(
                     now=saved, first_saved_at=FIRST_MORNING if nights else None,
                 )  # fmt: skip
                 record = load_capacity(path, CELLS)
-                resumed = record.tracker(morning + timedelta(days=1), calendar if nights else None)
+                resumed = record.tracker(morning + timedelta(days=1), calendar)
                 tracker = replace(resumed, walk_pct_per_sqrt_cycle=walk_pct)
                 model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
             else:

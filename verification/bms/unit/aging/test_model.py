@@ -18,7 +18,6 @@ hottest storage's at its fastest SoC (not looser).
 
 import json
 import math
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from bms.aging import (
     worst_calendar_fade,
 )
 from bms.errors import ConfigError
+from verification.bms.unit.aging.blast_lite_fixture import blast_lite_document
 
 DAY_S = 86400.0
 
@@ -127,19 +127,11 @@ def test_changing_stress_matches_blast_state_update() -> None:
     assert closed == pytest.approx(q, rel=2e-3)
 
 
-def _histories(chemistry: str) -> dict[str, Any]:
-    folder = Path(str(resources.files("bms.aging").joinpath("data")))
-    document: dict[str, Any] = json.loads(
-        (folder / f"{chemistry.lower()}_histories.json").read_text()
-    )
-    return document
-
-
 @pytest.mark.verifies("SWR_AGE_001")
 @pytest.mark.parametrize("chemistry", ["NMC", "LFP"])
 def test_shipped_fit_reproduces_blast_lite(chemistry: str) -> None:
     params = load_parameters(chemistry)
-    document = _histories(chemistry)
+    document = blast_lite_document(chemistry)
     assert document["provenance"]["model"] in params.source
     assert document["provenance"]["blast_lite_version"] in params.source
     errors = []

@@ -23,11 +23,8 @@ first version's random walk (the losses added in quadrature) left them
 outside.
 """
 
-import json
 import math
 from dataclasses import replace
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,6 +49,7 @@ from bms.estimation import (
     unknown_age_capacity_tracker,
 )
 from bms.estimation._capacity_pairs import CAPACITY_WALK_PCT_PER_SQRT_CYCLE
+from verification.bms.unit.aging.blast_lite_fixture import blast_lite_document
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 
 MODEL = cell_model(synthetic_chemistry())
@@ -200,14 +198,6 @@ def test_a_parked_cells_bound_grows_by_its_worst_calendar_fade_since_its_age() -
         assert parked_capacity(estimate, walk, age_days=1.0, parked_days=1.0) is estimate
 
 
-def _blast_lite(chemistry: str) -> list[dict[str, Any]]:
-    """The shipped BLAST-Lite histories of ``chemistry`` (storage, cycling and EV use)."""
-    folder = Path(str(resources.files("bms.aging").joinpath("data")))
-    text = (folder / f"{chemistry.lower()}_histories.json").read_text()
-    histories: list[dict[str, Any]] = json.loads(text)["histories"]
-    return histories
-
-
 def _parked_share(history: dict[str, Any]) -> float:
     """The share of the history's pattern spent parked (its rows that move no charge)."""
     rows = history["pattern"]
@@ -225,7 +215,7 @@ def _worst_over_three_sigma(chemistry: str, kinds: set[str], prior_sigma: float)
     """
     walk = CalendarWalk(*worst_calendar_fade(load_parameters(chemistry)))
     groups: dict[float, list[dict[str, Any]]] = {}
-    for history in _blast_lite(chemistry):
+    for history in blast_lite_document(chemistry)["histories"]:
         if history["kind"] in kinds:
             groups.setdefault(_parked_share(history), []).append(history)
     return max(_group_worst(group, share, walk, prior_sigma) for share, group in groups.items())
