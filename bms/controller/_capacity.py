@@ -32,6 +32,7 @@ from bms.estimation import (
     capacity_feedback,
     capacity_lower_bound,
     fed_filter,
+    filter_started_unknown,
     graded_capacity_tracker,
     initial_capacity_tracker,
     track_capacity,
@@ -41,6 +42,7 @@ from bms.estimation import (
 __all__ = [
     "FilterCapacity",
     "calibrate_capacity_offset",
+    "capacity_at_filter_start",
     "capacity_unknown_reason",
     "follow_capacity",
     "new_pack_capacity",
@@ -115,6 +117,21 @@ def start_capacity(
         tracker = unknown_age_capacity_tracker(model.tables, model.capacity_scale, tuning, cells)
     fed_model, fed_tuning = fed_filter(tracker.estimate, model, tuning)
     return FilterCapacity(tracker=tracker, model=fed_model, tuning=fed_tuning)
+
+
+def capacity_at_filter_start(capacity: FilterCapacity, *, soc_from_memory: bool) -> FilterCapacity:
+    """The capacity as the SoC filter's first step leaves it: blind on a flat OCV, no pair.
+
+    Implements: SWR_SOH_005
+
+    A filter started without a kept SoC converges on a flat OCV only at a
+    knee, so its SoC changes carry its transient this power cycle
+    (:func:`bms.estimation.filter_started_unknown`).
+    """
+    if soc_from_memory:
+        return capacity
+    tracker = filter_started_unknown(capacity.tracker, capacity.model.tables, capacity.tuning)
+    return replace(capacity, tracker=tracker)
 
 
 def capacity_unknown_reason(

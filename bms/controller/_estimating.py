@@ -24,6 +24,7 @@ from bms.config import BmsConfig
 from bms.contactor import ContactorState
 from bms.controller._capacity import (
     calibrate_capacity_offset,
+    capacity_at_filter_start,
     capacity_unknown_reason,
     follow_capacity,
     start_capacity,
@@ -197,6 +198,7 @@ def estimate(
             ekf, estimate, from_memory, soc_reason = (
                 first.ekf, first.estimate, first.from_memory, first.dropped
             )  # fmt: skip
+            capacity = capacity_at_filter_start(capacity, soc_from_memory=from_memory)
         else:
             ekf, estimate = step(state.estimator)
             from_memory, soc_reason = state.soc_from_memory, state.soc_memory_reason

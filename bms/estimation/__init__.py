@@ -35,6 +35,7 @@ from bms.estimation._capacity_pairs import (
     capacity_feedback,
     committed_capacity,
     fed_filter,
+    filter_started_unknown,
     resume_capacity_tracker,
     track_capacity,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "coulomb_soc_upper",
     "ekf_step",
     "fed_filter",
+    "filter_started_unknown",
     "first_filter_step",
     "graded_capacity_tracker",
     "initial_capacity_state",

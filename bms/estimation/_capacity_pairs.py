@@ -51,6 +51,16 @@ triple the controller's estimation cost:
   The first version used ``P0 + P1``, 1.3 to 2.4 times as large on the
   fresh NMC pack of docs/validation (median 1.6).
 
+**On a flat OCV** (LFP) the pairs carry errors the variances do not
+hold: a filter started without a kept SoC converges only at a knee, and the
+lean the considered scale error gives is not a twin filter's. Errors that
+repeat power cycle after power cycle do not average out, and taking out
+the lean multiplies them by ``1 / (1 - g)``: fed back over 100 days the
+estimate climbed 22 % (docs/validation/onboard_capacity). There a power
+cycle whose filter started unknown makes no pair
+(:func:`filter_started_unknown`) and a pair must be more its own
+(``FLAT_OCV_MIN_INDEPENDENCE``).
+
 **The capacity's random walk** accrues with the current's throughput
 (``CAPACITY_WALK_PCT_PER_SQRT_CYCLE``) and the committed sums take it in
 (:func:`bms.estimation.predict_capacity`) before each pair is added and when
@@ -105,6 +115,7 @@ __all__ = [
     "capacity_feedback",
     "committed_capacity",
     "fed_filter",
+    "filter_started_unknown",
     "resume_capacity_tracker",
     "track_capacity",
 ]
@@ -133,6 +144,16 @@ MIN_SOC_CHANGE = 0.05
 """Smallest SoC change (either sign) of a pair that is used."""
 MIN_INDEPENDENCE = 0.1
 """Smallest ``1 - g`` for which a pair is used (``g``: its lean towards the filter's capacity)."""
+FLAT_OCV_MIN_INDEPENDENCE = 0.5
+"""``MIN_INDEPENDENCE`` on a flat OCV (``tuning.flat_ocv_slope_v``: LFP). There the lean the
+filter's considered scale error gives is not the lean a twin filter run with another capacity
+shows (on the LFP ageing run, median 0.72 against 0.39; 0.69 against 0.58 without the lag's
+slope in the Jacobian): the flat OCV's secant and the lag's capacity-dependent voltage are
+outside the linear model. A pair's systematic error is multiplied by ``1 / (1 - g)`` and
+averaging pairs does not shrink it. On the LFP run with 3 % fade, at 0.1 two cells left their
+bounds within 100 days; at 0.3 one left from about day 200 of 365 (94 % of the cell-days
+inside); 0.5 kept every cell inside on every day of 365 and learnt the most (1.7 % RMS on day
+365 against 3.8 % at 0.3; docs/validation/onboard_capacity)."""
 UPDATE_CHUNK_CELLS = 16
 """Cells whose AWTLS solve one step takes on (a 96-cell pack's update spread over six
 steps: the batched quartic solve costs about 10 us per cell on the host)."""
@@ -229,6 +250,9 @@ class CapacityTracker:
     last took it in (:func:`committed_capacity`)."""
     walk_pct_per_sqrt_cycle: float = CAPACITY_WALK_PCT_PER_SQRT_CYCLE
     """The walk's rate, percent per square root of equivalent full cycle."""
+    convergence_s: float = CONVERGENCE_S
+    """Time from the start before a rest point may anchor or end a pair (infinite: no pair
+    this power cycle, :func:`filter_started_unknown`)."""
 
 
 def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:
@@ -246,6 +270,35 @@ def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:
     for good after the first power cycle (docs/validation).
     """
     return CapacityTracker(committed=stored, estimate=stored)
+
+
+def filter_started_unknown(
+    tracker: CapacityTracker, tables: CellTables, tuning: SocFilterTuning
+) -> CapacityTracker:
+    """The tracker of a power cycle whose SoC filter started without a kept SoC.
+
+    Implements: SWR_SOH_005
+
+    On a flat OCV (``tuning.flat_ocv_slope_v``) it makes no pair this power
+    cycle. A filter started blind converges only where the OCV has a slope,
+    so no time bounds its transient, and it reports it converged before it
+    is: on the ideal LFP pack started at the true SoC 0.9 with a sigma of
+    15 points, its error is -3.1 points at a sigma of 1.6 at 600 s and
+    -0.8 from 2100 s on. A pair over that transient reads the SoC change
+    9 % short, the same way each power cycle that starts so, and taking
+    out the pair's lean ``g`` (near 0.75 on LFP) multiplies that by
+    ``1 / (1 - g)``: fed back day after day, the estimate climbed 22 %
+    in 100 days (docs/validation/onboard_capacity). A sloped OCV converges
+    inside ``CONVERGENCE_S`` (NMC: -0.1 points at 600 s) and keeps its pairs.
+    """
+    if not _flat_ocv(tables, tuning):
+        return tracker
+    return replace(tracker, convergence_s=np.inf)
+
+
+def _flat_ocv(tables: CellTables, tuning: SocFilterTuning) -> bool:
+    """Whether the chemistry's OCV is flat (LFP): its median slope below the tuning's flat one."""
+    return tables.ocv_median_slope_v < tuning.flat_ocv_slope_v
 
 
 def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs it counts with
@@ -307,7 +360,7 @@ def track_capacity(  # noqa: PLR0913 - the filter's state and the step's inputs 
         return _follow_anchor(_apply(replace(tracker, pending=None), tracker.pending), ekf)
     if time_s - tracker.rest_since_s < REST_TIME_S:
         return _follow_anchor(tracker, ekf)
-    return _follow_anchor(_rest_point(tracker, ekf, tuning, capacity_scale, nominal), ekf)
+    return _follow_anchor(_rest_point(tracker, ekf, tables, tuning, capacity_scale), ekf)
 
 
 def _follow_anchor(tracker: CapacityTracker, ekf: EkfState) -> tuple[CapacityTracker, EkfState]:
@@ -329,15 +382,16 @@ def _follow_anchor(tracker: CapacityTracker, ekf: EkfState) -> tuple[CapacityTra
 def _rest_point(
     tracker: CapacityTracker,
     ekf: EkfState,
+    tables: CellTables,
     tuning: SocFilterTuning,
     capacity_scale: FloatArray | float,
-    nominal_ah: float,
 ) -> CapacityTracker:
     """At a rest point: anchor a pair, or stretch the open one to here, or commit it.
 
-    Not in the filter's convergence window: neither end of a pair is taken there.
+    Not in the filter's convergence window: neither end of a pair is taken there. On a
+    flat OCV a pair must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``).
     """
-    if tracker.time_s < CONVERGENCE_S:
+    if tracker.time_s < tracker.convergence_s:
         return tracker
     anchor = tracker.anchor
     if anchor is not None and tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
@@ -347,8 +401,11 @@ def _rest_point(
         return replace(tracker, anchor=_anchor_here(tracker, ekf, sensitivity))
     pair = _pair(
         anchor, ekf, sensitivity=sensitivity, tuning=tuning, capacity_scale=capacity_scale,
-        nominal_ah=nominal_ah, duration_s=tracker.time_s - anchor.time_s,
+        nominal_ah=tables.nominal_capacity_ah, duration_s=tracker.time_s - anchor.time_s,
         offset_sigma_a=tracker.offset_sigma_a,
+        min_independence=(
+            FLAT_OCV_MIN_INDEPENDENCE if _flat_ocv(tables, tuning) else MIN_INDEPENDENCE
+        ),
     )  # fmt: skip
     last = tracker.pending if tracker.pending is not None else tracker.added
     if last is not None and pair.span < last.span - TURN_SOC:
@@ -396,11 +453,12 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     nominal_ah: float,
     duration_s: float,
     offset_sigma_a: float,
+    min_independence: float,
 ) -> _Pair:
     """The self-consistent pair from the anchor to this rest point (module docstring).
 
-    A cell whose SoC change is not positive, or whose lean leaves less than
-    ``MIN_INDEPENDENCE`` of the pair its own, gets NaN: AWTLS skips it.
+    A cell whose SoC change is below ``MIN_SOC_CHANGE``, or whose lean leaves less than
+    ``min_independence`` of the pair its own, gets NaN: AWTLS skips it.
     """
     soc_change = anchor.soc - ekf.x[_SOC]
     soc_change_var = anchor.soc_var + ekf.p[_SOC, _SOC]
@@ -416,7 +474,7 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     # offset estimate it is counted with, if it is (module docstring).
     lean = (sensitivity - anchor.sensitivity - offset_share) / safe_change
     independence = 1.0 - lean
-    usable &= independence >= MIN_INDEPENDENCE
+    usable &= independence >= min_independence
     independence = np.where(usable, independence, 1.0)
     consistent = (charge / safe_change - lean * filter_ah) / independence
     amplified = 1.0 / independence**2

@@ -4,8 +4,9 @@ Runs, on the equivalent-circuit pack of :class:`bms.plant.PackSimulator` (8
 cells, 3 % capacity, 5 % resistance and 2 % initial-SoC spread, each 1
 sigma, fixed seeds) with issue 3's sensor errors, the controller's
 estimation pair: :func:`bms.estimation.ekf_step` (the filter starting at SoC
-0.6 against 0.9, sigma 15 points) and :func:`bms.estimation.track_capacity`,
-the estimate given back by :func:`bms.estimation.capacity_feedback` or not.
+0.6 against 0.9, sigma 15 points: no kept SoC, so on LFP no pair) and
+:func:`bms.estimation.track_capacity`, the estimate given back by
+:func:`bms.estimation.capacity_feedback` or not.
 The profile, in 1 s steps, is three cycles of four 15-minute drives
 (piecewise-constant cell currents drawn between -0.2C and 0.9C every 10 s)
 separated by 2-minute rests, then a 0.5C charge for 40 minutes and a
@@ -21,9 +22,10 @@ filter with it, as the controller does without capacity memory.
 
 The ageing runs (:func:`ageing_run`): ``--days`` power cycles (default 10)
 of one profile cycle each, started by a minute parked, on the pack losing
-``--fade`` (default 5 %) of its capacity over them; each day a fresh SoC
-filter, and the capacity tracker restored from the capacity file the
-previous day saved (``bms.memory``), against the filter alone every day.
+``--fade`` (default 5 %) of its capacity over them; each day the SoC
+filter starts from the SoC kept at the previous key-off (unknown on day 1),
+and the capacity tracker is restored from the capacity file the previous
+day saved (``bms.memory``), against the filter alone every day.
 The fade is about 28 times the one the tracker's capacity walk is set for
 by default, so the run gives the tracker the walk for its own fade
 (:func:`ageing_walk_pct`, or ``--walk``). NMC with and without the
@@ -54,6 +56,7 @@ import json
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,21 +68,29 @@ from bms.cell import CellModel, cell_model, load_chemistry
 from bms.config import load_config
 from bms.controller import ControllerContext
 from bms.estimation import (
+    KEPT_SOC_GATE_SIGMA,
     CalendarWalk,
     CapacityTracker,
     EkfState,
+    FirstStep,
     SocEstimate,
     SocFilterTuning,
+    SocStart,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
     calibrate_tracker_offset,
     capacity_feedback,
+    committed_capacity,
     ekf_step,
     fed_filter,
+    filter_started_unknown,
+    first_filter_step,
     graded_capacity_tracker,
     initial_capacity_tracker,
     initial_ekf_state,
+    parked_soc,
+    resume_capacity_tracker,
     track_capacity,
     unknown_age_capacity_tracker,
     zero_current_offset,
@@ -125,6 +136,8 @@ FIRST_MORNING = datetime(2026, 1, 1, 8, tzinfo=UTC)
 """The long run's first key-on (``--long-days``): each day's run ends about DAY_HOURS later."""
 DAY_HOURS = 4.0
 """A day of the ageing run, rounded up (a minute parked, the drives, the charge back, a rest)."""
+PARKED_DAYS = 1.0 - DAY_HOURS / 24.0
+"""The ageing run's night: the kept SoC's sigma grows by its self-discharge bound."""
 LFP = "LFP_Prada2013"
 """The LFP ageing runs' chemistry: its flat OCV gives the tracker weak pairs."""
 GRADED_SIGMA_PCT = 1.0
@@ -155,10 +168,15 @@ class Channel:
 
     model: CellModel
     tuning: SocFilterTuning
-    ekf: EkfState
+    ekf: EkfState | None
+    """The filter's state (None: its first step starts from ``kept``, as the controller's)."""
     tracker: CapacityTracker
     feedback: bool
     """Whether a changed capacity estimate is given back to the filter."""
+    kept: SocStart | None = None
+    """The SoC kept at the last key-off, parked (None: none; the filter starts unknown)."""
+    gate_sigma: float = KEPT_SOC_GATE_SIGMA
+    """The key-on's gate on the kept SoC (infinite: none, the kept SoC is taken as it is)."""
 
     window: ZeroCurrentWindow = field(default_factory=ZeroCurrentWindow)
     """The key-on's readings while parked."""
@@ -174,7 +192,7 @@ class Channel:
         found = zero_current_offset(
             self.window, accuracy_a=accuracy, noise_floor_a=self.tuning.current_noise_a
         )
-        if found.reason is None:
+        if found.reason is None and self.ekf is not None:
             self.ekf = calibrate_current_offset(self.ekf, found.offset_a, found.sigma_a)
             self.tracker = calibrate_tracker_offset(
                 self.tracker, found.offset_a, found.sigma_a, self.tuning
@@ -182,9 +200,32 @@ class Channel:
 
     def step(self, seen: PackMeasurement) -> SocEstimate:
         """One 1 s step of both, as the controller's estimation step runs them."""
-        self.ekf, estimate = self.filter_step(self.ekf, seen)
-        self.track(seen)
+        if self.ekf is None:
+            first = self.first_step(seen)
+            self.ekf, estimate = first.ekf, first.estimate
+        else:
+            self.ekf, estimate = self.filter_step(self.ekf, seen)
+        self.track(seen, self.ekf)
         return estimate
+
+    def first_step(self, seen: PackMeasurement) -> FirstStep:
+        """The filter's first step, from the kept SoC unless the voltage refutes it.
+
+        A tracker beside a filter started unknown makes no pair on a flat OCV, as the
+        controller's (``filter_started_unknown``).
+        """
+        first = first_filter_step(
+            partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
+        )
+        if not first.from_memory:
+            self.tracker = filter_started_unknown(self.tracker, self.model.tables, self.tuning)
+        return first
+
+    def key_off(self, parked_days: float) -> SocStart | None:
+        """The SoC the controller keeps at key-off, after ``parked_days`` parked."""
+        if self.ekf is None:
+            return None
+        return parked_soc(self.ekf.x[0], np.sqrt(self.ekf.p[0, 0]), parked_days)
 
     def filter_step(self, ekf: EkfState, seen: PackMeasurement) -> tuple[EkfState, SocEstimate]:
         """The SoC filter's 1 s step from ``ekf``."""
@@ -194,11 +235,11 @@ class Channel:
             dt_s=1.0,
         )  # fmt: skip
 
-    def track(self, seen: PackMeasurement) -> None:
+    def track(self, seen: PackMeasurement, ekf: EkfState) -> None:
         """The capacity tracker's step after the filter's, its estimate fed back if asked."""
         before = self.tracker.estimate
         self.tracker, self.ekf = track_capacity(
-            self.tracker, self.ekf, self.model.tables, self.tuning, current_a=seen.current_a,
+            self.tracker, ekf, self.model.tables, self.tuning, current_a=seen.current_a,
             bleed_current_a=None, dt_s=1.0, capacity_scale=self.model.capacity_scale,
         )  # fmt: skip
         if self.feedback and self.tracker.estimate is not before:
@@ -247,7 +288,8 @@ def run(
     model, tuning = cell_model(chemistry), SocFilterTuning()
     prior = unknown_age_capacity_tracker if unknown_age else initial_capacity_tracker
     tracker = prior(model.tables, model.capacity_scale, tuning, CELLS)
-    ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)
+    ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)  # a guess, not a kept SoC
+    tracker = filter_started_unknown(tracker, model.tables, tuning)
     if unknown_age:
         model, tuning = fed_filter(tracker.estimate, model, tuning)
     channel = Channel(model, tuning, ekf, tracker, feedback)
@@ -327,8 +369,10 @@ def ageing_run(
 
     A day: a minute parked, :func:`drives`, a 0.5C charge until the cells'
     mean true SoC is back at 0.9, five minutes' rest; overnight the pack
-    ages (:meth:`PackSimulator.age`, its SoC kept). Each day starts a fresh
-    SoC filter (at 0.6, sigma 15 points); with ``feedback`` the capacity
+    ages (:meth:`PackSimulator.age`, its SoC kept). Each day the SoC filter
+    starts as the controller's does: from the SoC it had at the previous
+    key-off, its sigma grown by a night's self-discharge bound (``parked_soc``),
+    unless the voltage refutes it (day 1: unknown); with ``feedback`` the capacity
     tracker resumes from what the previous day saved (``bms.memory``, through
     a real file: the committed sums) and its estimate is fed to the
     filter, as the controller does; without, the filter runs with the
@@ -356,6 +400,7 @@ def ageing_run(
         model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
     days_out: list[dict[str, Any]] = []
     score = Score()
+    kept_soc = None
     aging = load_parameters(chemistry.chemistry) if nights else None
     calendar = None if aging is None else CalendarWalk(*worst_calendar_fade(aging))
     with tempfile.TemporaryDirectory() as folder:
@@ -364,10 +409,9 @@ def ageing_run(
             fraction = 1.0 - fade * (day + 1) / days
             sim.age(fraction / (1.0 - fade * day / days))
             sensors = SensorModel(seed=100 + day)
-            channel = Channel(
-                model, tuning, initial_ekf_state(CELLS, 0.6, 0.15, base_tuning), tracker, feedback
-            )
+            channel = Channel(model, tuning, None, tracker, feedback, kept=kept_soc)
             run_day(sim, channel, sensors, score, drives(nominal, rng))
+            kept_soc = channel.key_off(PARKED_DAYS)
             if feedback:  # the power cycle, through the capacity file
                 morning = FIRST_MORNING + timedelta(days=day)
                 saved = morning + timedelta(hours=DAY_HOURS) if nights else None
@@ -379,8 +423,9 @@ def ageing_run(
                 resumed = record.tracker(morning + timedelta(days=1), calendar)
                 tracker = replace(resumed, walk_pct_per_sqrt_cycle=walk_pct)
                 model, tuning = fed_filter(tracker.estimate, base_model, base_tuning)
-            else:
-                tracker = channel.tracker
+            else:  # the power cycle without a file: the committed sums carry on
+                resumed = resume_capacity_tracker(committed_capacity(channel.tracker))
+                tracker = replace(resumed, walk_pct_per_sqrt_cycle=walk_pct)
             truth = sim.cell_capacity_ah
             kept = channel.tracker.committed
             days_out.append(

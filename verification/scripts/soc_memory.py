@@ -38,7 +38,6 @@ import math
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +46,10 @@ import numpy as np
 from bms.cell import cell_model, load_chemistry
 from bms.estimation import (
     KEPT_SOC_GATE_SIGMA,
-    SocEstimate,
+    FirstStep,
     SocFilterTuning,
     SocStart,
-    first_filter_step,
     initial_capacity_tracker,
-    initial_ekf_state,
     normalised_innovation,
 )
 from bms.memory import load_capacity, save_capacity
@@ -94,30 +91,18 @@ KEPT_SIGMA = 0.01
 class KeyOnChannel(Channel):
     """The estimation pair whose next step is the filter's first, from ``kept`` or unknown."""
 
-    kept: SocStart | None = None
-    """The kept SoC the first step starts from unless the voltage refutes it."""
-    gate_sigma: float = KEPT_SOC_GATE_SIGMA
-    """The gate (infinite: none, the kept SoC is taken as it is)."""
-    starting: bool = True
-    """The next step is the filter's first."""
     dropped: str | None = None
     """Why the first step dropped the kept SoC (None: it did not)."""
     first_ratio: float | None = None
     """The largest normalised innovation of a first step that kept the memory."""
 
-    def step(self, seen: PackMeasurement) -> SocEstimate:
-        """The controller's estimation step: its first through the key-on's gate."""
-        if not self.starting:
-            return super().step(seen)
-        self.starting = False
-        first = first_filter_step(
-            partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
-        )
-        self.ekf, estimate, self.dropped = first.ekf, first.estimate, first.dropped
+    def first_step(self, seen: PackMeasurement) -> FirstStep:
+        """The controller's first step through the key-on's gate, its verdict recorded."""
+        first = super().first_step(seen)
+        self.dropped = first.dropped
         if first.from_memory:
-            self.first_ratio = float(np.max(normalised_innovation(estimate)))
-        self.track(seen)
-        return estimate
+            self.first_ratio = float(np.max(normalised_innovation(first.estimate)))
+        return first
 
 
 def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str, Any]:
@@ -139,8 +124,7 @@ def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str,
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for today in range(days):
-            unused = initial_ekf_state(CELLS, 0.5, 0.3, tuning)  # the first step sets the state
-            channel = KeyOnChannel(model, tuning, unused, tracker, feedback=False, kept=start)
+            channel = KeyOnChannel(model, tuning, None, tracker, feedback=False, kept=start)
             day_score = score if today > 0 else Score()
             run_day(sim, channel, SensorModel(seed=200 + today), day_score, drives(
                 chemistry.nominal_capacity_ah, rng), scored_from_s=0)  # fmt: skip
@@ -149,7 +133,7 @@ def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str,
                 dropped += channel.dropped is not None
                 ratios += [] if channel.first_ratio is None else [channel.first_ratio]
             key_off = morning + timedelta(days=today, hours=10)
-            kept = SocStart(np.clip(channel.ekf.x[0], 0.0, 1.0), np.sqrt(channel.ekf.p[0, 0]))
+            kept = channel.key_off(0.0)  # the night's drift is added when it is read
             save_capacity(path, channel.tracker, 0, now=key_off, soc=kept if memory else None)
             for _ in range(NIGHT_S // 3600):
                 sim.step(0.0, 3600.0)
@@ -183,8 +167,8 @@ def gate_run(
             sim.step(float(current), 1.0)
     kept = SocStart(np.clip(sim.true_soc + offset, 0.0, 1.0), np.full(CELLS, KEPT_SIGMA))
     channel = KeyOnChannel(
-        model, tuning, initial_ekf_state(CELLS, 0.5, 0.3, tuning),
-        initial_capacity_tracker(model.tables, 1.0, tuning, CELLS), feedback=False, kept=kept,
+        model, tuning, None, initial_capacity_tracker(model.tables, 1.0, tuning, CELLS),
+        feedback=False, kept=kept,
         gate_sigma=KEPT_SOC_GATE_SIGMA if gate else math.inf,
     )  # fmt: skip
     score, after = Score(), Score()

@@ -21,7 +21,9 @@ first estimate or after a failed one). SWR_SOC_009: a kept SoC on the rest
 voltage stands (the outputs say the filter started from memory); one cell
 30 points off it makes the controller start the filter unknown, say so, and
 warn ``soc_memory_dropped`` naming that cell on every step of the power
-cycle.
+cycle. SWR_SOH_005: on a flat OCV a filter started unknown leaves the
+tracker no pair this power cycle; one started from memory, or on a sloped
+OCV, keeps the convergence window.
 """
 
 import math
@@ -33,7 +35,7 @@ import pytest
 
 import bms.controller._capacity as capacity_module
 import bms.controller._estimating as estimating_module
-from bms.cell import cell_model, ocv
+from bms.cell import Chemistry, cell_model, ocv
 from bms.config import load_config
 from bms.controller import BmsController, key_off_soc, new_pack_capacity
 from bms.controller._capacity import (
@@ -44,8 +46,8 @@ from bms.controller._capacity import (
 )
 from bms.controller._controller import CAPACITY_UNKNOWN, SOC_MEMORY_DROPPED
 from bms.estimation import SocFilterTuning, SocStart, ekf_step, initial_ekf_state, track_capacity
-from bms.estimation._capacity_pairs import _Pair
-from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from bms.estimation._capacity_pairs import CONVERGENCE_S, _Pair
+from verification.bms.unit.cell.chemistry_fixture import SOC, TEMPERATURES, synthetic_chemistry
 from verification.bms.unit.controller.frames import frame
 from verification.bms.unit.controller.test_controller import Rig
 
@@ -272,6 +274,25 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
     assert np.array_equal(back.sigma, np.sqrt(ekf.p[0, 0]))
     assert key_off_soc(Rig().controller.state) is None  # never estimated
     assert key_off_soc(replace(kept.state, estimation_failed=True)) is None
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_on_a_flat_ocv_a_filter_started_unknown_makes_no_pair_this_power_cycle() -> None:
+    flat = synthetic_chemistry(ocv_v=[[3.6 + 0.2 * soc for soc in SOC] for _ in TEMPERATURES])
+    cells = CONFIG.pack.series_count
+    assert cell_model(flat).tables.ocv_median_slope_v < SocFilterTuning().flat_ocv_slope_v
+
+    def started(chemistry: Chemistry, soc: SocStart | None) -> float:
+        controller = BmsController(
+            CONFIG, chemistry=chemistry, capacity=new_pack_capacity(chemistry, cells), soc=soc
+        )
+        controller.step(frame(0))
+        return _capacity(controller).tracker.convergence_s
+
+    kept = SocStart(np.full(cells, 0.5), np.full(cells, 0.01))
+    assert math.isinf(started(flat, None))
+    assert started(flat, kept) == CONVERGENCE_S  # from memory: no transient to wait out
+    assert started(synthetic_chemistry(), None) == CONVERGENCE_S  # a sloped OCV converges
 
 
 @pytest.mark.verifies("SWR_SOC_009")

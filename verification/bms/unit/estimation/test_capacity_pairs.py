@@ -1,36 +1,36 @@
 """Tests of bms/estimation/_capacity_pairs.py: the on-board capacity estimate fed to the SoC filter.
 
-Covers, in closed loop on the equivalent-circuit plant (8 NMC cells with a
-3 % capacity spread, the filter starting 30 points low, issue 3's sensor
-errors, three cycles of four 15-min drives with 2-min rests and a 0.5C charge:
-``verification/scripts/onboard_capacity.py``'s run) with the capacity fed
-back to the filter: pairs committed, every cell's
-estimate inside 3 sigma of its true capacity, the estimates closer to the
-truth than the prior, every bound narrower than the prior's, and the SoC
-filter more accurate than without the feedback and its truth inside 3 sigma
-in at least 99 % of samples. And with made-up filter states: a pair's lean
-towards the filter's capacity, through its SoC or through its offset
-estimate, is undone (a ratio ``Q + g (Q_f - Q)`` gives back ``Q``), a pair
-leaning more than 0.9 is not used (and one no cell can use is committed once
-it spans enough, so that the next rest anchors a new one), no pair closes before
-``MIN_PAIR_DURATION_S`` and no anchor inside the 600 s convergence window, a
-SoC that turns back commits the pair to the turning point, a pair's solve
-spread over steps a chunk of cells at a time publishes exactly the whole
-solve's result once its last chunk is done, an update still in progress is
-finished before the next one is added, a cell's balancing bleed is counted
-in its own charge, a NaN current is not counted and closes no pair, the
-feedback scales the model, floors the uncertainty and keeps ``beta``, the
-filter is given its covariance with the anchor's SoC error (less its share
-of the scale error) at the anchor and has it dropped once the pair is
-committed, and a pair's SoC change variance takes out the two ends'
-correlation and their shares of the scale error, floored at the SoC's
-random walk over the pair; a pair counted less the key-on's offset leans on
-no offset estimate and has the key-on's and the drift's variance, and a
+Covers, in closed loop on the equivalent-circuit plant (8 NMC cells with a 3 %
+capacity spread, the filter starting 30 points low, issue 3's sensor errors,
+three cycles of four 15-min drives with 2-min rests and a 0.5C charge:
+``verification/scripts/onboard_capacity.py``'s run) with the capacity fed back
+to the filter: pairs committed, every cell's estimate inside 3 sigma of its
+true capacity, the estimates closer to the truth than the prior, every bound
+narrower than the prior's, and the SoC filter more accurate than without the
+feedback and its truth inside 3 sigma in at least 99 % of samples. And with
+made-up filter states: a pair's lean towards the filter's capacity, through its
+SoC or through its offset estimate, is undone (a ratio ``Q + g (Q_f - Q)``
+gives back ``Q``), a pair leaning more than 0.9 (0.5 on a flat OCV, LFP's) is
+not used (and one no cell can use is committed once it spans enough, so that
+the next rest anchors a new one), no pair closes before ``MIN_PAIR_DURATION_S``
+and no anchor inside the 600 s convergence window (nor in a power cycle whose
+filter started unknown on a flat OCV, LFP's; NMC's is kept), a SoC that turns
+back commits the pair to the turning point, a pair's solve spread over steps a
+chunk of cells at a time publishes exactly the whole solve's result once its
+last chunk is done, an update still in progress is finished before the next one
+is added, a cell's balancing bleed is counted in its own charge, a NaN current
+is not counted and closes no pair, the feedback scales the model, floors the
+uncertainty and keeps ``beta``, the filter is given its covariance with the
+anchor's SoC error (less its share of the scale error) at the anchor and has it
+dropped once the pair is committed, and a pair's SoC change variance takes out
+the two ends' correlation and their shares of the scale error, floored at the
+SoC's random walk over the pair; a pair counted less the key-on's offset leans
+on no offset estimate and has the key-on's and the drift's variance, and a
 later key-on folds such an open pair (and drops one counted without).
-SWR_SOH_007: the capacity's walk accrues with the current's throughput,
-either way, in proportion to the equivalent full cycles, and the committed
-sums take it in (estimate unchanged, variance grown by it) before a pair
-is added to them.
+SWR_SOH_007: the capacity's walk accrues with the current's throughput, either
+way, in proportion to the equivalent full cycles, and the committed sums take
+it in (estimate unchanged, variance grown by it) before a pair is added to
+them.
 """
 
 import functools
@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bms.cell import cell_model, load_chemistry
+from bms.cell import CellTables, cell_model, load_chemistry
 from bms.estimation import (
     CapacityTracker,
     EkfState,
@@ -49,8 +49,10 @@ from bms.estimation import (
     calibrate_tracker_offset,
     capacity_feedback,
     committed_capacity,
+    filter_started_unknown,
     initial_capacity_tracker,
     initial_ekf_state,
+    resume_capacity_tracker,
     track_capacity,
 )
 from bms.estimation._capacity_pairs import (
@@ -67,6 +69,8 @@ from bms.estimation._capacity_pairs import (
 from verification.scripts.onboard_capacity import run
 
 NMC = load_chemistry("NMC_Chen2020")
+NMC_TABLES = cell_model(NMC).tables
+LFP_TABLES = cell_model(load_chemistry("LFP_Prada2013")).tables
 TUNING = SocFilterTuning()
 
 
@@ -108,9 +112,10 @@ def _ekf(
     return replace(state, x=x, p=p, capacity_cross=cross)
 
 
-def _rest(tracker: CapacityTracker, ekf: EkfState, seconds: float) -> CapacityTracker:
+def _rest(
+    tracker: CapacityTracker, ekf: EkfState, seconds: float, tables: CellTables = NMC_TABLES
+) -> CapacityTracker:
     """Rest ``seconds`` in 1 s steps with the filter's state held at ``ekf``."""
-    tables = cell_model(NMC).tables
     for _ in range(int(seconds)):
         tracker, _ = track_capacity(
             tracker, ekf, tables, TUNING, current_a=0.0, bleed_current_a=None, dt_s=1.0,
@@ -119,9 +124,14 @@ def _rest(tracker: CapacityTracker, ekf: EkfState, seconds: float) -> CapacityTr
     return tracker
 
 
-def _draw(tracker: CapacityTracker, ekf: EkfState, ah: float, current_a: float) -> CapacityTracker:
+def _draw(
+    tracker: CapacityTracker,
+    ekf: EkfState,
+    ah: float,
+    current_a: float,
+    tables: CellTables = NMC_TABLES,
+) -> CapacityTracker:
     """Draw ``ah`` at ``current_a`` (at 25 degC, so counted as it is) in steps of 1 s."""
-    tables = cell_model(NMC).tables
     steps = round(abs(ah) * 3600.0 / abs(current_a))
     for _ in range(steps):
         tracker, _ = track_capacity(
@@ -131,12 +141,11 @@ def _draw(tracker: CapacityTracker, ekf: EkfState, ah: float, current_a: float) 
     return tracker
 
 
-def _start() -> tuple[CapacityTracker, EkfState]:
+def _start(tables: CellTables = NMC_TABLES) -> tuple[CapacityTracker, EkfState]:
     """A tracker anchored at rest with the filter at SoC 0.8 and no scale sensitivity."""
-    model = cell_model(NMC)
-    tracker = initial_capacity_tracker(model.tables, 1.0, TUNING, 1)
+    tracker = initial_capacity_tracker(tables, 1.0, TUNING, 1)
     first = _ekf(0.8, 0.0)
-    return _rest(tracker, first, CONVERGENCE_S + 1), first
+    return _rest(tracker, first, CONVERGENCE_S + 1, tables), first
 
 
 def _variance() -> float:
@@ -190,6 +199,21 @@ def test_a_pair_leaning_more_than_nine_tenths_is_not_used() -> None:
     after = _draw(tracker, end, 0.01, 2.5)  # the rest ends: the pair is added, and ignored
     assert after.pending is None
     assert after.estimate.capacity_ah[0] == before.capacity_ah[0]
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+@pytest.mark.parametrize(("tables", "used"), [(NMC_TABLES, True), (LFP_TABLES, False)])
+def test_on_a_flat_ocv_a_pair_leaning_more_than_half_is_not_used(
+    tables: CellTables, used: bool
+) -> None:
+    tracker, _ = _start(tables)
+    ah = 0.3 * tables.nominal_capacity_ah
+    change = ah / tables.nominal_capacity_ah
+    end = _ekf(0.8 - change, 0.6 * change * _variance())  # a lean of 0.6
+    tracker = _draw(tracker, end, ah, 0.5 * tables.nominal_capacity_ah, tables)
+    tracker = _rest(tracker, end, REST_TIME_S + 1, tables)
+    assert tracker.pending is not None
+    assert np.isfinite(tracker.pending.soc_change[0]) == used
 
 
 @pytest.mark.verifies("SWR_SOH_005")
@@ -335,6 +359,26 @@ def test_no_pair_is_anchored_while_the_filter_converges() -> None:
     tracker = _rest(tracker, resting, 1)
     assert tracker.anchor is not None
     assert tracker.anchor.time_s == CONVERGENCE_S
+
+
+@pytest.mark.verifies("SWR_SOH_005")
+def test_a_filter_started_unknown_on_a_flat_ocv_gives_no_pair_until_the_next_power_cycle() -> None:
+    lfp = LFP_TABLES
+    assert lfp.ocv_median_slope_v < TUNING.flat_ocv_slope_v  # the chemistry the rule is for
+    tracker = initial_capacity_tracker(lfp, 1.0, TUNING, 1)
+    blind = filter_started_unknown(tracker, lfp, TUNING)
+    resting = _ekf(0.8, 0.0)
+    for _ in range(int(4 * CONVERGENCE_S)):
+        blind, _ = track_capacity(
+            blind, resting, lfp, TUNING, current_a=0.0, bleed_current_a=None, dt_s=1.0,
+            capacity_scale=1.0,
+        )  # fmt: skip
+    assert blind.anchor is None
+    resumed = _rest(resume_capacity_tracker(blind.committed), resting, CONVERGENCE_S + 1)
+    assert resumed.anchor is not None  # the next power cycle's filter may start from memory
+    # A sloped OCV converges inside the window: the tracker is left as it was.
+    sloped = initial_capacity_tracker(cell_model(NMC).tables, 1.0, TUNING, 1)
+    assert filter_started_unknown(sloped, cell_model(NMC).tables, TUNING) is sloped
 
 
 @pytest.mark.verifies("SWR_SOH_005")
