@@ -36,7 +36,7 @@ standard deviations, at the coldest temperature's capacity.
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,6 @@ import numpy.typing as npt
 from bms.cell import CellTables
 from bms.estimation._capacity import (
     CapacityState,
-    initial_capacity_state,
     predict_capacity,
     prior_sums,
 )
@@ -227,22 +226,17 @@ def _prior_tracker(
     Each cell's AWTLS sums hold its own scaled prior, not only its reported
     estimate: the sums are what the next pair is solved with, and sums of the
     nominal capacity pulled a cell configured at 80 % to 97 % with its first
-    pair, however well that pair agreed with 80 %.
+    pair, however well that pair agreed with 80 %. The pre-scaling ``k`` is
+    one over the nominal capacity: a SoC change and its charge weigh alike.
     """
     nominal = tables.nominal_capacity_ah
     scale = np.broadcast_to(np.asarray(capacity_scale, dtype=np.float64), (cells,))
-    prior = initial_capacity_state(
-        cells,
-        nominal_capacity_ah=mean * nominal,
-        initial_sigma_ah=sigma * nominal,
-        soc_sigma=0.01,
-        ah_sigma=0.01 * nominal,
+    capacity, capacity_sigma = mean * nominal * scale, sigma * nominal * scale
+    k = 1.0 / nominal
+    prior = CapacityState(
+        c=prior_sums(k, capacity, capacity_sigma),
+        k=k,
         gamma=FORGETTING,
-    )
-    capacity, capacity_sigma = prior.capacity_ah * scale, prior.capacity_sigma_ah * scale
-    prior = replace(
-        prior,
-        c=prior_sums(prior.k, capacity, capacity_sigma),
         capacity_ah=capacity,
         capacity_sigma_ah=capacity_sigma,
     )
