@@ -52,14 +52,17 @@ triple the controller's estimation cost:
   fresh NMC pack of docs/validation (median 1.6).
 
 **On a flat OCV** (LFP) the pairs carry errors the variances do not
-hold: a filter started without a kept SoC converges only at a knee, and the
-lean the considered scale error gives is not a twin filter's. Errors that
-repeat power cycle after power cycle do not average out, and taking out
-the lean multiplies them by ``1 / (1 - g)``: fed back over 100 days the
-estimate climbed 22 % (docs/validation/onboard_capacity). There a power
-cycle whose filter started unknown makes no pair
-(:func:`filter_started_unknown`) and a pair must be more its own
-(``FLAT_OCV_MIN_INDEPENDENCE``).
+hold: a filter started without a kept SoC converges only at a knee, so a
+pair over its start transient reads the SoC change short the same way
+every power cycle. Errors that repeat do not average out, and taking out
+the lean multiplies them by ``1 / (1 - g)``, near 3.5 at LFP's lean of
+about 0.7: fed back over 100 days the estimate climbed 22 %
+(docs/validation/onboard_capacity). There a power cycle whose filter
+started unknown makes no pair (:func:`filter_started_unknown`) and a pair
+must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``). The lean itself is
+not the fault: twin filters run since key-on with the capacity 1 % higher
+and lower agree with it to about 0.1 there
+(``verification/scripts/lean_twins.py``).
 
 **The capacity's random walk** accrues with the current's throughput
 (``CAPACITY_WALK_PCT_PER_SQRT_CYCLE``) and the committed sums take it in
@@ -145,15 +148,11 @@ MIN_SOC_CHANGE = 0.05
 MIN_INDEPENDENCE = 0.1
 """Smallest ``1 - g`` for which a pair is used (``g``: its lean towards the filter's capacity)."""
 FLAT_OCV_MIN_INDEPENDENCE = 0.5
-"""``MIN_INDEPENDENCE`` on a flat OCV (``tuning.flat_ocv_slope_v``: LFP). There the lean the
-filter's considered scale error gives is not the lean a twin filter run with another capacity
-shows (on the LFP ageing run, median 0.72 against 0.39; 0.69 against 0.58 without the lag's
-slope in the Jacobian): the flat OCV's secant and the lag's capacity-dependent voltage are
-outside the linear model. A pair's systematic error is multiplied by ``1 / (1 - g)`` and
-averaging pairs does not shrink it. On the LFP run with 3 % fade, at 0.1 two cells left their
-bounds within 100 days; at 0.3 one left from about day 200 of 365 (94 % of the cell-days
-inside); 0.5 kept every cell inside on every day of 365 and learnt the most (1.7 % RMS on day
-365 against 3.8 % at 0.3; docs/validation/onboard_capacity)."""
+"""``MIN_INDEPENDENCE`` on a flat OCV (``tuning.flat_ocv_slope_v``: LFP). A pair's systematic
+error (its SoC change's, from the circuit's error on the flat OCV or the filter's start) is
+multiplied by ``1 / (1 - g)``, and averaging pairs does not shrink it: 0.5 keeps that at most
+twice. It is the limit that kept every cell of the year-long LFP run inside its bound (the
+limits tried: docs/validation/onboard_capacity, "The LFP tracker's climb")."""
 UPDATE_CHUNK_CELLS = 16
 """Cells whose AWTLS solve one step takes on (a 96-cell pack's update spread over six
 steps: the batched quartic solve costs about 10 us per cell on the host)."""
@@ -282,14 +281,12 @@ def filter_started_unknown(
     On a flat OCV (``tuning.flat_ocv_slope_v``) it makes no pair this power
     cycle. A filter started blind converges only where the OCV has a slope,
     so no time bounds its transient, and it reports it converged before it
-    is: on the ideal LFP pack started at the true SoC 0.9 with a sigma of
-    15 points, its error is -3.1 points at a sigma of 1.6 at 600 s and
-    -0.8 from 2100 s on. A pair over that transient reads the SoC change
-    9 % short, the same way each power cycle that starts so, and taking
-    out the pair's lean ``g`` (near 0.75 on LFP) multiplies that by
-    ``1 / (1 - g)``: fed back day after day, the estimate climbed 22 %
-    in 100 days (docs/validation/onboard_capacity). A sloped OCV converges
-    inside ``CONVERGENCE_S`` (NMC: -0.1 points at 600 s) and keeps its pairs.
+    is. A pair over that transient reads the SoC change short, the same way
+    each power cycle that starts so, and taking out the pair's lean ``g``
+    multiplies that by ``1 / (1 - g)``: fed back day after day, the estimate
+    climbs (the measured transient and climb: docs/validation/onboard_capacity,
+    "The LFP tracker's climb"). A sloped OCV converges inside
+    ``CONVERGENCE_S`` and keeps its pairs.
     """
     if not _flat_ocv(tables, tuning):
         return tracker
@@ -470,9 +467,7 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     charge, charge_var, offset_share = _charge(anchor, ekf, tuning, offset_sigma_a, filter_ah)
     usable = np.abs(soc_change) >= MIN_SOC_CHANGE
     safe_change = np.where(usable, soc_change, 1.0)
-    # The SoC change leans through the filter's SoC at both ends, the charge through the
-    # offset estimate it is counted with, if it is (module docstring).
-    lean = (sensitivity - anchor.sensitivity - offset_share) / safe_change
+    lean = _lean(anchor, safe_change, sensitivity, offset_share)
     independence = 1.0 - lean
     usable &= independence >= min_independence
     independence = np.where(usable, independence, 1.0)
@@ -485,6 +480,21 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
         charge_var_ah2=charge_var * amplified,
         span=float(np.mean(np.abs(soc_change))),
     )
+
+
+def _lean(
+    anchor: PairAnchor,
+    soc_change: FloatArray,
+    sensitivity: FloatArray,
+    offset_share: FloatArray | float,
+) -> FloatArray:
+    """The pair's lean ``g`` towards the filter's capacity (module docstring).
+
+    The SoC change leans through the filter's SoC at both ends (``sensitivity``: ``beta``
+    here), the charge through the offset estimate it is counted with, if it is.
+    """
+    lean: FloatArray = (sensitivity - anchor.sensitivity - offset_share) / soc_change
+    return lean
 
 
 def _charge(

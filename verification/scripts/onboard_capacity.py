@@ -41,12 +41,16 @@ Writes ``onboard_capacity.json``, ``onboard_capacity.inc``,
 ``--long-days N`` runs only the long LFP run (:func:`long_run`): ``N``
 days, the pack losing ``--long-fade`` (default 3 %), the default walk, and
 each night parked through the capacity file's times; it writes
-``onboard_capacity_long.json`` (about 3 s a day).
+``onboard_capacity_long.json`` (about 3 s a day). With
+``--long-unknown-age FRACTION`` the pack starts at that share of its
+configured capacity without a capacity file (the unknown-age prior), and
+it writes ``onboard_capacity_long_unknown.json``.
 
 Usage::
 
     python verification/scripts/onboard_capacity.py [--out docs/validation]
-        [--days 10] [--fade 0.05] [--walk PCT] [--long-days N [--long-fade 0.03]]
+        [--days 10] [--fade 0.05] [--walk PCT]
+        [--long-days N [--long-fade 0.03] [--long-unknown-age FRACTION]]
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -227,10 +232,12 @@ class Channel:
             return None
         return parked_soc(self.ekf.x[0], np.sqrt(self.ekf.p[0, 0]), parked_days)
 
-    def filter_step(self, ekf: EkfState, seen: PackMeasurement) -> tuple[EkfState, SocEstimate]:
-        """The SoC filter's 1 s step from ``ekf``."""
+    def filter_step(
+        self, ekf: EkfState, seen: PackMeasurement, model: CellModel | None = None
+    ) -> tuple[EkfState, SocEstimate]:
+        """The SoC filter's 1 s step from ``ekf`` (with ``model``: another filter's, a twin's)."""
         return ekf_step(
-            self.model, self.tuning, ekf, cell_voltages_v=seen.cell_voltages_v,
+            model or self.model, self.tuning, ekf, cell_voltages_v=seen.cell_voltages_v,
             current_a=seen.current_a, cell_temperatures_degc=seen.cell_temperatures_degc,
             dt_s=1.0,
         )  # fmt: skip
@@ -364,6 +371,8 @@ def ageing_run(
     walk_pct: float,
     graded_sigma_pct: float | None = None,
     nights: bool = False,
+    unknown_age: float | None = None,
+    make_channel: Callable[..., Channel] = Channel,
 ) -> dict[str, Any]:
     """``days`` power cycles on one pack losing ``fade`` of its capacity over them.
 
@@ -379,18 +388,27 @@ def ageing_run(
     chemistry's capacity every day. The first capacity file is a new
     pack's (the chemistry's capacity, the tuning's 3 %) or, with
     ``graded_sigma_pct``, a graded pack's (each cell's true capacity,
-    measured to that sigma; ``bms memory --new-pack --measured``). With
+    measured to that sigma; ``bms memory --new-pack --measured``); with
+    ``unknown_age``, there is none: the pack starts at that share of its
+    configured capacity and the tracker from the unknown-age prior (SWR_SOH_008). With
     ``nights`` the file keeps its times (a day's run starts at 08:00) and
     each morning's tracker takes in the night parked
     (``record.tracker(now, walk)``, the chemistry's worst calendar fade),
-    as ``bms replay --capacity`` does.
+    as ``bms replay --capacity`` does. Each day's channel is made by
+    ``make_channel`` (an instrumented one: ``lean_twins.py``).
     """
     chemistry = load_chemistry(name)
     nominal = chemistry.nominal_capacity_ah
     base_model, base_tuning = cell_model(chemistry), SocFilterTuning()
-    sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
+    start = 1.0 if unknown_age is None else unknown_age
+    sim = PackSimulator(
+        chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3,
+        capacity_fraction=start,
+    )  # fmt: skip
     rng = np.random.default_rng(5)
-    if graded_sigma_pct is None:
+    if unknown_age is not None:
+        first = unknown_age_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
+    elif graded_sigma_pct is None:
         first = initial_capacity_tracker(base_model.tables, 1.0, base_tuning, CELLS)
     else:
         first = graded_capacity_tracker(base_model.tables, sim.cell_capacity_ah, graded_sigma_pct)
@@ -406,10 +424,10 @@ def ageing_run(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capacity.json"
         for day in range(days):
-            fraction = 1.0 - fade * (day + 1) / days
-            sim.age(fraction / (1.0 - fade * day / days))
+            fraction = start * (1.0 - fade * (day + 1) / days)
+            sim.age(fraction / (start * (1.0 - fade * day / days)))
             sensors = SensorModel(seed=100 + day)
-            channel = Channel(model, tuning, None, tracker, feedback, kept=kept_soc)
+            channel = make_channel(model, tuning, None, tracker, feedback, kept=kept_soc)
             run_day(sim, channel, sensors, score, drives(nominal, rng))
             kept_soc = channel.key_off(PARKED_DAYS)
             if feedback:  # the power cycle, through the capacity file
@@ -448,13 +466,20 @@ def ageing_run(
         "fade": fade,
         "walk_pct_per_sqrt_cycle": walk_pct,
         "feedback": feedback,
-        "prior": "new pack" if graded_sigma_pct is None else f"graded to {graded_sigma_pct:g} %",
+        "prior": _prior_name(graded_sigma_pct, unknown_age),
         **score.figures(),
         "final_capacity_error_pct": last["capacity_error_pct"],
         "final_capacity_sigma_pct": last["capacity_sigma_pct"],
         "capacity_inside_3_sigma_all_days": float(np.mean(scored)),
         "days_detail": days_out,
     }
+
+
+def _prior_name(graded_sigma_pct: float | None, unknown_age: float | None) -> str:
+    """How the ageing run's first capacity file came about, for its tables."""
+    if unknown_age is not None:
+        return f"unknown age (the pack at {100 * unknown_age:.0f} %)"
+    return "new pack" if graded_sigma_pct is None else f"graded to {graded_sigma_pct:g} %"
 
 
 def write_outputs(out: Path, json_name: str, document: Any, tables: dict[str, str]) -> None:
@@ -554,18 +579,21 @@ def _ageing_priors_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join([*summary, *list_table(header, body)]) + "\n"
 
 
-def long_run(out: Path, days: int, fade: float) -> None:
+def long_run(out: Path, days: int, fade: float, unknown_age: float | None = None) -> None:
     """The LFP ageing run over ``days`` with nightly parks, fed back from a new pack's file.
 
     Ten days do not show what months of weak pairs do to the estimate; the
     default walk (set for a real cell's fade) and the pack losing ``fade``
-    over the run. Writes ``onboard_capacity_long.json`` and prints every
-    tenth day.
+    over the run. With ``unknown_age`` there is no first file: the pack is at
+    that share of its configured capacity. Writes ``onboard_capacity_long.json``
+    (``onboard_capacity_long_unknown.json``) and prints every tenth day.
     """
     row = ageing_run(
-        LFP, days, fade, feedback=True, walk_pct=CAPACITY_WALK_PCT_PER_SQRT_CYCLE, nights=True
-    )
-    (out / "onboard_capacity_long.json").write_text(json.dumps(row, indent=1) + "\n")
+        LFP, days, fade, feedback=True, walk_pct=CAPACITY_WALK_PCT_PER_SQRT_CYCLE, nights=True,
+        unknown_age=unknown_age,
+    )  # fmt: skip
+    stem = "onboard_capacity_long" if unknown_age is None else "onboard_capacity_long_unknown"
+    (out / f"{stem}.json").write_text(json.dumps(row, indent=1) + "\n")
     shown = row["days_detail"][:: max(days // 10, 1)]
     if shown[-1] is not row["days_detail"][-1]:
         shown.append(row["days_detail"][-1])
@@ -613,12 +641,16 @@ def main() -> None:
         "--long-fade", type=float, default=0.03, help="capacity the long run's pack loses"
     )
     parser.add_argument(
+        "--long-unknown-age", type=float, default=None, metavar="FRACTION",
+        help="the long run without a first capacity file, its pack at this share of new",
+    )  # fmt: skip
+    parser.add_argument(
         "--walk", type=float, default=None,
         help="the ageing run's capacity walk, %% per sqrt(cycle) (default: scaled to --fade)",
     )  # fmt: skip
     args = parser.parse_args()
     if args.long_days is not None:
-        long_run(args.out, args.long_days, args.long_fade)
+        long_run(args.out, args.long_days, args.long_fade, args.long_unknown_age)
         return
     runs = [(name, fraction, fed, False) for name, fraction in CASES for fed in (True, False)]
     runs += [(name, fraction, True, True) for name, fraction in UNKNOWN_AGE_CASES]

@@ -1,0 +1,267 @@
+"""Each capacity pair's lean towards the filter's capacity: considered against twin filters.
+
+The on-board tracker (:mod:`bms.estimation._capacity_pairs`) takes a pair's
+lean ``g = dr / dQ_f`` (``r`` the pair's charge over its SoC change, ``Q_f``
+the capacity the filter runs with) from the filter's considered scale
+error, a linearisation. This measures it with twin filters, the capacity
+``TWIN_STEP`` higher and lower, seeing the same measurements: at every
+later rest point of a pair ``g = (r_high - r_low) / (2 TWIN_STEP Q_f)``.
+Two pairs of twins:
+
+* **since key-on** (started from the filter's state once the key-on's
+  offset is calibrated): what the considered lean stands for, the filter
+  run with another capacity from its start;
+* **from the anchor** (started from the filter's state at each pair's
+  anchor): the validation loop's way (:mod:`bms.calibration._capacity_loop`),
+  which misses the error the filter carries into the anchor.
+
+Runs ``onboard_capacity``'s ageing run (fed back from a new pack's file,
+the SoC kept across days, nightly parks, ``FADE`` over the run) for
+``--days`` days on each ``--chemistry``; a pair is scored at its last rest
+point (the longest it was stretched), on the cells whose SoC change is at
+least ``MIN_SOC_CHANGE``, whether the tracker used it or not. Only pairs
+whose charge is counted less the key-on's offset are scored (their charge
+leans on nothing, so the lean is all in the SoC change).
+
+Writes ``lean_twins.json`` and ``lean_twins.inc`` (the RST table of the
+leans' medians and 10-90 % ranges, included by
+``docs/validation/onboard_capacity.rst``) under ``--out`` (default
+``docs/validation``). About 75 s a chemistry.
+
+Usage::
+
+    python verification/scripts/lean_twins.py [--out docs/validation] [--days 8]
+        [--chemistry LFP_Prada2013 --chemistry NMC_Chen2020]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bms.cell import CellModel
+from bms.estimation import CapacityTracker, EkfState, SocFilterTuning, SocStart
+from bms.estimation._capacity_pairs import (
+    CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
+    MIN_SOC_CHANGE,
+    _lean,
+    _scale_variance,
+    _sensitivity,
+)
+from bms.estimation._soc_ekf import _SOC
+from bms.plant import PackMeasurement
+from verification.scripts.onboard_capacity import (
+    LFP,
+    Channel,
+    ageing_run,
+    list_table,
+    write_outputs,
+)
+
+KINDS = ("considered", "key_on_twins", "anchor_twins")
+"""The leans measured: :class:`PairLeans`'s fields."""
+LABELS = {
+    "considered": "considered lean, median (10 to 90 %)",
+    "key_on_twins": "twins since key-on",
+    "anchor_twins": "twins from the anchor",
+}
+CHEMISTRIES = (LFP, "NMC_Chen2020")
+TWIN_STEP = 0.01
+"""The twins' capacity, relative to the filter's, above and below it."""
+DAYS = 8
+"""Days of the ageing run by default."""
+FADE = 0.03
+"""What the pack loses over the run."""
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class PairLeans:
+    """One pair's lean of every usable cell, as it stood at its latest rest point."""
+
+    anchor_s: float
+    considered: list[float]
+    """From the filter's considered scale error (what the tracker uses)."""
+    key_on_twins: list[float]
+    """From twin filters run since key-on."""
+    anchor_twins: list[float]
+    """From twin filters started at the anchor (the validation loop's)."""
+
+
+@dataclass
+class Twins:
+    """Two filters beside the channel's: its capacity ``TWIN_STEP`` higher and lower."""
+
+    high: EkfState
+    low: EkfState
+    anchor_soc: tuple[FloatArray, FloatArray]
+    """Their SoCs at the open pair's anchor (at their start until one is set)."""
+
+    @classmethod
+    def beside(cls, ekf: EkfState) -> Twins:
+        """Twins starting from the filter's state."""
+        return cls(ekf, ekf, (ekf.x[_SOC].copy(), ekf.x[_SOC].copy()))
+
+    def step(self, channel: Channel, seen: PackMeasurement) -> None:
+        """Both twins' step, with the capacity the channel's filter ran with this step."""
+        scale = np.asarray(channel.model.capacity_scale, dtype=np.float64)
+        high = replace(channel.model, capacity_scale=scale * (1.0 + TWIN_STEP))
+        low = replace(channel.model, capacity_scale=scale * (1.0 - TWIN_STEP))
+        self.high = channel.filter_step(self.high, seen, high)[0]
+        self.low = channel.filter_step(self.low, seen, low)[0]
+
+    def anchor_here(self) -> None:
+        """Keep both twins' SoCs at a new anchor."""
+        self.anchor_soc = (self.high.x[_SOC].copy(), self.low.x[_SOC].copy())
+
+    def lean(self, charge_ah: FloatArray, filter_ah: FloatArray) -> FloatArray:
+        """``dr / dQ_f`` of the pair from the anchor to here (``r``: charge over SoC change)."""
+        ratio_high = charge_ah / (self.anchor_soc[0] - self.high.x[_SOC])
+        ratio_low = charge_ah / (self.anchor_soc[1] - self.low.x[_SOC])
+        lean: FloatArray = (ratio_high - ratio_low) / (2.0 * TWIN_STEP * filter_ah)
+        return lean
+
+
+@dataclass
+class LeanChannel(Channel):
+    """The controller's estimation pair with twin filters measuring each pair's lean."""
+
+    leans: dict[tuple[int, float], PairLeans] = field(default_factory=dict)
+    """Each pair's leans, by (day, anchor time); shared across the days' channels."""
+    day: int = 0
+    key_on_twins: Twins | None = None
+    anchor_twins: Twins | None = None
+
+    def key_on(self) -> None:
+        """The key-on's offset calibration, then the twins from the calibrated filter."""
+        super().key_on()
+        if self.ekf is not None:
+            self.key_on_twins = Twins.beside(self.ekf)
+
+    def track(self, seen: PackMeasurement, ekf: EkfState) -> None:
+        """Step the twins, then the tracker; anchor the twins at an anchor, score at a rest."""
+        for twins in (self.key_on_twins, self.anchor_twins):
+            if twins is not None:
+                twins.step(self, seen)
+        pending = self.tracker.pending
+        super().track(seen, ekf)
+        anchor = self.tracker.anchor
+        if anchor is None:
+            self.anchor_twins = None
+        elif anchor.time_s == self.tracker.time_s:
+            self.anchor_twins = Twins.beside(ekf)
+            if self.key_on_twins is not None:
+                self.key_on_twins.anchor_here()
+        elif self.tracker.pending is not pending and self.tracker.pending is not None:
+            self._score(ekf)
+
+    def _score(self, ekf: EkfState) -> None:
+        """The leans of the pair from the open anchor to this rest point."""
+        anchor = self.tracker.anchor
+        if (
+            anchor is None
+            or not anchor.calibrated
+            or self.key_on_twins is None
+            or self.anchor_twins is None
+        ):
+            return
+        change = anchor.soc - ekf.x[_SOC]
+        sensitivity = _sensitivity(ekf, _scale_variance(self.tuning))
+        considered = _lean(anchor, change, sensitivity, 0.0)  # the tracker's
+        filter_ah = np.asarray(self.model.capacity_scale) * self.model.tables.nominal_capacity_ah
+        key_on = self.key_on_twins.lean(anchor.charge_ah, filter_ah)
+        from_anchor = self.anchor_twins.lean(anchor.charge_ah, filter_ah)
+        usable = np.abs(change) >= MIN_SOC_CHANGE
+        self.leans[(self.day, anchor.time_s)] = PairLeans(
+            anchor.time_s,
+            considered[usable].tolist(),
+            key_on[usable].tolist(),
+            from_anchor[usable].tolist(),
+        )
+
+
+def measure(chemistry: str, days: int) -> dict[str, Any]:
+    """The ageing run on ``chemistry`` with twin filters; both leans' spread over its pairs."""
+    leans: dict[tuple[int, float], PairLeans] = {}
+    made = iter(range(days))
+
+    def make_channel(
+        model: CellModel,
+        tuning: SocFilterTuning,
+        ekf: EkfState | None,
+        tracker: CapacityTracker,
+        feedback: bool,
+        *,
+        kept: SocStart | None,
+    ) -> LeanChannel:
+        return LeanChannel(
+            model, tuning, ekf, tracker, feedback, kept=kept, leans=leans, day=next(made)
+        )
+
+    ageing_run(
+        chemistry, days, FADE, feedback=True, walk_pct=CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
+        nights=True, make_channel=make_channel,
+    )  # fmt: skip
+    pairs = list(leans.values())
+    return {
+        "chemistry": chemistry,
+        "days": days,
+        "pairs": len(pairs),
+        "cell_pairs": sum(len(pair.considered) for pair in pairs),
+        **{kind: _spread([g for pair in pairs for g in getattr(pair, kind)]) for kind in KINDS},
+        "pairs_detail": [
+            {"day": day + 1, **asdict(pair)} for (day, _), pair in sorted(leans.items())
+        ],
+    }
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    """Median and 10th and 90th percentiles (NaN for no value)."""
+    if not values:
+        return {"median": float("nan"), "p10": float("nan"), "p90": float("nan")}
+    p10, median, p90 = np.percentile(values, (10.0, 50.0, 90.0))
+    return {"median": float(median), "p10": float(p10), "p90": float(p90)}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The RST list-table of each chemistry's leans."""
+    header = ["chemistry (days)", "pairs (cell-pairs)", *(LABELS[kind] for kind in KINDS)]
+    body = [
+        [
+            f"{result['chemistry']} ({result['days']})",
+            f"{result['pairs']} ({result['cell_pairs']})",
+            *(
+                f"{result[kind]['median']:.2f} ({result[kind]['p10']:.2f} to "
+                f"{result[kind]['p90']:.2f})"
+                for kind in KINDS
+            ),
+        ]
+        for result in results
+    ]
+    return "\n".join(list_table(header, body)) + "\n"
+
+
+def main() -> None:
+    """Measure each chemistry's leans; write ``lean_twins.json`` and its table."""
+    from rich.progress import track  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/validation"))
+    parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument(
+        "--chemistry", action="append", default=None,
+        help=f"a chemistry to run (repeatable; default {' and '.join(CHEMISTRIES)})",
+    )  # fmt: skip
+    args = parser.parse_args()
+    names = args.chemistry or list(CHEMISTRIES)
+    results = [measure(name, args.days) for name in track(names, description="ageing runs")]
+    write_outputs(args.out, "lean_twins.json", results, {"lean_twins.inc": table(results)})
+
+
+if __name__ == "__main__":
+    main()
