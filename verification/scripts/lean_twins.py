@@ -21,7 +21,13 @@ the SoC kept across days, nightly parks, ``FADE`` over the run) for
 point (the longest it was stretched), on the cells whose SoC change is at
 least ``MIN_SOC_CHANGE``, whether the tracker used it or not. Only pairs
 whose charge is counted less the key-on's offset are scored (their charge
-leans on nothing, so the lean is all in the SoC change).
+leans on nothing, so the lean is all in the SoC change). Each is scored
+against the plant too: the filter's SoC change against the true one, and
+the self-consistent pair's capacity (the considered lean taken out) and
+the filter's capacity against the cell's as the current sensor counts it
+(its gain error in), and the pair's error is fitted against the filter's
+(least squares over the cell-pairs): the slope is the share of the
+filter's capacity error the pairs keep once the lean is taken out.
 
 Writes ``lean_twins.json`` and ``lean_twins.inc`` (the RST table of the
 leans' medians and 10-90 % ranges, included by
@@ -44,7 +50,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bms.cell import CellModel
+from bms.cell import CellModel, load_chemistry
 from bms.estimation import CapacityTracker, EkfState, SocFilterTuning, SocStart
 from bms.estimation._capacity_pairs import (
     CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
@@ -54,12 +60,13 @@ from bms.estimation._capacity_pairs import (
     _sensitivity,
 )
 from bms.estimation._soc_ekf import _SOC
-from bms.plant import PackMeasurement
+from bms.plant import PackMeasurement, PackSimulator, SensorErrors
 from verification.scripts.onboard_capacity import (
     LFP,
     Channel,
     ageing_run,
     list_table,
+    pack,
     write_outputs,
 )
 
@@ -69,6 +76,7 @@ LABELS = {
     "considered": "considered lean, median (10 to 90 %)",
     "key_on_twins": "twins since key-on",
     "anchor_twins": "twins from the anchor",
+    "pair_error_pct": "the pair's capacity against the truth, %",
 }
 CHEMISTRIES = (LFP, "NMC_Chen2020")
 TWIN_STEP = 0.01
@@ -77,6 +85,8 @@ DAYS = 8
 """Days of the ageing run by default."""
 FADE = 0.03
 """What the pack loses over the run."""
+SENSOR_GAIN_PCT = SensorErrors().current_gain_error_pct
+"""The current sensor's gain error in the run (its default): the capacity the pairs see."""
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -91,6 +101,13 @@ class PairLeans:
     """From twin filters run since key-on."""
     anchor_twins: list[float]
     """From twin filters started at the anchor (the validation loop's)."""
+    soc_change_error_pct: list[float]
+    """The filter's SoC change against the plant's, percent of the plant's."""
+    pair_error_pct: list[float]
+    """The self-consistent pair's capacity (the considered lean taken out) against the cell's
+    as the current sensor counts it (its gain error in), percent."""
+    filter_error_pct: list[float]
+    """The capacity the filter ran with against the same, percent."""
 
 
 @dataclass
@@ -136,6 +153,10 @@ class LeanChannel(Channel):
     day: int = 0
     key_on_twins: Twins | None = None
     anchor_twins: Twins | None = None
+    plant: PackSimulator | None = None
+    """The pack, for the truth at the anchor and at each rest point."""
+    anchor_truth: FloatArray | None = None
+    """The plant's SoC at the open pair's anchor."""
 
     def key_on(self) -> None:
         """The key-on's offset calibration, then the twins from the calibrated filter."""
@@ -155,6 +176,7 @@ class LeanChannel(Channel):
             self.anchor_twins = None
         elif anchor.time_s == self.tracker.time_s:
             self.anchor_twins = Twins.beside(ekf)
+            self.anchor_truth = None if self.plant is None else self.plant.true_soc.copy()
             if self.key_on_twins is not None:
                 self.key_on_twins.anchor_here()
         elif self.tracker.pending is not pending and self.tracker.pending is not None:
@@ -168,6 +190,8 @@ class LeanChannel(Channel):
             or not anchor.calibrated
             or self.key_on_twins is None
             or self.anchor_twins is None
+            or self.plant is None
+            or self.anchor_truth is None
         ):
             return
         change = anchor.soc - ekf.x[_SOC]
@@ -176,12 +200,18 @@ class LeanChannel(Channel):
         filter_ah = np.asarray(self.model.capacity_scale) * self.model.tables.nominal_capacity_ah
         key_on = self.key_on_twins.lean(anchor.charge_ah, filter_ah)
         from_anchor = self.anchor_twins.lean(anchor.charge_ah, filter_ah)
+        true_change = self.anchor_truth - self.plant.true_soc
+        counted_ah = self.plant.cell_capacity_ah * (1.0 + SENSOR_GAIN_PCT / 100.0)
+        pair_ah = (anchor.charge_ah / change - considered * filter_ah) / (1.0 - considered)
         usable = np.abs(change) >= MIN_SOC_CHANGE
         self.leans[(self.day, anchor.time_s)] = PairLeans(
             anchor.time_s,
             considered[usable].tolist(),
             key_on[usable].tolist(),
             from_anchor[usable].tolist(),
+            (100.0 * (change / true_change - 1.0))[usable].tolist(),
+            (100.0 * (pair_ah / counted_ah - 1.0))[usable].tolist(),
+            (100.0 * (filter_ah / counted_ah - 1.0))[usable].tolist(),
         )
 
 
@@ -200,20 +230,37 @@ def measure(chemistry: str, days: int) -> dict[str, Any]:
         kept: SocStart | None,
     ) -> LeanChannel:
         return LeanChannel(
-            model, tuning, ekf, tracker, feedback, kept=kept, leans=leans, day=next(made)
+            model,
+            tuning,
+            ekf,
+            tracker,
+            feedback,
+            kept=kept,
+            leans=leans,
+            day=next(made),
+            plant=plant,
         )
 
+    plant = pack(load_chemistry(chemistry), 1.0)
     ageing_run(
         chemistry, days, FADE, feedback=True, walk_pct=CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
-        nights=True, make_channel=make_channel,
+        nights=True, make_channel=make_channel, plant=plant,
     )  # fmt: skip
     pairs = list(leans.values())
+    pair_error = [value for pair in pairs for value in pair.pair_error_pct]
+    filter_error = [value for pair in pairs for value in pair.filter_error_pct]
+    fitted = len(set(filter_error)) > 1  # a line needs two abscissae
+    slope, intercept = np.polyfit(filter_error, pair_error, 1) if fitted else (np.nan,) * 2
     return {
         "chemistry": chemistry,
         "days": days,
         "pairs": len(pairs),
         "cell_pairs": sum(len(pair.considered) for pair in pairs),
-        **{kind: _spread([g for pair in pairs for g in getattr(pair, kind)]) for kind in KINDS},
+        **{
+            kind: _spread([value for pair in pairs for value in getattr(pair, kind)])
+            for kind in (*KINDS, "pair_error_pct")
+        },
+        "pair_error_fit": {"slope": float(slope), "intercept_pct": float(intercept)},
         "pairs_detail": [
             {"day": day + 1, **asdict(pair)} for (day, _), pair in sorted(leans.items())
         ],
@@ -230,7 +277,11 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 def table(results: list[dict[str, Any]]) -> str:
     """The RST list-table of each chemistry's leans."""
-    header = ["chemistry (days)", "pairs (cell-pairs)", *(LABELS[kind] for kind in KINDS)]
+    kinds = (*KINDS, "pair_error_pct")
+    header = [
+        "chemistry (days)", "pairs (cell-pairs)", *(LABELS[kind] for kind in kinds),
+        "the pair's error against the filter's capacity error x (least squares), %",
+    ]  # fmt: skip
     body = [
         [
             f"{result['chemistry']} ({result['days']})",
@@ -238,8 +289,10 @@ def table(results: list[dict[str, Any]]) -> str:
             *(
                 f"{result[kind]['median']:.2f} ({result[kind]['p10']:.2f} to "
                 f"{result[kind]['p90']:.2f})"
-                for kind in KINDS
+                for kind in kinds
             ),
+            f"{result['pair_error_fit']['intercept_pct']:.2f} + "
+            f"{result['pair_error_fit']['slope']:.2f} x",
         ]
         for result in results
     ]
