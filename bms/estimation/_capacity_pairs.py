@@ -60,9 +60,11 @@ about 0.7: fed back over 100 days the estimate climbed 22 %
 (docs/validation/onboard_capacity). There a power cycle whose filter
 started unknown makes no pair (:func:`filter_started_unknown`) and a pair
 must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``). There the lean is
-right as a slope (twin filters run since key-on with the capacity 1 %
-higher and lower agree with it to about 0.1) but not over a filter's
-capacity error of several percent: such pairs kept three quarters of it
+right for the power cycle (twin filters run since key-on with the capacity
+1 % higher and lower agree with it to about 0.1), but the kept SoC the
+filter starts from carries a share of the capacity error that its
+considered covariance, restarted at key-on, does not hold: such pairs
+kept three quarters of the filter's capacity error
 (``verification/scripts/lean_twins.py``).
 
 **The capacity's random walk** accrues with the current's throughput
@@ -152,9 +154,9 @@ FLAT_OCV_MIN_INDEPENDENCE = 0.5
 """``MIN_INDEPENDENCE`` on a flat OCV (``tuning.flat_ocv_slope_v``: LFP). A pair's systematic
 error (its SoC change's, from the circuit's error on the flat OCV or the filter's start) is
 multiplied by ``1 / (1 - g)``, and averaging pairs does not shrink it: 0.5 keeps that at most
-twice. There the lean, a slope, also understates how much of a large capacity error a pair
-keeps. 0.5 is the limit that kept every cell of the year-long LFP run inside its bound (the
-limits tried and the pairs measured: docs/validation/onboard_capacity)."""
+twice. There the lean also misses the share of the capacity error the kept SoC carries into
+the power cycle. 0.5 is the limit that kept every cell of the year-long LFP run inside its
+bound (the limits tried and the pairs measured: docs/validation/onboard_capacity)."""
 UPDATE_CHUNK_CELLS = 16
 """Cells whose AWTLS solve one step takes on (a 96-cell pack's update spread over six
 steps: the batched quartic solve costs about 10 us per cell on the host)."""

@@ -108,6 +108,8 @@ class PairLeans:
     as the current sensor counts it (its gain error in), percent."""
     filter_error_pct: list[float]
     """The capacity the filter ran with against the same, percent."""
+    anchor_soc_error: list[float]
+    """The filter's SoC at the anchor less the plant's, points of SoC (percent)."""
 
 
 @dataclass
@@ -212,6 +214,7 @@ class LeanChannel(Channel):
             (100.0 * (change / true_change - 1.0))[usable].tolist(),
             (100.0 * (pair_ah / counted_ah - 1.0))[usable].tolist(),
             (100.0 * (filter_ah / counted_ah - 1.0))[usable].tolist(),
+            (100.0 * (anchor.soc - self.anchor_truth))[usable].tolist(),
         )
 
 
