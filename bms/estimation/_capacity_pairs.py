@@ -55,7 +55,7 @@ triple the controller's estimation cost:
 hold: a filter started without a kept SoC converges only at a knee, so a
 pair over its start transient reads the SoC change short the same way
 every power cycle. Errors that repeat do not average out, and taking out
-the lean multiplies them by ``1 / (1 - g)``, near 3.5 at LFP's lean of
+the lean multiplies them by ``1 / (1 - g)``, near 3.3 at LFP's lean of
 about 0.7: fed back over 100 days the estimate climbed 22 %
 (docs/validation/onboard_capacity). There a power cycle whose filter
 started unknown makes no pair (:func:`filter_started_unknown`) and a pair

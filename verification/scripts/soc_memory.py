@@ -62,6 +62,7 @@ from verification.scripts.onboard_capacity import (
     Score,
     drives,
     list_table,
+    pack,
     run_day,
     write_outputs,
 )
@@ -115,7 +116,7 @@ def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str,
     """
     chemistry = load_chemistry(name)
     model, tuning = cell_model(chemistry), SocFilterTuning()
-    sim = PackSimulator(chemistry, CELLS, spread=PackSpread(3.0, 5.0, 2.0), initial_soc=0.9, seed=3)
+    sim = pack(chemistry, 1.0)
     rng = np.random.default_rng(5)
     tracker = initial_capacity_tracker(model.tables, 1.0, tuning, CELLS)
     score, sigmas, ratios, dropped = Score(), [], [], 0
