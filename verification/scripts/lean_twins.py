@@ -29,15 +29,22 @@ the filter's capacity against the cell's as the current sensor counts it
 (least squares over the cell-pairs): the slope is the share of the
 filter's capacity error the pairs keep once the lean is taken out.
 
+``--carry-sensitivity`` tries the mend the LFP runs point to: the filter
+keeps each cell's SoC sensitivity to the scale error (``beta``) at key-off
+and starts the next power cycle's covariance with the scale error from it
+(the controller restarts it at zero), so the considered lean takes in the
+share of the capacity error the kept SoC carries.
+
 Writes ``lean_twins.json`` and ``lean_twins.inc`` (the RST table of the
 leans' medians and 10-90 % ranges, included by
-``docs/validation/onboard_capacity.rst``) under ``--out`` (default
-``docs/validation``). About 75 s a chemistry.
+``docs/validation/onboard_capacity.rst``; ``lean_twins_carried.*`` with
+``--carry-sensitivity``) under ``--out`` (default ``docs/validation``).
+About 75 s a chemistry.
 
 Usage::
 
     python verification/scripts/lean_twins.py [--out docs/validation] [--days 8]
-        [--chemistry LFP_Prada2013 --chemistry NMC_Chen2020]
+        [--chemistry LFP_Prada2013 --chemistry NMC_Chen2020] [--carry-sensitivity]
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellModel, load_chemistry
-from bms.estimation import CapacityTracker, EkfState, SocFilterTuning, SocStart
+from bms.estimation import CapacityTracker, EkfState, FirstStep, SocFilterTuning, SocStart
 from bms.estimation._capacity_pairs import (
     CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
     MIN_SOC_CHANGE,
@@ -159,6 +166,34 @@ class LeanChannel(Channel):
     """The pack, for the truth at the anchor and at each rest point."""
     anchor_truth: FloatArray | None = None
     """The plant's SoC at the open pair's anchor."""
+    carried: dict[str, FloatArray] | None = None
+    """With ``--carry-sensitivity``: each cell's SoC sensitivity to the scale error at the last
+    key-off, shared across the days' channels (None: not carried, as the controller does)."""
+
+    def key_off(self, parked_days: float) -> SocStart | None:
+        """The kept SoC; with the sensitivity carried, the filter's ``beta`` kept beside it."""
+        if self.carried is not None and self.ekf is not None:
+            cross = self.ekf.capacity_cross
+            if cross is not None:
+                self.carried["beta"] = cross[_SOC] / _scale_variance(self.tuning)
+        return super().key_off(parked_days)
+
+    def first_step(self, seen: PackMeasurement) -> FirstStep:
+        """The first step; from a kept SoC with the sensitivity carried, ``beta`` restored.
+
+        The proposed mend: the filter's covariance with the scale error starts from the
+        kept ``beta`` times today's scale variance, clipped so that it stays a covariance.
+        """
+        first = super().first_step(seen)
+        beta = None if self.carried is None else self.carried.get("beta")
+        cross = first.ekf.capacity_cross
+        if not first.from_memory or beta is None or cross is None:
+            return first
+        variance = _scale_variance(self.tuning)
+        limit = 0.99 * np.sqrt(first.ekf.p[_SOC, _SOC] / variance)
+        cross = cross.copy()
+        cross[_SOC] = np.clip(beta, -limit, limit) * variance
+        return replace(first, ekf=replace(first.ekf, capacity_cross=cross))
 
     def key_on(self) -> None:
         """The key-on's offset calibration, then the twins from the calibrated filter."""
@@ -218,10 +253,15 @@ class LeanChannel(Channel):
         )
 
 
-def measure(chemistry: str, days: int) -> dict[str, Any]:
-    """The ageing run on ``chemistry`` with twin filters; both leans' spread over its pairs."""
+def measure(chemistry: str, days: int, *, carry: bool = False) -> dict[str, Any]:
+    """The ageing run on ``chemistry`` with twin filters; both leans' spread over its pairs.
+
+    ``carry``: each filter starts from the kept SoC with its sensitivity to the scale error
+    carried across the key-off (:class:`LeanChannel`, the proposed mend).
+    """
     leans: dict[tuple[int, float], PairLeans] = {}
     made = iter(range(days))
+    carried: dict[str, FloatArray] | None = {} if carry else None
 
     def make_channel(
         model: CellModel,
@@ -242,6 +282,7 @@ def measure(chemistry: str, days: int) -> dict[str, Any]:
             leans=leans,
             day=next(made),
             plant=plant,
+            carried=carried,
         )
 
     plant = pack(load_chemistry(chemistry), 1.0)
@@ -257,6 +298,7 @@ def measure(chemistry: str, days: int) -> dict[str, Any]:
     return {
         "chemistry": chemistry,
         "days": days,
+        "sensitivity_carried": carry,
         "pairs": len(pairs),
         "cell_pairs": sum(len(pair.considered) for pair in pairs),
         **{
@@ -313,10 +355,19 @@ def main() -> None:
         "--chemistry", action="append", default=None,
         help=f"a chemistry to run (repeatable; default {' and '.join(CHEMISTRIES)})",
     )  # fmt: skip
+    parser.add_argument(
+        "--carry-sensitivity", action="store_true",
+        help="carry each cell's SoC sensitivity to the scale error across the key-off "
+        "(the proposed mend; writes lean_twins_carried.*)",
+    )  # fmt: skip
     args = parser.parse_args()
     names = args.chemistry or list(CHEMISTRIES)
-    results = [measure(name, args.days) for name in track(names, description="ageing runs")]
-    write_outputs(args.out, "lean_twins.json", results, {"lean_twins.inc": table(results)})
+    results = [
+        measure(name, args.days, carry=args.carry_sensitivity)
+        for name in track(names, description="ageing runs")
+    ]
+    stem = "lean_twins_carried" if args.carry_sensitivity else "lean_twins"
+    write_outputs(args.out, f"{stem}.json", results, {f"{stem}.inc": table(results)})
 
 
 if __name__ == "__main__":
