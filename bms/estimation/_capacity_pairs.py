@@ -56,7 +56,7 @@ hold: a filter started without a kept SoC converges only at a knee, so a
 pair over its start transient reads the SoC change short the same way
 every power cycle. Errors that repeat do not average out, and taking out
 the lean multiplies them by ``1 / (1 - g)``, near 3.3 at LFP's lean of
-about 0.7: fed back over 100 days the estimate climbed 22 %
+about 0.7: fed back day after day the estimate climbed
 (docs/validation/onboard_capacity). There a power cycle whose filter
 started unknown makes no pair (:func:`filter_started_unknown`) and a pair
 must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``). There the lean is
@@ -475,7 +475,7 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     independence = 1.0 - lean
     usable &= independence >= min_independence
     independence = np.where(usable, independence, 1.0)
-    consistent = (charge / safe_change - lean * filter_ah) / independence
+    consistent = _self_consistent_ah(charge, safe_change, lean, filter_ah, independence)
     amplified = 1.0 / independence**2
     return _Pair(
         soc_change=np.where(usable, soc_change, np.nan),
@@ -499,6 +499,18 @@ def _lean(
     """
     lean: FloatArray = (sensitivity - anchor.sensitivity - offset_share) / soc_change
     return lean
+
+
+def _self_consistent_ah(
+    charge_ah: FloatArray,
+    soc_change: FloatArray,
+    lean: FloatArray,
+    filter_ah: FloatArray,
+    independence: FloatArray,
+) -> FloatArray:
+    """The capacity the pair implies with its lean taken out: ``(r - g Q_f) / (1 - g)``."""
+    consistent: FloatArray = (charge_ah / soc_change - lean * filter_ah) / independence
+    return consistent
 
 
 def _charge(

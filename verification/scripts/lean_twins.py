@@ -64,6 +64,7 @@ from bms.estimation._capacity_pairs import (
     MIN_SOC_CHANGE,
     _lean,
     _scale_variance,
+    _self_consistent_ah,
     _sensitivity,
 )
 from bms.estimation._soc_ekf import _SOC
@@ -239,7 +240,9 @@ class LeanChannel(Channel):
         from_anchor = self.anchor_twins.lean(anchor.charge_ah, filter_ah)
         true_change = self.anchor_truth - self.plant.true_soc
         counted_ah = self.plant.cell_capacity_ah * (1.0 + SENSOR_GAIN_PCT / 100.0)
-        pair_ah = (anchor.charge_ah / change - considered * filter_ah) / (1.0 - considered)
+        pair_ah = _self_consistent_ah(  # the tracker's pair, dropped or not
+            anchor.charge_ah, change, considered, filter_ah, 1.0 - considered
+        )
         usable = np.abs(change) >= MIN_SOC_CHANGE
         self.leans[(self.day, anchor.time_s)] = PairLeans(
             anchor.time_s,

@@ -485,15 +485,15 @@ def ageing_run(
     }
 
 
-def night(sim: PackSimulator) -> None:
-    """The pack parked overnight (``PARKED_DAYS``), in hour steps: its cells relax.
+def night(sim: PackSimulator, hours: float = PARKED_DAYS * 24.0) -> None:
+    """The pack parked ``hours`` (the ageing run's night by default), in hour steps: it relaxes.
 
     Without it each morning's plant still held the evening's polarisation
     while the filter started from the kept SoC with its own relaxed: on the
     NMC run every pair from the second day on read the capacity 0.7 to 1.2 %
     low (``lean_twins.py``), about 0 with it.
     """
-    for _ in range(round(PARKED_DAYS * 24.0)):
+    for _ in range(round(hours)):
         sim.step(0.0, 3600.0)
 
 

@@ -62,6 +62,7 @@ from verification.scripts.onboard_capacity import (
     Score,
     drives,
     list_table,
+    night,
     pack,
     run_day,
     write_outputs,
@@ -136,8 +137,7 @@ def memory_run(name: str, *, memory: bool, days: int = MEMORY_DAYS) -> dict[str,
             key_off = morning + timedelta(days=today, hours=10)
             kept = channel.key_off(0.0)  # the night's drift is added when it is read
             save_capacity(path, channel.tracker, 0, now=key_off, soc=kept if memory else None)
-            for _ in range(NIGHT_S // 3600):
-                sim.step(0.0, 3600.0)
+            night(sim, NIGHT_S / 3600.0)
             start = load_capacity(path, CELLS).soc_start(key_off + timedelta(seconds=NIGHT_S))
     return {
         "chemistry": name,
