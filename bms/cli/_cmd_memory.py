@@ -182,8 +182,14 @@ def _summary(record: "CapacityRecord", now: datetime) -> list[str]:
     if record.soc is None or record.soc_sigma is None:
         return [*lines, "kept SoC: none (cleared at key-on, or never saved)"]
     soc = np.array(record.soc)
+    beta = record.soc_scale_sensitivity
+    share = (  # beta: SoC fraction per unit scale error = SoC points per % of it
+        "its share of the capacity error not kept (starts uncorrelated)"
+        if beta is None
+        else f"up to {max(abs(value) for value in beta):.2f} points of it per % of capacity error"
+    )
     return [
         *lines,
         f"kept SoC {100.0 * soc.min():.1f} .. {100.0 * soc.max():.1f} %, largest sigma "
-        f"{100.0 * max(record.soc_sigma):.2f} % at key-off",
+        f"{100.0 * max(record.soc_sigma):.2f} % at key-off; {share}",
     ]

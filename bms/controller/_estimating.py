@@ -50,6 +50,7 @@ from bms.estimation import (
     capacity_lower_bound,
     ekf_step,
     first_filter_step,
+    soc_to_keep,
     zero_current_offset,
 )
 from bms.protection import ProtectionReport
@@ -194,7 +195,7 @@ def estimate(
         # Implements SWR_SOC_008, SWR_SOC_009: the power cycle's first step from the kept
         # SoC unless the voltage refutes it, else from the unknown SoC.
         if state.estimator is None:
-            first = first_filter_step(step, context.stored_soc, cells, context.tuning)
+            first = first_filter_step(step, context.stored_soc, cells, tuning)
             ekf, estimate, from_memory, soc_reason = (
                 first.ekf, first.estimate, first.from_memory, first.dropped
             )  # fmt: skip
@@ -231,17 +232,17 @@ def estimate(
 
 
 def key_off_soc(state: ControllerState) -> SocStart | None:
-    """Each cell's SoC and sigma to keep at key-off (None: no valid filter state to keep).
+    """Each cell's SoC, sigma and ``beta`` to keep at key-off (None: no valid state to keep).
+
+    ``beta`` (:func:`bms.estimation.soc_to_keep`) is read with the tuning the filter ran
+    with last, the capacity estimate's.
 
     Implements: SWR_SOC_008
     """
     ekf = state.estimator
-    if ekf is None or state.estimation_failed:
+    if ekf is None or state.capacity is None or state.estimation_failed:
         return None
-    soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
-    if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):
-        return None
-    return SocStart(soc=np.clip(soc, 0.0, 1.0), sigma=sigma.copy())
+    return soc_to_keep(ekf, state.capacity.tuning)
 
 
 def key_on(

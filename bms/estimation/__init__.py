@@ -64,6 +64,7 @@ from bms.estimation._resistance import (
     step_resistance_ohm,
 )
 from bms.estimation._soc_ekf import (
+    MAX_KEPT_SCALE_CORRELATION,
     EkfState,
     SocEstimate,
     SocEstimator,
@@ -81,6 +82,7 @@ from bms.estimation._soc_memory import (
     kept_soc_disagreement,
     normalised_innovation,
     parked_soc,
+    soc_to_keep,
     usable_soc_start,
 )
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
@@ -102,6 +104,7 @@ from bms.estimation._zero_current import (
 
 __all__ = [
     "KEPT_SOC_GATE_SIGMA",
+    "MAX_KEPT_SCALE_CORRELATION",
     "SELF_DISCHARGE_PER_DAY",
     "UNKNOWN_AGE_END_OF_LIFE",
     "UNKNOWN_SOC",
@@ -154,6 +157,7 @@ __all__ = [
     "predict_capacity",
     "resistance_update",
     "resume_capacity_tracker",
+    "soc_to_keep",
     "sof_limits",
     "state_of_function",
     "step_resistance_ohm",

@@ -58,14 +58,18 @@ every power cycle. Errors that repeat do not average out, and taking out
 the lean multiplies them by ``1 / (1 - g)``, near 3.3 at LFP's lean of
 about 0.7: fed back day after day the estimate climbed
 (docs/validation/onboard_capacity). There a power cycle whose filter
-started unknown makes no pair (:func:`filter_started_unknown`) and a pair
-must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``). There the lean is
-right for the power cycle (twin filters run since key-on with the capacity
-1 % higher and lower agree with it to about 0.1), but the kept SoC the
-filter starts from carries a share of the capacity error that its
-considered covariance, restarted at key-on, does not hold: such pairs
-kept three quarters of the filter's capacity error
-(``verification/scripts/lean_twins.py``).
+started unknown makes no pair (:func:`filter_started_unknown`). The kept
+SoC the filter starts from carries a share of the capacity error, which
+on the flat OCV the voltage has not corrected by the morning's pair: the
+filter starts its covariance with the scale error from the kept SoC's
+``beta`` (:mod:`bms.estimation._soc_memory`), so the lean takes that share
+in and matches twin filters run since the first key-on, each keeping its
+own SoC (``verification/scripts/lean_twins.py``): a morning pair on LFP's
+plateau leans near 1 and is dropped by ``MIN_INDEPENDENCE`` like any
+other. Restarted at zero, as before, the lean saw only the power cycle's
+share: such pairs kept three quarters of the filter's capacity error, and
+until the kept ``beta`` a stricter limit on a flat OCV (0.5) was what kept
+them out, and most of what LFP's pairs could teach with them.
 
 **The capacity's random walk** accrues with the current's throughput
 (``CAPACITY_WALK_PCT_PER_SQRT_CYCLE``) and the committed sums take it in
@@ -149,14 +153,9 @@ CAPACITY_UNCERTAINTY_FLOOR_PCT = 0.5
 MIN_SOC_CHANGE = 0.05
 """Smallest SoC change (either sign) of a pair that is used."""
 MIN_INDEPENDENCE = 0.1
-"""Smallest ``1 - g`` for which a pair is used (``g``: its lean towards the filter's capacity)."""
-FLAT_OCV_MIN_INDEPENDENCE = 0.5
-"""``MIN_INDEPENDENCE`` on a flat OCV (``tuning.flat_ocv_slope_v``: LFP). A pair's systematic
-error (its SoC change's, from the circuit's error on the flat OCV or the filter's start) is
-multiplied by ``1 / (1 - g)``, and averaging pairs does not shrink it: 0.5 keeps that at most
-twice. There the lean also misses the share of the capacity error the kept SoC carries into
-the power cycle. 0.5 is the limit that kept every cell of the year-long LFP run inside its
-bound (the limits tried and the pairs measured: docs/validation/onboard_capacity)."""
+"""Smallest ``1 - g`` for which a pair is used (``g``: its lean towards the filter's capacity),
+on every chemistry: on a flat OCV too, now that the lean takes in the kept SoC's share (module
+docstring; the limits tried: docs/validation/onboard_capacity)."""
 UPDATE_CHUNK_CELLS = 16
 """Cells whose AWTLS solve one step takes on (a 96-cell pack's update spread over six
 steps: the batched quartic solve costs about 10 us per cell on the host)."""
@@ -389,24 +388,20 @@ def _rest_point(
 ) -> CapacityTracker:
     """At a rest point: anchor a pair, or stretch the open one to here, or commit it.
 
-    Not in the filter's convergence window: neither end of a pair is taken there. On a
-    flat OCV a pair must be more its own (``FLAT_OCV_MIN_INDEPENDENCE``).
+    Not in the filter's convergence window: neither end of a pair is taken there.
     """
     if tracker.time_s < tracker.convergence_s:
         return tracker
     anchor = tracker.anchor
     if anchor is not None and tracker.time_s - anchor.time_s < MIN_PAIR_DURATION_S:
         return tracker
-    sensitivity = _sensitivity(ekf, _scale_variance(tuning))
+    sensitivity = _sensitivity(ekf, tuning.scale_variance)
     if anchor is None:
         return replace(tracker, anchor=_anchor_here(tracker, ekf, sensitivity))
     pair = _pair(
         anchor, ekf, sensitivity=sensitivity, tuning=tuning, capacity_scale=capacity_scale,
         nominal_ah=tables.nominal_capacity_ah, duration_s=tracker.time_s - anchor.time_s,
         offset_sigma_a=tracker.offset_sigma_a,
-        min_independence=(
-            FLAT_OCV_MIN_INDEPENDENCE if _flat_ocv(tables, tuning) else MIN_INDEPENDENCE
-        ),
     )  # fmt: skip
     last = tracker.pending if tracker.pending is not None else tracker.added
     if last is not None and pair.span < last.span - TURN_SOC:
@@ -425,12 +420,6 @@ def _anchor_here(tracker: CapacityTracker, ekf: EkfState, sensitivity: FloatArra
         tracker.time_s, soc.copy(), ekf.p[_SOC, _SOC].copy(), sensitivity, zeros, zeros,
         calibrated=tracker.offset_a is not None,
     )  # fmt: skip
-
-
-def _scale_variance(tuning: SocFilterTuning) -> float:
-    """The variance of the filter's considered scale error (as its step constants have it)."""
-    scale = np.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / _PERCENT
-    return float(scale * scale)
 
 
 def _sensitivity(ekf: EkfState, variance: float, row: int = _SOC) -> FloatArray:
@@ -454,17 +443,16 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     nominal_ah: float,
     duration_s: float,
     offset_sigma_a: float,
-    min_independence: float,
 ) -> _Pair:
     """The self-consistent pair from the anchor to this rest point (module docstring).
 
     A cell whose SoC change is below ``MIN_SOC_CHANGE``, or whose lean leaves less than
-    ``min_independence`` of the pair its own, gets NaN: AWTLS skips it.
+    ``MIN_INDEPENDENCE`` of the pair its own, gets NaN: AWTLS skips it.
     """
     soc_change = anchor.soc - ekf.x[_SOC]
     soc_change_var = anchor.soc_var + ekf.p[_SOC, _SOC]
     if ekf.anchor_cross is not None:  # the two ends' correlated errors (module docstring)
-        shares = (anchor.sensitivity**2 + sensitivity**2) * _scale_variance(tuning)
+        shares = (anchor.sensitivity**2 + sensitivity**2) * tuning.scale_variance
         walk = tuning.soc_random_walk_per_sqrt_s**2 * duration_s
         soc_change_var = np.maximum(soc_change_var - shares - 2.0 * ekf.anchor_cross[_SOC], walk)
     filter_ah = np.asarray(capacity_scale, dtype=np.float64) * nominal_ah
@@ -473,7 +461,7 @@ def _pair(  # noqa: PLR0913 - the anchor, the filter now and what the pair is re
     safe_change = np.where(usable, soc_change, 1.0)
     lean = _lean(anchor, safe_change, sensitivity, offset_share)
     independence = 1.0 - lean
-    usable &= independence >= min_independence
+    usable &= independence >= MIN_INDEPENDENCE
     independence = np.where(usable, independence, 1.0)
     consistent = _self_consistent_ah(charge, safe_change, lean, filter_ah, independence)
     amplified = 1.0 / independence**2
@@ -534,7 +522,7 @@ def _charge(
         return charge, variance + gain2 * charge**2 + 1e-10, 0.0
     charge = anchor.charge_ah - ekf.x[_BIAS] * anchor.hours
     variance = ekf.p[_BIAS, _BIAS] * anchor.hours**2 + gain2 * charge**2 + 1e-10
-    share = _sensitivity(ekf, _scale_variance(tuning), _BIAS) * anchor.hours / filter_ah
+    share = _sensitivity(ekf, tuning.scale_variance, _BIAS) * anchor.hours / filter_ah
     return charge, variance, share
 
 
@@ -663,7 +651,7 @@ def capacity_feedback(
     fed_model, fed_tuning = fed_filter(tracker.estimate, model, tuning)
     cross = ekf.capacity_cross
     if cross is not None:
-        cross = cross * (_scale_variance(fed_tuning) / _scale_variance(tuning))
+        cross = cross * (fed_tuning.scale_variance / tuning.scale_variance)
     return fed_model, fed_tuning, replace(ekf, capacity_cross=cross)
 
 

@@ -11,7 +11,6 @@ filter's state from step to step, so the cache is explicit data flow, not
 module state (language subset, SUB004).
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,7 +136,6 @@ def step_constants(
         tuning.resistance_random_walk_per_sqrt_s**2 * dt_s if tuning.estimate_resistance else 0.0
     )
     walks = np.array([[tuning.soc_random_walk_per_sqrt_s**2 * dt_s], [rc], [rc], [bias], [delta]])
-    scale = math.hypot(tuning.current_gain_error_pct, tuning.capacity_uncertainty_pct) / PERCENT
     inflation = max(1.0, tuning.model_error_correlation_s / dt_s)
     step, grid = tables.soc_uniform_step, tables.soc
     uniform = step > 0.0 and grid[0] == 0.0 and grid[-1] == 1.0
@@ -158,7 +156,7 @@ def step_constants(
         dt_s=dt_s,
         tables=tables,
         walks=walks,
-        scale_variance=scale * scale,
+        scale_variance=tuning.scale_variance,
         noise2=tuning.current_noise_a**2,
         inflation=inflation,
         load_weights=_column(

@@ -146,6 +146,7 @@ from bms.estimation._soc_covariance import STATE_SIZE, _index, predict_covarianc
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 
 __all__ = [
+    "MAX_KEPT_SCALE_CORRELATION",
     "EkfState",
     "SocEstimate",
     "SocEstimator",
@@ -169,6 +170,10 @@ _TANGENT_WIDTH = scalar(1e-6)
 _THIRD, _REGRESSION_SHARE = scalar(1.0 / 3.0), scalar(2.0 / 9.0)
 """The regression's weights: the expected OCV moves by -b/3, its residual variance is 2 b^2/9."""
 _LINEAR_CURVATURE = scalar(LINEAR_CURVATURE_PER_A)
+
+MAX_KEPT_SCALE_CORRELATION = 0.99
+"""Largest correlation of a kept SoC with the scale error a start takes: below one, so that
+the covariance stays positive definite (the sigma grown by the parking lowers it)."""
 
 
 @dataclass(frozen=True)
@@ -219,19 +224,25 @@ class SocEstimate:
     """The whole step was rejected (non-finite current or step length); state unchanged."""
 
 
-def initial_ekf_state(
+def initial_ekf_state(  # noqa: PLR0913 - the start's parts, the kept sensitivity one of them
     series_count: int,
     initial_soc: FloatArray | float,
     initial_sigma: FloatArray | float,
     tuning: SocFilterTuning,
     temperature_degc: float = 25.0,
+    *,
+    scale_sensitivity: FloatArray | None = None,
 ) -> EkfState:
     """A filter state for ``series_count`` cells at rest.
 
     The SoC and its sigma are one value for every cell or one per cell (a
-    start kept from the last key-off).
+    start kept from the last key-off). ``scale_sensitivity`` (a start kept
+    with each cell's ``beta``): the SoC's covariance with the considered
+    scale error starts at ``beta`` times the tuning's scale variance, its
+    correlation clipped to +/-``MAX_KEPT_SCALE_CORRELATION`` so that the
+    covariance stays positive definite; None: at zero.
 
-    Implements: SWR_SOC_001
+    Implements: SWR_SOC_001, SWR_SOC_008
     """
     x = np.zeros((STATE_SIZE, series_count))
     x[_SOC] = np.clip(initial_soc, 0.0, 1.0)
@@ -250,9 +261,12 @@ def initial_ekf_state(
     for index, variance in enumerate(variances):
         p[index, index] = variance
     temperature = np.full(series_count, temperature_degc, dtype=np.float64)  # an int too
-    return EkfState(
-        x=x, p=p, temperature_degc=temperature, capacity_cross=np.zeros((STATE_SIZE, series_count))
-    )
+    cross = np.zeros((STATE_SIZE, series_count))
+    variance = tuning.scale_variance
+    if scale_sensitivity is not None and variance > 0.0:
+        limit = MAX_KEPT_SCALE_CORRELATION * np.sqrt(p[_SOC, _SOC] / variance)
+        cross[_SOC] = np.clip(scale_sensitivity, -limit, limit) * variance
+    return EkfState(x=x, p=p, temperature_degc=temperature, capacity_cross=cross)
 
 
 def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these; one flat step

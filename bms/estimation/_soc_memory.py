@@ -25,16 +25,27 @@ the first step's innovations, each against the sigma the filter expected
 for it: beyond :data:`KEPT_SOC_GATE_SIGMA` the caller starts unknown
 instead. Where the OCV is flat the voltage cannot tell, and the gate lets
 the memory stand.
+
+The kept SoC's error is partly the coulomb count's: a capacity the filter
+ran with 1 % high leaves its SoC off by ``beta`` per unit of that scale
+error (``beta``: the state's covariance with the considered scale error
+over its variance, :mod:`bms.estimation._soc_ekf`). The capacity is the
+same after the parking, so the error is too: :class:`SocStart` keeps each
+cell's ``beta`` beside its SoC, and the next filter starts its covariance
+with the scale error from it (:func:`bms.estimation.initial_ekf_state`)
+instead of from zero. Without it a capacity pair anchored on the kept SoC
+would not know how much of the filter's capacity error its SoC change
+holds: on LFP's plateau most of it (docs/validation/onboard_capacity).
 """
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from bms.estimation._soc_ekf import EkfState, SocEstimate, initial_ekf_state
+from bms.estimation._soc_ekf import _SOC, EkfState, SocEstimate, initial_ekf_state
 from bms.estimation._soc_tuning import SocFilterTuning
 
 __all__ = [
@@ -48,6 +59,7 @@ __all__ = [
     "kept_soc_disagreement",
     "normalised_innovation",
     "parked_soc",
+    "soc_to_keep",
     "usable_soc_start",
 ]
 
@@ -78,20 +90,43 @@ class SocStart:
     """SoC of each cell, in [0, 1]."""
     sigma: FloatArray
     """Its standard deviation."""
+    scale_sensitivity: FloatArray | None = None
+    """Each cell's SoC error per unit of the coulomb count's relative scale error (``beta``,
+    module docstring); None: not known, the filter starts uncorrelated with that error."""
 
 
-def parked_soc(soc: FloatArray, sigma: FloatArray, parked_days: float) -> SocStart | None:
+def soc_to_keep(ekf: EkfState, tuning: SocFilterTuning) -> SocStart | None:
+    """Each cell's SoC (clipped to [0, 1]), sigma and ``beta`` at key-off (None: not valid).
+
+    Implements: SWR_SOC_008
+
+    ``tuning`` is the one the filter ran with last (its scale variance turns
+    the covariance into ``beta``). None when a SoC or sigma is not finite or
+    a sigma is not > 0; a ``beta`` that is not finite is left out.
+    """
+    soc, sigma = ekf.x[_SOC], np.sqrt(ekf.p[_SOC, _SOC])
+    if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):
+        return None
+    beta = None
+    if ekf.capacity_cross is not None and tuning.scale_variance > 0.0:
+        beta = ekf.capacity_cross[_SOC] / tuning.scale_variance
+    return SocStart(np.clip(soc, 0.0, 1.0), sigma.copy(), _finite_or_none(beta, soc.size))
+
+
+def parked_soc(kept: SocStart, parked_days: float) -> SocStart | None:
     """The key-off SoC after ``parked_days``: its sigma grown by the self-discharge bound.
 
     Implements: SWR_SOC_008
 
-    ``sigma`` becomes ``sqrt(sigma^2 + (SELF_DISCHARGE_PER_DAY * days)^2)``.
-    None (start unknown) when ``parked_days`` is not finite or negative (a
-    clock set back: how long it stood is unknown), or the SoC or its sigma
-    is not finite, outside [0, 1] or not > 0.
+    ``sigma`` becomes ``sqrt(sigma^2 + (SELF_DISCHARGE_PER_DAY * days)^2)``;
+    ``beta`` stays (the parking adds an error of its own, independent of the
+    scale error). None (start unknown) when ``parked_days`` is not finite
+    or negative (a clock set back: how long it stood is unknown), or the SoC
+    or its sigma is not finite, outside [0, 1] or not > 0. A ``beta`` that
+    is not finite or not one per cell is left out.
     """
-    soc = np.asarray(soc, dtype=np.float64)
-    sigma = np.asarray(sigma, dtype=np.float64)
+    soc = np.asarray(kept.soc, dtype=np.float64)
+    sigma = np.asarray(kept.sigma, dtype=np.float64)
     if not math.isfinite(parked_days) or parked_days < 0.0:
         return None
     if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma))):
@@ -99,7 +134,18 @@ def parked_soc(soc: FloatArray, sigma: FloatArray, parked_days: float) -> SocSta
     if np.any(soc < 0.0) or np.any(soc > 1.0) or np.any(sigma <= 0.0):
         return None
     drift = SELF_DISCHARGE_PER_DAY * parked_days
-    return SocStart(soc=soc.copy(), sigma=np.sqrt(sigma * sigma + drift * drift))
+    beta = _finite_or_none(kept.scale_sensitivity, soc.size)
+    return SocStart(soc.copy(), np.sqrt(sigma * sigma + drift * drift), beta)
+
+
+def _finite_or_none(values: FloatArray | None, cells: int) -> FloatArray | None:
+    """A copy of ``values`` if they are ``cells`` finite floats, else None."""
+    if values is None:
+        return None
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (cells,) or not np.all(np.isfinite(array)):
+        return None
+    return array.copy()
 
 
 def kept_soc_disagreement(
@@ -143,7 +189,7 @@ def usable_soc_start(kept: SocStart | None, cells: int) -> SocStart | None:
     """
     if kept is None or not kept.soc.shape == kept.sigma.shape == (cells,):
         return None
-    return kept
+    return replace(kept, scale_sensitivity=_finite_or_none(kept.scale_sensitivity, cells))
 
 
 @dataclass(frozen=True)
@@ -169,13 +215,18 @@ def first_filter_step(
 
     Implements: SWR_SOC_008, SWR_SOC_009
 
-    ``step`` runs the filter one step from the state it is given. A start
-    for another number of cells is not used.
+    ``step`` runs the filter one step from the state it is given, with
+    ``tuning`` (its scale variance turns the kept ``beta`` into the start's
+    covariance with the scale error). A start for another number of cells is
+    not used.
     """
     reason = None
     kept = usable_soc_start(kept, cells)
     if kept is not None:
-        ekf, estimate = step(initial_ekf_state(cells, kept.soc, kept.sigma, tuning))
+        start = initial_ekf_state(
+            cells, kept.soc, kept.sigma, tuning, scale_sensitivity=kept.scale_sensitivity
+        )
+        ekf, estimate = step(start)
         reason = kept_soc_disagreement(estimate, kept, gate_sigma)
         if reason is None:
             return FirstStep(ekf, estimate, from_memory=True, dropped=None)

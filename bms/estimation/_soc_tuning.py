@@ -161,6 +161,15 @@ class SocFilterTuning:
     temperature_range_degc: tuple[float, float] = (-100.0, 200.0)
     """Cell temperatures outside this range are replaced by the cell's last valid one."""
 
+    @property
+    def scale_variance(self) -> float:
+        """Variance of the coulomb count's relative scale error, the gain's and the capacity's.
+
+        The two are independent: their variances add.
+        """
+        scale = (self.current_gain_error_pct**2 + self.capacity_uncertainty_pct**2) / 1e4
+        return float(scale)
+
 
 def measurement_variance(
     tuning: SocFilterTuning,

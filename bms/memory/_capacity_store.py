@@ -27,7 +27,10 @@ lower bound of the pack's age, which errs on the wide side.
 
 It also keeps each cell's SoC at key-off with its sigma, for the next
 power cycle's SoC filter to start from (:func:`bms.estimation.parked_soc`,
-SWR_SOC_008). Only the last key-off's SoC may be used: a key-on clears it
+SWR_SOC_008). Version 4 keeps each cell's SoC sensitivity to the coulomb
+count's scale error beside it (:class:`bms.estimation.SocStart`'s
+``scale_sensitivity``), so that the next filter knows how much of its
+capacity error the kept SoC carries. Only the last key-off's SoC may be used: a key-on clears it
 from the file (:func:`clear_soc`) before the drive, so a power cycle whose
 key-off never saved (the BMS lost power) leaves none, and the next filter
 starts unknown rather than from a SoC a drive ago.
@@ -36,8 +39,10 @@ Version 1 also kept the pair open at key-off, for the next power cycle's
 tracker to close; no pair spans a power cycle any more
 (:func:`bms.estimation.resume_capacity_tracker` says why), so a version 1
 file is read with its open pair left out (its sums and estimates are what
-matter). Versions 1 and 2 are read as version 3 without the times: their
+matter). Versions 1 and 2 are read as version 4 without the times: their
 first key-on adds no calendar walk, and the next save starts the clock.
+Version 3 is read as version 4 without the sensitivity: its kept SoC starts
+uncorrelated with the scale error, as the controller did before.
 """
 
 import json
@@ -78,9 +83,9 @@ __all__ = [
     "save_capacity",
 ]
 
-CAPACITY_SCHEMA_VERSION: Literal[3] = 3
-"""Version of :class:`CapacityRecord`; a file of another version is refused (1, 2 are read)."""
-_MIGRATED_VERSIONS = (1, 2)
+CAPACITY_SCHEMA_VERSION: Literal[4] = 4
+"""Version of :class:`CapacityRecord`; a file of another version is refused (1-3 are read)."""
+_MIGRATED_VERSIONS = (1, 2, 3)
 """The versions read as this one, without times (module docstring)."""
 _OPEN_PAIR_VERSION = 1
 """The version that kept an open pair, left out when it is read."""
@@ -97,7 +102,7 @@ class CapacityRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[3] = CAPACITY_SCHEMA_VERSION
+    schema_version: Literal[4] = CAPACITY_SCHEMA_VERSION
     """Format version of this record."""
     cells: int = Field(ge=1)
     """Cells in series."""
@@ -121,6 +126,9 @@ class CapacityRecord(BaseModel):
     """Each cell's SoC at key-off (None: none, or cleared at key-on)."""
     soc_sigma: list[float] | None = None
     """Its standard deviation."""
+    soc_scale_sensitivity: list[float] | None = None
+    """Each cell's SoC error per unit of the coulomb count's relative scale error at key-off
+    (None: not known; only with ``soc``)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -135,11 +143,15 @@ class CapacityRecord(BaseModel):
                 raise ValueError(f"{name} must be finite and > 0 for every cell")
         if not all(math.isfinite(v) for row in self.sums for v in row):
             raise ValueError("sums must be finite")
-        self._soc_and_times_agree()
+        self._soc_agrees()
+        self._times_agree()
         return self
 
-    def _soc_and_times_agree(self) -> None:
-        """SoC and its sigma, and the two times, come in pairs; SoC in [0, 1], sigma > 0."""
+    def _soc_agrees(self) -> None:
+        """SoC and its sigma come together, one per cell; SoC in [0, 1], sigma > 0.
+
+        The SoC's scale sensitivity comes only with a SoC, one finite value per cell.
+        """
         if (self.soc is None) != (self.soc_sigma is None):
             raise ValueError("soc and soc_sigma are given together or not at all")
         if self.soc is not None and self.soc_sigma is not None:
@@ -149,6 +161,15 @@ class CapacityRecord(BaseModel):
                 raise ValueError("soc must be in [0, 1] for every cell")
             if not all(math.isfinite(v) and v > 0.0 for v in self.soc_sigma):
                 raise ValueError("soc_sigma must be finite and > 0 for every cell")
+        beta = self.soc_scale_sensitivity
+        if beta is not None:
+            if self.soc is None:
+                raise ValueError("soc_scale_sensitivity is given only with soc")
+            if len(beta) != self.cells or not all(math.isfinite(v) for v in beta):
+                raise ValueError(f"soc_scale_sensitivity must be {self.cells} finite values")
+
+    def _times_agree(self) -> None:
+        """The two times come together, the first not after the last."""
         if (self.saved_at is None) != (self.first_saved_at is None):
             raise ValueError("saved_at and first_saved_at are given together or not at all")
         if self.saved_at and self.first_saved_at and self.first_saved_at > self.saved_at:
@@ -177,7 +198,11 @@ class CapacityRecord(BaseModel):
         parked = self.parked_days(now)
         if self.soc is None or self.soc_sigma is None or parked is None:
             return None
-        return parked_soc(np.array(self.soc), np.array(self.soc_sigma), parked)
+        beta = self.soc_scale_sensitivity
+        kept = SocStart(
+            np.array(self.soc), np.array(self.soc_sigma), None if beta is None else np.array(beta)
+        )
+        return parked_soc(kept, parked)
 
     def parked_days(self, now: datetime) -> float | None:
         """Days since the record was saved (None: the record has no times).
@@ -226,8 +251,9 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
     ``now`` (aware) is saved as ``saved_at``, and ``first_saved_at`` (the
     previous record's; default ``now``) with it, for the next key-on's
     calendar walk; without ``now`` the record has no times. ``soc``: each
-    cell's SoC at key-off with its sigma (``bms.controller.key_off_soc``,
-    which clips it to [0, 1]), for the next key-on (SWR_SOC_008).
+    cell's SoC at key-off with its sigma and scale sensitivity
+    (``bms.controller.key_off_soc``, which clips it to [0, 1]), for the next
+    key-on (SWR_SOC_008).
 
     Raises:
         CapacityStoreError: if the state does not validate or the file cannot be written.
@@ -246,6 +272,7 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
             first_saved_at=None if now is None else (first_saved_at or now),
             soc=None if soc is None else soc.soc.tolist(),
             soc_sigma=None if soc is None else soc.sigma.tolist(),
+            soc_scale_sensitivity=_scale_sensitivity(soc),
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
@@ -262,7 +289,16 @@ def clear_soc(path: Path, record: CapacityRecord) -> None:
     """
     if record.soc is None:
         return
-    _write(path, record.model_copy(update={"soc": None, "soc_sigma": None}))
+    cleared = {"soc": None, "soc_sigma": None, "soc_scale_sensitivity": None}
+    _write(path, record.model_copy(update=cleared))
+
+
+def _scale_sensitivity(soc: SocStart | None) -> list[float] | None:
+    """The kept SoC's scale sensitivity as the record holds it (None: none)."""
+    if soc is None or soc.scale_sensitivity is None:
+        return None
+    beta: list[float] = soc.scale_sensitivity.tolist()
+    return beta
 
 
 def _write(path: Path, record: CapacityRecord) -> None:

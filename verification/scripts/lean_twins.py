@@ -6,11 +6,16 @@ the capacity the filter runs with) from the filter's considered scale
 error, a linearisation. This measures it with twin filters, the capacity
 ``TWIN_STEP`` higher and lower, seeing the same measurements: at every
 later rest point of a pair ``g = (r_high - r_low) / (2 TWIN_STEP Q_f)``.
-Two pairs of twins:
+Three pairs of twins:
 
+* **since the first key-on, their SoC kept** (started beside the filter at
+  the run's first key-on, each keeping its own SoC across the key-offs as
+  the filter does, SWR_SOC_008): the full lean, the capacity's share in
+  the SoC the day starts from included, which the considered lean takes in
+  through the kept SoC's scale sensitivity;
 * **since key-on** (started from the filter's state once the key-on's
-  offset is calibrated): what the considered lean stands for, the filter
-  run with another capacity from its start;
+  offset is calibrated): the filter run with another capacity since this
+  power cycle's start only;
 * **from the anchor** (started from the filter's state at each pair's
   anchor): the validation loop's way (:mod:`bms.calibration._capacity_loop`),
   which misses the error the filter carries into the anchor.
@@ -29,22 +34,16 @@ the filter's capacity against the cell's as the current sensor counts it
 (least squares over the cell-pairs): the slope is the share of the
 filter's capacity error the pairs keep once the lean is taken out.
 
-``--carry-sensitivity`` tries the mend the LFP runs point to: the filter
-keeps each cell's SoC sensitivity to the scale error (``beta``) at key-off
-and starts the next power cycle's covariance with the scale error from it
-(the controller restarts it at zero), so the considered lean takes in the
-share of the capacity error the kept SoC carries.
-
 Writes ``lean_twins.json`` and ``lean_twins.inc`` (the RST table of the
 leans' medians and 10-90 % ranges, included by
-``docs/validation/onboard_capacity.rst``; ``lean_twins_carried.*`` with
-``--carry-sensitivity``) under ``--out`` (default ``docs/validation``).
+``docs/validation/onboard_capacity.rst``) under ``--out`` (default
+``docs/validation``).
 About 75 s a chemistry.
 
 Usage::
 
     python verification/scripts/lean_twins.py [--out docs/validation] [--days 8]
-        [--chemistry LFP_Prada2013 --chemistry NMC_Chen2020] [--carry-sensitivity]
+        [--chemistry LFP_Prada2013 --chemistry NMC_Chen2020]
 """
 
 from __future__ import annotations
@@ -58,18 +57,29 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellModel, load_chemistry
-from bms.estimation import CapacityTracker, EkfState, FirstStep, SocFilterTuning, SocStart
+from bms.estimation import (
+    CapacityTracker,
+    EkfState,
+    FirstStep,
+    SocFilterTuning,
+    SocStart,
+    ZeroCurrentOffset,
+    calibrate_current_offset,
+    initial_ekf_state,
+    parked_soc,
+    soc_to_keep,
+)
 from bms.estimation._capacity_pairs import (
     CAPACITY_WALK_PCT_PER_SQRT_CYCLE,
     MIN_SOC_CHANGE,
     _lean,
-    _scale_variance,
     _self_consistent_ah,
     _sensitivity,
 )
 from bms.estimation._soc_ekf import _SOC
 from bms.plant import PackMeasurement, PackSimulator, SensorErrors
 from verification.scripts.onboard_capacity import (
+    CELLS,
     LFP,
     Channel,
     ageing_run,
@@ -78,10 +88,11 @@ from verification.scripts.onboard_capacity import (
     write_outputs,
 )
 
-KINDS = ("considered", "key_on_twins", "anchor_twins")
+KINDS = ("considered", "run_twins", "key_on_twins", "anchor_twins")
 """The leans measured: :class:`PairLeans`'s fields."""
 LABELS = {
     "considered": "considered lean, median (10 to 90 %)",
+    "run_twins": "twins since the first key-on, their SoC kept",
     "key_on_twins": "twins since key-on",
     "anchor_twins": "twins from the anchor",
     "pair_error_pct": "the pair's capacity against the truth, %",
@@ -105,6 +116,9 @@ class PairLeans:
     anchor_s: float
     considered: list[float]
     """From the filter's considered scale error (what the tracker uses)."""
+    run_twins: list[float]
+    """From twin filters run since the run's first key-on, each keeping its own SoC across
+    the key-offs as the filter does."""
     key_on_twins: list[float]
     """From twin filters run since key-on."""
     anchor_twins: list[float]
@@ -163,50 +177,61 @@ class LeanChannel(Channel):
     day: int = 0
     key_on_twins: Twins | None = None
     anchor_twins: Twins | None = None
+    run_twins: Twins | None = None
+    kept_twins: dict[str, SocStart] = field(default_factory=dict)
+    """The run twins' SoCs kept at the last key-off, shared across the days' channels."""
     plant: PackSimulator | None = None
     """The pack, for the truth at the anchor and at each rest point."""
     anchor_truth: FloatArray | None = None
     """The plant's SoC at the open pair's anchor."""
-    carried: dict[str, FloatArray] | None = None
-    """With ``--carry-sensitivity``: each cell's SoC sensitivity to the scale error at the last
-    key-off, shared across the days' channels (None: not carried, as the controller does)."""
-
-    def key_off(self, parked_days: float) -> SocStart | None:
-        """The kept SoC; with the sensitivity carried, the filter's ``beta`` kept beside it."""
-        if self.carried is not None and self.ekf is not None:
-            cross = self.ekf.capacity_cross
-            if cross is not None:
-                self.carried["beta"] = cross[_SOC] / _scale_variance(self.tuning)
-        return super().key_off(parked_days)
 
     def first_step(self, seen: PackMeasurement) -> FirstStep:
-        """The first step; from a kept SoC with the sensitivity carried, ``beta`` restored.
+        """The filter's first step; the run twins start from their kept SoCs beside it.
 
-        The proposed mend: the filter's covariance with the scale error starts from the
-        kept ``beta`` times today's scale variance, clipped so that it stays a covariance.
+        They start as the filter does from its kept SoC (their ``beta`` in), and take their
+        first step in :meth:`track`. Started unknown (the first day), they start at key-on.
         """
         first = super().first_step(seen)
-        beta = None if self.carried is None else self.carried.get("beta")
-        cross = first.ekf.capacity_cross
-        if not first.from_memory or beta is None or cross is None:
-            return first
-        variance = _scale_variance(self.tuning)
-        limit = 0.99 * np.sqrt(first.ekf.p[_SOC, _SOC] / variance)
-        cross = cross.copy()
-        cross[_SOC] = np.clip(beta, -limit, limit) * variance
-        return replace(first, ekf=replace(first.ekf, capacity_cross=cross))
+        high, low = self.kept_twins.get("high"), self.kept_twins.get("low")
+        if first.from_memory and high is not None and low is not None:
+            high_ekf, low_ekf = (self._start(kept) for kept in (high, low))
+            self.run_twins = Twins(high_ekf, low_ekf, (high.soc.copy(), low.soc.copy()))
+        return first
 
-    def key_on(self) -> None:
+    def _start(self, kept: SocStart) -> EkfState:
+        """A filter's start from ``kept``, as the filter's from its kept SoC."""
+        beta = kept.scale_sensitivity
+        return initial_ekf_state(CELLS, kept.soc, kept.sigma, self.tuning, scale_sensitivity=beta)
+
+    def key_on(self) -> ZeroCurrentOffset | None:
         """The key-on's offset calibration, then the twins from the calibrated filter."""
-        super().key_on()
+        found = super().key_on()
         if self.ekf is not None:
             self.key_on_twins = Twins.beside(self.ekf)
+        if self.run_twins is None:
+            self.run_twins = self.key_on_twins
+        elif found is not None:
+            self.run_twins.high, self.run_twins.low = (
+                calibrate_current_offset(ekf, found.offset_a, found.sigma_a)
+                for ekf in (self.run_twins.high, self.run_twins.low)
+            )
+        return found
+
+    def key_off(self, parked_days: float) -> SocStart | None:
+        """The filter's kept SoC; the run twins keep theirs beside it."""
+        self.kept_twins.clear()
+        for name in ("high", "low"):
+            twin = None if self.run_twins is None else getattr(self.run_twins, name)
+            kept = None if twin is None else soc_to_keep(twin, self.tuning)
+            parked = None if kept is None else parked_soc(kept, parked_days)
+            if parked is not None:
+                self.kept_twins[name] = parked
+        return super().key_off(parked_days)
 
     def track(self, seen: PackMeasurement, ekf: EkfState) -> None:
         """Step the twins, then the tracker; anchor the twins at an anchor, score at a rest."""
-        for twins in (self.key_on_twins, self.anchor_twins):
-            if twins is not None:
-                twins.step(self, seen)
+        for twins in self._all_twins():
+            twins.step(self, seen)
         pending = self.tracker.pending
         super().track(seen, ekf)
         anchor = self.tracker.anchor
@@ -215,10 +240,16 @@ class LeanChannel(Channel):
         elif anchor.time_s == self.tracker.time_s:
             self.anchor_twins = Twins.beside(ekf)
             self.anchor_truth = None if self.plant is None else self.plant.true_soc.copy()
-            if self.key_on_twins is not None:
-                self.key_on_twins.anchor_here()
+            for twins in self._all_twins(anchor=False):
+                twins.anchor_here()
         elif self.tracker.pending is not pending and self.tracker.pending is not None:
             self._score(ekf)
+
+    def _all_twins(self, *, anchor: bool = True) -> list[Twins]:
+        """The twins running (the anchor's too if ``anchor``), each once."""
+        running = [self.key_on_twins, self.run_twins] + ([self.anchor_twins] if anchor else [])
+        unique = {id(twins): twins for twins in running if twins is not None}
+        return list(unique.values())
 
     def _score(self, ekf: EkfState) -> None:
         """The leans of the pair from the open anchor to this rest point."""
@@ -227,15 +258,17 @@ class LeanChannel(Channel):
             anchor is None
             or not anchor.calibrated
             or self.key_on_twins is None
+            or self.run_twins is None
             or self.anchor_twins is None
             or self.plant is None
             or self.anchor_truth is None
         ):
             return
         change = anchor.soc - ekf.x[_SOC]
-        sensitivity = _sensitivity(ekf, _scale_variance(self.tuning))
+        sensitivity = _sensitivity(ekf, self.tuning.scale_variance)
         considered = _lean(anchor, change, sensitivity, 0.0)  # the tracker's
         filter_ah = np.asarray(self.model.capacity_scale) * self.model.tables.nominal_capacity_ah
+        run = self.run_twins.lean(anchor.charge_ah, filter_ah)
         key_on = self.key_on_twins.lean(anchor.charge_ah, filter_ah)
         from_anchor = self.anchor_twins.lean(anchor.charge_ah, filter_ah)
         true_change = self.anchor_truth - self.plant.true_soc
@@ -247,6 +280,7 @@ class LeanChannel(Channel):
         self.leans[(self.day, anchor.time_s)] = PairLeans(
             anchor.time_s,
             considered[usable].tolist(),
+            run[usable].tolist(),
             key_on[usable].tolist(),
             from_anchor[usable].tolist(),
             (100.0 * (change / true_change - 1.0))[usable].tolist(),
@@ -256,15 +290,11 @@ class LeanChannel(Channel):
         )
 
 
-def measure(chemistry: str, days: int, *, carry: bool = False) -> dict[str, Any]:
-    """The ageing run on ``chemistry`` with twin filters; both leans' spread over its pairs.
-
-    ``carry``: each filter starts from the kept SoC with its sensitivity to the scale error
-    carried across the key-off (:class:`LeanChannel`, the proposed mend).
-    """
+def measure(chemistry: str, days: int) -> dict[str, Any]:
+    """The ageing run on ``chemistry`` with twin filters; both leans' spread over its pairs."""
     leans: dict[tuple[int, float], PairLeans] = {}
+    kept_twins: dict[str, SocStart] = {}
     made = iter(range(days))
-    carried: dict[str, FloatArray] | None = {} if carry else None
 
     def make_channel(
         model: CellModel,
@@ -283,9 +313,9 @@ def measure(chemistry: str, days: int, *, carry: bool = False) -> dict[str, Any]
             feedback,
             kept=kept,
             leans=leans,
+            kept_twins=kept_twins,
             day=next(made),
             plant=plant,
-            carried=carried,
         )
 
     plant = pack(load_chemistry(chemistry), 1.0)
@@ -301,7 +331,6 @@ def measure(chemistry: str, days: int, *, carry: bool = False) -> dict[str, Any]
     return {
         "chemistry": chemistry,
         "days": days,
-        "sensitivity_carried": carry,
         "pairs": len(pairs),
         "cell_pairs": sum(len(pair.considered) for pair in pairs),
         **{
@@ -358,19 +387,10 @@ def main() -> None:
         "--chemistry", action="append", default=None,
         help=f"a chemistry to run (repeatable; default {' and '.join(CHEMISTRIES)})",
     )  # fmt: skip
-    parser.add_argument(
-        "--carry-sensitivity", action="store_true",
-        help="carry each cell's SoC sensitivity to the scale error across the key-off "
-        "(the proposed mend; writes lean_twins_carried.*)",
-    )  # fmt: skip
     args = parser.parse_args()
     names = args.chemistry or list(CHEMISTRIES)
-    results = [
-        measure(name, args.days, carry=args.carry_sensitivity)
-        for name in track(names, description="ageing runs")
-    ]
-    stem = "lean_twins_carried" if args.carry_sensitivity else "lean_twins"
-    write_outputs(args.out, f"{stem}.json", results, {f"{stem}.inc": table(results)})
+    results = [measure(name, args.days) for name in track(names, description="ageing runs")]
+    write_outputs(args.out, "lean_twins.json", results, {"lean_twins.inc": table(results)})
 
 
 if __name__ == "__main__":

@@ -82,6 +82,7 @@ from bms.estimation import (
     SocEstimate,
     SocFilterTuning,
     SocStart,
+    ZeroCurrentOffset,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
@@ -97,6 +98,7 @@ from bms.estimation import (
     initial_ekf_state,
     parked_soc,
     resume_capacity_tracker,
+    soc_to_keep,
     track_capacity,
     unknown_age_capacity_tracker,
     zero_current_offset,
@@ -201,17 +203,22 @@ class Channel:
         self.window = add_zero_current_sample(self.window, seen.current_a)
         return self.step(seen)
 
-    def key_on(self) -> None:
-        """Leaving open: the offset the window measured goes to the filter and the tracker."""
+    def key_on(self) -> ZeroCurrentOffset | None:
+        """Leaving open: the offset the window measured goes to the filter and the tracker.
+
+        Returns it (None: none was used).
+        """
         accuracy = ControllerContext(load_config()).cell_current_accuracy_a  # as the controller
         found = zero_current_offset(
             self.window, accuracy_a=accuracy, noise_floor_a=self.tuning.current_noise_a
         )
-        if found.reason is None and self.ekf is not None:
-            self.ekf = calibrate_current_offset(self.ekf, found.offset_a, found.sigma_a)
-            self.tracker = calibrate_tracker_offset(
-                self.tracker, found.offset_a, found.sigma_a, self.tuning
-            )
+        if found.reason is not None or self.ekf is None:
+            return None
+        self.ekf = calibrate_current_offset(self.ekf, found.offset_a, found.sigma_a)
+        self.tracker = calibrate_tracker_offset(
+            self.tracker, found.offset_a, found.sigma_a, self.tuning
+        )
+        return found
 
     def step(self, seen: PackMeasurement) -> SocEstimate:
         """One 1 s step of both, as the controller's estimation step runs them."""
@@ -238,9 +245,8 @@ class Channel:
 
     def key_off(self, parked_days: float) -> SocStart | None:
         """The SoC the controller keeps at key-off, after ``parked_days`` parked."""
-        if self.ekf is None:
-            return None
-        return parked_soc(self.ekf.x[0], np.sqrt(self.ekf.p[0, 0]), parked_days)
+        kept = None if self.ekf is None else soc_to_keep(self.ekf, self.tuning)
+        return None if kept is None else parked_soc(kept, parked_days)
 
     def filter_step(
         self, ekf: EkfState, seen: PackMeasurement, model: CellModel | None = None

@@ -32,7 +32,8 @@ CELLS = load_config().pack.series_count
 def _saved(tmp_path: Path) -> Path:
     """A capacity file of the shipped pack, saved at a key-off with each cell's SoC."""
     path = tmp_path / "capacity.json"
-    kept = SocStart(np.linspace(0.4, 0.6, CELLS), np.full(CELLS, 0.008))
+    beta = np.linspace(-0.3, 0.2, CELLS)
+    kept = SocStart(np.linspace(0.4, 0.6, CELLS), np.full(CELLS, 0.008), beta)
     tracker = new_pack_capacity(synthetic_chemistry(), CELLS)
     save_capacity(path, tracker, pairs=3, now=datetime(2026, 11, 1, tzinfo=UTC), soc=kept)
     return path
@@ -46,16 +47,19 @@ def test_memory_shows_the_file_and_clears_its_soc_for_a_service(
     before = load_capacity(path, CELLS)
     assert main(["memory", str(path)]) == ExitCode.OK
     shown = capsys.readouterr().out
-    assert f"{CELLS} cells, schema 3, saved 2026-11-01 00:00 UTC" in shown
+    assert f"{CELLS} cells, schema 4, saved 2026-11-01 00:00 UTC" in shown
     assert "3 pairs committed" in shown
-    assert "kept SoC 40.0 .. 60.0 %, largest sigma 0.80 % at key-off" in shown
+    assert "kept SoC 40.0 .. 60.0 %, largest sigma 0.80 % at key-off; up to 0.30 points" in shown
     assert load_capacity(path, CELLS) == before  # showing changes nothing
     assert main(["memory", str(path), "--clear-soc"]) == ExitCode.OK
     assert "kept SoC cleared" in capsys.readouterr().out
     after = load_capacity(path, CELLS)
     assert after.soc is None
     assert after.soc_sigma is None
-    assert after.model_copy(update={"soc": before.soc, "soc_sigma": before.soc_sigma}) == before
+    assert after.soc_scale_sensitivity is None
+    kept_fields = ("soc", "soc_sigma", "soc_scale_sensitivity")
+    restored = {name: getattr(before, name) for name in kept_fields}
+    assert after.model_copy(update=restored) == before
     assert main(["memory", str(path)]) == ExitCode.OK
     assert "kept SoC: none" in capsys.readouterr().out
 

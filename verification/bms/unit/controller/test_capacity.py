@@ -240,7 +240,8 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
     chemistry = synthetic_chemistry()
     cells = CONFIG.pack.series_count
     soc = np.linspace(0.2, 0.8, cells)
-    start = SocStart(soc=soc, sigma=np.full(cells, 0.004))
+    beta = np.linspace(-0.02, 0.03, cells)  # inside the clip at the unknown age's variance
+    start = SocStart(soc=soc, sigma=np.full(cells, 0.004), scale_sensitivity=beta)
     seen: list[Any] = []
 
     def recording(model: Any, tuning: Any, ekf: Any, **kwargs: Any) -> Any:
@@ -255,6 +256,9 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
         unknown.step(frame(0))
     assert np.array_equal(seen[0].x[0], soc)
     assert seen[0].p[0, 0] == pytest.approx(np.full(cells, 0.004**2))
+    fed = kept.state.capacity
+    assert fed is not None
+    assert seen[0].capacity_cross[0] == pytest.approx(beta * fed.tuning.scale_variance)
     assert np.all(seen[1].x[0] == 0.5)
     assert seen[1].p[0, 0] == pytest.approx(np.full(cells, 0.3**2))
     # A start for another number of cells is not used.
@@ -265,13 +269,20 @@ def test_the_filter_starts_from_the_kept_soc_and_the_state_gives_it_back() -> No
     assert other_outputs.soc_started_from == "unknown"
     assert BmsController(CONFIG, soc=start).step(frame(0)).soc_started_from is None  # no filter
     assert np.all(seen[2].x[0] == 0.5)
-    # What the state keeps at key-off: the filter's SoC and sigma, clipped to [0, 1].
+    # What the state keeps at key-off: the filter's SoC and sigma, clipped to [0, 1], and its
+    # sensitivity to the scale error (read with the tuning it ran with).
     back = key_off_soc(kept.state)
     ekf = kept.state.estimator
     assert back is not None
     assert ekf is not None
     assert np.array_equal(back.soc, np.clip(ekf.x[0], 0.0, 1.0))
     assert np.array_equal(back.sigma, np.sqrt(ekf.p[0, 0]))
+    assert back.scale_sensitivity is not None
+    assert ekf.capacity_cross is not None
+    assert np.any(back.scale_sensitivity != beta)  # the first step moved it
+    assert back.scale_sensitivity == pytest.approx(
+        ekf.capacity_cross[0] / fed.tuning.scale_variance
+    )
     assert key_off_soc(Rig().controller.state) is None  # never estimated
     assert key_off_soc(replace(kept.state, estimation_failed=True)) is None
 

@@ -4,7 +4,12 @@ Covers SWR_SOC_008: the SoC is kept and its sigma grows by the
 self-discharge bound of the days parked (``sqrt(sigma^2 + (0.002 d)^2)``);
 no days keep it as it was; a clock set back, a non-finite or negative time
 parked, a SoC outside [0, 1] or non-finite, or a sigma that is not > 0 give
-no start (the filter starts unknown).
+no start (the filter starts unknown). The SoC's sensitivity to the
+coulomb count's scale error (``beta``) is read at key-off as the
+covariance over the scale variance, kept through the parking (one not
+finite or not one per cell is left out, the SoC kept), and a start from
+it restores the covariance, its correlation clipped to 0.99 for any
+``beta``; the first step starts from it, the unknown start uncorrelated.
 
 Covers SWR_SOC_009: the first step's innovations judge the kept SoC, each
 against the sigma the filter expected for it; beyond the gate (5 sigma) the
@@ -17,6 +22,7 @@ unknown start (50 %, 30 points), saying why.
 """
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,8 +34,10 @@ from hypothesis.extra.numpy import arrays
 from bms.cell import cell_model, ocv
 from bms.estimation import (
     KEPT_SOC_GATE_SIGMA,
+    MAX_KEPT_SCALE_CORRELATION,
     SELF_DISCHARGE_PER_DAY,
     UNKNOWN_SOC,
+    EkfState,
     SocEstimate,
     SocFilterTuning,
     SocStart,
@@ -38,24 +46,26 @@ from bms.estimation import (
     initial_ekf_state,
     kept_soc_disagreement,
     parked_soc,
+    soc_to_keep,
 )
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 
 SOC = np.array([0.2, 0.55, 0.9])
 SIGMA = np.array([0.01, 0.02, 0.005])
+BETA = np.array([0.4, -0.1, 0.0])
 
 
 @pytest.mark.verifies("SWR_SOC_008")
 def test_the_parked_soc_keeps_its_value_and_grows_its_sigma_by_the_self_discharge_bound() -> None:
-    start = parked_soc(SOC, SIGMA, 10.0)
+    start = parked_soc(SocStart(SOC, SIGMA), 10.0)
     assert start is not None
     assert SELF_DISCHARGE_PER_DAY == 0.002
     assert np.array_equal(start.soc, SOC)
     assert start.sigma == pytest.approx(np.sqrt(SIGMA**2 + 0.02**2))
-    same = parked_soc(SOC, SIGMA, 0.0)
+    same = parked_soc(SocStart(SOC, SIGMA), 0.0)
     assert same is not None
     assert np.array_equal(same.sigma, SIGMA)
-    longer = parked_soc(SOC, SIGMA, 30.0)
+    longer = parked_soc(SocStart(SOC, SIGMA), 30.0)
     assert longer is not None
     assert np.all(longer.sigma > start.sigma)
 
@@ -77,7 +87,75 @@ def test_the_parked_soc_keeps_its_value_and_grows_its_sigma_by_the_self_discharg
 def test_a_start_that_cannot_be_trusted_is_none(
     soc: np.ndarray, sigma: np.ndarray, days: float
 ) -> None:
-    assert parked_soc(soc, sigma, days) is None
+    assert parked_soc(SocStart(soc, sigma, BETA), days) is None
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+def test_the_parked_soc_keeps_its_scale_sensitivity_and_leaves_out_one_it_cannot_use() -> None:
+    start = parked_soc(SocStart(SOC, SIGMA, BETA), 10.0)
+    assert start is not None
+    assert start.scale_sensitivity is not None
+    assert np.array_equal(start.scale_sensitivity, BETA)  # the capacity is the same after
+    for unusable in (np.array([0.4, math.nan, 0.0]), np.array([0.4, 0.1])):
+        kept = parked_soc(SocStart(SOC, SIGMA, unusable), 10.0)
+        assert kept is not None
+        assert kept.scale_sensitivity is None  # left out; the SoC is still kept
+        assert np.array_equal(kept.soc, SOC)
+
+
+def _filter_state(soc: np.ndarray, sigma: np.ndarray, cross: np.ndarray) -> EkfState:
+    """A filter state with this SoC, sigma and SoC covariance with the scale error."""
+    tuning = SocFilterTuning()
+    ekf = initial_ekf_state(soc.size, soc, sigma, tuning)
+    full = np.zeros_like(ekf.x)
+    full[0] = cross
+    return replace(ekf, capacity_cross=full)
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+def test_the_soc_to_keep_reads_beta_and_a_start_from_it_restores_the_covariance() -> None:
+    tuning = SocFilterTuning()
+    cross = 0.5 * SIGMA * math.sqrt(tuning.scale_variance) * np.array([1.0, -1.0, 0.2])
+    kept = soc_to_keep(_filter_state(SOC, SIGMA, cross), tuning)
+    assert kept is not None
+    assert kept.scale_sensitivity is not None
+    assert kept.scale_sensitivity == pytest.approx(cross / tuning.scale_variance)
+    assert np.array_equal(kept.sigma, SIGMA)
+    start = initial_ekf_state(
+        3, kept.soc, kept.sigma, tuning, scale_sensitivity=kept.scale_sensitivity
+    )
+    assert start.capacity_cross is not None
+    assert start.capacity_cross[0] == pytest.approx(cross)  # inside the clip: as it was
+    assert not np.any(start.capacity_cross[1:])
+    unknown = initial_ekf_state(3, kept.soc, kept.sigma, tuning)
+    assert unknown.capacity_cross is not None
+    assert not np.any(unknown.capacity_cross)
+    beyond = _filter_state(np.array([1.02, 0.5, -0.01]), SIGMA, np.array([math.nan, 0.0, 0.0]))
+    clipped = soc_to_keep(beyond, tuning)
+    assert clipped is not None
+    assert np.array_equal(clipped.soc, [1.0, 0.5, 0.0])
+    assert clipped.scale_sensitivity is None  # not finite: left out
+    assert soc_to_keep(_filter_state(SOC, np.array([0.01, 0.0, 0.01]), cross), tuning) is None
+
+
+@pytest.mark.verifies("SWR_SOC_008")
+@given(
+    beta=arrays(np.float64, 3, elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+    sigma=arrays(np.float64, 3, elements=st.floats(1e-4, 0.3)),
+)
+def test_a_start_from_any_kept_beta_keeps_the_covariance_with_the_scale_error_definite(
+    beta: np.ndarray, sigma: np.ndarray
+) -> None:
+    tuning = SocFilterTuning()
+    start = initial_ekf_state(3, SOC, sigma, tuning, scale_sensitivity=beta)
+    assert start.capacity_cross is not None
+    correlation = start.capacity_cross[0] / np.sqrt(start.p[0, 0] * tuning.scale_variance)
+    assert np.all(np.abs(correlation) <= MAX_KEPT_SCALE_CORRELATION * (1.0 + 1e-12))
+    assert np.all(np.sign(start.capacity_cross[0]) == np.sign(beta))
+    inside = np.abs(beta) * np.sqrt(tuning.scale_variance / start.p[0, 0]) <= 0.99
+    assert start.capacity_cross[0][inside] == pytest.approx(
+        beta[inside] * tuning.scale_variance, rel=1e-12
+    )
 
 
 def _estimate(innovation_v: list[float], sigma_v: list[float], **changes: Any) -> SocEstimate:
@@ -160,21 +238,24 @@ def test_the_first_step_starts_from_the_kept_soc_unless_the_voltage_refutes_it()
     truth = np.array([0.3, 0.5, 0.7])
     rest_v = ocv(model.tables, np.full(3, 25.0), truth)
     starts: list[np.ndarray] = []
+    crosses: list[np.ndarray] = []
 
     def step(ekf: Any) -> Any:
         starts.append(ekf.x[0].copy())
+        crosses.append(ekf.capacity_cross[0].copy())
         return ekf_step(
             model, tuning, ekf, cell_voltages_v=rest_v, current_a=0.0,
             cell_temperatures_degc=np.full(3, 25.0), dt_s=0.1,
         )  # fmt: skip
 
     sigma = np.full(3, 0.01)
-    first = first_filter_step(step, SocStart(truth, sigma), 3, tuning)
+    first = first_filter_step(step, SocStart(truth, sigma, BETA / 2), 3, tuning)
     estimate, reason = first.estimate, first.dropped
     assert reason is None
     assert first.from_memory
     assert len(starts) == 1
     assert np.array_equal(starts[0], truth)
+    assert crosses[0] == pytest.approx(BETA / 2 * tuning.scale_variance)  # inside the clip
     assert np.all(estimate.soc_sigma < 0.01)
     far = SocStart(truth + np.array([0.0, 0.0, 0.3]), sigma)
     first = first_filter_step(step, far, 3, tuning)
@@ -193,4 +274,5 @@ def test_the_first_step_starts_from_the_kept_soc_unless_the_voltage_refutes_it()
         assert first.dropped is None
         assert not first.from_memory
         assert np.all(starts[-1] == UNKNOWN_SOC)
+        assert not np.any(crosses[-1])  # the unknown start: no correlation
     assert len(starts) == 6

@@ -7,7 +7,7 @@ bit; the sums are saved with the capacity's walk since their last pair
 without it; the write is atomic (no temporary file is left, an unwritable
 place raises the store's error naming the file); a file that is not JSON,
 misses a field, has a NaN or a non-positive capacity, one value too few, an
-open pair (version 2 has none), another schema version or another cell
+open pair (version 4 has none), another schema version or another cell
 count is refused with
 the file and the field named; a controller given the loaded sums starts its
 tracker from them and its SoC filter with their capacities and
@@ -19,9 +19,12 @@ the saved estimate is the unknown-age prior; with ``--new-pack`` it starts
 from the configured capacities with the tuning's 3 % and does not warn.
 SWR_SOH_009: the record keeps when it was saved and first written, and a
 tracker resumed after days parked has its 3-sigma bound grown by the calendar fade. SWR_SOC_008:
-the key-off SoC is kept (one out of [0, 1] is not saved), parked with the self-discharge
+the key-off SoC is kept (one out of [0, 1] is not saved) with its scale sensitivity
+(``beta``, to the bit; a replay keeps the filter's), parked with the self-discharge
 bound, cleared by a key-on (and by a replay as it starts, so one that never
-finishes leaves none), refused when malformed, and unused without times.
+finishes leaves none), refused when malformed (a ``beta`` without a SoC or of
+another length too), and unused without times; a version 3 file keeps its SoC
+without a ``beta``.
 """
 
 import json
@@ -120,7 +123,7 @@ def test_a_version_1_file_is_read_without_its_open_pair(tmp_path: Path) -> None:
     }  # fmt: skip
     path.write_text(json.dumps(raw))
     record = load_capacity(path, CELLS)
-    assert record.schema_version == 3
+    assert record.schema_version == 4
     assert record.pairs == 4
     assert np.array_equal(record.state().c, state.c)
     assert record.tracker().anchor is None
@@ -161,8 +164,8 @@ def _edited(tmp_path: Path, edit: str) -> Path:
     elif edit == "short":
         raw["capacity_ah"] = raw["capacity_ah"][:-1]
     elif edit == "version":
-        raw["schema_version"] = 4
-    elif edit == "open":  # version 3 has no open pair
+        raw["schema_version"] = 5
+    elif edit == "open":  # version 4 has no open pair
         raw["open_pair"] = {"soc": [0.5] * CELLS}
     elif edit == "half_times":
         raw["saved_at"] = "2026-11-27T08:00:00Z"
@@ -349,7 +352,7 @@ def test_a_version_2_file_has_no_times_and_resumes_without_a_walk(tmp_path: Path
     del raw["saved_at"], raw["first_saved_at"]
     path.write_text(json.dumps(raw))
     record = load_capacity(path, CELLS)
-    assert record.schema_version == 3
+    assert record.schema_version == 4
     assert record.saved_at is None
     assert record.parked_days(NOW) is None
     assert np.array_equal(record.tracker(NOW + timedelta(days=300), WALK).committed.c, state.c)
@@ -388,22 +391,44 @@ def test_the_key_off_soc_is_kept_and_parked_and_a_key_on_clears_it(tmp_path: Pat
     beyond = SocStart(np.concatenate([[1.0 + 1e-9], soc[1:]]), sigma)
     with pytest.raises(CapacityStoreError, match=r"not saved: .*soc must be in"):
         save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=beyond)
-    kept = SocStart(soc, sigma)
+    beta = np.linspace(-0.5, 1.0, CELLS)
+    kept = SocStart(soc, sigma, beta)
     save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=kept)
     record = load_capacity(path, CELLS)
     start = record.soc_start(NOW + timedelta(days=2))
     assert start is not None
     assert np.array_equal(start.soc, soc)
+    assert start.scale_sensitivity is not None
+    assert np.array_equal(start.scale_sensitivity, beta)  # to the bit, through the parking
     assert start.sigma == pytest.approx(np.sqrt(sigma**2 + (2 * SELF_DISCHARGE_PER_DAY) ** 2))
     assert record.soc_start(NOW - timedelta(days=1)) is None  # a clock set back
     clear_soc(path, record)
     cleared = load_capacity(path, CELLS)
     assert cleared.soc is None
+    assert cleared.soc_scale_sensitivity is None
     assert cleared.soc_start(NOW) is None
-    assert cleared.model_copy(update={"soc": record.soc, "soc_sigma": record.soc_sigma}) == record
+    kept_fields = ("soc", "soc_sigma", "soc_scale_sensitivity")
+    restored = {name: getattr(record, name) for name in kept_fields}
+    assert cleared.model_copy(update=restored) == record
     # Without the times how long it stood is unknown: no start either.
     save_capacity(path, _kept(_state()), pairs=1, soc=kept)
     assert load_capacity(path, CELLS).soc_start(NOW) is None
+
+
+@pytest.mark.verifies("SWR_SOC_008", "SWR_SOH_006")
+def test_a_version_3_file_keeps_its_soc_without_a_scale_sensitivity(tmp_path: Path) -> None:
+    path = tmp_path / "capacity.json"
+    soc, sigma = np.linspace(0.3, 0.9, CELLS), np.full(CELLS, 0.01)
+    save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=SocStart(soc, sigma))
+    raw = json.loads(path.read_text())
+    assert raw["soc_scale_sensitivity"] is None  # a start without it saves none
+    raw["schema_version"] = 3
+    del raw["soc_scale_sensitivity"]
+    path.write_text(json.dumps(raw))
+    start = load_capacity(path, CELLS).soc_start(NOW)
+    assert start is not None
+    assert np.array_equal(start.soc, soc)
+    assert start.scale_sensitivity is None  # the filter starts uncorrelated, as version 3 did
 
 
 @pytest.mark.verifies("SWR_SOC_008", method="fault_injection")
@@ -414,6 +439,11 @@ def test_the_key_off_soc_is_kept_and_parked_and_a_key_on_clears_it(tmp_path: Pat
         ({"soc": [0.5] * (CELLS - 1), "soc_sigma": [0.01] * (CELLS - 1)}, f"{CELLS} values"),
         ({"soc": [1.5] * CELLS, "soc_sigma": [0.01] * CELLS}, "soc must be in [0, 1]"),
         ({"soc": [0.5] * CELLS, "soc_sigma": [0.0] * CELLS}, "soc_sigma must be finite and > 0"),
+        ({"soc_scale_sensitivity": [0.1] * CELLS}, "soc_scale_sensitivity is given only with soc"),
+        (
+            {"soc": [0.5] * CELLS, "soc_sigma": [0.01] * CELLS, "soc_scale_sensitivity": [0.1]},
+            f"soc_scale_sensitivity must be {CELLS} finite values",
+        ),
     ],
 )
 def test_a_malformed_soc_is_refused_naming_it(
@@ -436,6 +466,8 @@ def test_replay_keeps_the_soc_at_its_end_and_clears_it_when_it_starts(
     first = load_capacity(path, CELLS)
     assert first.soc is not None
     assert first.soc_sigma is not None
+    assert first.soc_scale_sensitivity is not None  # the filter's beta, kept beside it
+    assert any(value != 0.0 for value in first.soc_scale_sensitivity)
     # A replay that cannot finish (its output cannot be written) has already cleared it.
     blocked = tmp_path / "missing" / "out.jsonl"
     inputs = tmp_path / "in.jsonl"
