@@ -175,7 +175,9 @@ class PeriodicRecord(_TelemetryModel):
     cell_soc: CellRange | None
     """Lowest and highest cell SoC estimate (fraction), when per-cell estimates exist."""
     capacity_ah: Bounded | None
-    """Capacity of the weakest cell and its sigma, when a capacity estimator runs."""
+    """Capacity of the weakest cell and its sigma, when a capacity estimator runs. It is the
+    capacity as the current sensor counts it (what the SoC's coulomb count needs): the
+    sensor's gain error, a fixed factor, is in it, and the sigma does not bound it as one."""
     resistance_factor: Bounded | None
     """Largest cell resistance relative to the chemistry tables, with its sigma."""
     plating_margin_v: Bounded | None = None
