@@ -32,10 +32,10 @@ from bms.estimation import (
     capacity_feedback,
     capacity_lower_bound,
     fed_filter,
-    filter_started_unknown,
     graded_capacity_tracker,
     initial_capacity_tracker,
     track_capacity,
+    tracker_at_filter_start,
     unknown_age_capacity_tracker,
 )
 
@@ -126,11 +126,11 @@ def capacity_at_filter_start(capacity: FilterCapacity, *, soc_from_memory: bool)
 
     A filter started without a kept SoC converges on a flat OCV only at a
     knee, so its SoC changes carry its transient this power cycle
-    (:func:`bms.estimation.filter_started_unknown`).
+    (:func:`bms.estimation.tracker_at_filter_start`).
     """
-    if soc_from_memory:
-        return capacity
-    tracker = filter_started_unknown(capacity.tracker, capacity.model.tables, capacity.tuning)
+    tracker = tracker_at_filter_start(
+        capacity.tracker, capacity.model.tables, capacity.tuning, soc_from_memory=soc_from_memory
+    )
     return replace(capacity, tracker=tracker)
 
 

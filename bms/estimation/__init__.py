@@ -35,9 +35,9 @@ from bms.estimation._capacity_pairs import (
     capacity_feedback,
     committed_capacity,
     fed_filter,
-    filter_started_unknown,
     resume_capacity_tracker,
     track_capacity,
+    tracker_at_filter_start,
 )
 from bms.estimation._capacity_prior import (
     UNKNOWN_AGE_END_OF_LIFE,
@@ -139,7 +139,6 @@ __all__ = [
     "coulomb_soc_upper",
     "ekf_step",
     "fed_filter",
-    "filter_started_unknown",
     "first_filter_step",
     "graded_capacity_tracker",
     "initial_capacity_state",
@@ -163,6 +162,7 @@ __all__ = [
     "step_resistance_ohm",
     "temperature_derating",
     "track_capacity",
+    "tracker_at_filter_start",
     "unknown_age_capacity_tracker",
     "usable_soc_start",
     "zero_current_offset",

@@ -58,7 +58,7 @@ every power cycle. Errors that repeat do not average out, and taking out
 the lean multiplies them by ``1 / (1 - g)``, near 3.3 at LFP's lean of
 about 0.7: fed back day after day the estimate climbed
 (docs/validation/onboard_capacity). There a power cycle whose filter
-started unknown makes no pair (:func:`filter_started_unknown`). The kept
+started unknown makes no pair (:func:`tracker_at_filter_start`). The kept
 SoC the filter starts from carries a share of the capacity error, which
 on the flat OCV the voltage has not corrected by the morning's pair: the
 filter starts its covariance with the scale error from the kept SoC's
@@ -125,9 +125,9 @@ __all__ = [
     "capacity_feedback",
     "committed_capacity",
     "fed_filter",
-    "filter_started_unknown",
     "resume_capacity_tracker",
     "track_capacity",
+    "tracker_at_filter_start",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -254,7 +254,7 @@ class CapacityTracker:
     """The walk's rate, percent per square root of equivalent full cycle."""
     convergence_s: float = CONVERGENCE_S
     """Time from the start before a rest point may anchor or end a pair (infinite: no pair
-    this power cycle, :func:`filter_started_unknown`)."""
+    this power cycle, :func:`tracker_at_filter_start`)."""
 
 
 def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:
@@ -274,15 +274,20 @@ def resume_capacity_tracker(stored: CapacityState) -> CapacityTracker:
     return CapacityTracker(committed=stored, estimate=stored)
 
 
-def filter_started_unknown(
-    tracker: CapacityTracker, tables: CellTables, tuning: SocFilterTuning
+def tracker_at_filter_start(
+    tracker: CapacityTracker,
+    tables: CellTables,
+    tuning: SocFilterTuning,
+    *,
+    soc_from_memory: bool,
 ) -> CapacityTracker:
-    """The tracker of a power cycle whose SoC filter started without a kept SoC.
+    """The tracker as the power cycle's first SoC filter step leaves it.
 
     Implements: SWR_SOH_005
 
-    On a flat OCV (``tuning.flat_ocv_slope_v``) it makes no pair this power
-    cycle. A filter started blind converges only where the OCV has a slope,
+    A filter started from a kept SoC (``soc_from_memory``) leaves it as it
+    is. One started without it, on a flat OCV (``tuning.flat_ocv_slope_v``),
+    makes no pair this power cycle. A filter started blind converges only where the OCV has a slope,
     so no time bounds its transient, and it reports it converged before it
     is. A pair over that transient reads the SoC change short, the same way
     each power cycle that starts so, and taking out the pair's lean ``g``
@@ -291,7 +296,7 @@ def filter_started_unknown(
     "The LFP tracker's climb"). A sloped OCV converges inside
     ``CONVERGENCE_S`` and keeps its pairs.
     """
-    if not _flat_ocv(tables, tuning):
+    if soc_from_memory or not _flat_ocv(tables, tuning):
         return tracker
     return replace(tracker, convergence_s=np.inf)
 

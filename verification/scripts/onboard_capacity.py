@@ -91,7 +91,6 @@ from bms.estimation import (
     committed_capacity,
     ekf_step,
     fed_filter,
-    filter_started_unknown,
     first_filter_step,
     graded_capacity_tracker,
     initial_capacity_tracker,
@@ -100,6 +99,7 @@ from bms.estimation import (
     resume_capacity_tracker,
     soc_to_keep,
     track_capacity,
+    tracker_at_filter_start,
     unknown_age_capacity_tracker,
     zero_current_offset,
 )
@@ -234,13 +234,14 @@ class Channel:
         """The filter's first step, from the kept SoC unless the voltage refutes it.
 
         A tracker beside a filter started unknown makes no pair on a flat OCV, as the
-        controller's (``filter_started_unknown``).
+        controller's (``tracker_at_filter_start``).
         """
         first = first_filter_step(
             partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
         )
-        if not first.from_memory:
-            self.tracker = filter_started_unknown(self.tracker, self.model.tables, self.tuning)
+        self.tracker = tracker_at_filter_start(
+            self.tracker, self.model.tables, self.tuning, soc_from_memory=first.from_memory
+        )
         return first
 
     def key_off(self, parked_days: float) -> SocStart | None:
@@ -309,7 +310,7 @@ def run(
     prior = unknown_age_capacity_tracker if unknown_age else initial_capacity_tracker
     tracker = prior(model.tables, model.capacity_scale, tuning, CELLS)
     ekf = initial_ekf_state(CELLS, 0.6, 0.15, tuning)  # a guess, not a kept SoC
-    tracker = filter_started_unknown(tracker, model.tables, tuning)
+    tracker = tracker_at_filter_start(tracker, model.tables, tuning, soc_from_memory=False)
     if unknown_age:
         model, tuning = fed_filter(tracker.estimate, model, tuning)
     channel = Channel(model, tuning, ekf, tracker, feedback)

@@ -56,11 +56,11 @@ from bms.estimation import (
     calibrate_tracker_offset,
     capacity_feedback,
     committed_capacity,
-    filter_started_unknown,
     initial_capacity_tracker,
     initial_ekf_state,
     resume_capacity_tracker,
     track_capacity,
+    tracker_at_filter_start,
 )
 from bms.estimation._capacity_pairs import (
     CAPACITY_UNCERTAINTY_FLOOR_PCT,
@@ -407,7 +407,8 @@ def test_a_filter_started_unknown_on_a_flat_ocv_gives_no_pair_until_the_next_pow
     lfp = LFP_TABLES
     assert lfp.ocv_median_slope_v < TUNING.flat_ocv_slope_v  # the chemistry the rule is for
     tracker = initial_capacity_tracker(lfp, 1.0, TUNING, 1)
-    blind = filter_started_unknown(tracker, lfp, TUNING)
+    blind = tracker_at_filter_start(tracker, lfp, TUNING, soc_from_memory=False)
+    assert tracker_at_filter_start(tracker, lfp, TUNING, soc_from_memory=True) is tracker
     resting = _ekf(0.8, 0.0)
     for _ in range(int(4 * CONVERGENCE_S)):
         blind, _ = track_capacity(
@@ -419,7 +420,8 @@ def test_a_filter_started_unknown_on_a_flat_ocv_gives_no_pair_until_the_next_pow
     assert resumed.anchor is not None  # the next power cycle's filter may start from memory
     # A sloped OCV converges inside the window: the tracker is left as it was.
     sloped = initial_capacity_tracker(cell_model(NMC).tables, 1.0, TUNING, 1)
-    assert filter_started_unknown(sloped, cell_model(NMC).tables, TUNING) is sloped
+    nmc = cell_model(NMC).tables
+    assert tracker_at_filter_start(sloped, nmc, TUNING, soc_from_memory=False) is sloped
 
 
 @pytest.mark.verifies("SWR_SOH_005")
