@@ -37,8 +37,7 @@ filter's capacity error the pairs keep once the lean is taken out.
 Writes ``lean_twins.json`` and ``lean_twins.inc`` (the RST table of the
 leans' medians and 10-90 % ranges, included by
 ``docs/validation/onboard_capacity.rst``) under ``--out`` (default
-``docs/validation``).
-About 75 s a chemistry.
+``docs/validation``). About 100 s a chemistry.
 
 Usage::
 
