@@ -5,10 +5,15 @@ coverage of +-3 sigma, NEES, convergence time including "never"); coulomb
 counting against the closed form; the shipped cycles scaled to another
 chemistry's capacity (same C-rate) while user CSVs pass unchanged; argument
 validation; cycles concatenated back to back; a stored truth reused
-without a PyBaMM run and keyed by its inputs only. The PyBaMM run itself is
-exercised by ``nox -s validation`` and ``bms validate``.
+without a PyBaMM run and keyed by its inputs only; the shipped matrix
+(``docs/validation/results.json``) scored by the present filter, every row's
+digest of what its estimate rests on the one the code gives now (a change
+to the filter fails here until ``nox -s validation -- --fresh`` rescores
+it). The PyBaMM run itself is exercised by ``nox -s validation`` and
+``bms validate``.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +31,9 @@ from bms.calibration._validation import (
 from bms.cell import load_chemistry
 from bms.cycles import DriveCycle, load_cycle
 from verification.bms.unit.calibration.ecm_truth_fixture import ecm_truth
+from verification.scripts.validation_matrix import _estimator_version
+
+SHIPPED_MATRIX = Path(__file__).resolve().parents[4] / "docs" / "validation" / "results.json"
 
 
 @pytest.mark.verifies("SWR_CAL_002")
@@ -102,3 +110,17 @@ def test_a_stored_truth_is_reused_and_keyed_by_its_inputs(tmp_path: Path) -> Non
     aged = ValidationCase(**{**case.__dict__, "capacity_fraction": 0.85})
     assert truth_key(aged) != truth_key(case)
     assert truth_key(ValidationCase(**{**case.__dict__, "soc_guess": 0.2})) == truth_key(case)
+
+
+@pytest.mark.verifies("SWR_CAL_002")
+def test_the_shipped_validation_matrix_was_scored_by_the_present_filter() -> None:
+    # The matrix is opt-in (PyBaMM, minutes): without this a change to the filter left the
+    # committed table silently out of date, each row marked (older filter) only on a rerun.
+    rows = json.loads(SHIPPED_MATRIX.read_text(encoding="utf-8"))
+    assert len(rows) == 24
+    stale = [
+        row["id"]
+        for row in rows
+        if row["estimator_version"] != _estimator_version(row["chemistry"])
+    ]
+    assert not stale, f"rescore with: nox -s validation -- --fresh ({len(stale)} rows: {stale[:3]})"
