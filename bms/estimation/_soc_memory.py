@@ -57,6 +57,7 @@ __all__ = [
     "SocStart",
     "first_filter_step",
     "kept_soc_disagreement",
+    "kept_start",
     "normalised_innovation",
     "parked_soc",
     "soc_to_keep",
@@ -120,10 +121,10 @@ def parked_soc(kept: SocStart, parked_days: float) -> SocStart | None:
 
     ``sigma`` becomes ``sqrt(sigma^2 + (SELF_DISCHARGE_PER_DAY * days)^2)``;
     ``beta`` stays (the parking adds an error of its own, independent of the
-    scale error). None (start unknown) when ``parked_days`` is not finite
-    or negative (a clock set back: how long it stood is unknown), or the SoC
-    or its sigma is not finite, outside [0, 1] or not > 0. A ``beta`` that
-    is not finite or not one per cell is left out.
+    scale error; :func:`usable_soc_start` judges it). None (start unknown)
+    when ``parked_days`` is not finite or negative (a clock set back: how
+    long it stood is unknown), or the SoC or its sigma is not finite,
+    outside [0, 1] or not > 0.
     """
     soc = np.asarray(kept.soc, dtype=np.float64)
     sigma = np.asarray(kept.sigma, dtype=np.float64)
@@ -134,8 +135,7 @@ def parked_soc(kept: SocStart, parked_days: float) -> SocStart | None:
     if np.any(soc < 0.0) or np.any(soc > 1.0) or np.any(sigma <= 0.0):
         return None
     drift = SELF_DISCHARGE_PER_DAY * parked_days
-    beta = _finite_or_none(kept.scale_sensitivity, soc.size)
-    return SocStart(soc.copy(), np.sqrt(sigma * sigma + drift * drift), beta)
+    return replace(kept, soc=soc.copy(), sigma=np.sqrt(sigma * sigma + drift * drift))
 
 
 def _finite_or_none(values: FloatArray | None, cells: int) -> FloatArray | None:
@@ -146,6 +146,16 @@ def _finite_or_none(values: FloatArray | None, cells: int) -> FloatArray | None:
     if array.shape != (cells,) or not np.all(np.isfinite(array)):
         return None
     return array.copy()
+
+
+def kept_start(kept: SocStart, tuning: SocFilterTuning) -> EkfState:
+    """The filter's state started from ``kept``: its SoC, sigma and ``beta`` (if any).
+
+    Implements: SWR_SOC_008
+    """
+    return initial_ekf_state(
+        kept.soc.size, kept.soc, kept.sigma, tuning, scale_sensitivity=kept.scale_sensitivity
+    )
 
 
 def kept_soc_disagreement(
@@ -186,6 +196,9 @@ def usable_soc_start(kept: SocStart | None, cells: int) -> SocStart | None:
     """``kept`` if it is a start for ``cells`` cells, else None (another pack's is not used).
 
     Implements: SWR_SOC_008
+
+    Its ``beta`` is left out (the start uncorrelated with the scale error) when it is not
+    finite or not one per cell; the SoC is still used.
     """
     if kept is None or not kept.soc.shape == kept.sigma.shape == (cells,):
         return None
@@ -223,10 +236,7 @@ def first_filter_step(
     reason = None
     kept = usable_soc_start(kept, cells)
     if kept is not None:
-        start = initial_ekf_state(
-            cells, kept.soc, kept.sigma, tuning, scale_sensitivity=kept.scale_sensitivity
-        )
-        ekf, estimate = step(start)
+        ekf, estimate = step(kept_start(kept, tuning))
         reason = kept_soc_disagreement(estimate, kept, gate_sigma)
         if reason is None:
             return FirstStep(ekf, estimate, from_memory=True, dropped=None)

@@ -64,7 +64,7 @@ from bms.estimation import (
     SocStart,
     ZeroCurrentOffset,
     calibrate_current_offset,
-    initial_ekf_state,
+    kept_start,
     parked_soc,
     soc_to_keep,
 )
@@ -78,7 +78,6 @@ from bms.estimation._capacity_pairs import (
 from bms.estimation._soc_ekf import _SOC
 from bms.plant import PackMeasurement, PackSimulator, SensorErrors
 from verification.scripts.onboard_capacity import (
-    CELLS,
     LFP,
     Channel,
     ageing_run,
@@ -193,14 +192,9 @@ class LeanChannel(Channel):
         first = super().first_step(seen)
         high, low = self.kept_twins.get("high"), self.kept_twins.get("low")
         if first.from_memory and high is not None and low is not None:
-            high_ekf, low_ekf = (self._start(kept) for kept in (high, low))
+            high_ekf, low_ekf = (kept_start(kept, self.tuning) for kept in (high, low))
             self.run_twins = Twins(high_ekf, low_ekf, (high.soc.copy(), low.soc.copy()))
         return first
-
-    def _start(self, kept: SocStart) -> EkfState:
-        """A filter's start from ``kept``, as the filter's from its kept SoC."""
-        beta = kept.scale_sensitivity
-        return initial_ekf_state(CELLS, kept.soc, kept.sigma, self.tuning, scale_sensitivity=beta)
 
     def key_on(self) -> ZeroCurrentOffset | None:
         """The key-on's offset calibration, then the twins from the calibrated filter."""

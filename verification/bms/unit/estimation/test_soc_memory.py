@@ -47,6 +47,7 @@ from bms.estimation import (
     kept_soc_disagreement,
     parked_soc,
     soc_to_keep,
+    usable_soc_start,
 )
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 
@@ -96,8 +97,11 @@ def test_the_parked_soc_keeps_its_scale_sensitivity_and_leaves_out_one_it_cannot
     assert start is not None
     assert start.scale_sensitivity is not None
     assert np.array_equal(start.scale_sensitivity, BETA)  # the capacity is the same after
+    usable = usable_soc_start(start, 3)
+    assert usable is not None
+    assert usable.scale_sensitivity is not None
     for unusable in (np.array([0.4, math.nan, 0.0]), np.array([0.4, 0.1])):
-        kept = parked_soc(SocStart(SOC, SIGMA, unusable), 10.0)
+        kept = usable_soc_start(parked_soc(SocStart(SOC, SIGMA, unusable), 10.0), 3)
         assert kept is not None
         assert kept.scale_sensitivity is None  # left out; the SoC is still kept
         assert np.array_equal(kept.soc, SOC)
