@@ -16,6 +16,16 @@ noise: the multipliers are constants) is the exact Bayesian update of a
 Gaussian prior; it is written out here (Joseph form) because it is five
 lines of numpy.
 
+A fifth state ``b`` is an error common to every capacity measurement, a
+fraction of nominal capacity: a BMS counts the charge of its capacity
+estimates with one current sensor, whose gain error is in every one of them
+and no number of them averages away. A measured capacity reads
+``1 - theta_0 L_cal - theta_1 L_cyc + b`` (the gain's product with the loss,
+at most 0.5 % of 30 %, is left out); ``b`` has prior mean 0 and
+``capacity_bias_sigma_pct`` and never enters a prediction, which is of the
+cell's true capacity. Before, each measurement's error was independent, and
+a gain error shifted every prediction unnoticed.
+
 The prior has mean 1 and, by default, independent multipliers with
 ``prior_sigma``. With ``split_prior`` and the fit's multiplier statistics
 in the parameter file (``make_aging_data.py`` computes them on the fit set
@@ -72,7 +82,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 _YEAR_S = 365.0 * 86400.0
 _DAY_S = 86400.0
-_SCALES = 4
+_SCALES = 5
+_BIAS = 4
 
 
 class PrognosisConfig(BaseModel):
@@ -88,6 +99,11 @@ class PrognosisConfig(BaseModel):
     """Prior of the capacity multipliers from the fit's multiplier statistics (the model's
     calendar/cycle split error plus ``prior_sigma`` as a factor common to both) instead of
     independent ``prior_sigma``. Off: on the fit set it predicted worse (docs/validation)."""
+    capacity_bias_sigma_pct: float = Field(default=0.5, ge=0.0, le=10.0)
+    """1-sigma of an error common to every capacity measurement, % of nominal capacity: the
+    current sensor's gain error when the capacities are a BMS's own estimates (the default is
+    ``SocFilterTuning.current_gain_error_pct``); 0 for reference tests with independent
+    errors."""
     interval_level: float = Field(default=0.9, gt=0.5, lt=1.0)
     """Two-sided probability of the remaining-life interval."""
     horizon_years: float = Field(default=40.0, gt=0.0, le=200.0)
@@ -98,10 +114,14 @@ class PrognosisConfig(BaseModel):
 
 @dataclass(frozen=True)
 class ScaleEstimate:
-    """Gaussian belief on the four aging multipliers (capacity cal/cyc, resistance cal/cyc)."""
+    """Gaussian belief on the aging multipliers and the capacity measurements' common bias.
+
+    In order: capacity calendar and cycle, resistance calendar and cycle
+    multipliers, then the bias (a fraction of nominal capacity).
+    """
 
     mean: tuple[float, ...]
-    """Mean of each multiplier."""
+    """Mean of each multiplier, then of the bias."""
     covariance: tuple[tuple[float, ...], ...]
     """Covariance matrix, row by row."""
     measurements: int = 0
@@ -115,7 +135,7 @@ class ScaleEstimate:
 def initial_estimate(
     config: PrognosisConfig, params: AgingParameters | None = None
 ) -> ScaleEstimate:
-    """The prior: every multiplier 1.
+    """The prior: every multiplier 1, the measurements' common bias 0 with its sigma.
 
     By default, or without the fit's multiplier statistics, the multipliers
     are independent with ``prior_sigma``. With ``config.split_prior`` and the
@@ -126,6 +146,7 @@ def initial_estimate(
     that ages faster does so on the shelf and in use).
     """
     cov = np.eye(_SCALES) * config.prior_sigma**2
+    cov[_BIAS, _BIAS] = (config.capacity_bias_sigma_pct / 100) ** 2
     fit = params.fit if params is not None and config.split_prior else None
     if (
         fit is not None
@@ -137,7 +158,8 @@ def initial_estimate(
         corr = np.array([[1.0, fit.capacity_multiplier_correlation]] * 2)
         corr[1] = corr[0][::-1]
         cov[:2, :2] = np.outer(spread, spread) * corr + config.prior_sigma**2
-    return ScaleEstimate((1.0,) * _SCALES, tuple(tuple(float(v) for v in r) for r in cov))
+    mean = (1.0,) * _BIAS + (0.0,)
+    return ScaleEstimate(mean, tuple(tuple(float(v) for v in r) for r in cov))
 
 
 def update_scales(
@@ -244,12 +266,12 @@ def _measurement_updates(
     for index, row in enumerate(history.rows):
         loss = losses[index]
         if row.capacity_pct is not None and row.capacity_sigma_pct is not None:
-            h = np.array([-loss[0], -loss[1], 0.0, 0.0])
-            predicted = float(-(h @ np.array(estimate.mean)))
+            h = np.array([-loss[0], -loss[1], 0.0, 0.0, 1.0])
+            predicted = float(loss[:2] @ np.array(estimate.mean[:2]))
             variance = (row.capacity_sigma_pct / 100) ** 2 + (cap_rel * predicted) ** 2
             estimate = update_scales(estimate, h, row.capacity_pct / 100 - 1.0, variance)
         if has_res and row.resistance_pct is not None and row.resistance_sigma_pct is not None:
-            h = np.array([0.0, 0.0, loss[2], loss[3]])
+            h = np.array([0.0, 0.0, loss[2], loss[3], 0.0])
             predicted = float(h @ np.array(estimate.mean))
             variance = (row.resistance_sigma_pct / 100) ** 2 + (res_rel * predicted) ** 2
             estimate = update_scales(estimate, h, row.resistance_pct / 100 - 1.0, variance)
@@ -310,7 +332,7 @@ def prognose(
     losses = nominal_losses(params, history)
     estimate = _measurement_updates(params, history, losses, config)
     mean, cov = estimate.arrays()
-    mean = np.maximum(mean, 0.0)  # aging never reverses: a multiplier < 0 predicts as 0
+    mean = np.maximum(mean[:_BIAS], 0.0)  # aging never reverses: a multiplier < 0 predicts as 0
     end_s = history.rows[-1].end_s
     terms = (params.capacity_calendar, params.capacity_cycle)
     rates = [float(_integrals(t, history)[-1]) / end_s for t in terms]
@@ -337,7 +359,7 @@ def prognose(
         gain = float(g @ mean[2:])
         res_rel = params.fit.resistance_gain_rel_rms or 0.0
         res_pct = 100 * (1.0 + gain)
-        res_sigma = 100 * math.sqrt(float(g @ cov[2:, 2:] @ g) + (res_rel * gain) ** 2)
+        res_sigma = 100 * math.sqrt(float(g @ cov[2:_BIAS, 2:_BIAS] @ g) + (res_rel * gain) ** 2)
     return Prognosis(
         chemistry=params.chemistry,
         age_days=end_s / _DAY_S,

@@ -32,6 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval-level", type=float, default=0.9, help="two-sided interval probability"
     )
+    parser.add_argument(
+        "--capacity-bias-sigma-pct",
+        type=float,
+        default=PrognosisConfig().capacity_bias_sigma_pct,
+        help="1-sigma of an error common to every measured capacity, %% of nominal: the "
+        "current sensor's gain when the capacities are the BMS's own (default); 0 for "
+        "reference tests",
+    )
 
 
 def _days(value: float | None) -> str:
@@ -47,9 +55,17 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise ConfigError(
             "--interval-level", [ConfigProblem("interval_level", "must be in (0.5, 1)")]
         )
+    if not 0.0 <= args.capacity_bias_sigma_pct <= 10.0:
+        raise ConfigError(
+            "--capacity-bias-sigma-pct",
+            [ConfigProblem("capacity_bias_sigma_pct", "must be in [0, 10]")],
+        )
     params = load_parameters(args.chemistry, args.params)
     history = load_history(args.history)
-    result = prognose(params, history, PrognosisConfig(interval_level=args.interval_level))
+    config = PrognosisConfig(
+        interval_level=args.interval_level, capacity_bias_sigma_pct=args.capacity_bias_sigma_pct
+    )
+    result = prognose(params, history, config)
     print(
         f"{result.chemistry}: age {result.age_days:.0f} d, {result.efc:.0f} EFC, capacity "
         f"{result.capacity_pct:.2f} % +- {result.capacity_sigma_pct:.2f} (1 sigma)"

@@ -106,3 +106,21 @@ def test_help_renders(capsys: pytest.CaptureFixture[str]) -> None:
         main(["prognosis", "--help"])
     assert info.value.code == 0
     assert "--history" in capsys.readouterr().out
+
+
+@pytest.mark.verifies("SWR_AGE_004")
+def test_the_capacity_bias_sigma_reaches_the_prognosis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = str(_write(tmp_path, _good_rows()))
+    variances = []
+    for sigma in ("0", "1.5"):
+        out = tmp_path / f"out_{sigma}.json"
+        args = ["prognosis", "--history", history, "--json", str(out)]
+        assert main([*args, "--capacity-bias-sigma-pct", sigma]) == ExitCode.OK
+        variances.append(json.loads(out.read_text())["estimate"]["covariance"][4][4])
+    assert variances[0] == 0.0
+    assert 0.0 < variances[1] < 0.015**2
+    code = main(["prognosis", "--history", history, "--capacity-bias-sigma-pct", "-1"])
+    assert code == ExitCode.CONFIG
+    assert "capacity_bias_sigma_pct: must be in [0, 10]" in capsys.readouterr().err

@@ -15,7 +15,10 @@ factor (positive definite; the independent prior by default or without the
 statistics); with either prior the update moves the multipliers
 and the reported capacity to the measurements of a cell aging 20 % slower
 or 30 % faster; the interval widens with fewer measurements; the
-extrapolation error widens it, more for the later threshold.
+extrapolation error widens it, more for the later threshold. A bias common
+to every measured capacity (a current sensor's gain) is learnt as such: the
+multipliers and the RUL stay where unbiased measurements put them, which
+they do not without the bias state; with its sigma 0 the bias never moves.
 """
 
 import math
@@ -129,7 +132,7 @@ def _history(
 @pytest.mark.verifies("SWR_AGE_002")
 @settings(max_examples=examples(60), deadline=None)
 @given(
-    row=st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4),
+    row=st.lists(st.floats(-1.0, 1.0), min_size=5, max_size=5),
     variance=st.floats(1e-8, 1.0),
     target=st.floats(-1.0, 1.0),
 )
@@ -150,11 +153,11 @@ def test_update_never_increases_variance(row: list[float], variance: float, targ
 @pytest.mark.parametrize(
     ("target", "variance", "row"),
     [
-        (math.nan, 1e-4, [1, 0, 0, 0]),
-        (0.1, math.inf, [1, 0, 0, 0]),
-        (0.1, 0.0, [1, 0, 0, 0]),
-        (0.1, -1.0, [1, 0, 0, 0]),
-        (0.1, 1e-4, [math.nan, 0, 0, 0]),
+        (math.nan, 1e-4, [1, 0, 0, 0, 0]),
+        (0.1, math.inf, [1, 0, 0, 0, 0]),
+        (0.1, 0.0, [1, 0, 0, 0, 0]),
+        (0.1, -1.0, [1, 0, 0, 0, 0]),
+        (0.1, 1e-4, [math.nan, 0, 0, 0, 0]),
     ],
 )
 def test_bad_update_leaves_estimate_unchanged(
@@ -265,13 +268,15 @@ _FIT_STATISTICS = {
 def test_prior_from_fit_statistics_has_a_common_cell_factor() -> None:
     config = PrognosisConfig(prior_sigma=0.3, split_prior=True)
     mean, cov = initial_estimate(config, _params(**_FIT_STATISTICS)).arrays()
-    np.testing.assert_allclose(mean, 1.0)
+    np.testing.assert_allclose(mean, [1.0, 1.0, 1.0, 1.0, 0.0])
     assert cov[0, 0] == pytest.approx(0.3**2 + 0.2**2)
     assert cov[1, 1] == pytest.approx(0.3**2 + 0.15**2)
     assert cov[0, 1] == pytest.approx(0.3**2 - 0.7 * 0.2 * 0.15)
     assert cov[0, 1] == cov[1, 0]
     assert np.all(np.linalg.eigvalsh(cov) > 0.0)
-    np.testing.assert_allclose(cov[2:, 2:], np.eye(2) * 0.3**2)
+    np.testing.assert_allclose(cov[2:4, 2:4], np.eye(2) * 0.3**2)
+    assert cov[4, 4] == pytest.approx(0.005**2)  # the measurements' common bias, 0.5 %
+    np.testing.assert_allclose(cov[4, :4], 0.0)
     # without the statistics, or by default, the prior is the independent one
     plain = initial_estimate(config, _params())
     assert plain == initial_estimate(config)
@@ -336,3 +341,49 @@ def test_extrapolation_error_widens_the_interval_further_ahead() -> None:
         extra.append(a.lower_days - b.lower_days)
     # the extra width grows with the horizon: more for 70 % than for 80 %
     assert extra[1] > extra[0]
+
+
+def _shifted(history: UsageHistory, points: float) -> UsageHistory:
+    """The same history with every measured capacity ``points`` higher (one sensor's gain)."""
+    return UsageHistory(
+        rows=tuple(
+            row
+            if row.capacity_pct is None
+            else row.model_copy(update={"capacity_pct": row.capacity_pct + points})
+            for row in history.rows
+        )
+    )
+
+
+@pytest.mark.verifies("SWR_AGE_002", "SWR_AGE_003")
+def test_a_bias_common_to_every_measured_capacity_is_learnt_as_such() -> None:
+    params = _params()
+    clean = _history(3 * 365, measure_every=30, true_scale=1.0)
+    biased = _shifted(clean, 1.0)
+    losses = nominal_losses(params, clean)[-1, :2]
+
+    def combined(result_mean: tuple[float, ...]) -> float:
+        return float(losses @ np.array(result_mean[:2])) / float(losses.sum())
+
+    unbiased = prognose(params, clean, PrognosisConfig(capacity_bias_sigma_pct=1.0))
+    learnt = prognose(params, biased, PrognosisConfig(capacity_bias_sigma_pct=1.0))
+    ignored = prognose(params, biased, PrognosisConfig(capacity_bias_sigma_pct=0.0))
+    assert combined(learnt.estimate.mean) == pytest.approx(1.0, abs=0.03)
+    assert combined(ignored.estimate.mean) < 0.95
+    _, cov = learnt.estimate.arrays()
+    assert abs(learnt.estimate.mean[4] - 0.01) < 2 * math.sqrt(cov[4, 4])
+    reference = unbiased.remaining[0].days
+    assert reference is not None
+    assert learnt.remaining[0].days is not None
+    assert ignored.remaining[0].days is not None
+    assert abs(learnt.remaining[0].days - reference) < 0.05 * reference
+    assert ignored.remaining[0].days - reference > 0.1 * reference
+
+
+@pytest.mark.verifies("SWR_AGE_002")
+def test_without_a_bias_sigma_the_bias_never_moves() -> None:
+    history = _shifted(_history(2 * 365, measure_every=30, true_scale=1.2), 1.0)
+    result = prognose(_params(), history, PrognosisConfig(capacity_bias_sigma_pct=0.0))
+    _, cov = result.estimate.arrays()
+    assert result.estimate.mean[4] == 0.0
+    assert cov[4, 4] == 0.0
