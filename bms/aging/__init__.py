@@ -1,7 +1,7 @@
 """Aging prognosis: a semi-empirical calendar and cycle aging model fitted per chemistry.
 
 ASIL: QM(D) (prognosis; never in the protection path).
-Requirements: SWR_AGE_001, SWR_AGE_002, SWR_AGE_003, SWR_AGE_004.
+Requirements: SWR_AGE_001, SWR_AGE_002, SWR_AGE_003, SWR_AGE_004, SWR_AGE_005.
 
 The parameters are fitted to NREL BLAST-Lite simulations and shipped in
 ``bms/aging/data`` (made by ``nox -s aging_data``); nothing here needs
@@ -13,8 +13,10 @@ from bms.aging._history import (
     HISTORY_COLUMNS,
     HistoryRow,
     UsageHistory,
+    history_csv,
     load_history,
     parse_history,
+    write_history,
 )
 from bms.aging._model import (
     GAS_CONSTANT_J_MOL_K,
@@ -40,6 +42,7 @@ from bms.aging._prognosis import (
     prognose,
     update_scales,
 )
+from bms.aging._usage import REST_C_RATE, ROW_S, usage_rows
 
 __all__ = [
     "GAP_TOLERANCE_S",
@@ -47,6 +50,8 @@ __all__ = [
     "HISTORY_COLUMNS",
     "HOT_STORAGE_DEGC",
     "REFERENCE_TEMPERATURE_DEGC",
+    "REST_C_RATE",
+    "ROW_S",
     "AgingParameters",
     "FitQuality",
     "HistoryRow",
@@ -58,6 +63,7 @@ __all__ = [
     "Term",
     "UsageHistory",
     "UsagePattern",
+    "history_csv",
     "initial_estimate",
     "load_history",
     "load_parameters",
@@ -67,5 +73,7 @@ __all__ = [
     "row_increments",
     "term_loss",
     "update_scales",
+    "usage_rows",
     "worst_calendar_fade",
+    "write_history",
 ]

@@ -30,6 +30,7 @@ the standard library's ``csv`` and ``json`` and pydantic.
 """
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -45,8 +46,10 @@ __all__ = [
     "HISTORY_COLUMNS",
     "HistoryRow",
     "UsageHistory",
+    "history_csv",
     "load_history",
     "parse_history",
+    "write_history",
 ]
 
 REQUIRED = ("start_s", "end_s", "temperature_degc", "soc_mean_pct", "dod_pct", "efc", "c_rate")
@@ -302,3 +305,32 @@ def load_history(path: Path) -> UsageHistory:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, [ConfigProblem("<file>", f"cannot be read: {error}")]) from None
     return parse_history(text, path, "json" if path.suffix.lower() == ".json" else "csv")
+
+
+def history_csv(history: UsageHistory) -> str:
+    """The history as CSV, every column named (an empty cell: no measurement).
+
+    Implements: SWR_AGE_005
+    """
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for row in history.rows:
+        values = row.model_dump()
+        writer.writerow(
+            ["" if values[name] is None else repr(values[name]) for name in HISTORY_COLUMNS]
+        )
+    return text.getvalue()
+
+
+def write_history(path: Path, history: UsageHistory) -> None:
+    """Write the history to ``path`` as CSV, whole or not at all (a temporary file renamed).
+
+    Implements: SWR_AGE_005
+
+    Raises:
+        OSError: if the file cannot be written.
+    """
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(history_csv(history), encoding="utf-8")
+    partial.replace(path)

@@ -26,6 +26,11 @@ Without a capacity file the
 pack is of unknown age (a wide capacity prior, the warning
 ``capacity_unknown``: SWR_SOH_008) unless ``--new-pack`` says it is new,
 as the factory's first capacity file would.
+
+``--history FILE`` (with ``--capacity``) appends the power cycle to the
+pack's usage history, the park before it and the capacity its pairs
+measured, for ``bms prognosis`` (:mod:`bms.cli._replay_history`,
+SWR_AGE_005).
 """
 
 import argparse
@@ -38,6 +43,7 @@ from bms.cli._exit import ExitCode
 
 if TYPE_CHECKING:
     from bms.cell import Chemistry
+    from bms.cli._replay_history import OpenHistory
     from bms.config import BmsConfig
     from bms.controller import BmsController
     from bms.estimation import CapacityTracker
@@ -89,6 +95,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the end (needs --chemistry)",
     )
     parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE.csv",
+        help="append this power cycle to the pack's usage history for `bms prognosis` "
+        "(needs --capacity; the history starts with the pack)",
+    )
+    parser.add_argument(
         "--new-pack",
         action="store_true",
         help="without a capacity file the pack is new: start from the configured capacities "
@@ -98,12 +111,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Replay the frames; report malformed lines on stderr and carry on."""
+    from bms.cli._replay_history import HistoryError  # noqa: PLC0415
     from bms.config import load_config  # noqa: PLC0415 - keeps `bms --help` fast
     from bms.controller import fault_event, replay_lines  # noqa: PLC0415
     from bms.memory import CapacityStoreError, FaultMemoryStore  # noqa: PLC0415
 
     config = load_config(args.config)
-    built = _controller(args, config)
+    started = datetime.now(UTC)
+    history = _open_history(args, config, started)  # first: a refusal changes no file
+    if isinstance(history, ExitCode):
+        return history
+    built = _controller(args, config, started)
     if isinstance(built, ExitCode):
         return built
     controller, tap, stored = built
@@ -129,17 +147,34 @@ def run(args: argparse.Namespace) -> ExitCode:
                 if store is not None:
                     for event in step.outputs.dtc_events:
                         store.append(fault_event(event))
-        if tap is not None:
-            tap.write(args.telemetry)
-        if args.capacity is not None:
-            _save_capacity(args.capacity, controller, stored)
-    except (OSError, CapacityStoreError) as error:
+        _write_after_run(args, controller, tap, history, stored)
+    except (OSError, CapacityStoreError, HistoryError) as error:
         print(f"bms replay: {error}", file=sys.stderr)
         return ExitCode.USAGE
     print(f"bms replay: {steps} steps, {malformed} malformed lines -> {args.out}", file=sys.stderr)
     if store is not None:
         _report_fault_memory(store.path)
     return ExitCode.FAILED if malformed else ExitCode.OK
+
+
+def _write_after_run(
+    args: argparse.Namespace,
+    controller: "BmsController",
+    tap: "TelemetryTap | None",
+    history: "OpenHistory | None",
+    stored: "CapacityRecord | None",
+) -> None:
+    """The telemetry, the usage history, then the capacity file (its save time ends the run).
+
+    Raises:
+        OSError, CapacityStoreError, HistoryError: a file cannot be written.
+    """
+    if tap is not None and args.telemetry is not None:
+        tap.write(args.telemetry)
+    if history is not None and tap is not None:
+        _append_history(history, tap, controller, stored)
+    if args.capacity is not None:
+        _save_capacity(args.capacity, controller, stored)
 
 
 def _report_fault_memory(path: Path) -> None:
@@ -151,8 +186,53 @@ def _report_fault_memory(path: Path) -> None:
     print(f"bms replay: fault memory {path}: {codes}", file=sys.stderr)
 
 
+def _open_history(
+    args: argparse.Namespace, config: "BmsConfig", started: datetime
+) -> "OpenHistory | ExitCode | None":
+    """The usage history to append to (None: no ``--history``); 2 when it cannot be."""
+    from bms.cli._replay_history import HistoryError, open_history  # noqa: PLC0415
+    from bms.errors import ConfigError  # noqa: PLC0415
+
+    if args.history is None:
+        return None
+    stored = _stored_capacity(args, bool(args.chemistry), config.pack.series_count)
+    if isinstance(stored, ExitCode):
+        return stored
+    try:
+        return open_history(args, stored, started)
+    except (HistoryError, ConfigError) as error:
+        print(f"bms replay: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _append_history(
+    history: "OpenHistory",
+    tap: "TelemetryTap",
+    controller: "BmsController",
+    stored: "CapacityRecord | None",
+) -> None:
+    """Append the run to the history and say what was added."""
+    from bms.cli._replay_history import append_run  # noqa: PLC0415
+
+    capacity, chemistry = controller.state.capacity, controller.chemistry
+    start = controller.stored_capacity
+    if capacity is None or chemistry is None or start is None:
+        print(f"bms replay: history {history.path}: no estimate, nothing added", file=sys.stderr)
+        return
+    line = append_run(
+        history,
+        tap,
+        start=start.committed,
+        end=capacity.tracker.committed,
+        stored=stored,
+        config=controller.config,
+        chemistry=chemistry,
+    )
+    print(f"bms replay: {line}", file=sys.stderr)
+
+
 def _controller(
-    args: argparse.Namespace, config: "BmsConfig"
+    args: argparse.Namespace, config: "BmsConfig", now: datetime
 ) -> "tuple[BmsController, TelemetryTap | None, CapacityRecord | None] | ExitCode":
     """The controller (a telemetry tap with ``--telemetry``) and the capacity file's record."""
     from bms.controller import BmsController  # noqa: PLC0415
@@ -169,7 +249,6 @@ def _controller(
         return stored
     capacity = soc = None
     if stored is not None and chemistry is not None:
-        now = datetime.now(UTC)
         capacity = _resumed(args.capacity, stored, chemistry, now)
         soc = stored.soc_start(now)
         try:
@@ -181,7 +260,7 @@ def _controller(
         capacity = _without_capacity_file(args.new_pack, chemistry, config.pack.series_count)
     tap = (
         TelemetryTap(config, chemistry=chemistry, capacity=capacity, soc=soc)
-        if args.telemetry
+        if args.telemetry or args.history
         else None
     )
     controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity, soc=soc)

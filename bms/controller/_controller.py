@@ -566,6 +566,16 @@ class BmsController:
         """The pack configuration."""
         return self._context.config
 
+    @property
+    def chemistry(self) -> Chemistry | None:
+        """The chemistry the estimator runs with (None: no estimation)."""
+        return self._context.chemistry
+
+    @property
+    def stored_capacity(self) -> CapacityTracker | None:
+        """The capacity tracker the controller started from (None: the pack is of unknown age)."""
+        return self._context.stored_capacity
+
     def step(self, inputs: ControllerInputs) -> ControllerOutputs:
         """Run one step; an internal error latches ``internal_error`` and opens every contactor.
 

@@ -26,6 +26,7 @@ from bms.estimation._capacity import (
     CapacityEstimate,
     CapacityState,
     awtls_update,
+    capacity_since,
     initial_capacity_state,
     predict_capacity,
 )
@@ -136,6 +137,7 @@ __all__ = [
     "capacity_estimate_at_coldest",
     "capacity_feedback",
     "capacity_lower_bound",
+    "capacity_since",
     "committed_capacity",
     "coulomb_soc_upper",
     "ekf_step",

@@ -53,6 +53,7 @@ __all__ = [
     "CapacityEstimate",
     "CapacityState",
     "awtls_update",
+    "capacity_since",
     "initial_capacity_state",
     "predict_capacity",
     "prior_sums",
@@ -64,6 +65,8 @@ _EQUIVALENT_PASSES = 2
 """Solves per update: the pair's equivalent variances at the previous estimate, then at the new."""
 _MAX_CORRELATION = 0.99
 """Largest magnitude of a pair's error correlation accepted (keeps its total variance > 0)."""
+_NO_INFORMATION = 1e-9
+"""Share of a cell's information below which :func:`capacity_since` finds no pair (rounding)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,14 @@ class CapacityState:
     """Current estimate of each cell's capacity."""
     capacity_sigma_ah: FloatArray
     """Its standard deviation."""
+    fade: FloatArray | None = None
+    """Per cell, the factor every sum has been faded by (forgetting factor, random walk)
+    since the state was built or loaded (None: 1): what :func:`capacity_since` needs to
+    take an earlier state's share out of the sums."""
+
+
+def _fade(state: CapacityState) -> FloatArray:
+    return np.ones_like(state.capacity_ah) if state.fade is None else state.fade
 
 
 @dataclass(frozen=True)
@@ -220,7 +231,10 @@ def awtls_update(  # noqa: PLR0913 - the paper's pair, its variances and their c
     sigma = np.where(
         solved, np.sqrt(np.where(solved, 2.0 / second, 1.0)) / k, state.capacity_sigma_ah
     )
-    return CapacityState(c=c, k=k, gamma=g, capacity_ah=capacity, capacity_sigma_ah=sigma)
+    fade = np.where(usable, g * _fade(state), _fade(state))
+    return CapacityState(
+        c=c, k=k, gamma=g, capacity_ah=capacity, capacity_sigma_ah=sigma, fade=fade
+    )
 
 
 def predict_capacity(state: CapacityState, walk_var_ah2: FloatArray | float) -> CapacityState:
@@ -244,7 +258,35 @@ def predict_capacity(state: CapacityState, walk_var_ah2: FloatArray | float) -> 
     walk = np.broadcast_to(np.asarray(walk_var_ah2, dtype=np.float64), state.capacity_ah.shape)
     variance = state.capacity_sigma_ah * state.capacity_sigma_ah
     grown = variance + np.where(np.isfinite(walk) & (walk > 0.0), walk, 0.0)
-    return replace(state, c=state.c * (variance / grown), capacity_sigma_ah=np.sqrt(grown))
+    return replace(
+        state,
+        c=state.c * (variance / grown),
+        capacity_sigma_ah=np.sqrt(grown),
+        fade=_fade(state) * (variance / grown),
+    )
+
+
+def capacity_since(start: CapacityState, end: CapacityState) -> CapacityEstimate:
+    """The capacity that the pairs added between ``start`` and ``end`` measure on their own.
+
+    Implements: SWR_AGE_005
+
+    The sums are information: a pair adds to them and forgetting or the
+    random walk scales them, every sum of a cell alike. ``end``'s sums less
+    ``start``'s, faded as they have been since, are the later pairs' alone,
+    and the AWTLS solve on them is what those pairs measure, with its bound.
+    An estimate read from ``end`` itself would count the prior and every
+    earlier pair again, which a prognosis that takes each measurement as
+    independent must not (docs/validation/prognosis). NaN where no pair
+    added information (a cell without pairs, or whose solve fails).
+    """
+    delta = end.c - (_fade(end) / _fade(start)) * start.c
+    added = delta[0] > _NO_INFORMATION * np.maximum(end.c[0], np.finfo(np.float64).tiny)
+    scaled, second = _minimise(np.where(added, delta, end.c))
+    found = added & np.isfinite(scaled) & (second > 0.0)
+    capacity = np.where(found, scaled / end.k, np.nan)
+    sigma = np.where(found, np.sqrt(np.where(found, 2.0 / second, 1.0)) / end.k, np.nan)
+    return CapacityEstimate(capacity_ah=capacity, capacity_sigma_ah=sigma)
 
 
 def _minimise(c: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -620,6 +620,7 @@ def _advance(tracker: CapacityTracker, cells: int) -> CapacityTracker:
             c=base.c[:, part],
             capacity_ah=base.capacity_ah[part],
             capacity_sigma_ah=base.capacity_sigma_ah[part],
+            fade=None if base.fade is None else base.fade[part],
         ),
         pair.soc_change[part],
         pair.charge_ah[part],
@@ -635,6 +636,9 @@ def _advance(tracker: CapacityTracker, cells: int) -> CapacityTracker:
             capacity_sigma_ah=np.concatenate(
                 (update.done.capacity_sigma_ah, solved.capacity_sigma_ah)
             ),
+            fade=None
+            if update.done.fade is None or solved.fade is None
+            else np.concatenate((update.done.fade, solved.fade)),
         )
     if done.capacity_ah.size < base.capacity_ah.size:
         return replace(tracker, update=replace(update, done=done))
