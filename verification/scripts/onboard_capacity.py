@@ -88,6 +88,7 @@ from bms.estimation import (
     calibrate_current_offset,
     calibrate_tracker_offset,
     capacity_feedback,
+    capacity_since,
     committed_capacity,
     ekf_step,
     fed_filter,
@@ -445,7 +446,9 @@ def ageing_run(
             sim.age(fraction / (start * (1.0 - fade * day / days)))
             sensors = SensorModel(seed=100 + day)
             channel = make_channel(model, tuning, None, tracker, feedback, kept=kept_soc)
+            morning_sums = tracker.committed
             run_day(sim, channel, sensors, score, drives(nominal, rng))
+            pairs = capacity_since(morning_sums, channel.tracker.committed)
             kept_soc = channel.key_off(PARKED_DAYS)
             if feedback:  # the power cycle, through the capacity file
                 morning = FIRST_MORNING + timedelta(days=day)
@@ -469,6 +472,8 @@ def ageing_run(
                     "true_fraction": fraction,
                     "capacity_error_pct": (100.0 * (kept.capacity_ah / truth - 1.0)).tolist(),
                     "capacity_sigma_pct": (100.0 * kept.capacity_sigma_ah / truth).tolist(),
+                    "pairs_capacity_error_pct": (100.0 * (pairs.capacity_ah / truth - 1)).tolist(),
+                    "pairs_capacity_sigma_pct": (100.0 * pairs.capacity_sigma_ah / truth).tolist(),
                 }
             )
     last = days_out[-1]
@@ -488,7 +493,32 @@ def ageing_run(
         "final_capacity_error_pct": last["capacity_error_pct"],
         "final_capacity_sigma_pct": last["capacity_sigma_pct"],
         "capacity_inside_3_sigma_all_days": float(np.mean(scored)),
+        "pairs_capacity": pairs_capacity_scores(days_out),
         "days_detail": days_out,
+    }
+
+
+def pairs_capacity_scores(days: list[dict[str, Any]]) -> dict[str, float]:
+    """How honest each day's own pairs' capacity is (``capacity_since``).
+
+    What ``bms replay --history`` writes: over the cell-days with one, the
+    normalised error's mean and rms and the share inside 3 sigma. The error
+    is against the true capacity, so the current sensor's gain is in it.
+    """
+    errors = [
+        (e, s)
+        for d in days
+        for e, s in zip(d["pairs_capacity_error_pct"], d["pairs_capacity_sigma_pct"], strict=True)
+    ]
+    z = np.array([e / s for e, s in errors if np.isfinite(e) and np.isfinite(s) and s > 0.0])
+    if not z.size:
+        return {"cell_days": 0.0}
+    return {
+        "cell_days": float(z.size),
+        "of_cell_days": float(sum(len(d["pairs_capacity_error_pct"]) for d in days)),
+        "mean_z": float(np.mean(z)),
+        "rms_z": float(np.sqrt(np.mean(z**2))),
+        "inside_3_sigma": float(np.mean(np.abs(z) <= 3.0)),
     }
 
 
