@@ -67,27 +67,9 @@ def _run_case(  # noqa: PLR0917 - one case's settings
     key_on_s: float,
     tuning: dict[str, float],
 ) -> dict[str, Any]:
-    from bms.calibration._validation import (  # noqa: PLC0415
-        ValidationCase,
-        cycle_for_chemistry,
-        plot_validation,
-        run_validation,
-    )
-    from bms.cell import load_chemistry  # noqa: PLC0415
+    from bms.calibration._validation import plot_validation, run_validation  # noqa: PLC0415
 
-    chemistry = load_chemistry(chemistry_name)
-    charge = cycle == CHARGE
-    case = ValidationCase(
-        parameter_set=MATRIX_CHEMISTRIES[chemistry_name],
-        chemistry=chemistry,
-        cycle=_charge_cycle(chemistry) if charge else cycle_for_chemistry(cycle, chemistry),
-        ambient_degc=ambient,
-        initial_soc=CHARGE_INITIAL_SOC if charge else INITIAL_SOC,
-        soc_guess=CHARGE_SOC_GUESS if charge else SOC_GUESS,
-        repeat=1 if charge else MATRIX_CYCLES[cycle],
-        key_on_s=key_on_s,
-        tuning=tuning,
-    )
+    case = matrix_case(chemistry_name, cycle, ambient, key_on_s, tuning)
     result = run_validation(case, truth_cache)
     case_id = _case_id(chemistry_name, cycle, ambient)
     plot_validation(result, out / "plots" / f"{case_id}.png")
@@ -96,6 +78,32 @@ def _run_case(  # noqa: PLR0917 - one case's settings
         "estimator_version": _estimator_version(chemistry_name),
         **result.summary(),
     }
+
+
+def matrix_case(
+    chemistry_name: str,
+    cycle: str,
+    ambient: float,
+    key_on_s: float = KEY_ON_S,
+    tuning: dict[str, float] | None = None,
+) -> Any:
+    """The matrix row's ``ValidationCase``: its cycle, start, guess and repeats."""
+    from bms.calibration._validation import ValidationCase, cycle_for_chemistry  # noqa: PLC0415
+    from bms.cell import load_chemistry  # noqa: PLC0415
+
+    chemistry = load_chemistry(chemistry_name)
+    charge = cycle == CHARGE
+    return ValidationCase(
+        parameter_set=MATRIX_CHEMISTRIES[chemistry_name],
+        chemistry=chemistry,
+        cycle=_charge_cycle(chemistry) if charge else cycle_for_chemistry(cycle, chemistry),
+        ambient_degc=ambient,
+        initial_soc=CHARGE_INITIAL_SOC if charge else INITIAL_SOC,
+        soc_guess=CHARGE_SOC_GUESS if charge else SOC_GUESS,
+        repeat=1 if charge else MATRIX_CYCLES[cycle],
+        key_on_s=key_on_s,
+        tuning=tuning or {},
+    )
 
 
 def _charge_cycle(chemistry: Any) -> Any:
