@@ -67,6 +67,10 @@ class CellEstimates:
     """Capacity estimate of each cell."""
     capacity_sigma_ah: FloatArray | None = None
     """Its standard deviation."""
+    health: FloatArray | None = None
+    """State of Health of each cell: its capacity over the configured cell capacity."""
+    health_sigma: FloatArray | None = None
+    """Its standard deviation, bounding the true capacity (the current sensor's gain in it)."""
     resistance_factor: FloatArray | None = None
     """Resistance of each cell relative to the chemistry tables."""
     resistance_sigma: FloatArray | None = None
@@ -328,6 +332,7 @@ class TelemetryRecorder:
             soc_started_from=outputs.soc_started_from,
             cell_soc=_range(cells.soc),
             capacity_ah=_pick(cells.capacity_ah, cells.capacity_sigma_ah, lowest=True),
+            state_of_health=_pick(cells.health, cells.health_sigma, lowest=True),
             resistance_factor=_pick(cells.resistance_factor, cells.resistance_sigma, lowest=False),
             plating_margin_v=_pick(cells.plating_margin_v, cells.plating_sigma_v, lowest=True),
             limits=Limits(
@@ -363,17 +368,30 @@ class TelemetryRecorder:
         )
 
 
-def _controller_estimates(state: ControllerState) -> CellEstimates | None:
+def _controller_estimates(
+    state: ControllerState, configured_ah: float | None = None
+) -> CellEstimates | None:
     """What the controller's estimation channel knows per cell (None: it does not run).
+
+    Implements: SWR_TEL_003
 
     The SoC from the SoC filter; the capacity from its dual estimation; the
     resistance from the filter's joint resistance state ``delta`` (a cell's
-    resistance is its model's scale times ``1 + delta``).
+    resistance is its model's scale times ``1 + delta``). With the configured
+    cell capacity, the State of Health: the capacity over it, its sigma the
+    estimate's and the current sensor's gain error in quadrature (the counted
+    capacity holds the gain as a fixed factor, so that the bound covers the
+    true capacity).
     """
     ekf, capacity = state.estimator, state.capacity
     if ekf is None or capacity is None:
         return None
     estimate = capacity.tracker.estimate
+    health = health_sigma = None
+    if configured_ah is not None and configured_ah > 0.0:
+        health = estimate.capacity_ah / configured_ah
+        gain = capacity.tuning.current_gain_error_pct / 100.0
+        health_sigma = np.hypot(estimate.capacity_sigma_ah / configured_ah, gain * health)
     scale = np.broadcast_to(
         np.asarray(capacity.model.resistance_scale, dtype=np.float64), ekf.x[4].shape
     )
@@ -382,6 +400,8 @@ def _controller_estimates(state: ControllerState) -> CellEstimates | None:
         soc_sigma=np.sqrt(ekf.p[0, 0]),
         capacity_ah=estimate.capacity_ah,
         capacity_sigma_ah=estimate.capacity_sigma_ah,
+        health=health,
+        health_sigma=health_sigma,
         resistance_factor=scale * (1.0 + ekf.x[4]),
         resistance_sigma=scale * np.sqrt(ekf.p[4, 4]),
     )
@@ -418,7 +438,9 @@ class TelemetryTap(BmsController):
     def step(self, inputs: ControllerInputs) -> ControllerOutputs:
         """Run one step and record it (recording never changes what the controller does)."""
         outputs = super().step(inputs)
-        estimates = _controller_estimates(self.state)
+        chemistry = self.chemistry
+        configured = None if chemistry is None else chemistry.nominal_capacity_ah
+        estimates = _controller_estimates(self.state, configured)
         try:
             self.records.extend(self.recorder.observe(inputs, outputs, estimates))
         except ValueError:  # a record the schema rejects is dropped, never the step

@@ -27,6 +27,10 @@ Version history of :data:`TELEMETRY_SCHEMA_VERSION`:
   plating cap set the charge limit (``plating_limited_s``): why a charge
   was slow, and whether the SoC rests on a kept memory. A version 1 line is
   read as version 2 with these fields ``null`` (not recorded).
+* 3: the weakest cell's State of Health (``state_of_health``): its capacity
+  over the configured one, with a sigma that bounds the true capacity
+  (``capacity_ah`` is the capacity the current sensor counts, its gain in
+  it). A version 1 or 2 line is read as version 3 with it ``null``.
 """
 
 from typing import Annotated, Any, Final, Literal
@@ -47,11 +51,11 @@ __all__ = [
     "telemetry_json_schema",
 ]
 
-TELEMETRY_SCHEMA_VERSION: Final = 2
+TELEMETRY_SCHEMA_VERSION: Final = 3
 """Version of the record shape; bumped (with a line in the module docstring) on any change."""
 
 _Version = Annotated[
-    Literal[2], Field(description="Telemetry schema version this record follows (2).")
+    Literal[3], Field(description="Telemetry schema version this record follows (3).")
 ]
 _NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -177,7 +181,13 @@ class PeriodicRecord(_TelemetryModel):
     capacity_ah: Bounded | None
     """Capacity of the weakest cell and its sigma, when a capacity estimator runs. It is the
     capacity as the current sensor counts it (what the SoC's coulomb count needs): the
-    sensor's gain error, a fixed factor, is in it, and the sigma does not bound it as one."""
+    sensor's gain error, a fixed factor, is in it, and the sigma does not bound it as one
+    (``state_of_health`` does)."""
+    state_of_health: Bounded | None
+    """The weakest cell's capacity as a fraction of the configured cell capacity, with a
+    sigma that bounds its true capacity: the estimate's sigma and the current sensor's gain
+    error (a fixed factor every counted capacity holds) in quadrature; ``None`` without a
+    capacity estimator, or not recorded (a version 1 or 2 record)."""
     resistance_factor: Bounded | None
     """Largest cell resistance relative to the chemistry tables, with its sigma."""
     plating_margin_v: Bounded | None = None

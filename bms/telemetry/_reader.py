@@ -3,8 +3,9 @@
 ASIL: D (SWR_TEL_001 and SWR_TEL_002 are ASIL D: they serve TSR_FAULT_MEMORY).
 Requirements: SWR_TEL_001 (writing), SWR_TEL_002 (reading).
 
-A line of version 1 is read as version 2 with the fields version 1 lacked
-set to ``null`` (not recorded; :data:`READABLE_VERSIONS`). A line of any
+A line of an earlier version (1 or 2) is read as the current one (3) with
+the fields its version lacked set to ``null`` (not recorded;
+:data:`READABLE_VERSIONS`). A line of any
 other ``schema_version`` is rejected before its other fields are read, with
 a message naming the file, the line, the field and the versions read; a
 line that does not follow the schema is rejected naming the file, the line
@@ -29,16 +30,21 @@ from bms.telemetry._model import (
 
 __all__ = ["READABLE_VERSIONS", "TelemetryError", "read_telemetry", "write_telemetry"]
 
-READABLE_VERSIONS: Final = (1, TELEMETRY_SCHEMA_VERSION)
-"""Schema versions the reader reads: the current one, and 1 (upgraded as it is read)."""
+READABLE_VERSIONS: Final = (1, 2, TELEMETRY_SCHEMA_VERSION)
+"""Schema versions the reader reads: the current one, and the earlier ones (upgraded as read)."""
 
-_ADDED_IN_2: Final = MappingProxyType(
+_ADDED: Final = MappingProxyType(
     {
-        "periodic": ("soc_started_from", "limits.charge_limited_by"),
-        "session": ("plating_limited_s",),
+        2: MappingProxyType(
+            {
+                "periodic": ("soc_started_from", "limits.charge_limited_by"),
+                "session": ("plating_limited_s",),
+            }
+        ),
+        3: MappingProxyType({"periodic": ("state_of_health",)}),
     }
 )
-"""Fields version 2 added, by record kind (``parent.name``: inside a nested object)."""
+"""Fields each version added, by record kind (``parent.name``: inside a nested object)."""
 
 _MAX_PROBLEMS = 20
 """Problems listed at most (a file of another version would otherwise list every line)."""
@@ -71,17 +77,18 @@ def _problem(number: int, text: str) -> tuple[int, str, str] | PeriodicRecord | 
     version = raw.get("schema_version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         found = "missing" if "schema_version" not in raw else f"{version!r}"
-        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
+        *earlier, last = (str(v) for v in READABLE_VERSIONS)
+        readable = f"{', '.join(earlier)} and {last}"
         return (
             number,
             "schema_version",
             f"{found} is not supported: this reader reads schema versions {readable} "
             "(read it with the BMS release that wrote it)",
         )
-    if version == 1:
-        upgraded = _from_version_1(raw)
+    if version != TELEMETRY_SCHEMA_VERSION:
+        upgraded = _upgraded(raw, version)
         if isinstance(upgraded, str):
-            return (number, upgraded, "not a field of schema version 1")
+            return (number, upgraded, f"not a field of schema version {version}")
         text = json.dumps(upgraded)
     try:
         return RECORD_ADAPTER.validate_json(text)
@@ -92,20 +99,25 @@ def _problem(number: int, text: str) -> tuple[int, str, str] | PeriodicRecord | 
         return (number, where, f"{first['msg']}{more}")
 
 
-def _from_version_1(raw: dict[str, Any]) -> dict[str, Any] | str:
-    """A version 1 record as version 2, the added fields null; or the added field it has."""
+def _upgraded(raw: dict[str, Any], version: int) -> dict[str, Any] | str:
+    """An earlier version's record as the current one, the fields added since null.
+
+    Or the added field it already has (``parent.name``), which its version did not know.
+    """
     record = {**raw, "schema_version": TELEMETRY_SCHEMA_VERSION}
-    for dotted in _ADDED_IN_2.get(str(raw.get("kind")), ()):
-        parent, _, name = dotted.rpartition(".")
-        holder = record
-        if parent:  # one level down; copied, so that raw stays as read
-            nested = record.get(parent)
-            if not isinstance(nested, dict):
-                continue  # malformed: the schema check names it
-            holder = record[parent] = dict(nested)
-        if name in holder:
-            return dotted
-        holder[name] = None
+    kind = str(raw.get("kind"))
+    for later in range(version + 1, TELEMETRY_SCHEMA_VERSION + 1):
+        for dotted in _ADDED[later].get(kind, ()):
+            parent, _, name = dotted.rpartition(".")
+            holder = record
+            if parent:  # one level down; copied, so that raw stays as read
+                nested = record.get(parent)
+                if not isinstance(nested, dict):
+                    continue  # malformed: the schema check names it
+                holder = record[parent] = dict(nested)
+            if name in holder:
+                return dotted
+            holder[name] = None
     return record
 
 

@@ -202,9 +202,19 @@ def test_tap_logs_cell_soc_capacity_and_resistance_when_the_estimator_runs() -> 
     nominal = synthetic_chemistry().nominal_capacity_ah
     assert estimated.capacity_ah.value == pytest.approx(0.85 * nominal)
     assert estimated.capacity_ah.sigma > 0.0
+    # The State of Health bounds the true capacity: the estimate's sigma and the current
+    # sensor's 0.5 % gain (a fixed factor in every counted capacity) in quadrature.
+    health = estimated.state_of_health
+    assert health is not None
+    assert health.value == pytest.approx(estimated.capacity_ah.value / nominal)
+    gain = SocFilterTuning().current_gain_error_pct / 100.0
+    expected = math.hypot(estimated.capacity_ah.sigma / nominal, gain * health.value)
+    assert health.sigma == pytest.approx(expected)
+    assert health.sigma > estimated.capacity_ah.sigma / nominal
     assert estimated.resistance_factor is not None
     assert estimated.resistance_factor.value == pytest.approx(1.0, abs=0.05)
     assert plain.capacity_ah is None
+    assert plain.state_of_health is None
     assert plain.resistance_factor is None
     assert with_estimator.dropped == without.dropped == 0
 

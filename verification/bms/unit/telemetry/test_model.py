@@ -29,7 +29,7 @@ COUNTERS = {
     "latch_onsets": 0, "contactor_events": 2, "sessions": 1, "balancing_s": 0.0,
 }  # fmt: skip
 PERIODIC: dict[str, Any] = {
-    "schema_version": 2,
+    "schema_version": 3,
     "kind": "periodic",
     "time_ms": 1000,
     "status": "connected",
@@ -42,6 +42,7 @@ PERIODIC: dict[str, Any] = {
     "soc_started_from": "memory",
     "cell_soc": None,
     "capacity_ah": {"value": 99.0, "sigma": 0.2},
+    "state_of_health": {"value": 0.99, "sigma": 0.0054},
     "resistance_factor": None,
     "limits": {
         "charge_current_a": 100.0, "discharge_current_a": 200.0, "charge_power_w": 3.5e4,
@@ -57,7 +58,7 @@ PERIODIC: dict[str, Any] = {
 }  # fmt: skip
 
 SESSION: dict[str, Any] = {
-    "schema_version": 2, "kind": "session", "session": "charge", "start_ms": 0,
+    "schema_version": 3, "kind": "session", "session": "charge", "start_ms": 0,
     "end_ms": 5000, "charge_in_ah": 3.0, "charge_out_ah": 0.0,
     "max_charge_current_a": 50.0, "max_discharge_current_a": 0.0, "soc_start": 0.2,
     "soc_end": 0.3, "plating_limited_s": 120.0, "cell_voltage_min_v": 3.5,

@@ -2,8 +2,9 @@
 
 Covers: records written by :func:`write_telemetry` read back equal (NaN
 included) with blank lines skipped; a version 1 record (periodic and
-session) reads as version 2 with the fields version 2 added null, the file
-left as it was, and one that already has such a field is named; a record of
+session) reads as version 3 with the fields versions 2 and 3 added null, and
+a version 2 record without its state of health, the file left as it was;
+one that already has such a field is named; a record of
 another schema version, and one without a version, are rejected with a
 message naming the file, the line and ``schema_version`` and the versions
 read, without reading the rest; a
@@ -52,7 +53,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
-@pytest.mark.parametrize(("version", "shown"), [(3, "3"), (0, "0"), ("2", "'2'"), (True, "True")])
+@pytest.mark.parametrize(("version", "shown"), [(4, "4"), (0, "0"), ("2", "'2'"), (True, "True")])
 def test_another_schema_version_is_rejected_clearly(
     tmp_path: Path, version: object, shown: str
 ) -> None:
@@ -63,13 +64,21 @@ def test_another_schema_version_is_rejected_clearly(
         read_telemetry(path)
     message = str(caught.value)
     assert f"{path}:2: schema_version: {shown} is not supported" in message
-    assert "reads schema versions 1 and 2" in message
+    assert "reads schema versions 1, 2 and 3" in message
     assert caught.value.problems == ((2, "schema_version", caught.value.problems[0][2]),)
 
 
+def _version_2(record: dict[str, object]) -> dict[str, object]:
+    """``record`` as version 2 wrote it: without the field version 3 added."""
+    return {**{k: v for k, v in record.items() if k != "state_of_health"}, "schema_version": 2}
+
+
 def _version_1(record: dict[str, object]) -> dict[str, object]:
-    """``record`` as version 1 wrote it: without the fields version 2 added."""
-    old = {k: v for k, v in record.items() if k not in ("soc_started_from", "plating_limited_s")}
+    """``record`` as version 1 wrote it: without the fields versions 2 and 3 added."""
+    old = {
+        k: v for k, v in _version_2(record).items()
+        if k not in ("soc_started_from", "plating_limited_s")
+    }  # fmt: skip
     limits = old.get("limits")
     if isinstance(limits, dict):
         old["limits"] = {k: v for k, v in limits.items() if k != "charge_limited_by"}
@@ -77,7 +86,7 @@ def _version_1(record: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.mark.verifies("SWR_TEL_002")
-def test_a_version_1_file_reads_as_version_2_with_the_added_fields_not_recorded(
+def test_a_version_1_file_reads_as_version_3_with_the_added_fields_not_recorded(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "v1.jsonl"
@@ -86,20 +95,40 @@ def test_a_version_1_file_reads_as_version_2_with_the_added_fields_not_recorded(
     periodic, session = read_telemetry(path)
     assert isinstance(periodic, PeriodicRecord)
     assert isinstance(session, SessionRecord)
-    assert periodic.schema_version == session.schema_version == 2
+    assert periodic.schema_version == session.schema_version == 3
     assert periodic.soc_started_from is None
     assert periodic.limits.charge_limited_by is None
+    assert periodic.state_of_health is None
     assert session.plating_limited_s is None
     # everything version 1 did record is read as it was
+    current = RECORD_ADAPTER.validate_json(json.dumps(PERIODIC))
+    assert isinstance(current, PeriodicRecord)
     assert periodic.model_copy(
         update={
             "soc_started_from": PERIODIC["soc_started_from"],
+            "state_of_health": current.state_of_health,
             "limits": periodic.limits.model_copy(
                 update={"charge_limited_by": PERIODIC["limits"]["charge_limited_by"]}
             ),
         }
-    ) == RECORD_ADAPTER.validate_json(json.dumps(PERIODIC))
+    ) == current
     assert path.read_text() == text
+
+
+@pytest.mark.verifies("SWR_TEL_002")
+def test_a_version_2_file_reads_as_version_3_without_a_state_of_health(tmp_path: Path) -> None:
+    path = tmp_path / "v2.jsonl"
+    path.write_text(json.dumps(_version_2(PERIODIC)) + "\n" + json.dumps(_version_2(SESSION)))
+    periodic, session = read_telemetry(path)
+    assert isinstance(periodic, PeriodicRecord)
+    assert periodic.schema_version == session.schema_version == 3
+    assert periodic.state_of_health is None
+    assert periodic.soc_started_from == PERIODIC["soc_started_from"]
+    assert session == RECORD_ADAPTER.validate_json(json.dumps(SESSION))
+    path.write_text(json.dumps({**_version_2(PERIODIC), "state_of_health": None}))
+    with pytest.raises(TelemetryError) as caught:
+        read_telemetry(path)
+    assert caught.value.problems == ((1, "state_of_health", "not a field of schema version 2"),)
 
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")

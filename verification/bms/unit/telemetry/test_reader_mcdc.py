@@ -32,7 +32,7 @@ def _problems(tmp_path: Path, *lines: str) -> tuple[tuple[int, str, str], ...]:
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
 def test_one_bad_field_is_named_alone_and_several_are_counted(tmp_path: Path) -> None:
     one = json.dumps({**PERIODIC, "time_ms": "soon"})
-    several = json.dumps({"schema_version": 2, "kind": "session"})
+    several = json.dumps({"schema_version": 3, "kind": "session"})
     (first, second) = _problems(tmp_path, one, several)
     assert first[:2] == (1, "periodic.time_ms")
     assert "more)" not in first[2]
@@ -45,7 +45,7 @@ def test_one_bad_field_is_named_alone_and_several_are_counted(tmp_path: Path) ->
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
 def test_an_error_without_location_names_the_record(tmp_path: Path) -> None:
-    no_kind = json.dumps({"schema_version": 2})
+    no_kind = json.dumps({"schema_version": 3})
     bad_field = json.dumps({**PERIODIC, "counters": {**PERIODIC["counters"], "steps": -1}})
     (first, second) = _problems(tmp_path, no_kind, bad_field)
     assert first[:2] == (1, "<record>")
@@ -55,7 +55,7 @@ def test_an_error_without_location_names_the_record(tmp_path: Path) -> None:
 
 @pytest.mark.verifies("SWR_TEL_002", method="fault_injection")
 def test_a_malformed_version_1_line_is_named_by_the_schema_check(tmp_path: Path) -> None:
-    old = {k: v for k, v in PERIODIC.items() if k != "soc_started_from"}
+    old = {k: v for k, v in PERIODIC.items() if k not in ("soc_started_from", "state_of_health")}
     not_an_object = json.dumps({**old, "schema_version": 1, "limits": 5})
     unknown_kind = json.dumps({**old, "schema_version": 1, "kind": "hourly"})
     (first, second) = _problems(tmp_path, not_an_object, unknown_kind)
