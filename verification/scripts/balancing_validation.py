@@ -36,10 +36,14 @@ estimation), and ``voltage`` (the voltage rule, no SoC).
 ``--telemetry OUT.jsonl`` also writes the telemetry of the first basis's run
 (``bms.telemetry``: a periodic record a minute, one per charge and drive).
 
+``--chemistry LFP_Prada2013`` runs the same pack and cycle on the LFP cell,
+with its own charge and discharge voltages (:data:`CYCLE_VOLTAGES`), and
+``--stem`` names the outputs (``balancing_lfp``).
+
 Usage::
 
     python verification/scripts/balancing_validation.py [--cycles 30] [--basis all]
-        [--telemetry OUT.jsonl]
+        [--telemetry OUT.jsonl] [--chemistry LFP_Prada2013 --stem balancing_lfp]
 """
 
 from __future__ import annotations
@@ -76,6 +80,13 @@ DT_S = 20.0
 REST_DT_S = 300.0
 """Step at rest (the exact RC discretisation and the filter hold at any step)."""
 SPREAD = PackSpread(capacity_pct=3.0, resistance_pct=5.0, initial_soc_pct=5.0)
+CYCLE_VOLTAGES = {
+    "NMC_Chen2020": (4.15, 4.20, 3.40),
+    "LFP_Prada2013": (3.50, 3.60, 2.95),
+}
+"""Per chemistry: the C/3 charge's stop, the C/10 charge's stop (end of charge) and the C/2
+discharge's stop, highest or lowest measured cell, V. LFP's are where its OCV leaves the
+plateau at the top (3.39 V at 98 % SoC, 3.61 V at 100 %) and near 10 % at the bottom."""
 
 
 class Telemetry:
@@ -149,9 +160,11 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
     *,
     telemetry: Telemetry | None = None,
     tell_filter: bool = True,
+    chemistry_name: str = "NMC_Chen2020",
 ) -> dict[str, Any]:
     """Cycle the pack; the end-of-charge spread and bleeding time of each cycle."""
-    chemistry = load_chemistry("NMC_Chen2020")
+    chemistry = load_chemistry(chemistry_name)
+    fast_stop_v, end_of_charge_v, discharged_v = CYCLE_VOLTAGES[chemistry_name]
     limits = load_config().control.balancing
     capacity = chemistry.nominal_capacity_ah
     pack = PackSimulator(chemistry, CELLS, spread=SPREAD, initial_soc=0.5, seed=seed)
@@ -200,13 +213,13 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
 
     for cycle in range(1, cycles + 1):
         counters = {"bleed_cell_h": 0.0}
-        for rate, stop_v in ((-capacity / 3.0, 4.15), (-capacity / 10.0, 4.20)):
+        for rate, stop_v in ((-capacity / 3.0, fast_stop_v), (-capacity / 10.0, end_of_charge_v)):
             while float(np.max(measured.cell_voltages_v)) < stop_v:
                 advance(rate, enabled=False)
         end_of_charge = pack.state.soc.copy()
         for _ in range(int(rest_h * 3600 / REST_DT_S)):
             advance(0.0, enabled=True)
-        while float(np.min(measured.cell_voltages_v)) > 3.40:
+        while float(np.min(measured.cell_voltages_v)) > discharged_v:
             advance(capacity / 2.0, enabled=False)
         for _ in range(int(2 * 3600 / REST_DT_S)):
             advance(0.0, enabled=True)
@@ -232,10 +245,12 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
     }
 
 
-def write(results: list[dict[str, Any]], meta: dict[str, Any], out: Path) -> None:
-    """JSON, Markdown, RST and a plot."""
+def write(
+    results: list[dict[str, Any]], meta: dict[str, Any], out: Path, stem: str = "balancing"
+) -> None:
+    """JSON, Markdown, RST and a plot, named ``stem``."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "balancing.json").write_text(
+    (out / f"{stem}.json").write_text(
         json.dumps({"scenario": meta, "runs": results}, indent=2) + "\n", "utf-8"
     )
     head = ["cycle"] + [f"{r['basis']} spread / std (%)" for r in results]
@@ -252,12 +267,12 @@ def write(results: list[dict[str, Any]], meta: dict[str, Any], out: Path) -> Non
         ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         + ["| " + " | ".join(row) + " |" for row in rows]
     )
-    (out / "balancing.md").write_text(markdown + "\n", "utf-8")
+    (out / f"{stem}.md").write_text(markdown + "\n", "utf-8")
     rst = [".. list-table::", "   :header-rows: 1", ""]
     for row in [head, *rows]:
         rst.append("   * - " + row[0])
         rst.extend("     - " + cell for cell in row[1:])
-    (out / "balancing.inc").write_text("\n".join(rst) + "\n", "utf-8")
+    (out / f"{stem}.inc").write_text("\n".join(rst) + "\n", "utf-8")
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
@@ -274,7 +289,7 @@ def write(results: list[dict[str, Any]], meta: dict[str, Any], out: Path) -> Non
     axis.set_ylabel("end-of-charge SoC spread (%)")
     axis.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "balancing.png", dpi=110)
+    fig.savefig(out / f"{stem}.png", dpi=110)
     plt.close(fig)
 
 
@@ -288,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         "--basis", choices=["soc", "soc_known_soh", "voltage", "all"], default="all"
     )
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--chemistry", choices=sorted(CYCLE_VOLTAGES), default="NMC_Chen2020")
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
+    parser.add_argument("--stem", default="balancing", help="output file names")
     parser.add_argument(
         "--telemetry", type=Path, metavar="OUT.jsonl", help="telemetry of the first basis's run"
     )
@@ -309,19 +326,20 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             telemetry=None if i else telemetry,
             tell_filter=not args.blind_filter,
+            chemistry_name=args.chemistry,
         )
         for i, b in enumerate(bases)
     ]
 
     meta = {
-        "cells": CELLS, "parallel": PARALLEL, "chemistry": "NMC_Chen2020",
+        "cells": CELLS, "parallel": PARALLEL, "chemistry": args.chemistry,
         "capacity_spread_pct": SPREAD.capacity_pct, "resistance_spread_pct": SPREAD.resistance_pct,
         "initial_soc_spread_pct": SPREAD.initial_soc_pct, "rest_h": args.rest_h,
         "bleed_a_per_group": args.bleed_a, "dt_s": DT_S, "seed": args.seed,
         "filter_told_bleed_current": not args.blind_filter,
         "target_end_of_charge_spread_pct": 1.0,
     }  # fmt: skip
-    write(results, meta, args.out)
+    write(results, meta, args.out, args.stem)
     if telemetry is not None:
         args.telemetry.parent.mkdir(parents=True, exist_ok=True)
         telemetry.write(args.telemetry)
