@@ -90,18 +90,16 @@ def usage_rows(
     if not records or not capacity_ah > 0.0 or not row_s > 0.0:
         raise ValueError("usage_rows needs records and a capacity and a row length > 0")
     spans, throughput = _spans(records), _throughput_ah(records)
-    origin = records[0].time_ms / _MS
-    end = records[-1].time_ms / _MS + spans[-1] - origin
+    times = np.array([r.time_ms / _MS for r in records]) - records[0].time_ms / _MS
+    end = float(times[-1]) + spans[-1]
     rows: list[HistoryRow] = []
     last = previous
     for first in np.arange(0.0, end, row_s):
-        inside = [
-            i for i, r in enumerate(records) if first <= r.time_ms / _MS - origin < first + row_s
-        ]
+        inside = slice(*np.searchsorted(times, [first, first + row_s], side="left"))
         row = _row(
-            [records[i] for i in inside],
-            [spans[i] for i in inside],
-            [throughput[i] for i in inside],
+            records[inside],
+            spans[inside],
+            throughput[inside],
             capacity_ah=capacity_ah,
             start_s=start_s + first,
             end_s=start_s + min(first + row_s, end),
