@@ -103,15 +103,18 @@ def test_a_version_1_file_reads_as_version_3_with_the_added_fields_not_recorded(
     # everything version 1 did record is read as it was
     current = RECORD_ADAPTER.validate_json(json.dumps(PERIODIC))
     assert isinstance(current, PeriodicRecord)
-    assert periodic.model_copy(
-        update={
-            "soc_started_from": PERIODIC["soc_started_from"],
-            "state_of_health": current.state_of_health,
-            "limits": periodic.limits.model_copy(
-                update={"charge_limited_by": PERIODIC["limits"]["charge_limited_by"]}
-            ),
-        }
-    ) == current
+    assert (
+        periodic.model_copy(
+            update={
+                "soc_started_from": PERIODIC["soc_started_from"],
+                "state_of_health": current.state_of_health,
+                "limits": periodic.limits.model_copy(
+                    update={"charge_limited_by": PERIODIC["limits"]["charge_limited_by"]}
+                ),
+            }
+        )
+        == current
+    )
     assert path.read_text() == text
 
 
