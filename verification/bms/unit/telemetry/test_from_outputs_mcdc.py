@@ -226,3 +226,26 @@ def test_no_cell_estimates_without_the_capacity_beside_the_filter() -> None:
     filtered = ControllerState(estimator=initial_ekf_state(4, 0.5, 0.1, SocFilterTuning()))
     assert _controller_estimates(filtered) is None
     assert _controller_estimates(ControllerState()) is None
+
+
+@pytest.mark.verifies("SWR_TEL_003")
+def test_a_state_of_health_only_with_a_configured_capacity_above_zero() -> None:
+    # MC/DC of ``configured_ah is not None and configured_ah > 0.0``: each condition false
+    # alone gives no State of Health, both true give one; the capacity is logged either way.
+    tap = TelemetryTap(CONFIG, chemistry=synthetic_chemistry())
+    tap.step(frame(0))
+    nominal = synthetic_chemistry().nominal_capacity_ah
+    without = _controller_estimates(tap.state)
+    zero = _controller_estimates(tap.state, 0.0)
+    configured = _controller_estimates(tap.state, nominal)
+    assert without is not None
+    assert zero is not None
+    assert configured is not None
+    assert without.health is None
+    assert without.health_sigma is None
+    assert zero.health is None
+    assert configured.health is not None
+    assert configured.capacity_ah is not None
+    np.testing.assert_allclose(configured.health, configured.capacity_ah / nominal)
+    for estimates in (without, zero, configured):
+        assert estimates.capacity_ah is not None
