@@ -13,7 +13,6 @@ from bms.aging._history import (
     HISTORY_COLUMNS,
     HistoryRow,
     UsageHistory,
-    history_csv,
     load_history,
     parse_history,
     write_history,
@@ -42,7 +41,7 @@ from bms.aging._prognosis import (
     prognose,
     update_scales,
 )
-from bms.aging._usage import REST_C_RATE, ROW_S, usage_rows
+from bms.aging._usage import REST_C_RATE, ROW_S, park_row, usage_rows
 
 __all__ = [
     "GAP_TOLERANCE_S",
@@ -63,11 +62,11 @@ __all__ = [
     "Term",
     "UsageHistory",
     "UsagePattern",
-    "history_csv",
     "initial_estimate",
     "load_history",
     "load_parameters",
     "nominal_losses",
+    "park_row",
     "parse_history",
     "prognose",
     "row_increments",

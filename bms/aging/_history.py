@@ -46,7 +46,6 @@ __all__ = [
     "HISTORY_COLUMNS",
     "HistoryRow",
     "UsageHistory",
-    "history_csv",
     "load_history",
     "parse_history",
     "write_history",
@@ -307,7 +306,7 @@ def load_history(path: Path) -> UsageHistory:
     return parse_history(text, path, "json" if path.suffix.lower() == ".json" else "csv")
 
 
-def history_csv(history: UsageHistory) -> str:
+def _history_csv(history: UsageHistory) -> str:
     """The history as CSV, every column named (an empty cell: no measurement).
 
     Implements: SWR_AGE_005
@@ -332,5 +331,5 @@ def write_history(path: Path, history: UsageHistory) -> None:
         OSError: if the file cannot be written.
     """
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(history_csv(history), encoding="utf-8")
+    partial.write_text(_history_csv(history), encoding="utf-8")
     partial.replace(path)

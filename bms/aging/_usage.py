@@ -35,7 +35,7 @@ import numpy as np
 from bms.aging._history import HistoryRow
 from bms.telemetry import PeriodicRecord
 
-__all__ = ["REST_C_RATE", "ROW_S", "SETTLED_SOC_SIGMA", "usage_rows"]
+__all__ = ["REST_C_RATE", "ROW_S", "SETTLED_SOC_SIGMA", "park_row", "usage_rows"]
 
 ROW_S = 6 * 3600.0
 """Longest row of a usage history made from telemetry."""
@@ -110,6 +110,36 @@ def usage_rows(
     return rows
 
 
+def park_row(
+    previous: HistoryRow, end_s: float, first: PeriodicRecord, kept_soc_pct: float | None
+) -> HistoryRow:
+    """The park from ``previous``'s end to ``end_s``, before the run starting with ``first``.
+
+    Implements: SWR_AGE_005
+
+    No throughput; at the SoC kept at key-off (else ``previous``'s); at the
+    mean of ``previous``'s temperature and the run's first hottest sensor
+    (the BMS measures nothing while parked).
+    """
+    temperature = previous.temperature_degc
+    if first.temperature_degc is not None:
+        temperature = 0.5 * (temperature + _clipped_temperature(first.temperature_degc.max))
+    soc_pct = previous.soc_mean_pct if kept_soc_pct is None else kept_soc_pct
+    return HistoryRow(
+        start_s=previous.end_s,
+        end_s=end_s,
+        temperature_degc=temperature,
+        soc_mean_pct=float(np.clip(soc_pct, 0.0, 100.0)),
+        dod_pct=0.0,
+        efc=0.0,
+        c_rate=0.0,
+    )
+
+
+def _clipped_temperature(value: float) -> float:
+    return float(np.clip(value, *_TEMPERATURE_RANGE_DEGC))
+
+
 def _settled_socs(records: Sequence[PeriodicRecord]) -> list[float]:
     """The SoC estimates, less a converging filter's (sigma above ``SETTLED_SOC_SIGMA``).
 
@@ -153,7 +183,7 @@ def _row(  # noqa: PLR0913 - one row's records and where it lies
     return HistoryRow(
         start_s=start_s,
         end_s=end_s,
-        temperature_degc=float(np.clip(temperature, *_TEMPERATURE_RANGE_DEGC)),
+        temperature_degc=_clipped_temperature(temperature),
         soc_mean_pct=float(np.clip(soc_pct, 0.0, 100.0)),
         dod_pct=float(np.clip(dod_pct, 0.0, 100.0)),
         efc=float(sum(throughput)) / (2.0 * capacity_ah),

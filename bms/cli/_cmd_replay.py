@@ -118,13 +118,16 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     config = load_config(args.config)
     started = datetime.now(UTC)
-    history = _open_history(args, config, started)  # first: a refusal changes no file
+    stored = _stored_capacity(args, bool(args.chemistry), config.pack.series_count)
+    if isinstance(stored, ExitCode):
+        return stored
+    history = _open_history(args, stored, started)  # first: a refusal changes no file
     if isinstance(history, ExitCode):
         return history
-    built = _controller(args, config, started)
+    built = _controller(args, config, stored, started)
     if isinstance(built, ExitCode):
         return built
-    controller, tap, stored = built
+    controller, tap = built
     store = FaultMemoryStore.open(args.fault_memory)[0] if args.fault_memory else None
     malformed = steps = 0
     try:
@@ -187,7 +190,7 @@ def _report_fault_memory(path: Path) -> None:
 
 
 def _open_history(
-    args: argparse.Namespace, config: "BmsConfig", started: datetime
+    args: argparse.Namespace, stored: "CapacityRecord | None", started: datetime
 ) -> "OpenHistory | ExitCode | None":
     """The usage history to append to (None: no ``--history``); 2 when it cannot be."""
     from bms.cli._replay_history import HistoryError, open_history  # noqa: PLC0415
@@ -195,9 +198,6 @@ def _open_history(
 
     if args.history is None:
         return None
-    stored = _stored_capacity(args, bool(args.chemistry), config.pack.series_count)
-    if isinstance(stored, ExitCode):
-        return stored
     try:
         return open_history(args, stored, started)
     except (HistoryError, ConfigError) as error:
@@ -232,9 +232,12 @@ def _append_history(
 
 
 def _controller(
-    args: argparse.Namespace, config: "BmsConfig", now: datetime
-) -> "tuple[BmsController, TelemetryTap | None, CapacityRecord | None] | ExitCode":
-    """The controller (a telemetry tap with ``--telemetry``) and the capacity file's record."""
+    args: argparse.Namespace, config: "BmsConfig", stored: "CapacityRecord | None", now: datetime
+) -> "tuple[BmsController, TelemetryTap | None] | ExitCode":
+    """The controller, a telemetry tap with ``--telemetry`` or ``--history``.
+
+    It starts from the capacity file's record ``stored`` when there is one.
+    """
     from bms.controller import BmsController  # noqa: PLC0415
     from bms.memory import CapacityStoreError, clear_soc  # noqa: PLC0415
     from bms.telemetry import TelemetryTap  # noqa: PLC0415
@@ -244,9 +247,6 @@ def _controller(
         from bms.cell import load_chemistry  # noqa: PLC0415
 
         chemistry = load_chemistry(args.chemistry)
-    stored = _stored_capacity(args, chemistry is not None, config.pack.series_count)
-    if isinstance(stored, ExitCode):
-        return stored
     capacity = soc = None
     if stored is not None and chemistry is not None:
         capacity = _resumed(args.capacity, stored, chemistry, now)
@@ -264,7 +264,7 @@ def _controller(
         else None
     )
     controller = tap or BmsController(config, chemistry=chemistry, capacity=capacity, soc=soc)
-    return controller, tap, stored
+    return controller, tap
 
 
 def _stored_capacity(

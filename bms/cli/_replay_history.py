@@ -150,7 +150,7 @@ def _park(
     history: OpenHistory, first: "PeriodicRecord", stored: "CapacityRecord | None"
 ) -> "HistoryRow | None":
     """The park between the history's end and the run (None: none, or the pack's first run)."""
-    from bms.aging import GAP_TOLERANCE_S, HistoryRow  # noqa: PLC0415
+    from bms.aging import GAP_TOLERANCE_S, park_row  # noqa: PLC0415
 
     if history.earlier is None or stored is None or stored.saved_at is None:
         return None
@@ -158,19 +158,8 @@ def _park(
     if parked_s <= GAP_TOLERANCE_S:
         return None
     last = history.earlier.rows[-1]
-    temperature = last.temperature_degc
-    if first.temperature_degc is not None:
-        temperature = 0.5 * (temperature + float(np.clip(first.temperature_degc.max, -40, 80)))
-    soc_pct = last.soc_mean_pct if stored.soc is None else 100.0 * float(np.mean(stored.soc))
-    return HistoryRow(
-        start_s=last.end_s,
-        end_s=last.end_s + parked_s,
-        temperature_degc=temperature,
-        soc_mean_pct=float(np.clip(soc_pct, 0.0, 100.0)),
-        dod_pct=0.0,
-        efc=0.0,
-        c_rate=0.0,
-    )
+    kept = None if stored.soc is None else 100.0 * float(np.mean(stored.soc))
+    return park_row(last, last.end_s + parked_s, first, kept)
 
 
 def _measured(

@@ -7,7 +7,9 @@ row has settled ones; equivalent full cycles are the counters' throughput
 over twice the capacity; the C-rate is the mean over records above the rest
 C-rate; a row without temperature or SoC takes the previous row's, and the
 run's first without one is refused; the rows are a valid usage history
-that ``bms.aging.prognose`` reads; a history written as CSV reads back.
+that ``bms.aging.prognose`` reads; a history written as CSV reads back; a
+park row has no throughput, takes the kept SoC (else the previous row's) and
+the mean of the previous row's and the run's first clipped temperature.
 """
 
 import json
@@ -21,6 +23,7 @@ from bms.aging import (
     UsageHistory,
     load_history,
     load_parameters,
+    park_row,
     prognose,
     usage_rows,
     write_history,
@@ -122,3 +125,20 @@ def test_a_written_history_reads_back(tmp_path: Path) -> None:
     write_history(path, UsageHistory(rows=(*rows[:-1], measured)))
     assert load_history(path).rows == (*rows[:-1], measured)
     assert not (tmp_path / "history.csv.partial").exists()
+
+
+@pytest.mark.verifies("SWR_AGE_005")
+def test_a_park_row_holds_the_kept_soc_and_the_temperatures_mean() -> None:
+    previous = HistoryRow(
+        start_s=0.0, end_s=100.0, temperature_degc=20.0, soc_mean_pct=55.0,
+        dod_pct=30.0, efc=0.2, c_rate=0.3,
+    )  # fmt: skip
+    first = _record(0, temperature_degc=_temperatures(30.0))
+    park = park_row(previous, 5000.0, first, 80.0)
+    assert (park.start_s, park.end_s) == (100.0, 5000.0)
+    assert (park.efc, park.dod_pct, park.c_rate) == (0.0, 0.0, 0.0)
+    assert (park.temperature_degc, park.soc_mean_pct) == (25.0, 80.0)
+    blind = park_row(previous, 5000.0, _record(0, temperature_degc=None), None)
+    assert (blind.temperature_degc, blind.soc_mean_pct) == (20.0, 55.0)
+    hot = park_row(previous, 5000.0, _record(0, temperature_degc=_temperatures(120.0)), None)
+    assert hot.temperature_degc == 50.0  # the run's 120 degC clipped to the model's 80
