@@ -99,23 +99,25 @@ def nees_consistency(
     sigmas: FloatArray,
     window_s: float,
 ) -> NeesConsistency:
-    """Score ``M`` runs of a scalar estimate (``estimates``, ``sigmas``: shape (M, T)) on one truth.
+    """Score ``M`` runs of a scalar estimate (``estimates``, ``sigmas``: shape (M, T)).
 
-    Time steps before ``window_s`` from the start are not scored (the
-    filter's convergence from its initial guess).
+    ``truth`` is one truth for every run, shape (T,), or each run's own,
+    shape (M, T) (:mod:`._own_model`). Time steps before ``window_s`` from
+    the start are not scored (the filter's convergence from its initial
+    guess).
 
     Raises:
         ValueError: if the shapes disagree or no time step lies after the window.
     """
     if estimates.ndim != 2 or estimates.shape != sigmas.shape:
         raise ValueError("estimates and sigmas must have one shape (runs, samples)")
-    if estimates.shape[1] != time_s.size or truth.shape != time_s.shape:
+    if estimates.shape[1] != time_s.size or truth.shape not in {time_s.shape, estimates.shape}:
         raise ValueError("time_s, truth and each run must have one length")
     scored = time_s - time_s[0] >= window_s
     if not scored.any():
         raise ValueError(f"no sample after the {window_s:g} s convergence window")
     runs = estimates.shape[0]
-    error = estimates[:, scored] - truth[scored]
+    error = estimates[:, scored] - truth[..., scored]
     spread = sigmas[:, scored]
     average = np.mean((error / np.maximum(spread, 1e-12)) ** 2, axis=0)
     low, high = nees_band(runs)

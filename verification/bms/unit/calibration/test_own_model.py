@@ -1,0 +1,67 @@
+"""Tests of bms/calibration/_own_model.py: the SoC filter's NEES on its own circuit.
+
+Covers: on the NMC cell's UDDS (1 Hz to keep it fast), with the model-error
+allowance off, the runs' average NEES lies inside its chi-square band
+nearly all the time, as it must where the filter's model and noise model
+hold; a plant whose voltage noise is three times what the filter believes
+drives it above the band, so the test can fail; the shipped allowance,
+model error the plant does not have, lowers it and never puts it above
+the band; each run draws its own truth; a truth per run of the wrong shape is rejected by the score.
+"""
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bms.calibration._consistency import nees_consistency
+from bms.calibration._own_model import OwnModelCase, OwnModelRuns, own_model_runs
+from bms.calibration._validation import cycle_for_chemistry
+from bms.cell import load_chemistry
+
+_NMC = load_chemistry("NMC_Chen2020")
+
+
+def _runs(**settings: Any) -> OwnModelRuns:
+    case = OwnModelCase(
+        _NMC, cycle_for_chemistry("udds", _NMC), 25.0, 0.7, period_s=1.0, **settings
+    )
+    return own_model_runs(case)
+
+
+@pytest.mark.verifies("SWR_CAL_004")
+def test_honest_on_its_own_circuit() -> None:
+    result = _runs()
+    score = result.consistency
+    assert score.inside_fraction >= 0.9
+    assert score.above_fraction <= 0.05
+    assert score.band[0] <= score.mean_nees <= score.band[1]
+    assert score.bound_coverage >= 0.97
+    assert np.std(result.true_soc[:, 0]) > 0.05  # each run draws its own truth
+
+
+@pytest.mark.verifies("SWR_CAL_004")
+def test_a_noisier_plant_than_the_filter_believes_is_caught() -> None:
+    score = _runs(plant_tuning={"voltage_noise_v": 0.006}).consistency
+    assert score.above_fraction >= 0.5
+    assert score.mean_nees > score.band[1]
+
+
+@pytest.mark.verifies("SWR_CAL_004")
+def test_the_shipped_allowance_is_pessimistic_never_over_confident() -> None:
+    score = _runs(model_error_allowance=True).consistency
+    assert score.above_fraction == 0.0
+    assert score.bound_coverage == 1.0
+    assert score.mean_nees < 0.8 * _runs().consistency.mean_nees
+
+
+@pytest.mark.verifies("SWR_CAL_004")
+def test_a_truth_per_run_must_match_the_runs() -> None:
+    time = np.arange(10.0)
+    estimates = np.zeros((3, 10))
+    with pytest.raises(ValueError, match="one length"):
+        nees_consistency(time, np.zeros((2, 10)), estimates, np.ones((3, 10)), window_s=0.0)
+    per_run = nees_consistency(
+        time, np.full((3, 10), 0.1), estimates, np.full((3, 10), 0.1), window_s=0.0
+    )
+    assert per_run.mean_nees == pytest.approx(1.0)

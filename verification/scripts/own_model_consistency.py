@@ -1,0 +1,142 @@
+r"""The SoC filter's NEES on its own circuit, every validation-matrix row, allowance off and on.
+
+ASIL: QM (validation script; never in the control path). Requirements: SWR_CAL_004.
+
+For each chemistry, cycle and temperature of the validation matrix (the
+charges at 0 and 25 degC), 40 runs of the filter on its own equivalent
+circuit, each drawing all the filter takes as random
+(:mod:`bms.calibration._own_model`): once with the model-error allowance
+switched off (the plant has no model error, so an honest filter's average
+NEES lies inside its chi-square band about 95 % of the time), once with the
+shipped allowance (it should lie below the band, never above). Writes
+``own_model.json`` and ``own_model.inc`` to ``docs/validation``; about 4
+minutes on two cores::
+
+    python verification/scripts/own_model_consistency.py [--runs 40] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from verification.scripts.onboard_capacity import list_table  # noqa: E402
+from verification.scripts.validation_matrix import (  # noqa: E402
+    CHARGE,
+    CHARGE_C_RATE,
+    CHARGE_TEMPERATURES_DEGC,
+    MATRIX_CHEMISTRIES,
+    MATRIX_CYCLES,
+    MATRIX_TEMPERATURES_DEGC,
+)
+
+DRIVE_GUESS = 0.7
+"""The filter's initial SoC on a drive: the truths, drawn 10 points around it, span both
+of the LFP cell's plateaus and the step between them (0.68-0.80)."""
+CHARGE_GUESS = 0.2
+"""On the charge, which runs for :data:`CHARGE_S` (52 points at 0.7C)."""
+CHARGE_S = 2700.0
+
+
+def _row(chemistry_name: str, cycle: str, ambient: float, runs: int) -> dict[str, Any]:
+    from bms.calibration._own_model import OwnModelCase, own_model_runs  # noqa: PLC0415
+    from bms.calibration._validation import (  # noqa: PLC0415
+        constant_current_charge,
+        cycle_for_chemistry,
+    )
+    from bms.cell import load_chemistry  # noqa: PLC0415
+
+    chemistry = load_chemistry(chemistry_name)
+    charge = cycle == CHARGE
+    profile = (
+        constant_current_charge(chemistry, CHARGE_C_RATE, CHARGE_S)
+        if charge
+        else cycle_for_chemistry(cycle, chemistry).repeated(MATRIX_CYCLES[cycle])
+    )
+    row: dict[str, Any] = {"chemistry": chemistry_name, "cycle": cycle, "ambient_degc": ambient}
+    for allowance in (False, True):
+        case = OwnModelCase(
+            chemistry,
+            profile,
+            ambient,
+            CHARGE_GUESS if charge else DRIVE_GUESS,
+            runs=runs,
+            model_error_allowance=allowance,
+        )
+        score = own_model_runs(case).consistency
+        row["shipped" if allowance else "allowance_off"] = score.as_dict()
+    return row
+
+
+def _cell(score: dict[str, Any]) -> str:
+    return (
+        f"{score['nees_ensemble_mean']:.2f} / {100 * score['nees_inside_band']:.0f} / "
+        f"{100 * score['nees_below_band']:.0f} / {100 * score['nees_above_band']:.0f} / "
+        f"{score['nees_runs_bound_coverage']:.3f} / {100 * score['nees_runs_max_abs_error']:.2f}"
+    )
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    header = ["chemistry", "cycle", "degC", "allowance off", "shipped allowance"]
+    body = [
+        [
+            row["chemistry"],
+            row["cycle"],
+            f"{row['ambient_degc']:g}",
+            _cell(row["allowance_off"]),
+            _cell(row["shipped"]),
+        ]
+        for row in rows
+    ]
+    lines = list_table(header, body)
+    lines[0] += (
+        " Each cell: mean NEES / % of the time inside / below / above its band / 3-sigma"
+        " coverage / largest error, points (after 600 s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Run every row on two processes; write the JSON and the RST table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/validation")
+    args = parser.parse_args()
+    rows = [
+        (chemistry, cycle, ambient)
+        for chemistry in MATRIX_CHEMISTRIES
+        for cycle, temperatures in (
+            *((cycle, MATRIX_TEMPERATURES_DEGC) for cycle in MATRIX_CYCLES),
+            (CHARGE, CHARGE_TEMPERATURES_DEGC),
+        )
+        for ambient in temperatures
+    ]
+    with ProcessPoolExecutor(2) as pool:
+        futures = [pool.submit(_row, *row, args.runs) for row in rows]
+        results = [future.result() for future in futures]
+    for result in results:
+        print(result["chemistry"], result["cycle"], result["ambient_degc"])
+        print("  off:    ", _cell(result["allowance_off"]))
+        print("  shipped:", _cell(result["shipped"]))
+    document = {
+        "runs": args.runs,
+        "drive_guess": DRIVE_GUESS,
+        "charge_guess": CHARGE_GUESS,
+        "charge_s": CHARGE_S,
+        "rows": results,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "own_model.json").write_text(json.dumps(document, indent=1) + "\n")
+    (args.out / "own_model.inc").write_text(_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
