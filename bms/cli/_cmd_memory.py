@@ -10,6 +10,10 @@ serviced (a cell or module swapped) or charged without its BMS must have
 its kept SoC cleared: ``--clear-soc`` does that, and the next key-on starts
 the SoC filter unknown. The capacities stay.
 
+``--chemistry NAME`` alone adds each cell's State of Health: its capacity
+over the chemistry's nominal one, the weakest cell's with its bound (the
+estimate's and the current sensor's gain error, as the telemetry reports it).
+
 ``--new-pack --chemistry NAME`` writes a new pack's first capacity file (the
 factory's end of line): the configured capacities with the tuning's 3 %,
 or, with ``--measured FILE --measured-sigma-pct PCT``, each cell's capacity
@@ -56,7 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write a new pack's first capacity file (needs --chemistry; never overwrites)",
     )
-    parser.add_argument("--chemistry", help="chemistry name or file (with --new-pack)")
+    parser.add_argument(
+        "--chemistry",
+        help="chemistry name or file: the new pack's with --new-pack; else the cells' whose "
+        "State of Health to show (capacity over the chemistry's nominal)",
+    )
     parser.add_argument(
         "--measured",
         type=Path,
@@ -78,14 +86,15 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.memory import CapacityStoreError, clear_soc, load_capacity  # noqa: PLC0415
 
     cells = load_config(args.config).pack.series_count
-    if args.new_pack or args.chemistry or args.measured or args.measured_sigma_pct is not None:
+    if args.new_pack or args.measured or args.measured_sigma_pct is not None:
         problem = _write_new_pack(args, cells)
         if problem is not None:
             print(f"bms memory: {problem}", file=sys.stderr)
             return ExitCode.USAGE
     try:
         record = load_capacity(args.capacity, cells)
-        for line in _summary(record, datetime.now(UTC)):
+        health = [] if args.chemistry is None else [_health(record, args.chemistry)]
+        for line in [*_summary(record, datetime.now(UTC)), *health]:
             print(line)
         if args.clear_soc:
             clear_soc(args.capacity, record)
@@ -131,10 +140,7 @@ def _write_new_pack(args: argparse.Namespace, cells: int) -> str | None:
 def _new_pack_options_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with the options of ``--new-pack`` (None: nothing)."""
     if not args.new_pack or not args.chemistry:
-        return (
-            "--chemistry, --measured and --measured-sigma-pct go with --new-pack, "
-            "which needs --chemistry"
-        )
+        return "--measured and --measured-sigma-pct go with --new-pack, which needs --chemistry"
     if args.clear_soc:
         return "--clear-soc and --new-pack: a new pack's file keeps no SoC"
     if args.capacity.exists():
@@ -161,6 +167,30 @@ def _measured_capacities(path: Path) -> list[float] | str:
         except ValueError:
             return f"{path}:{number}: {text!r} is not a capacity in Ah"
     return values
+
+
+def _health(record: "CapacityRecord", chemistry_name: str) -> str:
+    """The weakest cell's State of Health and the cells' range, against the chemistry's nominal.
+
+    Implements: SWR_SOC_009
+    """
+    from bms.cell import load_chemistry  # noqa: PLC0415
+    from bms.estimation import SocFilterTuning, state_of_health  # noqa: PLC0415
+
+    nominal = load_chemistry(chemistry_name).nominal_capacity_ah  # ConfigError: bms's main
+    health, sigma = state_of_health(
+        np.array(record.capacity_ah),
+        np.array(record.capacity_sigma_ah),
+        nominal,
+        SocFilterTuning().current_gain_error_pct,
+    )
+    weakest = int(np.argmin(health))
+    return (
+        f"state of health (capacity over {chemistry_name}'s {nominal:.3f} Ah): weakest cell "
+        f"{weakest + 1} at {100.0 * health[weakest]:.1f} % +- {100.0 * sigma[weakest]:.1f} % "
+        f"(1 sigma, the current sensor's gain included); cells {100.0 * health.min():.1f} .. "
+        f"{100.0 * health.max():.1f} %"
+    )
 
 
 def _summary(record: "CapacityRecord", now: datetime) -> list[str]:

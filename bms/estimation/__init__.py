@@ -29,6 +29,7 @@ from bms.estimation._capacity import (
     capacity_since,
     initial_capacity_state,
     predict_capacity,
+    state_of_health,
 )
 from bms.estimation._capacity_pairs import (
     CapacityTracker,
@@ -163,6 +164,7 @@ __all__ = [
     "soc_to_keep",
     "sof_limits",
     "state_of_function",
+    "state_of_health",
     "step_resistance_ohm",
     "temperature_derating",
     "track_capacity",

@@ -57,6 +57,7 @@ __all__ = [
     "initial_capacity_state",
     "predict_capacity",
     "prior_sums",
+    "state_of_health",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -264,6 +265,33 @@ def predict_capacity(state: CapacityState, walk_var_ah2: FloatArray | float) -> 
         capacity_sigma_ah=np.sqrt(grown),
         fade=_fade(state) * (variance / grown),
     )
+
+
+def state_of_health(
+    capacity_ah: FloatArray,
+    capacity_sigma_ah: FloatArray,
+    configured_ah: float,
+    gain_error_pct: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Each cell's State of Health, its capacity over the configured one, and its sigma.
+
+    Implements: SWR_TEL_003, SWR_SOC_009
+
+    The counted capacity holds the current sensor's gain error as a fixed
+    factor, so the sigma is the estimate's and the gain's in quadrature: the
+    bound then covers the cell's true capacity, not only the counted one.
+
+    Raises:
+        ValueError: if ``configured_ah`` is not > 0.
+    """
+    if not configured_ah > 0.0:
+        raise ValueError(f"configured_ah={configured_ah} must be > 0")
+    health = np.asarray(capacity_ah, dtype=np.float64) / configured_ah
+    sigma = np.hypot(
+        np.asarray(capacity_sigma_ah, dtype=np.float64) / configured_ah,
+        gain_error_pct / 100.0 * health,
+    )
+    return health, sigma
 
 
 def capacity_since(start: CapacityState, end: CapacityState) -> CapacityEstimate:

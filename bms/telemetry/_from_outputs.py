@@ -34,7 +34,7 @@ from bms.controller import (
     ControllerStatus,
 )
 from bms.controller._outputs import ChargeLimitSource
-from bms.estimation import CapacityTracker, SocStart
+from bms.estimation import CapacityTracker, SocStart, state_of_health
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -378,10 +378,7 @@ def _controller_estimates(
     The SoC from the SoC filter; the capacity from its dual estimation; the
     resistance from the filter's joint resistance state ``delta`` (a cell's
     resistance is its model's scale times ``1 + delta``). With the configured
-    cell capacity, the State of Health: the capacity over it, its sigma the
-    estimate's and the current sensor's gain error in quadrature (the counted
-    capacity holds the gain as a fixed factor, so that the bound covers the
-    true capacity).
+    cell capacity, the State of Health (:func:`bms.estimation.state_of_health`).
     """
     ekf, capacity = state.estimator, state.capacity
     if ekf is None or capacity is None:
@@ -389,9 +386,12 @@ def _controller_estimates(
     estimate = capacity.tracker.estimate
     health = health_sigma = None
     if configured_ah is not None and configured_ah > 0.0:
-        health = estimate.capacity_ah / configured_ah
-        gain = capacity.tuning.current_gain_error_pct / 100.0
-        health_sigma = np.hypot(estimate.capacity_sigma_ah / configured_ah, gain * health)
+        health, health_sigma = state_of_health(
+            estimate.capacity_ah,
+            estimate.capacity_sigma_ah,
+            configured_ah,
+            capacity.tuning.current_gain_error_pct,
+        )
     scale = np.broadcast_to(
         np.asarray(capacity.model.resistance_scale, dtype=np.float64), ekf.x[4].shape
     )

@@ -9,7 +9,8 @@ and blank lines, each cell's capacity and the given sigma), and refuses,
 exit 2, naming what is wrong and writing nothing: an existing file, a
 sigma without capacities or the reverse, a line that is not a number (its
 line number), a count other than the cells', a sigma that is not > 0,
-``--clear-soc`` with it, or its options without it.
+``--clear-soc`` with it, or its options without it. With ``--chemistry``
+alone it shows the weakest cell's State of Health and its bound.
 """
 
 import json
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bms.cell import load_chemistry
 from bms.cli import ExitCode, main
 from bms.config import load_config
 from bms.controller import new_pack_capacity
@@ -142,5 +144,30 @@ def test_memory_refuses_a_bad_new_pack_naming_what_is_wrong(
     assert main(arguments) == ExitCode.USAGE
     assert expected in capsys.readouterr().err
     assert (path.read_text() if path.exists() else None) == before  # nothing written or lost
-    assert main(["memory", str(tmp_path / "x.json"), "--chemistry", "NMC_Chen2020"]) == 2
+    assert main(["memory", str(tmp_path / "x.json"), "--measured-sigma-pct", "1"]) == 2
     assert "go with --new-pack" in capsys.readouterr().err
+
+
+@pytest.mark.verifies("SWR_SOC_009")
+def test_memory_shows_the_state_of_health_against_the_chemistry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chemistry = load_chemistry("NMC_Chen2020")
+    graded = np.full(CELLS, chemistry.nominal_capacity_ah)
+    graded[6] *= 0.9
+    path = tmp_path / "capacity.json"
+    tracker = new_pack_capacity(
+        chemistry, CELLS, measured_capacity_ah=graded.tolist(), measured_sigma_pct=1.0
+    )
+    save_capacity(path, tracker, pairs=0, now=datetime(2026, 11, 1, tzinfo=UTC))
+    assert main(["memory", str(path), "--chemistry", "NMC_Chen2020"]) == ExitCode.OK
+    shown = capsys.readouterr().out
+    # 1 % of the cell's 90 % and the 0.5 % gain of it, in quadrature: 1.0 % of the nominal
+    assert "weakest cell 7 at 90.0 % +- 1.0 % (1 sigma" in shown
+    assert "cells 90.0 .. 100.0 %" in shown
+    assert main(["memory", str(path)]) == ExitCode.OK
+    assert "state of health" not in capsys.readouterr().out
+    assert main(["memory", str(path), "--chemistry", "NOPE"]) == ExitCode.CONFIG
+    refused = capsys.readouterr()
+    assert "unknown chemistry 'NOPE'" in refused.err
+    assert refused.out == ""  # nothing shown before the refusal

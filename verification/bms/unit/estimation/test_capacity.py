@@ -19,6 +19,9 @@ Monte-Carlo cells the normalised error has an rms of 1 and at most 1 % of
 cells fall outside 3 sigma (the approximation without equivalent variances
 gave 1.66 and 7 %). The step-fade test's check before the step allows 2 %
 and 3 sigma (sigma ~1.2 % with gamma = 0.9); the 1 % is asserted after it.
+The State of Health: the capacity over the configured one, its sigma the
+estimate's and the current gain's in quadrature; a configured capacity
+that is not > 0 is refused.
 """
 
 import math
@@ -27,7 +30,13 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from bms.estimation import CapacityState, awtls_update, initial_capacity_state, predict_capacity
+from bms.estimation import (
+    CapacityState,
+    awtls_update,
+    initial_capacity_state,
+    predict_capacity,
+    state_of_health,
+)
 from bms.estimation._capacity import _minimise
 from bms.plant import PackSimulator, SensorModel
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
@@ -339,3 +348,13 @@ def test_the_priors_sums_hold_its_sigma_whatever_the_prescaling(
     expected = 1.0 / math.sqrt(1.0 / sigma**2 + x * x / (var_y + capacity**2 * var_x))
     assert after.capacity_ah[0] == pytest.approx(capacity, rel=1e-9)
     assert after.capacity_sigma_ah[0] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.verifies("SWR_TEL_003", "SWR_SOC_009")
+def test_state_of_health_carries_the_gain_in_its_bound() -> None:
+    health, sigma = state_of_health(np.array([4.5, 5.0]), np.array([0.045, 0.0]), 5.0, 0.5)
+    assert health == pytest.approx([0.9, 1.0])
+    # the estimate's 0.9 % and the gain's 0.5 % of 90 %, in quadrature; the gain alone
+    assert sigma == pytest.approx([math.hypot(0.009, 0.0045), 0.005])
+    with pytest.raises(ValueError, match="configured_ah=0"):
+        state_of_health(np.array([4.5]), np.array([0.045]), 0.0, 0.5)
