@@ -31,10 +31,10 @@ allowance it should lie below the band (the allowance is model error the
 plant does not have), never above it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,14 @@ from bms.cell import Chemistry, EcmState, cell_model, ecm_step, terminal_voltage
 from bms.cycles import DriveCycle
 from bms.estimation import SocEstimator, SocFilterTuning
 
-__all__ = ["MODEL_ERROR_OFF", "OwnModelCase", "OwnModelRuns", "own_model_runs"]
+__all__ = [
+    "MODEL_ERROR_OFF",
+    "OwnModelCase",
+    "OwnModelRuns",
+    "SocFilterUnderTest",
+    "case_estimator",
+    "own_model_runs",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -100,6 +107,40 @@ class OwnModelCase:
         return replace(self.filter_tuning(), **self.plant_tuning)
 
 
+class SocOutput(Protocol):
+    """What the test reads of a filter's step: each column's SoC and sigma."""
+
+    @property
+    def soc(self) -> FloatArray: ...
+
+    @property
+    def soc_sigma(self) -> FloatArray: ...
+
+
+class SocFilterUnderTest(Protocol):
+    """A SoC filter over the runs' columns, stepped as :meth:`bms.estimation.SocEstimator.step`."""
+
+    def step(
+        self,
+        cell_voltages_v: FloatArray,
+        current_a: float,
+        cell_temperatures_degc: FloatArray,
+        dt_s: float,
+    ) -> SocOutput: ...
+
+
+def case_estimator(case: "OwnModelCase") -> SocFilterUnderTest:
+    """The BMS's own SoC filter for the case: one column per run, from the case's guess."""
+    return SocEstimator(
+        case.chemistry,
+        case.runs,
+        initial_soc=np.full(case.runs, case.soc_guess),
+        initial_sigma=case.initial_sigma,
+        tuning=case.filter_tuning(),
+        initial_temperature_degc=case.ambient_degc,
+    )
+
+
 @dataclass(frozen=True)
 class OwnModelRuns:
     """The runs' truths, estimates and sigmas, shape (runs, samples), and their NEES score."""
@@ -111,10 +152,16 @@ class OwnModelRuns:
     consistency: NeesConsistency
 
 
-def own_model_runs(case: OwnModelCase) -> OwnModelRuns:
+def own_model_runs(
+    case: OwnModelCase,
+    make_filter: Callable[[OwnModelCase], SocFilterUnderTest] = case_estimator,
+) -> OwnModelRuns:
     """Run ``case.runs`` plants and filters side by side and score them (see the module doc).
 
     Implements: SWR_CAL_004
+
+    ``make_filter``: the filter under test (default: the BMS's); another
+    estimator, one column per run, is scored on the same draws.
     """
     noise = case.plant_noise()
     rng = np.random.default_rng(case.seed)
@@ -131,14 +178,7 @@ def own_model_runs(case: OwnModelCase) -> OwnModelRuns:
     plant = cell_model(case.chemistry, 1.0 / (1.0 + scale), 1.0 + resistance)
     zeros = np.zeros(runs)
     state = EcmState(true_soc0, zeros, zeros.copy(), np.full(runs, case.ambient_degc))
-    estimator = SocEstimator(
-        case.chemistry,
-        runs,
-        initial_soc=np.full(runs, case.soc_guess),
-        initial_sigma=case.initial_sigma,
-        tuning=case.filter_tuning(),
-        initial_temperature_degc=case.ambient_degc,
-    )
+    estimator = make_filter(case)
     cycle_time = case.cycle.time_s - case.cycle.time_s[0]
     time = np.arange(0.0, float(cycle_time[-1]), case.period_s)
     measured = np.interp(time, cycle_time, case.cycle.current_a)

@@ -6,27 +6,33 @@ nearly all the time, as it must where the filter's model and noise model
 hold; a plant whose voltage noise is three times what the filter believes
 drives it above the band, so the test can fail; the shipped allowance,
 model error the plant does not have, lowers it and never puts it above
-the band; each run draws its own truth; a truth per run of the wrong shape is rejected by the score.
+the band; each run draws its own truth; another filter (here the BMS's
+reporting a third of its sigma) is scored on the same draws, its NEES
+nine times as large; a truth per run of the wrong shape is rejected by the score.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 
 from bms.calibration._consistency import nees_consistency
-from bms.calibration._own_model import OwnModelCase, OwnModelRuns, own_model_runs
+from bms.calibration._own_model import OwnModelCase, OwnModelRuns, case_estimator, own_model_runs
 from bms.calibration._validation import cycle_for_chemistry
 from bms.cell import load_chemistry
 
 _NMC = load_chemistry("NMC_Chen2020")
 
 
-def _runs(**settings: Any) -> OwnModelRuns:
-    case = OwnModelCase(
+def _case(**settings: Any) -> OwnModelCase:
+    return OwnModelCase(
         _NMC, cycle_for_chemistry("udds", _NMC), 25.0, 0.7, period_s=1.0, **settings
     )
-    return own_model_runs(case)
+
+
+def _runs(**settings: Any) -> OwnModelRuns:
+    return own_model_runs(_case(**settings))
 
 
 @pytest.mark.verifies("SWR_CAL_004")
@@ -53,6 +59,34 @@ def test_the_shipped_allowance_is_pessimistic_never_over_confident() -> None:
     assert score.above_fraction == 0.0
     assert score.bound_coverage == 1.0
     assert score.mean_nees < 0.8 * _runs().consistency.mean_nees
+
+
+@dataclass(frozen=True)
+class _Shrunk:
+    soc: np.ndarray
+    soc_sigma: np.ndarray
+
+
+class _OverConfident:
+    """The BMS's filter reporting a third of its sigma."""
+
+    def __init__(self, case: OwnModelCase) -> None:
+        self.inner = case_estimator(case)
+
+    def step(
+        self, voltages: np.ndarray, current: float, temperatures: np.ndarray, dt: float
+    ) -> _Shrunk:
+        out = self.inner.step(voltages, current, temperatures, dt)
+        return _Shrunk(out.soc, out.soc_sigma / 3.0)
+
+
+@pytest.mark.verifies("SWR_CAL_004")
+def test_another_filter_is_scored_on_the_same_draws() -> None:
+    honest, shrunk = _runs(), own_model_runs(_case(), _OverConfident)
+    assert np.array_equal(honest.true_soc, shrunk.true_soc)
+    assert np.array_equal(honest.estimated_soc, shrunk.estimated_soc)
+    assert shrunk.consistency.mean_nees == pytest.approx(9.0 * honest.consistency.mean_nees)
+    assert shrunk.consistency.above_fraction >= 0.9
 
 
 @pytest.mark.verifies("SWR_CAL_004")
