@@ -12,7 +12,8 @@ shipped allowance (it should lie below the band, never above). Writes
 ``own_model.json`` and ``own_model.inc`` to ``docs/validation``; about 4
 minutes on two cores::
 
-    python verification/scripts/own_model_consistency.py [--runs 40] [--out DIR]
+    python verification/scripts/own_model_consistency.py [--runs 40] [--out DIR] \
+        [--tuning FIELD=VALUE ...]
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ CHARGE_GUESS = 0.2
 CHARGE_S = 2700.0
 
 
-def _row(chemistry_name: str, cycle: str, ambient: float, runs: int) -> dict[str, Any]:
+def _row(
+    chemistry_name: str, cycle: str, ambient: float, runs: int, tuning: dict[str, float]
+) -> dict[str, Any]:
     from bms.calibration._own_model import OwnModelCase, own_model_runs  # noqa: PLC0415
     from bms.calibration._validation import (  # noqa: PLC0415
         constant_current_charge,
@@ -69,6 +72,7 @@ def _row(chemistry_name: str, cycle: str, ambient: float, runs: int) -> dict[str
             CHARGE_GUESS if charge else DRIVE_GUESS,
             runs=runs,
             model_error_allowance=allowance,
+            tuning=tuning,
         )
         score = own_model_runs(case).consistency
         row["shipped" if allowance else "allowance_off"] = score.as_dict()
@@ -108,7 +112,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "docs/validation")
+    parser.add_argument(
+        "--tuning",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a filter setting (bms.estimation.SocFilterTuning), with another --out",
+    )
     args = parser.parse_args()
+    from bms.cli._cmd_validate import _overrides  # noqa: PLC0415
+
+    try:
+        tuning = _overrides(args.tuning, "tuning")
+    except ValueError as error:
+        parser.error(str(error))
     rows = [
         (chemistry, cycle, ambient)
         for chemistry in MATRIX_CHEMISTRIES
@@ -119,7 +136,7 @@ def main() -> int:
         for ambient in temperatures
     ]
     with ProcessPoolExecutor(2) as pool:
-        futures = [pool.submit(_row, *row, args.runs) for row in rows]
+        futures = [pool.submit(_row, *row, args.runs, tuning) for row in rows]
         results = [future.result() for future in futures]
     for result in results:
         print(result["chemistry"], result["cycle"], result["ambient_degc"])
@@ -130,6 +147,7 @@ def main() -> int:
         "drive_guess": DRIVE_GUESS,
         "charge_guess": CHARGE_GUESS,
         "charge_s": CHARGE_S,
+        "tuning": tuning,
         "rows": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
