@@ -148,10 +148,13 @@ def test_unusable_inputs_leave_the_cell_unchanged() -> None:
     ("kwargs", "message"),
     [
         ({"nominal_capacity_ah": 0.0}, "nominal_capacity_ah"),
+        ({"initial_sigma_ah": 0.0}, "initial_sigma_ah=0.0"),
         ({"soc_sigma": 0.0}, "soc_sigma"),
+        ({"ah_sigma": 0.0}, "ah_sigma=0.0"),
         ({"gamma": 1.5}, "gamma"),
+        ({"gamma": 0.0}, "gamma=0.0"),
     ],
-)
+)  # each condition of the three checks shown alone (MC/DC: the module serves SWR_TEL_003, D)
 def test_invalid_initialisation(kwargs: dict[str, float], message: str) -> None:
     arguments = {
         "nominal_capacity_ah": 5.0, "initial_sigma_ah": 0.5, "soc_sigma": 0.01, "ah_sigma": 0.01,
