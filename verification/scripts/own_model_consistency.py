@@ -2,9 +2,9 @@ r"""The SoC filter's NEES on its own circuit, every validation-matrix row, allow
 
 ASIL: QM (validation script; never in the control path). Requirements: SWR_CAL_004.
 
-For each chemistry, cycle and temperature of the validation matrix (the
-charges at 0 and 25 degC), 40 runs of the filter on its own equivalent
-circuit, each drawing all the filter takes as random
+For each row of the validation matrix (``validation_matrix.matrix_rows``),
+40 runs of the filter on its own equivalent circuit, each drawing all the
+filter takes as random
 (:mod:`bms.calibration._own_model`): once with the model-error allowance
 switched off (the plant has no model error, so an honest filter's average
 NEES lies inside its chi-square band about 95 % of the time), once with the
@@ -32,10 +32,10 @@ from verification.scripts.onboard_capacity import list_table  # noqa: E402
 from verification.scripts.validation_matrix import (  # noqa: E402
     CHARGE,
     CHARGE_C_RATE,
-    CHARGE_TEMPERATURES_DEGC,
-    MATRIX_CHEMISTRIES,
     MATRIX_CYCLES,
-    MATRIX_TEMPERATURES_DEGC,
+    add_tuning_option,
+    matrix_rows,
+    parsed_tuning,
 )
 
 DRIVE_GUESS = 0.7
@@ -112,31 +112,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "docs/validation")
-    parser.add_argument(
-        "--tuning",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a filter setting (bms.estimation.SocFilterTuning), with another --out",
-    )
+    add_tuning_option(parser)
     args = parser.parse_args()
-    from bms.cli._cmd_validate import _overrides  # noqa: PLC0415
-
-    try:
-        tuning = _overrides(args.tuning, "tuning")
-    except ValueError as error:
-        parser.error(str(error))
-    rows = [
-        (chemistry, cycle, ambient)
-        for chemistry in MATRIX_CHEMISTRIES
-        for cycle, temperatures in (
-            *((cycle, MATRIX_TEMPERATURES_DEGC) for cycle in MATRIX_CYCLES),
-            (CHARGE, CHARGE_TEMPERATURES_DEGC),
-        )
-        for ambient in temperatures
-    ]
+    tuning = parsed_tuning(parser, args.tuning)
     with ProcessPoolExecutor(2) as pool:
-        futures = [pool.submit(_row, *row, args.runs, tuning) for row in rows]
+        futures = [pool.submit(_row, *row, args.runs, tuning) for row in matrix_rows()]
         results = [future.result() for future in futures]
     for result in results:
         print(result["chemistry"], result["cycle"], result["ambient_degc"])

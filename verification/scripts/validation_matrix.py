@@ -245,6 +245,44 @@ def _rst(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def matrix_rows() -> list[tuple[str, str, float]]:
+    """Every row of the matrix as (chemistry, cycle, ambient): the drives, then the charges."""
+    drives = [
+        (chemistry, cycle, ambient)
+        for chemistry in MATRIX_CHEMISTRIES
+        for cycle in MATRIX_CYCLES
+        for ambient in MATRIX_TEMPERATURES_DEGC
+    ]
+    charges = [
+        (chemistry, CHARGE, ambient)
+        for chemistry in MATRIX_CHEMISTRIES
+        for ambient in CHARGE_TEMPERATURES_DEGC
+    ]
+    return drives + charges
+
+
+def add_tuning_option(parser: argparse.ArgumentParser) -> None:
+    """``--tuning FIELD=VALUE``, repeatable: the filter settings a comparison overrides."""
+    parser.add_argument(
+        "--tuning",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a filter setting (bms.estimation.SocFilterTuning), to compare "
+        "tunings in another --out",
+    )
+
+
+def parsed_tuning(parser: argparse.ArgumentParser, pairs: list[str]) -> dict[str, float]:
+    """The ``--tuning`` pairs as overrides; a bad pair ends the script naming it (exit 2)."""
+    from bms.cli._cmd_validate import _overrides  # noqa: PLC0415
+
+    try:
+        return _overrides(pairs, "tuning")
+    except ValueError as error:
+        parser.error(str(error))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run (or resume) the matrix; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -266,34 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"key-on (contactors open, offset calibration) before each run, s "
         f"(default {KEY_ON_S:g}; 0: none)",
     )
-    parser.add_argument(
-        "--tuning",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a filter setting (bms.estimation.SocFilterTuning), to compare "
-        "tunings in another --out",
-    )
+    add_tuning_option(parser)
     args = parser.parse_args(argv)
     from rich.progress import Progress  # noqa: PLC0415
 
-    from bms.cli._cmd_validate import _overrides  # noqa: PLC0415
-
-    try:
-        tuning = _overrides(args.tuning, "tuning")
-    except ValueError as error:
-        parser.error(str(error))
-
-    cases = [
-        (chemistry, cycle, ambient)
-        for chemistry in MATRIX_CHEMISTRIES
-        for cycle in MATRIX_CYCLES
-        for ambient in MATRIX_TEMPERATURES_DEGC
-    ] + [
-        (chemistry, CHARGE, ambient)
-        for chemistry in MATRIX_CHEMISTRIES
-        for ambient in CHARGE_TEMPERATURES_DEGC
-    ]
+    tuning = parsed_tuning(parser, args.tuning)
+    cases = matrix_rows()
     if args.only:
         cases = [case for case in cases if args.only in _case_id(*case)]
     (args.out / "cases").mkdir(parents=True, exist_ok=True)
