@@ -84,6 +84,8 @@ class StepConstants:
     """``inflation`` as a 0-d operand."""
     rest2: FloatArray
     """Sensor plus inflated rest model-error variance (without the fit-residual floor)."""
+    sample_rest2: FloatArray
+    """The same not inflated: one sample's (``SocEstimate.innovation_sample_sigma_v``)."""
     minus_dt: FloatArray
     """``-dt_s``. This and the other 0-d arrays here are the step's operands (see scalar)."""
     voltage_range: tuple[FloatArray, FloatArray]
@@ -169,6 +171,7 @@ def step_constants(
         ),
         inflation_array=scalar(inflation),
         rest2=scalar(tuning.voltage_noise_v**2 + inflation * tuning.model_error_v**2),
+        sample_rest2=scalar(tuning.voltage_noise_v**2 + tuning.model_error_v**2),
         minus_dt=scalar(-dt_s),
         voltage_range=(scalar(tuning.voltage_range_v[0]), scalar(tuning.voltage_range_v[1])),
         temperature_range=(

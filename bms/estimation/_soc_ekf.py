@@ -218,6 +218,10 @@ class SocEstimate:
     innovation_sigma_v: FloatArray
     """Standard deviation the filter expected of each innovation, ``sqrt(H P H^T + r)`` (0
     where not updated): the innovation over it is the cell's normalised innovation."""
+    innovation_sample_sigma_v: FloatArray
+    """The same for one sample on its own: ``r`` without the model error's inflation by its
+    correlation time (0 where not updated). What a single innovation is judged by (the
+    key-on gate, SWR_SOC_009): it does not depend on the period or the correlation time."""
     voltage_rejected: BoolArray
     """Cells whose voltage was not finite or out of range: no measurement update this step."""
     rejected: bool
@@ -455,13 +459,16 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     load_v = np.add.reduce(drop, axis=0)  # k (|R0 I| + |v1|) + k_slow |v2| + k_lag |V_lag|
     if tuning.fit_residual_floor:
         r = measurement_variance(tuning, rows[constants.fit_row], load_v, constants.inflation)
+        r_sample = measurement_variance(tuning, rows[constants.fit_row], load_v, 1.0)
     else:
         r = np.multiply(load_v, load_v, load_v)
+        r_sample = np.add(r, constants.sample_rest2)
         np.multiply(r, constants.inflation_array, r)
         np.add(r, constants.rest2, r)
     np.multiply(bend, bend, bend)
     bend *= _REGRESSION_SHARE
     r += bend  # the regression's residual variance 2 b^2 / 9
+    r_sample += bend
     # P H: entry 5 j + i of P times h_j, summed over j (P is symmetric to the last bit).
     ph_terms = h.take(_ROW_OF, axis=0)
     np.multiply(ph_terms, p_pred, ph_terms)
@@ -469,6 +476,8 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     h_cross = np.add.reduce(np.multiply(h, cross), axis=0)
     h_anchor = None if anchor is None else np.add.reduce(np.multiply(h, anchor), axis=0)
     s = np.add.reduce(np.multiply(h, ph, h), axis=0)
+    sample_sigma = np.sqrt(np.add(s, r_sample, r_sample))
+    sample_sigma *= valid
     s += r
     innovation_sigma = np.sqrt(s)
     innovation_sigma *= valid
@@ -503,7 +512,8 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         capacity_cross=cross,
         anchor_cross=anchor,
     )
-    return new_state, _estimate(new_state, innovation, innovation_sigma, ~valid, False)
+    sigmas = (innovation_sigma, sample_sigma)
+    return new_state, _estimate(new_state, innovation, sigmas, ~valid, False)
 
 
 def _consider_scale(
@@ -657,13 +667,14 @@ def _rejected(tuning: SocFilterTuning, state: EkfState, voltages: FloatArray) ->
     """The estimate of a rejected step: the state's, with the voltages' validity."""
     low, high = tuning.voltage_range_v
     valid = np.greater_equal(voltages, low) & np.less_equal(voltages, high)  # NaN: False
-    return _estimate(state, np.zeros_like(voltages), np.zeros_like(voltages), ~valid, True)
+    nothing = np.zeros_like(voltages)
+    return _estimate(state, nothing, (nothing, nothing.copy()), ~valid, True)
 
 
 def _estimate(
     state: EkfState,
     innovation: FloatArray,
-    innovation_sigma: FloatArray,
+    innovation_sigmas: tuple[FloatArray, FloatArray],
     voltage_rejected: BoolArray,
     rejected: bool,
 ) -> SocEstimate:
@@ -674,7 +685,8 @@ def _estimate(
         current_bias_a=x[_BIAS],
         resistance_deviation=x[_DELTA],
         innovation_v=innovation,
-        innovation_sigma_v=innovation_sigma,
+        innovation_sigma_v=innovation_sigmas[0],
+        innovation_sample_sigma_v=innovation_sigmas[1],
         voltage_rejected=voltage_rejected,
         rejected=rejected,
     )

@@ -22,9 +22,9 @@ mostly as model error, so on the equivalent-circuit NMC pack a start 25
 points off is outside its 3 sigma for much of the first hour's driving
 (docs/validation/onboard_capacity). :func:`kept_soc_disagreement` judges the kept SoC by
 the first step's innovations, each against the sigma the filter expected
-for it: beyond :data:`KEPT_SOC_GATE_SIGMA` the caller starts unknown
-instead. Where the OCV is flat the voltage cannot tell, and the gate lets
-the memory stand.
+for it as one sample: beyond :data:`KEPT_SOC_GATE_SIGMA` the caller starts
+unknown instead. Where the OCV is flat the voltage cannot tell, except near
+a knee, and the gate lets the memory stand.
 
 The kept SoC's error is partly the coulomb count's: a capacity the filter
 ran with 1 % high leaves its SoC off by ``beta`` per unit of that scale
@@ -77,10 +77,11 @@ UNKNOWN_SOC_SIGMA = 0.3
 """Its standard deviation: 3 sigma covers the whole range from the middle."""
 
 KEPT_SOC_GATE_SIGMA = 5.0
-"""How many of its expected sigmas a cell's first innovation may be from zero before the kept
-SoC is dropped. At rest the filter expects 17-19 mV, so about 90 mV: above what a cell may
-still hold after a short stop, which would otherwise drop a right memory; NMC's errors from
-about 10 points up are caught (docs/validation/onboard_capacity)."""
+"""How many of its expected sigmas (one sample's) a cell's first innovation may be from zero
+before the kept SoC is dropped. At rest from a kept sigma of 1 % one sample's sigma is 8-12 mV
+on NMC and 7-9 mV on LFP, so 35-60 mV: above the 23 mV the DFN's NMC cell still holds five
+minutes after a 15-minute 1C drive, which would otherwise drop a right memory; NMC's errors
+from 10 points up are caught, and LFP's near a knee (docs/validation/onboard_capacity)."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def kept_soc_disagreement(
 
     ``estimate`` is the first step's from ``start``. Each cell whose voltage
     that step measured is judged by its innovation over the sigma the
-    filter expected for it; the reason names the cell furthest beyond
+    filter expected for it as one sample (:func:`normalised_innovation`);
+    the reason names the cell furthest beyond
     ``gate_sigma``. A step that measured no voltage refutes nothing.
     """
     ratio = normalised_innovation(estimate)
@@ -182,13 +184,21 @@ def kept_soc_disagreement(
 
 
 def normalised_innovation(estimate: SocEstimate) -> FloatArray:
-    """Each cell's ``|innovation| / sigma`` (0 where the step measured no voltage).
+    """Each cell's ``|innovation| / sigma`` as one sample (0 where the step measured no voltage).
 
     Implements: SWR_SOC_009
+
+    ``sigma`` is the one the filter expected of this sample on its own
+    (``innovation_sample_sigma_v``), not the one it weighs it by: that one
+    is inflated by the model error's correlation time over the period, which
+    is right for a run of samples but would make the gate's width depend on
+    the period and the tuning (about three times wider at the controller's
+    0.1 s than at 1 s).
     """
-    used = ~estimate.voltage_rejected & np.greater(estimate.innovation_sigma_v, 0.0)
+    sigma = estimate.innovation_sample_sigma_v
+    used = ~estimate.voltage_rejected & np.greater(sigma, 0.0)
     ratio = np.zeros_like(estimate.innovation_v)
-    np.divide(np.abs(estimate.innovation_v), estimate.innovation_sigma_v, ratio, where=used)
+    np.divide(np.abs(estimate.innovation_v), sigma, ratio, where=used)
     return ratio
 
 

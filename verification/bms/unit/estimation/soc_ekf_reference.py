@@ -125,7 +125,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         abs(current_a) <= tuning.max_abs_current_a and 0.0 < dt_s <= tuning.max_step_s
     ):  # also False for NaN
         nothing = np.zeros_like(voltages)
-        return state, _estimate(state, nothing, nothing.copy(), ~valid, True)
+        return state, _estimate(state, nothing, (nothing.copy(), nothing.copy()), ~valid, True)
     walks, scale_variance, inflation = _step_constants(tuning, dt_s)
     temperatures = np.asarray(cell_temperatures_degc, dtype=np.float64)
     low_t, high_t = tuning.temperature_range_degc
@@ -220,10 +220,13 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         + (tuning.slow_overpotential_error_pct / 100.0) * np.abs(x_pred[_V2])
         + (tuning.surface_lag_error_pct / 100.0) * np.abs(lag_v)
     )
-    r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation)
-    r = r + (2.0 / 9.0) * bend**2  # the regression's residual variance
+    regression = (2.0 / 9.0) * bend**2  # the regression's residual variance
+    r = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, inflation) + regression
+    r_sample = reference_measurement_variance(tuning, rows[Row.FIT_RMSE], load_v, 1.0) + regression
     ph = np.einsum("ijn,jn->in", p_pred, h)
-    s = np.einsum("in,in->n", h, ph) + r
+    hph = np.einsum("in,in->n", h, ph)
+    s = hph + r
+    sample_sigma = np.sqrt(hph + r_sample) * valid
     gain_share = valid / s
     k = ph * gain_share
     x_new = x_pred + k * innovation
@@ -246,7 +249,8 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         capacity_cross=cross,
         anchor_cross=anchor,
     )
-    return new_state, _estimate(new_state, innovation, np.sqrt(s) * valid, ~valid, False)
+    sigmas = (np.sqrt(s) * valid, sample_sigma)
+    return new_state, _estimate(new_state, innovation, sigmas, ~valid, False)
 
 
 def _predict_covariance(  # noqa: PLR0917 - the structured Jacobian's parts
@@ -342,7 +346,7 @@ def _secant_slope(  # noqa: PLR0917 - the step's shared lookups
 def _estimate(
     state: EkfState,
     innovation: FloatArray,
-    innovation_sigma: FloatArray,
+    innovation_sigmas: tuple[FloatArray, FloatArray],
     voltage_rejected: BoolArray,
     rejected: bool,
 ) -> SocEstimate:
@@ -352,7 +356,8 @@ def _estimate(
         current_bias_a=state.x[_BIAS].copy(),
         resistance_deviation=state.x[_DELTA].copy(),
         innovation_v=innovation,
-        innovation_sigma_v=innovation_sigma,
+        innovation_sigma_v=innovation_sigmas[0],
+        innovation_sample_sigma_v=innovation_sigmas[1],
         voltage_rejected=voltage_rejected,
         rejected=rejected,
     )

@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bms.cell import Chemistry, load_chemistry
+from bms.cell import Chemistry, cell_model, load_chemistry
 from bms.estimation import (
     EkfState,
     SocEstimate,
@@ -286,6 +286,31 @@ def test_a_correlated_model_error_keeps_the_bound_honest() -> None:
     assert correlated > 1.5 * white
 
 
+@pytest.mark.verifies("SWR_SOC_005", "SWR_SOC_009")
+@pytest.mark.parametrize("current_a", [0.0, -3.0])
+def test_one_samples_sigma_leaves_out_the_correlation_inflation(current_a: float) -> None:
+    # The weighted sigma grows with the correlation time over the period; one sample's
+    # does not (the key-on gate's), and it is the weighted one with no inflation.
+    model = cell_model(synthetic_chemistry())
+    start = initial_ekf_state(2, np.array([0.4, 0.6]), 0.01, SocFilterTuning())
+    sigmas = {}
+    for correlation_s, dt_s in ((0.0, 0.1), (10.0, 0.1), (30.0, 0.1), (30.0, 1.0)):
+        tuning = SocFilterTuning(model_error_correlation_s=correlation_s)
+        _, out = ekf_step(
+            model, tuning, start, cell_voltages_v=np.array([3.6, 3.8]), current_a=current_a,
+            cell_temperatures_degc=np.full(2, 25.0), dt_s=dt_s,
+        )  # fmt: skip
+        sigmas[correlation_s, dt_s] = (out.innovation_sigma_v, out.innovation_sample_sigma_v)
+    white, weighted = sigmas[0.0, 0.1]
+    assert np.array_equal(white, weighted)
+    assert np.all(sigmas[10.0, 0.1][0] > 2.0 * white)
+    assert np.all(sigmas[30.0, 0.1][0] > sigmas[10.0, 0.1][0])
+    for (_, dt_s), (inflated, sample) in sigmas.items():
+        assert np.all(sample <= inflated)
+        # the same step: the same sigma; a step ten times longer: a little more noise in P
+        assert sample == pytest.approx(white, rel=1e-12 if dt_s == 0.1 else 0.05)
+
+
 def _recorded_run(
     chemistry: Chemistry, cells: int, steps: int, seed: int
 ) -> list[tuple[np.ndarray, float, np.ndarray, float]]:
@@ -353,6 +378,7 @@ def test_fast_step_equals_the_reference_step_on_a_recorded_run(
             (out.soc_sigma, ref.soc_sigma),
             (out.innovation_v, ref.innovation_v),
             (out.innovation_sigma_v, ref.innovation_sigma_v),
+            (out.innovation_sample_sigma_v, ref.innovation_sample_sigma_v),
         ):
             assert np.max(np.abs(mine - theirs)) <= 1e-12
         assert fast.anchor_cross is not None
@@ -440,6 +466,7 @@ def test_fast_step_equals_the_reference_step_at_the_table_edges(
             (state.p, reference.p),
             (out.innovation_v, ref.innovation_v),
             (out.innovation_sigma_v, ref.innovation_sigma_v),
+            (out.innovation_sample_sigma_v, ref.innovation_sample_sigma_v),
             (out.soc_sigma, ref.soc_sigma),
         ):
             assert np.max(np.abs(mine - theirs)) <= 1e-12

@@ -163,7 +163,10 @@ def test_a_start_from_any_kept_beta_keeps_the_covariance_with_the_scale_error_de
 
 
 def _estimate(innovation_v: list[float], sigma_v: list[float], **changes: Any) -> SocEstimate:
-    """A first step's estimate with these innovations and expected sigmas."""
+    """A first step's estimate with these innovations and single-sample sigmas.
+
+    The inflated sigma is set ten times wider: the gate must not read it.
+    """
     cells = len(innovation_v)
     values: dict[str, Any] = {
         "soc": np.full(cells, 0.5),
@@ -171,7 +174,8 @@ def _estimate(innovation_v: list[float], sigma_v: list[float], **changes: Any) -
         "current_bias_a": np.zeros(cells),
         "resistance_deviation": np.zeros(cells),
         "innovation_v": np.array(innovation_v),
-        "innovation_sigma_v": np.array(sigma_v),
+        "innovation_sigma_v": 10.0 * np.array(sigma_v),
+        "innovation_sample_sigma_v": np.array(sigma_v),
         "voltage_rejected": np.zeros(cells, dtype=bool),
         "rejected": False,
     }
