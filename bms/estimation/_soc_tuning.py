@@ -120,9 +120,16 @@ class SocFilterTuning:
     """Time over which the circuit's voltage error stays correlated, s.
 
     The model error follows the load history through the RC pairs' dynamics
-    (the fast pair's time constant is 10-30 s), so ``tau / dt`` samples carry
-    one sample's worth of information: the model-error variance is inflated
-    by ``max(1, tau / dt)``.
+    (the shipped tables' fast pairs: median 35 s NMC, 16 s LFP), so ``tau /
+    dt`` samples carry one sample's worth of information: the model-error
+    variance is inflated by ``max(1, tau / dt)``. 30 s was measured in full
+    and not adopted (``docs/validation``, "The filter on its own circuit"):
+    it keeps an LFP filter started 10 points unsure honest on its own
+    circuit, a start the controller never makes (a kept SoC, sigma about
+    1 %, is honest at 10 s; the unknown start is over-confident at either),
+    and it costs the capacity pairs their information (NMC aged to 85 %:
+    4.0 to 5.7 % off) and the LFP charge its 5 % time target (1.048 to
+    1.051).
     """
     current_noise_a: float = 0.01
     """Current sensor white noise per sample, rms (cell current)."""
