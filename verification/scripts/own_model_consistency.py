@@ -9,9 +9,11 @@ filter takes as random
 switched off (the plant has no model error, so an honest filter's average
 NEES lies inside its chi-square band about 95 % of the time), once with the
 shipped allowance (it should lie below the band, never above), both started
-10 points unsure, and once as shipped from a kept SoC (:data:`KEPT_SIGMA`,
-the controller's start after a night parked). Writes ``own_model.json`` and
-``own_model.inc`` to ``docs/validation``; about 6 minutes on two cores::
+10 points unsure; then as shipped from the controller's two starts: a kept
+SoC (:data:`KEPT_SIGMA`, after a night parked) and, on the drives, the
+unknown start (50 %, 30 points: a new pack, a lost key-off). Writes
+``own_model.json`` and ``own_model.inc`` to ``docs/validation``; about 6
+minutes on two cores::
 
     python verification/scripts/own_model_consistency.py [--runs 40] [--out DIR] \
         [--tuning FIELD=VALUE ...]
@@ -24,11 +26,12 @@ import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bms.estimation import UNKNOWN_SOC, UNKNOWN_SOC_SIGMA  # noqa: E402
 from verification.scripts.onboard_capacity import list_table  # noqa: E402
 from verification.scripts.validation_matrix import (  # noqa: E402
     CHARGE,
@@ -49,15 +52,37 @@ CHARGE_S = 2700.0
 INITIAL_SIGMA = 0.1
 """The filter's initial SoC sigma in the first two columns, from which the truths are drawn."""
 KEPT_SIGMA = 0.01
-"""The third column's: about what a night parked leaves of a kept SoC (0.7-1.0 %,
+"""The kept start's: about what a night parked leaves of a kept SoC (0.7-1.0 %,
 ``soc_memory.py``)."""
+
+
+class Column(NamedTuple):
+    """One column of the table: the filter's start and allowance every row runs with."""
+
+    key: str
+    header: str
+    allowance: bool
+    """The shipped model-error allowance (else switched off)."""
+    sigma: float
+    """The filter's initial SoC sigma; each run's truth is drawn from it."""
+    guess: float | None = None
+    """The filter's initial SoC; None: the row's own (:data:`DRIVE_GUESS`, :data:`CHARGE_GUESS`).
+    A column with its own guess runs the drives only: from it a charge would take the
+    truths past the top of the table."""
+
+
 COLUMNS = (
-    ("allowance_off", False, INITIAL_SIGMA),
-    ("shipped", True, INITIAL_SIGMA),
-    ("kept_start", True, KEPT_SIGMA),
+    Column("allowance_off", "allowance off", allowance=False, sigma=INITIAL_SIGMA),
+    Column("shipped", "shipped allowance", allowance=True, sigma=INITIAL_SIGMA),
+    Column("kept_start", "shipped, kept SoC (sigma 1 %)", allowance=True, sigma=KEPT_SIGMA),
+    Column(
+        "unknown_start",
+        "shipped, unknown start (50 %, sigma 30 %; drives)",
+        allowance=True,
+        sigma=UNKNOWN_SOC_SIGMA,
+        guess=UNKNOWN_SOC,
+    ),
 )
-"""Each column's key, whether the model-error allowance is on, and the initial sigma."""
-HEADERS = ("allowance off", "shipped allowance", "shipped, from a kept SoC (sigma 1 %)")
 
 
 def _row(
@@ -78,22 +103,26 @@ def _row(
         else cycle_for_chemistry(cycle, chemistry).repeated(MATRIX_CYCLES[cycle])
     )
     row: dict[str, Any] = {"chemistry": chemistry_name, "cycle": cycle, "ambient_degc": ambient}
-    for column, allowance, sigma in COLUMNS:
+    for column in COLUMNS:
+        if charge and column.guess is not None:
+            continue
         case = OwnModelCase(
             chemistry,
             profile,
             ambient,
-            CHARGE_GUESS if charge else DRIVE_GUESS,
-            initial_sigma=sigma,
+            column.guess if column.guess is not None else CHARGE_GUESS if charge else DRIVE_GUESS,
+            initial_sigma=column.sigma,
             runs=runs,
-            model_error_allowance=allowance,
+            model_error_allowance=column.allowance,
             tuning=tuning,
         )
-        row[column] = own_model_runs(case).consistency.as_dict()
+        row[column.key] = own_model_runs(case).consistency.as_dict()
     return row
 
 
-def _cell(score: dict[str, Any]) -> str:
+def _cell(score: dict[str, Any] | None) -> str:
+    if score is None:
+        return "n/a"
     return (
         f"{score['nees_ensemble_mean']:.2f} / {100 * score['nees_inside_band']:.0f} / "
         f"{100 * score['nees_below_band']:.0f} / {100 * score['nees_above_band']:.0f} / "
@@ -102,13 +131,13 @@ def _cell(score: dict[str, Any]) -> str:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    header = ["chemistry", "cycle", "degC", *HEADERS]
+    header = ["chemistry", "cycle", "degC", *(column.header for column in COLUMNS)]
     body = [
         [
             row["chemistry"],
             row["cycle"],
             f"{row['ambient_degc']:g}",
-            *(_cell(row[column]) for column, _, _ in COLUMNS),
+            *(_cell(row.get(column.key)) for column in COLUMNS),
         ]
         for row in rows
     ]
@@ -133,8 +162,8 @@ def main() -> int:
         results = [future.result() for future in futures]
     for result in results:
         print(result["chemistry"], result["cycle"], result["ambient_degc"])
-        for column, _, _ in COLUMNS:
-            print(f"  {column}:", _cell(result[column]))
+        for column in COLUMNS:
+            print(f"  {column.key}:", _cell(result.get(column.key)))
     document = {
         "runs": args.runs,
         "drive_guess": DRIVE_GUESS,
@@ -142,6 +171,7 @@ def main() -> int:
         "charge_s": CHARGE_S,
         "initial_sigma": INITIAL_SIGMA,
         "kept_sigma": KEPT_SIGMA,
+        "unknown_start": [UNKNOWN_SOC, UNKNOWN_SOC_SIGMA],
         "tuning": tuning,
         "rows": results,
     }
