@@ -56,9 +56,12 @@ from bms.cell._chemistry import Chemistry, ElectrodePotential, Electrodes
 __all__ = [
     "DIFFUSION_EIGENVALUES",
     "SurfaceLagModel",
+    "advance_surface_lag",
     "electrodes_lag_model",
     "initial_surface_lag",
     "surface_lag_along",
+    "surface_lag_factors",
+    "surface_lag_gradient",
     "surface_lag_model",
     "surface_lag_response",
     "surface_lag_step",
@@ -106,6 +109,9 @@ class SurfaceLagModel:
     """The chemistry's temperature breakpoints."""
     diffusion_time_s: FloatArray
     """``R^2 / D`` per electrode and temperature breakpoint, shape (2, temperatures)."""
+    potential_slope: tuple[FloatArray, FloatArray]
+    """Each electrode's potential slope on each segment between its breakpoints, V per unit
+    stoichiometry, with 0 appended at both ends (beyond the breakpoints it reads flat)."""
 
 
 def surface_lag_model(chemistry: Chemistry) -> SurfaceLagModel | None:
@@ -139,12 +145,49 @@ def electrodes_lag_model(
         ),
         temperature_degc=np.array(temperature_breakpoints_degc, dtype=np.float64),
         diffusion_time_s=np.array([side.diffusion_time_s for side in sides]),
+        potential_slope=(_segment_slopes(sides[0]), _segment_slopes(sides[1])),
     )
+
+
+def _segment_slopes(side: ElectrodePotential) -> FloatArray:
+    """The potential's slope on each segment, 0 before the first breakpoint and after the last."""
+    slopes = np.diff(side.potential_v) / np.diff(side.stoichiometry_breakpoints)
+    return np.concatenate(([0.0], slopes, [0.0]))
 
 
 def initial_surface_lag(cells: int) -> FloatArray:
     """The filters of ``cells`` cells at rest (no lag), shape (2, modes + 1, cells)."""
     return np.zeros((2, len(DIFFUSION_EIGENVALUES) + 1, cells))
+
+
+def surface_lag_factors(
+    model: SurfaceLagModel,
+    *,
+    dt_s: float,
+    temperature_degc: FloatArray,
+    capacity_ah: FloatArray | float,
+) -> tuple[FloatArray, FloatArray]:
+    """Each filter's decay over ``dt_s`` and steady lag per ampere, both (2, filters, cells).
+
+    ``a = exp(-l_k^2 dt / tau)`` and ``g_k (tau / l_k^2)`` times the rate of
+    one ampere: what :func:`surface_lag_step` advances the filters with, for
+    a caller that drives the same filters with two currents (the SoC filter:
+    the cell current and the offset's derivative).
+
+    Implements: SWR_CELL_007
+    """
+    times = np.stack(
+        [
+            np.interp(temperature_degc, model.temperature_degc, model.diffusion_time_s[side])
+            for side in range(2)
+        ]
+    )  # tau of each electrode and cell, shape (2, cells)
+    rate_tau = np.multiply(model.span, times)
+    rate_tau /= np.multiply(capacity_ah, -_SECONDS_PER_HOUR)
+    per_ampere = np.multiply(_STEADY_SHARE, rate_tau[:, None, :])
+    decay = np.divide(-dt_s * _EIGEN2, times[:, None, :])
+    np.exp(decay, out=decay)
+    return decay, per_ampere
 
 
 def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
@@ -166,17 +209,17 @@ def surface_lag_step(  # noqa: PLR0913 - the step's inputs are exactly these
 
     Implements: SWR_CELL_007
     """
-    times = np.stack(
-        [
-            np.interp(temperature_degc, model.temperature_degc, model.diffusion_time_s[side])
-            for side in range(2)
-        ]
-    )  # tau of each electrode and cell, shape (2, cells)
-    soc_rate = np.divide(current_a, np.multiply(capacity_ah, -_SECONDS_PER_HOUR))
-    rate_tau = np.multiply(np.multiply(model.span, soc_rate), times)
-    steady = np.multiply(_STEADY_SHARE, rate_tau[:, None, :])  # s_k, shape (2, filters, cells)
-    decay = np.divide(-dt_s * _EIGEN2, times[:, None, :])
-    np.exp(decay, out=decay)
+    decay, per_ampere = surface_lag_factors(
+        model, dt_s=dt_s, temperature_degc=temperature_degc, capacity_ah=capacity_ah
+    )
+    return advance_surface_lag(modes, decay, np.multiply(per_ampere, current_a))
+
+
+def advance_surface_lag(modes: FloatArray, decay: FloatArray, steady: FloatArray) -> FloatArray:
+    """The filters ``modes`` advanced towards ``steady`` by ``decay``: ``a (x - s) + s``.
+
+    Implements: SWR_CELL_007
+    """
     result: FloatArray = np.subtract(modes, steady)
     result *= decay
     result += steady
@@ -240,6 +283,30 @@ def surface_lag_voltage(model: SurfaceLagModel, soc: FloatArray, offset: FloatAr
     )
     result: FloatArray = change[1] - change[0]  # positive minus negative
     return result
+
+
+def surface_lag_gradient(model: SurfaceLagModel, soc: FloatArray, offset: FloatArray) -> FloatArray:
+    """The lag voltage's derivative in each electrode's surface offset, shape (2, cells).
+
+    The slope of each electrode's potential at its surface (the segment that
+    holds it), the negative's with its sign turned, as in
+    :func:`surface_lag_voltage`: what a change of the offset costs the cell
+    voltage, for the SoC filter's Jacobian (the offset's dependence on the
+    current sensor's offset, :mod:`bms.estimation._soc_ekf`).
+
+    Implements: SWR_CELL_007
+    """
+    surface = model.at_empty + model.span * np.asarray(soc, dtype=np.float64) + offset
+    gradient = np.stack(
+        [
+            model.potential_slope[side][
+                np.searchsorted(model.stoichiometry[side], surface[side], side="right")
+            ]
+            for side in range(2)
+        ]
+    )
+    gradient[0] *= -1.0  # positive minus negative
+    return gradient
 
 
 def surface_lag_along(  # noqa: PLR0913 - a record's columns, keyword-only

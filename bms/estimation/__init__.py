@@ -69,10 +69,10 @@ from bms.estimation._soc_ekf import (
     MAX_KEPT_SCALE_CORRELATION,
     EkfState,
     SocEstimate,
-    SocEstimator,
     ekf_step,
     initial_ekf_state,
 )
+from bms.estimation._soc_estimator import SocEstimator
 from bms.estimation._soc_memory import (
     KEPT_SOC_GATE_SIGMA,
     SELF_DISCHARGE_PER_DAY,

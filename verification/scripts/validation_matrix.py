@@ -133,12 +133,14 @@ def _estimator_version(chemistry_name: str) -> str:
         _soc_constants,
         _soc_covariance,
         _soc_ekf,
+        _soc_estimator,
         _soc_tuning,
         _zero_current,
     )
 
     sources = (
         _soc_ekf,
+        _soc_estimator,
         _soc_constants,
         _soc_covariance,
         _soc_tuning,

@@ -3,15 +3,16 @@
 The modes against the exact series solution of a sphere at constant flux
 (Crank 1975): equal once the modes left out have settled, within 2 % from
 ``1e-3 tau`` with no jump at a current step, and the steady lag ``r tau /
-15`` exact; the step exact for a held current (two half steps are
-one step) and linear in the current; the voltage zero without a lag and, with
-both potentials falling with lithium, never above zero on discharge nor
-below on charge; the lag along a record from rest the same sampled twice
-as often (the current held over each interval); the arrays built from a
-bare ``electrodes`` section hold its own values, negative first; the
-horizon's response split into its free and per-ampere parts gives any held
-current's offset; the chemistry file's ``electrodes`` section validated
-field by field.
+15`` exact; the step exact for a held current (two half steps are one step)
+and linear in the current; the voltage zero without a lag and, with both
+potentials falling with lithium, never above zero on discharge nor below on
+charge; its gradient in each electrode's offset the voltage's finite
+difference (zero beyond the breakpoints); the lag along a record from rest
+the same sampled twice as often (the current held over each interval); the
+arrays built from a bare ``electrodes`` section hold its own values,
+negative first; the horizon's response split into its free and per-ampere
+parts gives any held current's offset; the chemistry file's ``electrodes``
+section validated field by field.
 """
 
 import json
@@ -31,6 +32,7 @@ from bms.cell import (
     initial_surface_lag,
     parse_chemistry,
     surface_lag_along,
+    surface_lag_gradient,
     surface_lag_model,
     surface_lag_response,
     surface_lag_step,
@@ -322,3 +324,34 @@ def test_the_horizon_response_is_free_plus_per_ampere_times_the_current(
     np.testing.assert_allclose(free + per_ampere * current, surface_offset(held), atol=1e-15)
     assert np.all(per_ampere[0] < 0.0)  # discharge empties the negative's surface first
     assert np.all(per_ampere[1] > 0.0)  # and fills the positive's
+
+
+@pytest.mark.verifies("SWR_CELL_007")
+@given(
+    soc=st.floats(0.0, 1.0),
+    negative=st.floats(-0.05, 0.05),
+    positive=st.floats(-0.05, 0.05),
+)
+def test_the_gradient_is_the_voltages_finite_difference_in_each_offset(
+    soc: float, negative: float, positive: float
+) -> None:
+    socs = np.array([soc])
+    offset = np.array([[negative], [positive]])
+    gradient = surface_lag_gradient(MODEL, socs, offset)
+    step = 1e-9  # inside one segment of the piecewise-linear potential but at a breakpoint
+    for side in range(2):
+        moved = offset.copy()
+        moved[side] += step
+        above = surface_lag_voltage(MODEL, socs, moved)
+        moved[side] -= 2.0 * step
+        below = surface_lag_voltage(MODEL, socs, moved)
+        expected = (above - below) / (2.0 * step)
+        surface = MODEL.at_empty[side] + MODEL.span[side] * soc + offset[side]
+        distance = np.min(np.abs(MODEL.stoichiometry[side] - surface))
+        if distance > 1e-8:  # a breakpoint between the two points averages two slopes
+            assert gradient[side] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def test_the_gradient_is_zero_beyond_each_electrodes_breakpoints() -> None:
+    far = np.array([[10.0], [-10.0]])  # both surfaces far past an end of their breakpoints
+    assert np.array_equal(surface_lag_gradient(MODEL, np.array([0.5]), far), np.zeros((2, 1)))

@@ -5,7 +5,9 @@ helpers it called) taken before the step was rewritten for speed, kept here
 so that ``test_soc_ekf.py`` can check on a recorded run that the fast step
 computes the same filter (to 1e-12). The series drop's kinetic bend
 (SWR_CELL_006) and the particles' surface lag (SWR_CELL_007) were added to
-both after the speed-up, here through ``bms.cell``'s readable functions.
+both after the speed-up, here through ``bms.cell``'s readable functions, and
+so was the current offset's path through the lag (its filters' derivative in
+the offset, in H and in the update).
 Not a test module: it has no tests and implements no requirement itself.
 """
 
@@ -24,6 +26,7 @@ from bms.cell import (
     series_overpotential_v,
     series_slope,
     soc_bracket,
+    surface_lag_gradient,
     surface_lag_step,
     surface_lag_voltage,
     surface_offset,
@@ -202,6 +205,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         - x_pred[_V2]
     )
     lag_modes, lag_v = state.surface_lag, np.zeros(count)
+    lag_sensitivity = state.lag_bias_sensitivity
     if model.surface_lag is not None:
         lag_modes = surface_lag_step(
             model.surface_lag,
@@ -211,9 +215,20 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
             temperature_degc=temperature,
             capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
         )
+        # d(modes)/db: the same filters driven by d(I - b)/db = -1 A
+        lag_sensitivity = surface_lag_step(
+            model.surface_lag,
+            initial_surface_lag(count) if lag_sensitivity is None else lag_sensitivity,
+            current_a=-1.0,
+            dt_s=dt_s,
+            temperature_degc=temperature,
+            capacity_ah=rows[Row.CAPACITY] * model.capacity_scale,
+        )
         offset = surface_offset(lag_modes)
         lag_v = surface_lag_voltage(model.surface_lag, x_pred[_SOC], offset)
         predicted_v = predicted_v + lag_v
+        gradient = surface_lag_gradient(model.surface_lag, x_pred[_SOC], offset)
+        h[_BIAS] += np.sum(gradient * surface_offset(lag_sensitivity), axis=0)
     innovation = np.where(valid, voltages - predicted_v, 0.0)
     load_v = (
         (tuning.overpotential_error_pct / 100.0) * (np.abs(r0_current) + np.abs(x_pred[_V1]))
@@ -231,6 +246,8 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
     k = ph * gain_share
     x_new = x_pred + k * innovation
     x_new[_SOC] = np.minimum(np.maximum(x_new[_SOC], 0.0), 1.0)
+    if lag_modes is not None and lag_sensitivity is not None:  # the modes are a function of b
+        lag_modes = lag_modes + lag_sensitivity * (x_new[_BIAS] - x_pred[_BIAS])
     # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
     # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
     # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
@@ -246,6 +263,7 @@ def reference_ekf_step(  # noqa: PLR0915 - the filter's inputs are exactly these
         p=p_new,
         temperature_degc=temperature,
         surface_lag=lag_modes,
+        lag_bias_sensitivity=lag_sensitivity,
         capacity_cross=cross,
         anchor_cross=anchor,
     )
