@@ -589,20 +589,22 @@ def _surface_lag(  # noqa: PLR0913, PLR0917 - the step's arrays the lag reads
     lag = model.surface_lag
     if lag is None:
         return state.surface_lag, state.lag_bias_sensitivity, 0.0, 0.0
-    rest = initial_surface_lag(soc_pred.size)
     decay, per_ampere = surface_lag_factors(
         lag,
         dt_s=dt_s,
         temperature_degc=temperature,
         capacity_ah=np.divide(rows[C_CAPACITY], -SECONDS_PER_HOUR),
     )
+    count = soc_pred.size
     modes = advance_surface_lag(
-        rest if state.surface_lag is None else state.surface_lag,
+        initial_surface_lag(count) if state.surface_lag is None else state.surface_lag,
         decay,
         np.multiply(per_ampere, current),
     )
     sensitivity = advance_surface_lag(
-        rest if state.lag_bias_sensitivity is None else state.lag_bias_sensitivity,
+        initial_surface_lag(count)
+        if state.lag_bias_sensitivity is None
+        else state.lag_bias_sensitivity,
         decay,
         np.negative(per_ampere),
     )

@@ -113,6 +113,9 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
     The offset's covariances with the other states (and with the coulomb
     count's considered scale error and a capacity pair's anchor) are
     cleared: the new value comes from a measurement independent of them.
+    The surface lag's filters, driven by the current less the offset, move
+    with it by their derivative in the offset (as the filter's update moves
+    them, :mod:`bms.estimation._soc_ekf`).
 
     Implements: SWR_SOC_007
 
@@ -123,6 +126,9 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
         raise ValueError(f"offset_a={offset_a} must be finite and sigma_a={sigma_a} > 0")
     x = state.x.copy()
     p = state.p.copy()
+    lag = state.surface_lag
+    if lag is not None and state.lag_bias_sensitivity is not None:
+        lag = lag + state.lag_bias_sensitivity * (offset_a - x[_BIAS])
     x[_BIAS] = offset_a
     p[_BIAS, :] = 0.0
     p[:, _BIAS] = 0.0
@@ -131,6 +137,7 @@ def calibrate_current_offset(state: EkfState, offset_a: float, sigma_a: float) -
         state,
         x=x,
         p=np.ascontiguousarray(p),
+        surface_lag=lag,
         capacity_cross=_without_offset(state.capacity_cross),  # the scale error's
         anchor_cross=_without_offset(state.anchor_cross),  # and a capacity pair's anchor's
     )

@@ -1,36 +1,44 @@
 """Tests of bms/estimation/_zero_current.py: key-on zero-current offset calibration (SWR_SOC_007).
 
-Covers: the running mean and spread equal numpy's over any readings, a
-non-finite reading is skipped; fewer than ten samples or a mean beyond the
+Covers: the running mean and spread equal numpy's over any readings, a non-
+finite reading is skipped; fewer than ten samples or a mean beyond the
 sensor's accuracy give no offset and say why (with the value); a usable
 offset's standard error is the spread over sqrt(n), floored for a sensor
 that reads one quantised value; calibrating the filter sets every cell's
 offset state and variance, clears its covariances and keeps the covariance
-symmetric positive definite, and refuses a non-finite offset or a sigma
-<= 0; on the circuit plant with a sensor of 50 mA offset and 10 mA white
-noise, ten seconds at key-on give the offset to within 3 sigma, and the
-filter started there ends a one-hour discharge with a smaller SoC error
-than the filter left to learn the offset while driving.
+symmetric positive definite, and refuses a non-finite offset or a sigma <=
+0; on a running filter with the surface lag, calibrating moves the lag's
+filters to those of a filter that held the new offset all along; on the
+circuit plant with a sensor of 50 mA offset and 10 mA white noise, ten
+seconds at key-on give the offset to within 3 sigma, and the filter started
+there ends a one-hour discharge with a smaller SoC error than the filter
+left to learn the offset while driving.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bms.cell import cell_model
 from bms.estimation import (
     SocEstimator,
     SocFilterTuning,
     ZeroCurrentWindow,
     add_zero_current_sample,
     calibrate_current_offset,
+    ekf_step,
     initial_ekf_state,
     zero_current_offset,
 )
 from bms.plant import PackMeasurement, PackSimulator, SensorErrors, SensorModel
-from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
+from verification.bms.unit.cell.chemistry_fixture import (
+    lagged_electrodes_section,
+    synthetic_chemistry,
+)
 
 _READINGS = st.lists(
     st.floats(min_value=-5.0, max_value=5.0, allow_nan=False), min_size=2, max_size=200
@@ -111,6 +119,36 @@ def test_calibration_sets_the_offset_state_and_keeps_the_covariance_valid(
         assert np.linalg.eigvalsh(matrix).min() > 0.0
     assert state.p[0, 3, 0] == 1e-4  # the input state is not changed
     assert state.capacity_cross[3, 0] == 1e-5
+
+
+@pytest.mark.verifies("SWR_SOC_007")
+def test_calibration_moves_the_lags_filters_with_the_offset() -> None:
+    """The lag is driven by ``I - b``: after a calibration it is the new offset's lag.
+
+    No voltage is read (NaN), so nothing else moves ``b``; the lag is linear
+    in the current, so the moved filters equal those driven with the new
+    offset from the start.
+    """
+    model = cell_model(synthetic_chemistry(electrodes=lagged_electrodes_section()))
+    tuning = SocFilterTuning()
+    start = initial_ekf_state(1, 0.6, 0.05, tuning)
+    runs = {}
+    for held in (0.0, 0.2):
+        x = start.x.copy()
+        x[3] = held
+        state = replace(start, x=x)
+        for current in np.linspace(-6.0, 8.0, 400):
+            state, _ = ekf_step(
+                model, tuning, state, cell_voltages_v=np.full(1, np.nan),
+                current_a=float(current), cell_temperatures_degc=np.full(1, 25.0), dt_s=1.0,
+            )  # fmt: skip
+        runs[held] = state
+    calibrated = calibrate_current_offset(runs[0.0], 0.2, 0.01)
+    assert runs[0.0].surface_lag is not None
+    assert runs[0.2].surface_lag is not None
+    assert calibrated.surface_lag is not None
+    assert np.max(np.abs(runs[0.2].surface_lag - runs[0.0].surface_lag)) > 1e-6
+    assert calibrated.surface_lag == pytest.approx(runs[0.2].surface_lag, abs=1e-15)
 
 
 @pytest.mark.verifies("SWR_SOC_007")
