@@ -62,9 +62,15 @@ MODEL_ERROR_OFF: Mapping[str, Any] = MappingProxyType(
         "slow_overpotential_error_pct": 0.0,
         "surface_lag_error_pct": 0.0,
         "fit_residual_floor": False,
+        "plateau_voltage_v": 0.0,
     }
 )
-"""The tuning overrides that switch the filter's model-error allowance off."""
+"""The tuning overrides that switch the filter's model-error allowance off.
+
+The plateau's floor under an unsure start's reported sigma (SWR_SOC_010) too: it
+allows for the one Gaussian's error on a flat OCV, and without any allowance the
+score is of the filter's own covariance against the noise model it shares with
+the plant."""
 
 
 @dataclass(frozen=True)

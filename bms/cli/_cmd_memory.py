@@ -218,8 +218,14 @@ def _summary(record: "CapacityRecord", now: datetime) -> list[str]:
         if beta is None
         else f"up to {max(abs(value) for value in beta):.2f} points of it per % of capacity error"
     )
+    plateau = sum(record.soc_plateau_bound or ())
+    doubt = (
+        f"; {plateau} cells keep the plateau's floor (their cycle started unsure)"
+        if plateau
+        else ""
+    )
     return [
         *lines,
         f"kept SoC {100.0 * soc.min():.1f} .. {100.0 * soc.max():.1f} %, largest sigma "
-        f"{100.0 * max(record.soc_sigma):.2f} % at key-off; {share}",
+        f"{100.0 * max(record.soc_sigma):.2f} % at key-off; {share}{doubt}",
     ]

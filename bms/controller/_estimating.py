@@ -50,6 +50,7 @@ from bms.estimation import (
     capacity_lower_bound,
     ekf_step,
     first_filter_step,
+    reported_soc_sigma,
     soc_to_keep,
     zero_current_offset,
 )
@@ -116,7 +117,7 @@ def cap_plating(
         if ekf is None:
             soc = sigma = np.full(cells, np.nan)
         else:
-            soc, sigma = ekf.x[0], np.sqrt(ekf.p[0, 0])
+            soc, sigma = ekf.x[0], reported_soc_sigma(ekf)
         bound = restart_bound(state.charge_bound, soc, sigma)
         capacity = state.capacity
         if capacity is None:

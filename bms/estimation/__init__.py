@@ -71,6 +71,7 @@ from bms.estimation._soc_ekf import (
     SocEstimate,
     ekf_step,
     initial_ekf_state,
+    reported_soc_sigma,
 )
 from bms.estimation._soc_estimator import SocEstimator
 from bms.estimation._soc_memory import (
@@ -159,6 +160,7 @@ __all__ = [
     "plating_limits",
     "plating_tables",
     "predict_capacity",
+    "reported_soc_sigma",
     "resistance_update",
     "resume_capacity_tracker",
     "soc_to_keep",

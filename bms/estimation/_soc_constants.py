@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellTables, Row
+from bms.estimation._soc_plateau import plateau_sigma_table
 from bms.estimation._soc_tuning import SocFilterTuning
 
 __all__ = [
@@ -120,6 +121,9 @@ class StepConstants:
     """The tables' ``bend_limit_a``, 0-d."""
     fit_row: int
     """Row of the fit residual in ``circuit`` (after the curvature's when there is one)."""
+    plateau_sigma: FloatArray | None
+    """The plateau's floor under an unsure start's sigma (``plateau_sigma_table``), or
+    ``None`` when the tuning's ``plateau_voltage_v`` is 0."""
 
 
 def step_constants(
@@ -187,7 +191,22 @@ def step_constants(
         kinetic=kinetic,
         bend_limit=scalar(tables.bend_limit_a),
         fit_row=fit_row,
+        plateau_sigma=_plateau_table(tuning, tables, last),
     )
+
+
+def _plateau_table(
+    tuning: SocFilterTuning, tables: CellTables, last: StepConstants | None
+) -> FloatArray | None:
+    """The plateau's floor table, or None when the tuning switches the floor off.
+
+    ``last``'s when only the step length changed: the table does not depend on it.
+    """
+    if last is not None and last.tuning is tuning and last.tables is tables:
+        return last.plateau_sigma
+    if tuning.plateau_voltage_v <= 0.0:
+        return None
+    return plateau_sigma_table(tables, tuning.plateau_voltage_v)
 
 
 def _edged(coefficients: FloatArray, tables: CellTables, rows: tuple[Row, ...]) -> FloatArray:

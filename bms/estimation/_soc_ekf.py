@@ -1,7 +1,8 @@
 """State of Charge: an extended Kalman filter per cell, all cells in one vectorised step.
 
 ASIL: QM(D) (estimation channel, decomposed from the D(D) voltage monitor).
-Requirements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005.
+Requirements: SWR_SOC_001, SWR_SOC_002, SWR_SOC_003, SWR_SOC_004, SWR_SOC_005,
+SWR_SOC_010.
 
 Plett's EKF on the two-RC equivalent circuit of :mod:`bms.cell` (G. L. Plett,
 "Extended Kalman filtering for battery management systems of LiPB-based HEV
@@ -46,6 +47,16 @@ over-confident, so a steep OCV leaves it out (docs/validation). On
 PyBaMM's LFP cell the lag is what the filter otherwise missed at the
 graphite's stage step: the drive cycles' SoC error there fell from 2.1 to
 2.5 % to under 0.5 % (docs/validation).
+
+A power cycle started unsure (the unknown start, or any start at least
+``plateau_start_sigma`` unsure) reports each cell's sigma no smaller than
+the plateau's floor, a third of the farthest SoC whose OCV the voltage
+cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`,
+SWR_SOC_010): on a flat OCV one Gaussian is over-confident from such a
+start. The floor is on the reported sigma (:func:`reported_soc_sigma`),
+not on the covariance the filter weighs the voltage with, and a cell gives
+it up once its estimate reaches a knee, where the floor is at most
+``plateau_release_sigma``.
 
 A chemistry fitted to charge steps too (its ``charge`` section) has
 resistances of their own under charge: a cell whose current ``I - b`` is
@@ -150,6 +161,7 @@ from bms.estimation._soc_constants import (
     step_constants,
 )
 from bms.estimation._soc_covariance import STATE_SIZE, _index, predict_covariance
+from bms.estimation._soc_plateau import plateau_sigma
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 
 __all__ = [
@@ -158,6 +170,7 @@ __all__ = [
     "SocEstimate",
     "ekf_step",
     "initial_ekf_state",
+    "reported_soc_sigma",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -209,6 +222,11 @@ class EkfState:
     error's share of the scale error, shape (5, cells) (``None``: none is followed). The
     capacity tracker sets it at a pair's first rest point: the two ends' errors are
     correlated (:mod:`bms.estimation._capacity_pairs`)."""
+    plateau_bound: BoolArray | None = None
+    """Cells that started unsure (sigma at least the tuning's ``plateau_start_sigma``, or
+    kept so) and have not reached a knee since (``plateau_release_sigma``): their
+    reported sigma keeps the plateau's floor (:func:`reported_soc_sigma`; ``None``: no
+    cell)."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +236,8 @@ class SocEstimate:
     soc: FloatArray
     """SoC estimate of each cell, in [0, 1]."""
     soc_sigma: FloatArray
-    """Standard deviation of each SoC estimate (the 3-sigma bound is three times this)."""
+    """Standard deviation of each SoC estimate (the 3-sigma bound is three times this): the
+    filter's, or the plateau's floor where that is larger (:func:`reported_soc_sigma`)."""
     current_bias_a: FloatArray
     """Estimated current-sensor offset seen by each cell's filter."""
     resistance_deviation: FloatArray
@@ -246,6 +265,7 @@ def initial_ekf_state(  # noqa: PLR0913 - the start's parts, the kept sensitivit
     temperature_degc: float = 25.0,
     *,
     scale_sensitivity: FloatArray | None = None,
+    plateau_bound: BoolArray | None = None,
 ) -> EkfState:
     """A filter state for ``series_count`` cells at rest.
 
@@ -254,9 +274,13 @@ def initial_ekf_state(  # noqa: PLR0913 - the start's parts, the kept sensitivit
     with each cell's ``beta``): the SoC's covariance with the considered
     scale error starts at ``beta`` times the tuning's scale variance, its
     correlation clipped to +/-``MAX_KEPT_SCALE_CORRELATION`` so that the
-    covariance stays positive definite; None: at zero.
+    covariance stays positive definite; None: at zero. A cell started at
+    least ``plateau_start_sigma`` unsure, or marked in ``plateau_bound`` (a
+    start kept from a cycle that started unsure), keeps the plateau's floor
+    under its reported sigma (:attr:`EkfState.plateau_bound`) until its
+    estimate reaches a knee (``plateau_release_sigma``).
 
-    Implements: SWR_SOC_001, SWR_SOC_008
+    Implements: SWR_SOC_001, SWR_SOC_008, SWR_SOC_010
     """
     x = np.zeros((STATE_SIZE, series_count))
     x[_SOC] = np.clip(initial_soc, 0.0, 1.0)
@@ -280,7 +304,56 @@ def initial_ekf_state(  # noqa: PLR0913 - the start's parts, the kept sensitivit
     if scale_sensitivity is not None and variance > 0.0:
         limit = MAX_KEPT_SCALE_CORRELATION * np.sqrt(p[_SOC, _SOC] / variance)
         cross[_SOC] = np.clip(scale_sensitivity, -limit, limit) * variance
-    return EkfState(x=x, p=p, temperature_degc=temperature, capacity_cross=cross)
+    unsure = np.greater_equal(np.sqrt(p[_SOC, _SOC]), tuning.plateau_start_sigma)
+    if plateau_bound is not None:
+        unsure |= plateau_bound
+    plateau = unsure if tuning.plateau_voltage_v > 0.0 and unsure.any() else None
+    return EkfState(
+        x=x, p=p, temperature_degc=temperature, capacity_cross=cross, plateau_bound=plateau
+    )
+
+
+def reported_soc_sigma(state: EkfState, floor: FloatArray | None = None) -> FloatArray:
+    """Each cell's SoC sigma as the BMS reports and uses it: the filter's, floored by the plateau.
+
+    Implements: SWR_SOC_010
+
+    Where :attr:`EkfState.plateau_bound` marks a cell, the larger of the
+    filter's sigma and a third of the farthest SoC whose OCV the voltage
+    cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`), at
+    the cell's last valid temperature; before the first step (no table yet)
+    the filter's. ``floor``: that floor if already read (the step's).
+    """
+    sigma: FloatArray = np.sqrt(state.p[_SOC, _SOC])
+    marked = state.plateau_bound
+    if floor is None:
+        floor = _plateau_floor(state.constants, marked, state.x[_SOC], state.temperature_degc)
+    if marked is not None and floor is not None:
+        np.maximum(sigma, floor, out=sigma, where=marked)
+    return sigma
+
+
+def _plateau_floor(
+    constants: StepConstants | None,
+    marked: BoolArray | None,
+    soc: FloatArray,
+    temperature: FloatArray,
+) -> FloatArray | None:
+    """The plateau's floor at each cell's SoC (None: no cell keeps it, or no table)."""
+    if marked is None or constants is None or constants.plateau_sigma is None:
+        return None
+    return plateau_sigma(constants.plateau_sigma, constants.tables, soc, temperature)
+
+
+def _released(
+    marked: BoolArray | None, floor: FloatArray | None, tuning: SocFilterTuning
+) -> BoolArray | None:
+    """The cells that keep the floor after a step: not those at a knee (None: no cell)."""
+    if marked is None or floor is None:
+        return marked
+    keep = np.greater(floor, tuning.plateau_release_sigma)
+    keep &= marked
+    return keep if keep.any() else None
 
 
 def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these; one flat step
@@ -504,6 +577,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.maximum(soc_new, _ZERO, out=soc_new)
     np.minimum(soc_new, _ONE, out=soc_new)
     _follow_offset(lag_modes, lag_sensitivity, scaled[_BIAS, 0])
+    floor = _plateau_floor(constants, state.plateau_bound, soc_new, temperature)
     # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
     # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
     # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
@@ -526,9 +600,10 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         lag_bias_sensitivity=lag_sensitivity,
         capacity_cross=cross,
         anchor_cross=anchor,
+        plateau_bound=_released(state.plateau_bound, floor, tuning),
     )
     sigmas = (innovation_sigma, sample_sigma)
-    return new_state, _estimate(new_state, innovation, sigmas, ~valid, False)
+    return new_state, _estimate(new_state, innovation, sigmas, ~valid, False, floor=floor)
 
 
 def _consider_scale(
@@ -717,17 +792,19 @@ def _rejected(tuning: SocFilterTuning, state: EkfState, voltages: FloatArray) ->
     return _estimate(state, nothing, (nothing, nothing.copy()), ~valid, True)
 
 
-def _estimate(
+def _estimate(  # noqa: PLR0913 - the estimate's parts and the step's floor, if read
     state: EkfState,
     innovation: FloatArray,
     innovation_sigmas: tuple[FloatArray, FloatArray],
     voltage_rejected: BoolArray,
     rejected: bool,
+    *,
+    floor: FloatArray | None = None,
 ) -> SocEstimate:
     x = state.x.copy()  # one copy whose rows the caller may keep or change
     return SocEstimate(
         soc=x[_SOC],
-        soc_sigma=np.sqrt(state.p[_SOC, _SOC]),
+        soc_sigma=reported_soc_sigma(state, floor),
         current_bias_a=x[_BIAS],
         resistance_deviation=x[_DELTA],
         innovation_v=innovation,

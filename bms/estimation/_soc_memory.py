@@ -1,6 +1,6 @@
 """Where the SoC filter starts after a power cycle: the SoC it had at key-off, parked.
 
-ASIL: QM(D) (estimation channel). Requirements: SWR_SOC_008, SWR_SOC_009.
+ASIL: QM(D) (estimation channel). Requirements: SWR_SOC_008, SWR_SOC_009, SWR_SOC_010.
 
 Without a memory the filter starts every power cycle at 50 % with a sigma
 of 30 points and leaves it to the rest voltage. On a flat OCV (LFP's
@@ -45,7 +45,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from bms.estimation._soc_ekf import _SOC, EkfState, SocEstimate, initial_ekf_state
+from bms.estimation._soc_ekf import (
+    _SOC,
+    EkfState,
+    SocEstimate,
+    initial_ekf_state,
+)
 from bms.estimation._soc_tuning import SocFilterTuning
 
 __all__ = [
@@ -66,6 +71,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
+BoolArray = npt.NDArray[np.bool_]
+"""A per-cell flag array, shape (cells,)."""
 
 SELF_DISCHARGE_PER_DAY = 0.002
 """The most SoC a parked cell loses a day, as a fraction: about twice a lithium-ion cell's
@@ -95,16 +102,24 @@ class SocStart:
     scale_sensitivity: FloatArray | None = None
     """Each cell's SoC error per unit of the coulomb count's relative scale error (``beta``,
     module docstring); None: not known, the filter starts uncorrelated with that error."""
+    plateau_bound: BoolArray | None = None
+    """Cells whose last cycle started unsure: the next keeps the plateau's floor under their
+    reported sigma (:attr:`bms.estimation.EkfState.plateau_bound`); None: no cell."""
 
 
 def soc_to_keep(ekf: EkfState, tuning: SocFilterTuning) -> SocStart | None:
     """Each cell's SoC (clipped to [0, 1]), sigma and ``beta`` at key-off (None: not valid).
 
-    Implements: SWR_SOC_008
+    Implements: SWR_SOC_008, SWR_SOC_010
 
     ``tuning`` is the one the filter ran with last (its scale variance turns
-    the covariance into ``beta``). None when a SoC or sigma is not finite or
-    a sigma is not > 0; a ``beta`` that is not finite is left out.
+    the covariance into ``beta``). The sigma is the filter's own and the
+    cells that keep the plateau's floor (:attr:`EkfState.plateau_bound`)
+    are kept with it, so that the next cycle reports with the floor too
+    (SWR_SOC_010): a cycle that started unsure and ends on a plateau passes
+    its doubt on without changing the covariance the next filter weighs
+    the voltage with. None when a SoC or sigma is not finite or a sigma is not > 0; a ``beta``
+    that is not finite is left out.
     """
     soc, sigma = ekf.x[_SOC], np.sqrt(ekf.p[_SOC, _SOC])
     if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):
@@ -112,7 +127,8 @@ def soc_to_keep(ekf: EkfState, tuning: SocFilterTuning) -> SocStart | None:
     beta = None
     if ekf.capacity_cross is not None and tuning.scale_variance > 0.0:
         beta = ekf.capacity_cross[_SOC] / tuning.scale_variance
-    return SocStart(np.clip(soc, 0.0, 1.0), sigma.copy(), _finite_or_none(beta, soc.size))
+    plateau = None if ekf.plateau_bound is None else ekf.plateau_bound.copy()
+    return SocStart(np.clip(soc, 0.0, 1.0), sigma.copy(), _finite_or_none(beta, soc.size), plateau)
 
 
 def parked_soc(kept: SocStart, parked_days: float) -> SocStart | None:
@@ -150,12 +166,17 @@ def _finite_or_none(values: FloatArray | None, cells: int) -> FloatArray | None:
 
 
 def kept_start(kept: SocStart, tuning: SocFilterTuning) -> EkfState:
-    """The filter's state started from ``kept``: its SoC, sigma and ``beta`` (if any).
+    """The filter's state started from ``kept``: its SoC, sigma, ``beta`` and plateau cells.
 
-    Implements: SWR_SOC_008
+    Implements: SWR_SOC_008, SWR_SOC_010
     """
     return initial_ekf_state(
-        kept.soc.size, kept.soc, kept.sigma, tuning, scale_sensitivity=kept.scale_sensitivity
+        kept.soc.size,
+        kept.soc,
+        kept.sigma,
+        tuning,
+        scale_sensitivity=kept.scale_sensitivity,
+        plateau_bound=kept.plateau_bound,
     )
 
 
@@ -208,11 +229,19 @@ def usable_soc_start(kept: SocStart | None, cells: int) -> SocStart | None:
     Implements: SWR_SOC_008
 
     Its ``beta`` is left out (the start uncorrelated with the scale error) when it is not
-    finite or not one per cell; the SoC is still used.
+    finite or not one per cell; the SoC is still used. Plateau cells that are not one flag
+    per cell mark every cell (the floor errs on the wide side).
     """
     if kept is None or not kept.soc.shape == kept.sigma.shape == (cells,):
         return None
-    return replace(kept, scale_sensitivity=_finite_or_none(kept.scale_sensitivity, cells))
+    plateau = kept.plateau_bound
+    if plateau is not None and np.shape(plateau) != (cells,):
+        plateau = np.ones(cells, dtype=bool)
+    return replace(
+        kept,
+        scale_sensitivity=_finite_or_none(kept.scale_sensitivity, cells),
+        plateau_bound=plateau,
+    )
 
 
 @dataclass(frozen=True)

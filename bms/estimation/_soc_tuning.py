@@ -131,6 +131,38 @@ class SocFilterTuning:
     4.0 to 5.7 % off) and the LFP charge its 5 % time target (1.048 to
     1.051).
     """
+    plateau_voltage_v: float = 0.015
+    """OCV difference below which the voltage is taken not to tell two SoCs apart, V (0: off).
+
+    For the plateau's floor under the sigma of a cell whose power cycle
+    started unsure (``plateau_start_sigma``; :mod:`bms.estimation._soc_plateau`):
+    three times the circuit's rest model error ``model_error_v``. On the
+    filter's own circuit from the unknown start, LFP (40 runs a row), 15 mV
+    keeps the truth inside 3 sigma in every sample on UDDS at 0 and -10
+    degC and on HWFET at 0, 25 and 45 degC; 10 mV left 2 % of UDDS at 25
+    degC's samples outside it and 6 mV a fifth of UDDS at 0 degC above the
+    NEES band (``docs/validation``, "The filter on its own circuit").
+    """
+    plateau_start_sigma: float = 0.05
+    """Start sigma from which a cell's reported sigma keeps the plateau's floor for the cycle.
+
+    Started 1, 2, 3 and 5 points unsure at 70 % (LFP UDDS at 0 degC and
+    HWFET at 45 degC, own circuit) the filter alone is honest; 10 points
+    unsure it is not (``docs/validation``). The controller's starts: a kept
+    SoC (about 1 point after a night) stays below, the unknown start (30
+    points) above.
+    """
+    plateau_release_sigma: float = 0.005
+    """Floor at a cell's estimate at or below which the cell gives the plateau's floor up.
+
+    Where the floor is this small the voltage places the SoC (LFP below 16 %
+    and above 97 %, NMC at most SoCs): an unsure start that reaches such a
+    knee is known from then on, and keeps none at its next start. Without
+    a release a pack that once lost its kept SoC would keep the floor for
+    good (the key-off keeps the marks). With 0.5 % the unknown start's LFP
+    rows on the own circuit keep the truth inside 3 sigma in every sample,
+    as without a release (``docs/validation``).
+    """
     current_noise_a: float = 0.01
     """Current sensor white noise per sample, rms (cell current)."""
     current_gain_error_pct: float = 0.5

@@ -1,7 +1,7 @@
 """Capacity file: each cell's capacity estimate and its AWTLS sums, kept across power cycles.
 
 ASIL: QM(D) (the estimation channel's memory). Requirements: SWR_SOH_006, SWR_SOH_009,
-SWR_SOC_008.
+SWR_SOC_008, SWR_SOC_010.
 
 The controller's capacity tracker (:mod:`bms.estimation._capacity_pairs`)
 learns from pairs a few per drive; without a memory every key-on would start
@@ -30,19 +30,24 @@ power cycle's SoC filter to start from (:func:`bms.estimation.parked_soc`,
 SWR_SOC_008). Version 4 keeps each cell's SoC sensitivity to the coulomb
 count's scale error beside it (:class:`bms.estimation.SocStart`'s
 ``scale_sensitivity``), so that the next filter knows how much of its
-capacity error the kept SoC carries. Only the last key-off's SoC may be used: a key-on clears it
-from the file (:func:`clear_soc`) before the drive, so a power cycle whose
-key-off never saved (the BMS lost power) leaves none, and the next filter
+capacity error the kept SoC carries. Version 5 keeps which cells' last
+cycle started unsure (``SocStart.plateau_bound``), so that the next one
+keeps the plateau's floor under their sigma (SWR_SOC_010). Only the last
+key-off's SoC may be used: a key-on clears it from the file
+(:func:`clear_soc`) before the drive, so a power cycle whose key-off never
+saved (the BMS lost power) leaves none, and the next filter
 starts unknown rather than from a SoC a drive ago.
 
 Version 1 also kept the pair open at key-off, for the next power cycle's
 tracker to close; no pair spans a power cycle any more
 (:func:`bms.estimation.resume_capacity_tracker` says why), so a version 1
 file is read with its open pair left out (its sums and estimates are what
-matter). Versions 1 and 2 are read as version 4 without the times: their
+matter). Versions 1 and 2 are read as version 5 without the times: their
 first key-on adds no calendar walk, and the next save starts the clock.
-Version 3 is read as version 4 without the sensitivity: its kept SoC starts
-uncorrelated with the scale error, as the controller did before.
+Version 3 is read as version 5 without the sensitivity: its kept SoC starts
+uncorrelated with the scale error, as the controller did before. Version 4
+is read as version 5 without the plateau cells: its kept SoC's own sigma
+decides (``plateau_start_sigma``), as the controller did before.
 """
 
 import json
@@ -83,9 +88,9 @@ __all__ = [
     "save_capacity",
 ]
 
-CAPACITY_SCHEMA_VERSION: Literal[4] = 4
-"""Version of :class:`CapacityRecord`; a file of another version is refused (1-3 are read)."""
-_MIGRATED_VERSIONS = (1, 2, 3)
+CAPACITY_SCHEMA_VERSION: Literal[5] = 5
+"""Version of :class:`CapacityRecord`; a file of another version is refused (1-4 are read)."""
+_MIGRATED_VERSIONS = (1, 2, 3, 4)
 """The versions read as this one, without times (module docstring)."""
 _OPEN_PAIR_VERSION = 1
 """The version that kept an open pair, left out when it is read."""
@@ -102,7 +107,7 @@ class CapacityRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[4] = CAPACITY_SCHEMA_VERSION
+    schema_version: Literal[5] = CAPACITY_SCHEMA_VERSION
     """Format version of this record."""
     cells: int = Field(ge=1)
     """Cells in series."""
@@ -129,6 +134,9 @@ class CapacityRecord(BaseModel):
     soc_scale_sensitivity: list[float] | None = None
     """Each cell's SoC error per unit of the coulomb count's relative scale error at key-off
     (None: not known; only with ``soc``)."""
+    soc_plateau_bound: list[bool] | None = None
+    """Whether each cell's last cycle started unsure, so the next keeps the plateau's floor
+    under its sigma (None: no cell; only with ``soc``)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":
@@ -150,7 +158,7 @@ class CapacityRecord(BaseModel):
     def _soc_agrees(self) -> None:
         """SoC and its sigma come together, one per cell; SoC in [0, 1], sigma > 0.
 
-        The SoC's scale sensitivity comes only with a SoC, one finite value per cell.
+        The rest of the kept SoC: :meth:`_soc_extras_agree`.
         """
         if (self.soc is None) != (self.soc_sigma is None):
             raise ValueError("soc and soc_sigma are given together or not at all")
@@ -161,12 +169,22 @@ class CapacityRecord(BaseModel):
                 raise ValueError("soc must be in [0, 1] for every cell")
             if not all(math.isfinite(v) and v > 0.0 for v in self.soc_sigma):
                 raise ValueError("soc_sigma must be finite and > 0 for every cell")
+        self._soc_extras_agree()
+
+    def _soc_extras_agree(self) -> None:
+        """The SoC's scale sensitivity (finite) and plateau cells: with a SoC, one per cell."""
         beta = self.soc_scale_sensitivity
         if beta is not None:
             if self.soc is None:
                 raise ValueError("soc_scale_sensitivity is given only with soc")
             if len(beta) != self.cells or not all(math.isfinite(v) for v in beta):
                 raise ValueError(f"soc_scale_sensitivity must be {self.cells} finite values")
+        plateau = self.soc_plateau_bound
+        if plateau is not None:
+            if self.soc is None:
+                raise ValueError("soc_plateau_bound is given only with soc")
+            if len(plateau) != self.cells:
+                raise ValueError(f"soc_plateau_bound must have {self.cells} values (one per cell)")
 
     def _times_agree(self) -> None:
         """The two times come together, the first not after the last."""
@@ -198,9 +216,12 @@ class CapacityRecord(BaseModel):
         parked = self.parked_days(now)
         if self.soc is None or self.soc_sigma is None or parked is None:
             return None
-        beta = self.soc_scale_sensitivity
+        beta, plateau = self.soc_scale_sensitivity, self.soc_plateau_bound
         kept = SocStart(
-            np.array(self.soc), np.array(self.soc_sigma), None if beta is None else np.array(beta)
+            np.array(self.soc),
+            np.array(self.soc_sigma),
+            None if beta is None else np.array(beta),
+            None if plateau is None else np.array(plateau, dtype=bool),
         )
         return parked_soc(kept, parked)
 
@@ -251,7 +272,7 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
     ``now`` (aware) is saved as ``saved_at``, and ``first_saved_at`` (the
     previous record's; default ``now``) with it, for the next key-on's
     calendar walk; without ``now`` the record has no times. ``soc``: each
-    cell's SoC at key-off with its sigma and scale sensitivity
+    cell's SoC at key-off with its sigma, scale sensitivity and plateau cells
     (``bms.controller.key_off_soc``, which clips it to [0, 1]), for the next
     key-on (SWR_SOC_008).
 
@@ -273,6 +294,9 @@ def save_capacity(  # noqa: PLR0913 - the record's parts and its times
             soc=None if soc is None else soc.soc.tolist(),
             soc_sigma=None if soc is None else soc.sigma.tolist(),
             soc_scale_sensitivity=_scale_sensitivity(soc),
+            soc_plateau_bound=(
+                None if soc is None or soc.plateau_bound is None else soc.plateau_bound.tolist()
+            ),
         )
     except ValidationError as error:
         raise CapacityStoreError(f"{path}: not saved: {_first(error)}") from error
@@ -289,7 +313,12 @@ def clear_soc(path: Path, record: CapacityRecord) -> None:
     """
     if record.soc is None:
         return
-    cleared = {"soc": None, "soc_sigma": None, "soc_scale_sensitivity": None}
+    cleared = {
+        "soc": None,
+        "soc_sigma": None,
+        "soc_scale_sensitivity": None,
+        "soc_plateau_bound": None,
+    }
     _write(path, record.model_copy(update=cleared))
 
 

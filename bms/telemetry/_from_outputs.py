@@ -34,7 +34,7 @@ from bms.controller import (
     ControllerStatus,
 )
 from bms.controller._outputs import ChargeLimitSource
-from bms.estimation import CapacityTracker, SocStart, state_of_health
+from bms.estimation import CapacityTracker, SocStart, reported_soc_sigma, state_of_health
 from bms.telemetry._model import (
     TELEMETRY_SCHEMA_VERSION,
     Bounded,
@@ -397,7 +397,7 @@ def _controller_estimates(
     )
     return CellEstimates(
         soc=ekf.x[0].copy(),
-        soc_sigma=np.sqrt(ekf.p[0, 0]),
+        soc_sigma=reported_soc_sigma(ekf),
         capacity_ah=estimate.capacity_ah,
         capacity_sigma_ah=estimate.capacity_sigma_ah,
         health=health,

@@ -52,11 +52,11 @@ CHARGE_S = 2700.0
 INITIAL_SIGMA = 0.1
 """The filter's initial SoC sigma in the first two columns, from which the truths are drawn."""
 KEPT_SIGMA = 0.01
+"""The kept start's: about what a night parked leaves of a kept SoC (0.7-1.0 %,
+``soc_memory.py``)."""
 LOW_GUESS = 0.15
 """A kept start near the bottom, where the LFP cell's OCV follows the graphite's steep end
 and the surface lag is largest (the offset reaches the voltage through it)."""
-"""The kept start's: about what a night parked leaves of a kept SoC (0.7-1.0 %,
-``soc_memory.py``)."""
 
 
 class Column(NamedTuple):

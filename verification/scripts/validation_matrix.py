@@ -116,12 +116,13 @@ def _charge_cycle(chemistry: Any) -> Any:
 def _estimator_version(chemistry_name: str) -> str:
     """A digest of what a row's SoC estimate rests on: which filter, on which chemistry file.
 
-    The filter's source (its step, per-step constants, covariance, noise model
-    and default tuning), the cell-model code it reads the tables through (the
-    tables, the bent series drop, the surface lag, the capacity and resistance scales), the
-    key-on offset and the validation's filter runs, and the chemistry file
-    itself: a change to any of them marks the row (older filter) until
-    ``--fresh`` rescoring.
+    The filter's source (its step, per-step constants, covariance, noise model,
+    the plateau's floor under its reported sigma and default tuning), the
+    cell-model code it reads the tables through (the tables, the bent series
+    drop, the surface lag, the capacity and resistance scales), the key-on
+    offset and the validation's filter runs, and the chemistry file itself: a
+    change to any of them marks the row (older filter) until ``--fresh``
+    rescoring.
     """
     import hashlib  # noqa: PLC0415
     import inspect  # noqa: PLC0415
@@ -134,6 +135,7 @@ def _estimator_version(chemistry_name: str) -> str:
         _soc_covariance,
         _soc_ekf,
         _soc_estimator,
+        _soc_plateau,
         _soc_tuning,
         _zero_current,
     )
@@ -141,6 +143,7 @@ def _estimator_version(chemistry_name: str) -> str:
     sources = (
         _soc_ekf,
         _soc_estimator,
+        _soc_plateau,
         _soc_constants,
         _soc_covariance,
         _soc_tuning,

@@ -49,7 +49,7 @@ def test_memory_shows_the_file_and_clears_its_soc_for_a_service(
     before = load_capacity(path, CELLS)
     assert main(["memory", str(path)]) == ExitCode.OK
     shown = capsys.readouterr().out
-    assert f"{CELLS} cells, schema 4, saved 2026-11-01 00:00 UTC" in shown
+    assert f"{CELLS} cells, schema 5, saved 2026-11-01 00:00 UTC" in shown
     assert "3 pairs committed" in shown
     assert "kept SoC 40.0 .. 60.0 %, largest sigma 0.80 % at key-off; up to 0.30 points" in shown
     assert load_capacity(path, CELLS) == before  # showing changes nothing

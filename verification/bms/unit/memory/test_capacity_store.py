@@ -7,7 +7,7 @@ bit; the sums are saved with the capacity's walk since their last pair
 without it; the write is atomic (no temporary file is left, an unwritable
 place raises the store's error naming the file); a file that is not JSON,
 misses a field, has a NaN or a non-positive capacity, one value too few, an
-open pair (version 4 has none), another schema version or another cell
+open pair (version 5 has none), another schema version or another cell
 count is refused with
 the file and the field named; a controller given the loaded sums starts its
 tracker from them and its SoC filter with their capacities and
@@ -24,7 +24,9 @@ the key-off SoC is kept (one out of [0, 1] is not saved) with its scale sensitiv
 bound, cleared by a key-on (and by a replay as it starts, so one that never
 finishes leaves none), refused when malformed (a ``beta`` without a SoC or of
 another length too), and unused without times; a version 3 file keeps its SoC
-without a ``beta``.
+without a ``beta``. SWR_SOC_010: the cells whose cycle started unsure are kept
+with the SoC, through the parking, cleared with it, refused without a SoC or
+of another length, and a version 4 file has none.
 """
 
 import json
@@ -123,7 +125,7 @@ def test_a_version_1_file_is_read_without_its_open_pair(tmp_path: Path) -> None:
     }  # fmt: skip
     path.write_text(json.dumps(raw))
     record = load_capacity(path, CELLS)
-    assert record.schema_version == 4
+    assert record.schema_version == 5
     assert record.pairs == 4
     assert np.array_equal(record.state().c, state.c)
     assert record.tracker().anchor is None
@@ -164,8 +166,8 @@ def _edited(tmp_path: Path, edit: str) -> Path:
     elif edit == "short":
         raw["capacity_ah"] = raw["capacity_ah"][:-1]
     elif edit == "version":
-        raw["schema_version"] = 5
-    elif edit == "open":  # version 4 has no open pair
+        raw["schema_version"] = 6
+    elif edit == "open":  # version 5 has no open pair
         raw["open_pair"] = {"soc": [0.5] * CELLS}
     elif edit == "half_times":
         raw["saved_at"] = "2026-11-27T08:00:00Z"
@@ -352,7 +354,7 @@ def test_a_version_2_file_has_no_times_and_resumes_without_a_walk(tmp_path: Path
     del raw["saved_at"], raw["first_saved_at"]
     path.write_text(json.dumps(raw))
     record = load_capacity(path, CELLS)
-    assert record.schema_version == 4
+    assert record.schema_version == 5
     assert record.saved_at is None
     assert record.parked_days(NOW) is None
     assert np.array_equal(record.tracker(NOW + timedelta(days=300), WALK).committed.c, state.c)
@@ -431,6 +433,31 @@ def test_a_version_3_file_keeps_its_soc_without_a_scale_sensitivity(tmp_path: Pa
     assert start.scale_sensitivity is None  # the filter starts uncorrelated, as version 3 did
 
 
+@pytest.mark.verifies("SWR_SOC_010")
+def test_the_plateau_cells_are_kept_with_the_soc_and_a_version_4_file_has_none(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "capacity.json"
+    soc, sigma = np.linspace(0.3, 0.9, CELLS), np.full(CELLS, 0.01)
+    plateau = np.arange(CELLS) % 3 == 0
+    save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=SocStart(soc, sigma, None, plateau))
+    record = load_capacity(path, CELLS)
+    start = record.soc_start(NOW + timedelta(days=1))
+    assert start is not None
+    assert start.plateau_bound is not None
+    assert np.array_equal(start.plateau_bound, plateau)  # through the parking too
+    clear_soc(path, record)
+    assert load_capacity(path, CELLS).soc_plateau_bound is None  # a key-on clears them too
+    save_capacity(path, _kept(_state()), pairs=1, now=NOW, soc=SocStart(soc, sigma, None, plateau))
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = 4
+    del raw["soc_plateau_bound"]
+    path.write_text(json.dumps(raw))
+    old = load_capacity(path, CELLS).soc_start(NOW)
+    assert old is not None
+    assert old.plateau_bound is None  # its sigma alone decides, as version 4 did
+
+
 @pytest.mark.verifies("SWR_SOC_008", method="fault_injection")
 @pytest.mark.parametrize(
     ("edit", "named"),
@@ -443,6 +470,11 @@ def test_a_version_3_file_keeps_its_soc_without_a_scale_sensitivity(tmp_path: Pa
         (
             {"soc": [0.5] * CELLS, "soc_sigma": [0.01] * CELLS, "soc_scale_sensitivity": [0.1]},
             f"soc_scale_sensitivity must be {CELLS} finite values",
+        ),
+        ({"soc_plateau_bound": [True] * CELLS}, "soc_plateau_bound is given only with soc"),
+        (
+            {"soc": [0.5] * CELLS, "soc_sigma": [0.01] * CELLS, "soc_plateau_bound": [True]},
+            f"soc_plateau_bound must have {CELLS} values",
         ),
     ],
 )
