@@ -123,7 +123,8 @@ class StepConstants:
     """Row of the fit residual in ``circuit`` (after the curvature's when there is one)."""
     plateau_sigma: FloatArray | None
     """The plateau's floor under an unsure start's sigma (``plateau_sigma_table``), or
-    ``None`` when the tuning's ``plateau_voltage_v`` is 0."""
+    ``None`` when the tuning switches it off or the chemistry's OCV is not flat
+    (``plateau_floor``)."""
 
 
 def step_constants(
@@ -198,13 +199,16 @@ def step_constants(
 def _plateau_table(
     tuning: SocFilterTuning, tables: CellTables, last: StepConstants | None
 ) -> FloatArray | None:
-    """The plateau's floor table, or None when the tuning switches the floor off.
+    """The plateau's floor table, or None when the tuning or the chemistry's OCV wants none.
 
     ``last``'s when only the step length changed: the table does not depend on it.
     """
     if last is not None and last.tuning is tuning and last.tables is tables:
         return last.plateau_sigma
-    if tuning.plateau_voltage_v <= 0.0:
+    wanted = tuning.plateau_floor
+    if wanted is None:
+        wanted = tables.ocv_median_slope_v < tuning.flat_ocv_slope_v
+    if not wanted or tuning.plateau_voltage_v <= 0.0:
         return None
     return plateau_sigma_table(tables, tuning.plateau_voltage_v)
 

@@ -49,7 +49,8 @@ graphite's stage step: the drive cycles' SoC error there fell from 2.1 to
 2.5 % to under 0.5 % (docs/validation).
 
 A power cycle started unsure (the unknown start, or any start at least
-``plateau_start_sigma`` unsure) reports each cell's sigma no smaller than
+``plateau_start_sigma`` unsure) on a flat OCV reports each cell's sigma no
+smaller than
 the plateau's floor, a third of the farthest SoC whose OCV the voltage
 cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`,
 SWR_SOC_010): on a flat OCV one Gaussian is over-confident from such a
@@ -348,9 +349,12 @@ def _plateau_floor(
 def _released(
     marked: BoolArray | None, floor: FloatArray | None, tuning: SocFilterTuning
 ) -> BoolArray | None:
-    """The cells that keep the floor after a step: not those at a knee (None: no cell)."""
+    """The cells that keep the floor after a step: not those at a knee (None: no cell).
+
+    Without a floor (the tuning or the chemistry wants none) no cell keeps a mark.
+    """
     if marked is None or floor is None:
-        return marked
+        return None
     keep = np.greater(floor, tuning.plateau_release_sigma)
     keep &= marked
     return keep if keep.any() else None

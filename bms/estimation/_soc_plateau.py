@@ -20,6 +20,10 @@ on the reported sigma only: the filter's own covariance and gain are left
 as they are (flooring them too made the filter follow the voltage onto the
 step, and lost more than it gained, docs/validation).
 
+By default only a flat OCV gets the floor (``plateau_floor``, decided as
+``surface_lag_slope`` is): the NMC cell's unknown start is honest without
+it, and its flat stretch at 85-92 % would only add pessimism.
+
 The floor is a table per temperature breakpoint on a uniform SoC grid,
 made once per tuning and chemistry (:class:`bms.estimation._soc_constants.StepConstants`)
 and read bilinearly, like the circuit's tables.

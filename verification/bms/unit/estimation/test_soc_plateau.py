@@ -5,7 +5,8 @@ third of the farthest SoC whose OCV is within the voltage), large on LFP's
 plateau and small at its knee, growing with the voltage; it is read
 bilinearly in temperature; a start at least ``plateau_start_sigma`` unsure
 (or a kept start so marked) marks its cells, a kept one does not, and a
-voltage of 0 switches the floor off; the floor reaches the reported sigma of
+voltage of 0 switches the floor off, and so does a steep OCV (the NMC cell)
+unless the tuning asks for it; the floor reaches the reported sigma of
 marked cells only and leaves the filter's state (estimate and covariance)
 exactly as it is; a cell whose estimate reaches a knee gives it up (and a
 release of 0 never does); the key-off keeps the marks and the next start
@@ -159,6 +160,26 @@ def test_a_cell_that_reaches_a_knee_gives_the_floor_up() -> None:
     never, _ = _drive(replace(tuning, plateau_release_sigma=0.0), sigma, soc)
     assert never.plateau_bound is not None
     assert never.plateau_bound.tolist() == [True, True]
+
+
+@pytest.mark.verifies("SWR_SOC_010")
+def test_a_steep_ocv_gets_no_floor_unless_the_tuning_asks_for_one() -> None:
+    nmc = load_chemistry("NMC_Chen2020")
+    model = SocEstimator(nmc, 1).model
+    soc = np.array([0.88])  # the NMC cell's flat stretch
+    voltage = ocv(model.tables, np.array([25.0]), soc)
+    for wanted, floored in ((None, False), (True, True)):
+        tuning = SocFilterTuning(plateau_floor=wanted, plateau_voltage_v=0.04)  # a wide floor
+        state = initial_ekf_state(1, soc, 0.06, tuning)
+        assert state.plateau_bound is not None  # marked at the start, whatever the chemistry
+        for _ in range(300):  # at rest: the filter's own sigma falls below the floor
+            state, out = ekf_step(
+                model, tuning, state, cell_voltages_v=voltage, current_a=0.0,
+                cell_temperatures_degc=np.array([25.0]), dt_s=0.1,
+            )  # fmt: skip
+        own = float(np.sqrt(state.p[0, 0, 0]))
+        assert (state.plateau_bound is not None) == floored  # no floor: the mark is dropped
+        assert (float(out.soc_sigma[0]) > own) == floored
 
 
 @pytest.mark.verifies("SWR_SOC_010", "SWR_SOC_008")

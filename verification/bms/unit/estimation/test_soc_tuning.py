@@ -38,8 +38,8 @@ def test_the_defaults_are_finite_and_drive_a_filter() -> None:
     tuning = SocFilterTuning()
     for item in fields(tuning):
         value = getattr(tuning, item.name)
-        if value is None:  # decided by the chemistry (surface_lag_slope: the OCV's flatness)
-            assert item.name == "surface_lag_slope"
+        if value is None:  # decided by the chemistry: the OCV's flatness
+            assert item.name in {"surface_lag_slope", "plateau_floor"}
             continue
         for number in value if isinstance(value, tuple) else (value,):
             assert math.isfinite(float(number)), item.name
