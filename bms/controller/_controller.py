@@ -55,7 +55,7 @@ from bms.controller._outputs import (
 from bms.controller._receive import Reception, receive_vehicle
 from bms.controller._state import ControllerContext, ControllerState, PlatingCap
 from bms.controller._transmit import can_frames
-from bms.estimation import CapacityTracker, SocStart, reported_soc_sigma
+from bms.estimation import CapacityTracker, SocStart
 from bms.protection import (
     FaultStatus,
     Level,
@@ -318,7 +318,11 @@ def controller_step(
     temps = cast("Sequence[DegreesC]", inputs.cell_temperatures_degc)
     at_rest = machine.state is ContactorState.OPEN and not report.open_contactors
     ekf = None if state.estimation_failed else state.estimator
-    soc_cells = None if ekf is None else (ekf.x[0], np.square(reported_soc_sigma(ekf)))
+    # The filter's own variance, not the reported one: balancing weighs cells against each
+    # other, and the plateau's floor (SWR_SOC_010) is the doubt of where on a plateau the
+    # cells are, which they share after one start; with it an LFP pack after the unknown
+    # start balanced to 3.88 % instead of 0.47 % (docs/validation/balancing).
+    soc_cells = None if ekf is None else (ekf.x[0], ekf.p[0, 0])
     state = replace(
         state,
         balancing=step_balancing(

@@ -201,7 +201,8 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
             enabled=enabled,
             limits=limits,
             cell_soc=estimate.soc.tolist() if on_soc else None,
-            cell_soc_sigma=estimate.soc_sigma.tolist() if on_soc else None,
+            # The filter's own sigma, as the controller gives balancing (SWR_SOC_010).
+            cell_soc_sigma=np.sqrt(estimator.state.p[0, 0]).tolist() if on_soc else None,
         )
         bleed = np.where(np.array(balancing.bleeding), bleed_cell_a, 0.0)
         measured = sensors.measure(pack.step(current_a, dt_s, bleed_current_a=bleed))
