@@ -220,7 +220,7 @@ def _summary(record: "CapacityRecord", now: datetime) -> list[str]:
     )
     plateau = sum(record.soc_plateau_bound or ())
     doubt = (
-        f"; {plateau} cells keep the plateau's floor (their cycle started unsure)"
+        f"; {plateau} cells keep the plateau's floor (started unsure, no knee since)"
         if plateau
         else ""
     )

@@ -50,9 +50,8 @@ graphite's stage step: the drive cycles' SoC error there fell from 2.1 to
 
 A power cycle started unsure (the unknown start, or any start at least
 ``plateau_start_sigma`` unsure) on a flat OCV reports each cell's sigma no
-smaller than
-the plateau's floor, a third of the farthest SoC whose OCV the voltage
-cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`,
+smaller than the plateau's floor, a third of the farthest SoC whose OCV the
+voltage cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`,
 SWR_SOC_010): on a flat OCV one Gaussian is over-confident from such a
 start. The floor is on the reported sigma (:func:`reported_soc_sigma`),
 not on the covariance the filter weighs the voltage with, and a cell gives

@@ -103,8 +103,9 @@ class SocStart:
     """Each cell's SoC error per unit of the coulomb count's relative scale error (``beta``,
     module docstring); None: not known, the filter starts uncorrelated with that error."""
     plateau_bound: BoolArray | None = None
-    """Cells whose last cycle started unsure: the next keeps the plateau's floor under their
-    reported sigma (:attr:`bms.estimation.EkfState.plateau_bound`); None: no cell."""
+    """Cells still marked at key-off (their cycle started unsure and reached no knee): the next
+    keeps the plateau's floor under their reported sigma
+    (:attr:`bms.estimation.EkfState.plateau_bound`); None: no cell."""
 
 
 def soc_to_keep(ekf: EkfState, tuning: SocFilterTuning) -> SocStart | None:
@@ -118,8 +119,8 @@ def soc_to_keep(ekf: EkfState, tuning: SocFilterTuning) -> SocStart | None:
     are kept with it, so that the next cycle reports with the floor too
     (SWR_SOC_010): a cycle that started unsure and ends on a plateau passes
     its doubt on without changing the covariance the next filter weighs
-    the voltage with. None when a SoC or sigma is not finite or a sigma is not > 0; a ``beta``
-    that is not finite is left out.
+    the voltage with. None when a SoC or sigma is not finite or a sigma is
+    not > 0; a ``beta`` that is not finite is left out.
     """
     soc, sigma = ekf.x[_SOC], np.sqrt(ekf.p[_SOC, _SOC])
     if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0.0)):

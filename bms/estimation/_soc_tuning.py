@@ -157,7 +157,7 @@ class SocFilterTuning:
     (``docs/validation``, "The filter on its own circuit").
     """
     plateau_start_sigma: float = 0.05
-    """Start sigma from which a cell's reported sigma keeps the plateau's floor for the cycle.
+    """Start sigma from which a cell's reported sigma keeps the plateau's floor until a knee.
 
     Started 1, 2, 3 and 5 points unsure at 70 % (LFP UDDS at 0 degC and
     HWFET at 45 degC, own circuit) the filter alone is honest; 10 points

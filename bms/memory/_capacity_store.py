@@ -30,9 +30,10 @@ power cycle's SoC filter to start from (:func:`bms.estimation.parked_soc`,
 SWR_SOC_008). Version 4 keeps each cell's SoC sensitivity to the coulomb
 count's scale error beside it (:class:`bms.estimation.SocStart`'s
 ``scale_sensitivity``), so that the next filter knows how much of its
-capacity error the kept SoC carries. Version 5 keeps which cells' last
-cycle started unsure (``SocStart.plateau_bound``), so that the next one
-keeps the plateau's floor under their sigma (SWR_SOC_010). Only the last
+capacity error the kept SoC carries. Version 5 keeps which cells are still
+marked at key-off, their cycle started unsure and no knee reached
+(``SocStart.plateau_bound``), so that the next one keeps the plateau's
+floor under their sigma (SWR_SOC_010). Only the last
 key-off's SoC may be used: a key-on clears it from the file
 (:func:`clear_soc`) before the drive, so a power cycle whose key-off never
 saved (the BMS lost power) leaves none, and the next filter
@@ -135,8 +136,9 @@ class CapacityRecord(BaseModel):
     """Each cell's SoC error per unit of the coulomb count's relative scale error at key-off
     (None: not known; only with ``soc``)."""
     soc_plateau_bound: list[bool] | None = None
-    """Whether each cell's last cycle started unsure, so the next keeps the plateau's floor
-    under its sigma (None: no cell; only with ``soc``)."""
+    """Whether each cell was still marked at key-off (its cycle started unsure and reached no
+    knee), so the next keeps the plateau's floor under its sigma (None: no cell; only with
+    ``soc``)."""
 
     @model_validator(mode="after")
     def _one_value_per_cell(self) -> "CapacityRecord":

@@ -10,7 +10,9 @@ exit 2, naming what is wrong and writing nothing: an existing file, a
 sigma without capacities or the reverse, a line that is not a number (its
 line number), a count other than the cells', a sigma that is not > 0,
 ``--clear-soc`` with it, or its options without it. With ``--chemistry``
-alone it shows the weakest cell's State of Health and its bound.
+alone it shows the weakest cell's State of Health and its bound. SWR_SOC_010:
+it says how many cells keep the plateau's floor, and says nothing of it when
+none does.
 """
 
 import json
@@ -52,6 +54,7 @@ def test_memory_shows_the_file_and_clears_its_soc_for_a_service(
     assert f"{CELLS} cells, schema 5, saved 2026-11-01 00:00 UTC" in shown
     assert "3 pairs committed" in shown
     assert "kept SoC 40.0 .. 60.0 %, largest sigma 0.80 % at key-off; up to 0.30 points" in shown
+    assert "plateau's floor" not in shown  # no cell marked
     assert load_capacity(path, CELLS) == before  # showing changes nothing
     assert main(["memory", str(path), "--clear-soc"]) == ExitCode.OK
     assert "kept SoC cleared" in capsys.readouterr().out
@@ -64,6 +67,18 @@ def test_memory_shows_the_file_and_clears_its_soc_for_a_service(
     assert after.model_copy(update=restored) == before
     assert main(["memory", str(path)]) == ExitCode.OK
     assert "kept SoC: none" in capsys.readouterr().out
+
+
+@pytest.mark.verifies("SWR_SOC_010")
+def test_memory_says_how_many_cells_keep_the_plateau_floor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _saved(tmp_path)
+    document = json.loads(path.read_text())
+    document["soc_plateau_bound"] = [index < 3 for index in range(CELLS)]
+    path.write_text(json.dumps(document))
+    assert main(["memory", str(path)]) == ExitCode.OK
+    assert "; 3 cells keep the plateau's floor (started unsure" in capsys.readouterr().out
 
 
 @pytest.mark.verifies("SWR_SOC_009", method="fault_injection")
