@@ -30,7 +30,9 @@ NaN current, a failing filter) give the map's smallest limit with the
 warning, never an exception or a latched fault; and during
 balancing the SoC of a bled cell stays unbiased (the test also runs the
 same pack with the filter not told the bleed, whose error is 10 times as
-large).
+large); on an LFP pack whose filter keeps the plateau's floor (SWR_SOC_010)
+balancing weighs cells by the filter's own sigma and bleeds, where the
+reported one would let no cell bleed.
 """
 
 import math
@@ -62,7 +64,7 @@ from bms.controller._charging import (
     restart_bound,
     soc_upper_bound,
 )
-from bms.estimation import SocFilterTuning, initial_ekf_state, plating_limits
+from bms.estimation import SocFilterTuning, initial_ekf_state, plating_limits, reported_soc_sigma
 from bms.plant import PackMeasurement, PackSimulator, PackSpread
 from verification.bms.unit.cell.chemistry_fixture import synthetic_chemistry
 from verification.bms.unit.controller.frames import follow, frame
@@ -448,3 +450,29 @@ def test_the_soc_of_a_bled_cell_stays_unbiased() -> None:
     assert float(np.abs(error[bled == 0]).max()) <= 0.001
     untold, _ = _balance(filter_resistance_ohm=1e4)  # the filter told ~0 A (2 uA per cell)
     assert float(np.abs(untold[bled > 0]).max()) >= 0.005  # the bias the wiring removes
+
+
+@pytest.mark.verifies("SWR_SOC_010", "SWR_BAL_008")
+def test_balancing_weighs_cells_by_the_filters_own_sigma_not_the_plateau_floor() -> None:
+    # An LFP pack at rest at 94-97 %, where its upper plateau meets the top knee, its filter
+    # marked (a cycle that started unsure): the lowest cell reports the plateau's floor,
+    # about 6 points, which would hold every cell (at most 2.4 points above it) within the
+    # rule's margin; balancing reads the filter's own sigma, so the cells millivolts above
+    # the lowest bleed. With the reported sigma none does.
+    lfp = load_chemistry("LFP_Prada2013")
+    context = ControllerContext(config=CONFIG, model=cell_model(lfp), chemistry=lfp)
+    plant = PackSimulator(lfp, CELLS, spread=PackSpread(0.0, 0.0, 0.5), initial_soc=0.955, seed=3)
+    marked = np.ones(CELLS, dtype=bool)
+    start = initial_ekf_state(CELLS, plant.true_soc, 0.003, TUNING, plateau_bound=marked)
+    state, m, bled = ControllerState(estimator=start), plant.measure(0.0), np.zeros(CELLS)
+    for step in range(50):
+        state, outputs = controller_step(state, _inputs(step * PERIOD_MS, m, 0.0), context)
+        bled += np.asarray(outputs.balancing, dtype=np.float64)
+        m = plant.step(0.0, PERIOD_MS / 1000.0)
+    ekf = state.estimator
+    assert ekf is not None
+    lowest = int(np.argmin(ekf.x[0]))
+    assert ekf.plateau_bound is not None
+    assert ekf.plateau_bound[lowest]  # on the plateau: still marked
+    assert float(reported_soc_sigma(ekf)[lowest]) > 0.03  # its floor is what it reports
+    assert (bled > 0).sum() >= 3  # and yet the cells on the knee bleed
