@@ -161,7 +161,7 @@ from bms.estimation._soc_constants import (
     step_constants,
 )
 from bms.estimation._soc_covariance import STATE_SIZE, _index, predict_covariance
-from bms.estimation._soc_plateau import plateau_sigma
+from bms.estimation._soc_plateau import plateau_floor, still_marked
 from bms.estimation._soc_tuning import SocFilterTuning, measurement_variance
 
 __all__ = [
@@ -327,36 +327,10 @@ def reported_soc_sigma(state: EkfState, floor: FloatArray | None = None) -> Floa
     sigma: FloatArray = np.sqrt(state.p[_SOC, _SOC])
     marked = state.plateau_bound
     if floor is None:
-        floor = _plateau_floor(state.constants, marked, state.x[_SOC], state.temperature_degc)
+        floor = plateau_floor(state.constants, marked, state.x[_SOC], state.temperature_degc)
     if marked is not None and floor is not None:
         np.maximum(sigma, floor, out=sigma, where=marked)
     return sigma
-
-
-def _plateau_floor(
-    constants: StepConstants | None,
-    marked: BoolArray | None,
-    soc: FloatArray,
-    temperature: FloatArray,
-) -> FloatArray | None:
-    """The plateau's floor at each cell's SoC (None: no cell keeps it, or no table)."""
-    if marked is None or constants is None or constants.plateau_sigma is None:
-        return None
-    return plateau_sigma(constants.plateau_sigma, constants.tables, soc, temperature)
-
-
-def _released(
-    marked: BoolArray | None, floor: FloatArray | None, tuning: SocFilterTuning
-) -> BoolArray | None:
-    """The cells that keep the floor after a step: not those at a knee (None: no cell).
-
-    Without a floor (the tuning or the chemistry wants none) no cell keeps a mark.
-    """
-    if marked is None or floor is None:
-        return None
-    keep = np.greater(floor, tuning.plateau_release_sigma)
-    keep &= marked
-    return keep if keep.any() else None
 
 
 def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these; one flat step
@@ -580,7 +554,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
     np.maximum(soc_new, _ZERO, out=soc_new)
     np.minimum(soc_new, _ONE, out=soc_new)
     _follow_offset(lag_modes, lag_sensitivity, scaled[_BIAS, 0])
-    floor = _plateau_floor(constants, state.plateau_bound, soc_new, temperature)
+    floor = plateau_floor(constants, state.plateau_bound, soc_new, temperature)
     # Joseph form for a scalar measurement, (I - K H) P (I - K H)^T + K r K^T
     # = P - K (PH)^T - (PH) K^T + s K K^T, with the gain K = m PH / s (m = 1 where the
     # voltage is valid, else 0) is exactly P - m (2 - m) / s (PH)(PH)^T = P - g g^T with
@@ -603,7 +577,7 @@ def ekf_step(  # noqa: PLR0913, PLR0915 - the filter's inputs are exactly these;
         lag_bias_sensitivity=lag_sensitivity,
         capacity_cross=cross,
         anchor_cross=anchor,
-        plateau_bound=_released(state.plateau_bound, floor, tuning),
+        plateau_bound=still_marked(state.plateau_bound, floor, tuning.plateau_release_sigma),
     )
     sigmas = (innovation_sigma, sample_sigma)
     return new_state, _estimate(new_state, innovation, sigmas, ~valid, False, floor=floor)

@@ -29,15 +29,28 @@ made once per tuning and chemistry (:class:`bms.estimation._soc_constants.StepCo
 and read bilinearly, like the circuit's tables.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
 
 from bms.cell import CellTables, ocv
 
-__all__ = ["PLATEAU_GRID_POINTS", "plateau_sigma", "plateau_sigma_table"]
+if TYPE_CHECKING:  # its module reads this one's table builder
+    from bms.estimation._soc_constants import StepConstants
+
+__all__ = [
+    "PLATEAU_GRID_POINTS",
+    "plateau_floor",
+    "plateau_sigma",
+    "plateau_sigma_table",
+    "still_marked",
+]
 
 FloatArray = npt.NDArray[np.float64]
 """A float64 numpy array; per-cell arrays have shape (cells,)."""
+BoolArray = npt.NDArray[np.bool_]
+"""A per-cell flag array, shape (cells,)."""
 
 PLATEAU_GRID_POINTS = 201
 """SoC points of the floor's table, 0 to 1: a half-point grid (the floor is a third of a
@@ -91,3 +104,35 @@ def plateau_sigma(
     )
     result: FloatArray = below + (above - below) * t_weight
     return result
+
+
+def plateau_floor(
+    constants: "StepConstants | None",
+    marked: BoolArray | None,
+    soc: FloatArray,
+    temperature_degc: FloatArray,
+) -> FloatArray | None:
+    """The floor at each cell's SoC (None: no cell marked, no step yet, or no table).
+
+    Implements: SWR_SOC_010
+    """
+    if marked is None or constants is None or constants.plateau_sigma is None:
+        return None
+    return plateau_sigma(constants.plateau_sigma, constants.tables, soc, temperature_degc)
+
+
+def still_marked(
+    marked: BoolArray | None, floor: FloatArray | None, release_sigma: float
+) -> BoolArray | None:
+    """The cells that keep the floor after a step: not those at a knee (None: no cell).
+
+    Implements: SWR_SOC_010
+
+    A cell whose floor is at most ``release_sigma`` gives it up. Without a floor (the
+    tuning or the chemistry wants none) no cell keeps a mark.
+    """
+    if marked is None or floor is None:
+        return None
+    keep = np.greater(floor, release_sigma)
+    keep &= marked
+    return keep if keep.any() else None
