@@ -4,12 +4,15 @@ Covers: a stepper whose memory stays constant shows no growth and passes
 every budget; one that keeps what it is given grows and fails
 ``no_memory_growth``; one that spends 6 ms of CPU on every estimation step
 breaks the 5 ms worst-step budget while its other steps stay fast (the
-split by estimation step shows it); one whose outputs differ between
-replays fails ``deterministic_replay``; the real controller on a short
-closed-loop drive replays deterministically and counts one estimation step
-in ten; the capacity-update run starts from a controller holding a pair,
-which its steps add to the capacity estimate (the solve finished within the
-run), and replays deterministically.
+split by estimation step shows it, and the run it is in is named); one
+whose outputs differ between replays fails ``deterministic_replay``; the
+real controller on a short closed-loop drive replays deterministically and
+counts one estimation step in ten; the LFP drive runs the flat OCV's
+costliest estimation path (every cell keeping the plateau's floor from its
+unknown start, the lag's slope in the Jacobian) and replays
+deterministically; the capacity-update run starts from a controller holding
+a pair, which its steps add to the capacity estimate (the solve finished
+within the run), and replays deterministically.
 """
 
 import time
@@ -98,6 +101,15 @@ def test_slow_estimation_steps_break_the_worst_step_budget() -> None:
     assert checks["no_memory_growth"] is True
 
 
+def test_the_run_with_the_worst_step_is_named() -> None:
+    runs = [
+        resource_usage.Run("fast", FRAMES, OUTPUTS, _Echo),
+        resource_usage.Run("slow", FRAMES, OUTPUTS, _SlowEstimation),
+        resource_usage.Run("fast again", FRAMES, OUTPUTS, _Echo),
+    ]
+    assert resource_usage.measure_time(_Echo, runs, 1, 10)["worst_run_index"] == 1
+
+
 def test_outputs_that_differ_between_replays_fail() -> None:
     assert _judge(_Drifting)["deterministic_replay"] is False
 
@@ -128,5 +140,28 @@ def test_the_capacity_update_run_adds_its_pair_on_the_measured_path() -> None:
     assert tracker.pending is None
     assert tracker.update is None  # the solve spread over six estimation steps has ended
     assert tracker.estimate is not start.capacity.tracker.estimate
+    timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
+    assert timing["deterministic_replay"] == 1
+
+
+def test_the_lfp_drive_runs_the_plateau_floor_path() -> None:
+    config = load_config()
+    point = OperatingPoint("driving", 25.0, 0.8)
+    run = resource_usage._closed_loop(
+        config, point, 40, "drive (LFP)", chemistry=resource_usage.FLAT_CHEMISTRY
+    )
+    assert run.make is not None
+    controller = run.make()
+    for frame in run.frames:
+        controller.step(frame)
+    state = controller.state
+    assert state.capacity is not None
+    flat = state.capacity.model.tables.ocv_median_slope_v < state.capacity.tuning.flat_ocv_slope_v
+    assert flat  # the lag's slope in H by default (SocFilterTuning.surface_lag_slope)
+    assert state.estimator is not None
+    assert state.estimator.plateau_bound is not None
+    assert state.estimator.plateau_bound.all()
+    nmc = resource_usage._closed_loop(config, point, 40, "drive")
+    assert nmc.make is None  # the measurement's own (NMC) controller replays it
     timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
     assert timing["deterministic_replay"] == 1
