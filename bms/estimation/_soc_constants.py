@@ -201,9 +201,11 @@ def _plateau_table(
 ) -> FloatArray | None:
     """The plateau's floor table, or None when the tuning or the chemistry's OCV wants none.
 
-    ``last``'s when only the step length changed: the table does not depend on it.
+    ``last``'s when only the step length or a tuning field it does not read changed (the
+    capacity estimate's feedback changes the capacity uncertainty): building it is most of
+    what an LFP filter's step constants cost.
     """
-    if last is not None and last.tuning is tuning and last.tables is tables:
+    if last is not None and last.tables is tables and _same_plateau(last.tuning, tuning):
         return last.plateau_sigma
     wanted = tuning.plateau_floor
     if wanted is None:
@@ -227,3 +229,12 @@ def _edged(coefficients: FloatArray, tables: CellTables, rows: tuple[Row, ...]) 
     c0, c1, c2, c3 = c[:, :, -1:]  # the same in temperature
     c = np.concatenate((c, np.stack((c0 + c2, c1 + c3, c2, c3))), axis=2)
     return np.ascontiguousarray(c.reshape(4, len(rows), -1))
+
+
+def _same_plateau(old: SocFilterTuning, new: SocFilterTuning) -> bool:
+    """Whether two tunings ask for the same plateau table (the fields it is made from)."""
+    return (old.plateau_floor, old.plateau_voltage_v, old.flat_ocv_slope_v) == (
+        new.plateau_floor,
+        new.plateau_voltage_v,
+        new.flat_ocv_slope_v,
+    )

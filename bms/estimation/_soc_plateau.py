@@ -65,15 +65,18 @@ def plateau_sigma_table(tables: CellTables, plateau_voltage_v: float) -> FloatAr
     One row per temperature breakpoint of ``tables``, one column per point
     of the uniform grid of :data:`PLATEAU_GRID_POINTS` SoCs from 0 to 1. The
     set is not required to be connected: any SoC the voltage cannot tell
-    from the estimate counts, wherever it lies.
+    from the estimate counts, wherever it lies, so the farthest is its
+    lowest or its highest member.
     """
     grid = np.linspace(0.0, 1.0, PLATEAU_GRID_POINTS)
+    last = grid.size - 1
     table = np.empty((tables.temperature_degc.size, grid.size))
     for row, temperature in enumerate(tables.temperature_degc):
         voltage = ocv(tables, np.full(grid.size, temperature), grid)
         alike = np.abs(voltage[:, None] - voltage[None, :]) <= plateau_voltage_v
-        distance = np.where(alike, np.abs(grid[:, None] - grid[None, :]), 0.0)
-        table[row] = np.max(distance, axis=1) / 3.0
+        lowest = grid[np.argmax(alike, axis=1)]
+        highest = grid[last - np.argmax(alike[:, ::-1], axis=1)]
+        table[row] = np.maximum(grid - lowest, highest - grid) / 3.0
     table.setflags(write=False)
     return table
 

@@ -124,12 +124,12 @@ class SocFilterTuning:
     dt`` samples carry one sample's worth of information: the model-error
     variance is inflated by ``max(1, tau / dt)``. 30 s was measured in full
     and not adopted (``docs/validation``, "The filter on its own circuit"):
-    it keeps an LFP filter started 10 points unsure honest on its own
-    circuit, a start the controller never makes (a kept SoC, sigma about
-    1 %, is honest at 10 s; the unknown start is over-confident at either),
-    and it costs the capacity pairs their information (NMC aged to 85 %:
-    4.0 to 5.7 % off) and the LFP charge its 5 % time target (1.048 to
-    1.051).
+    it kept an LFP filter started 10 points unsure honest on its own
+    circuit (a kept SoC, sigma about 1 %, is honest at 10 s; an unsure
+    start's reported sigma is, since, by the plateau's floor,
+    ``plateau_floor``), and it costs the capacity pairs their information
+    (NMC aged to 85 %: 4.0 to 5.7 % off) and the LFP charge its 5 % time
+    target (1.048 to 1.051).
     """
     plateau_floor: bool | None = None
     """Floor an unsure start's reported sigma by the plateau (``None``: on a flat OCV).

@@ -6,6 +6,8 @@ does and compare it with :func:`bms.cell.lookup_rows`, the tables' reference
 reader, on and off the grid and exactly at the top breakpoints.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -129,3 +131,21 @@ def test_noise_constants_follow_the_tuning() -> None:
     assert long.walks[4, 0] > 0.0
     assert short.inflation == pytest.approx(20.0)
     assert step_constants(tuning, 5.0, LINEAR, None).inflation == 1.0
+
+
+def test_the_plateau_table_is_rebuilt_only_when_a_field_it_is_made_from_changes() -> None:
+    lfp = cell_tables(load_chemistry("LFP_Prada2013"))
+    tuning = SocFilterTuning()
+    first = step_constants(tuning, 0.1, lfp, None)
+    assert first.plateau_sigma is not None
+    fed = replace(tuning, capacity_uncertainty_pct=1.2)  # a capacity fed back
+    again = step_constants(fed, 0.1, lfp, first)
+    assert again is not first  # the rest of the constants follow the new tuning
+    assert again.plateau_sigma is first.plateau_sigma
+    for changed in (replace(tuning, plateau_voltage_v=0.01), replace(tuning, flat_ocv_slope_v=0.1)):
+        other = step_constants(changed, 0.1, lfp, first)
+        assert other.plateau_sigma is not first.plateau_sigma
+    off = step_constants(replace(tuning, plateau_floor=False), 0.1, lfp, first)
+    assert off.plateau_sigma is None
+    copied = cell_tables(load_chemistry("LFP_Prada2013"))  # equal tables, not the same ones
+    assert step_constants(tuning, 0.1, copied, first).plateau_sigma is not first.plateau_sigma
