@@ -121,18 +121,26 @@ def properties(session: nox.Session) -> None:
 
 @nox.session
 def faults(session: nox.Session) -> None:
-    """Fault-injection campaign on the pack plant; one fault_injection record per requirement."""
+    """Fault-injection campaign on each shipped pack; one fault_injection record per requirement.
+
+    The NMC pack (the default) with its plots, then the LFP pack: its own thresholds and
+    cell, each record resting on the runs of both.
+    """
     _install(session, "dev", "plant", "docs")  # the records need the requirements export
     out = BUILD / "faults"
     started = datetime.now(UTC).isoformat()
-    report = str(out / "campaign.json")
+    reports = [str(out / "campaign.json"), str(out / "lfp" / "campaign.json")]
     # A missed FTTI or a false trip makes failing records (the evidence session is the gate).
     session.run(
-        "bms", "faults", "--json", report, "--plot", str(out), *session.posargs,
+        "bms", "faults", "--json", reports[0], "--plot", str(out), *session.posargs,
         success_codes=[0, 1],
     )  # fmt: skip
     session.run(
-        "python", "verification/scripts/faults_evidence.py", report,
+        "bms", "faults", "--json", reports[1], "--config", "lfp_96s", *session.posargs,
+        success_codes=[0, 1],
+    )  # fmt: skip
+    session.run(
+        "python", "verification/scripts/faults_evidence.py", *reports,
         "--evidence", str(EVIDENCE), "--started-at", started,
         success_codes=[0, 2],  # 2: failing records written; a crash (1) fails the session
     )  # fmt: skip

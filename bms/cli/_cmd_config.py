@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bms.cli._exit import ExitCode
 from bms.cli._impl import check_configs, config_summary
+from bms.cli._pack_argument import CONFIG_HELP, pack_argument
 from bms.config import load_config
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -19,7 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``config show`` and ``config check``."""
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print the headline figures of a pack")
-    show.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
+    show.add_argument(
+        "--config",
+        type=pack_argument,
+        help=CONFIG_HELP,
+    )
     show.add_argument("--json", action="store_true", help="print the whole configuration as JSON")
     check = actions.add_parser("check", help="validate pack files, one message a problem")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
+from bms.cli._pack_argument import CONFIG_HELP, pack_argument
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,11 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write one plot per fault type (its first run) here",
     )
-    parser.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
+    parser.add_argument(
+        "--config",
+        type=pack_argument,
+        help=CONFIG_HELP,
+    )
     parser.add_argument(
         "--chemistry",
-        default="NMC_Chen2020",
-        help="the plant's chemistry (name or file; default: %(default)s)",
+        help="the plant's chemistry (name or file), which must describe the pack's cell "
+        "(default: the shipped one that does: NMC_Chen2020 for nmc_96s, LFP_Prada2013 for "
+        "lfp_96s)",
     )
     parser.add_argument(
         "--onsets",
@@ -134,7 +140,12 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     from bms.cell import load_chemistry  # noqa: PLC0415
     from bms.config import load_config  # noqa: PLC0415
-    from bms.controller import DtcEventOutput, fault_event  # noqa: PLC0415
+    from bms.controller import (  # noqa: PLC0415
+        DtcEventOutput,
+        check_chemistry_matches,
+        fault_event,
+        shipped_chemistry_for,
+    )
     from bms.faults import (  # noqa: PLC0415
         DEFAULT_ONSETS_MS,
         DEFAULT_POINTS,
@@ -157,7 +168,16 @@ def run(args: argparse.Namespace) -> ExitCode:
         print("bms faults: --fault-free-hours must be within [0, 1000]", file=sys.stderr)
         return ExitCode.USAGE
     config = load_config(args.config)
-    chemistry = load_chemistry(args.chemistry)
+    name = args.chemistry or shipped_chemistry_for(config)
+    if name is None:
+        print(
+            f"bms faults: no shipped chemistry describes the pack's {config.cell.chemistry} "
+            "cell: name the plant's with --chemistry",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    chemistry = load_chemistry(name)
+    check_chemistry_matches(config, chemistry)  # ConfigError: bms's main names the fields
     sink: DtcSink | None = None
     if args.fault_memory is not None:
         from bms.memory import FaultMemoryStore  # noqa: PLC0415

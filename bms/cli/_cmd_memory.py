@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bms.cli._exit import ExitCode
+from bms.cli._pack_argument import CONFIG_HELP, pack_argument
 
 if TYPE_CHECKING:
     from bms.memory import CapacityRecord
@@ -49,7 +50,11 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the capacity file, the pack and the clearing."""
     parser.add_argument("capacity", type=Path, help="the pack's capacity file (JSON)")
-    parser.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
+    parser.add_argument(
+        "--config",
+        type=pack_argument,
+        help=CONFIG_HELP,
+    )
     parser.add_argument(
         "--clear-soc",
         action="store_true",

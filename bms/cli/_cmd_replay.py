@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
+from bms.cli._pack_argument import CONFIG_HELP, pack_argument
 
 if TYPE_CHECKING:
     from bms.cell import Chemistry
@@ -72,7 +73,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OUT.jsonl",
         help="one ControllerOutputs JSON object per input line",
     )
-    parser.add_argument("--config", type=Path, help="pack file (TOML); default: the shipped pack")
+    parser.add_argument(
+        "--config",
+        type=pack_argument,
+        help=CONFIG_HELP,
+    )
     parser.add_argument("--chemistry", help="chemistry name or file: enables SoC estimation")
     parser.add_argument(
         "--telemetry",

@@ -14,7 +14,14 @@ from bms.config._control import (
     ThermalConfig,
     control_problems,
 )
-from bms.config._loader import DEFAULT_PACK_NAME, default_pack_path, load_config, parse_config
+from bms.config._loader import (
+    DEFAULT_PACK_NAME,
+    default_pack_path,
+    load_config,
+    pack_file,
+    parse_config,
+    shipped_pack_path,
+)
 from bms.config._pack import ContactorConfig, CurrentSensorConfig, PackConfig
 from bms.config._protection import (
     CommunicationLimits,
@@ -54,5 +61,7 @@ __all__ = [
     "control_problems",
     "default_pack_path",
     "load_config",
+    "pack_file",
     "parse_config",
+    "shipped_pack_path",
 ]

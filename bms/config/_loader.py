@@ -19,7 +19,14 @@ from pydantic_core import ErrorDetails
 from bms.config._bms import BmsConfig
 from bms.errors import ConfigError, ConfigProblem
 
-__all__ = ["DEFAULT_PACK_NAME", "default_pack_path", "load_config", "parse_config"]
+__all__ = [
+    "DEFAULT_PACK_NAME",
+    "default_pack_path",
+    "load_config",
+    "pack_file",
+    "parse_config",
+    "shipped_pack_path",
+]
 
 DEFAULT_PACK_NAME = "nmc_96s.toml"
 """File name of the shipped default pack (96 series NMC), used when no file is given."""
@@ -33,6 +40,23 @@ _KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_.\"-]+)\s*=")
 def default_pack_path() -> Path:
     """Path of the shipped default pack file inside the installed package."""
     return Path(str(resources.files("bms.config").joinpath(DEFAULT_PACK_NAME)))
+
+
+def shipped_pack_path(name: str) -> Path | None:
+    """Path of a pack file shipped with the package by its name (``lfp_96s``), or None."""
+    if not name.isidentifier():  # a bare name, never a path
+        return None
+    path = Path(str(resources.files("bms.config").joinpath(f"{name}.toml")))
+    return path if path.is_file() else None
+
+
+def pack_file(name_or_path: str) -> Path:
+    """A pack file by a shipped pack's name (``nmc_96s``, ``lfp_96s``) or by its path.
+
+    As :func:`bms.cell.load_chemistry` takes a chemistry's: a bare name that is not a
+    shipped pack is read as a path, whose loading then says it cannot be read.
+    """
+    return shipped_pack_path(name_or_path) or Path(name_or_path)
 
 
 def load_config(path: Path | None = None) -> BmsConfig:

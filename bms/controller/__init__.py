@@ -8,6 +8,11 @@ ASIL: D. Requirements: SWR_CTRL_* (``requirements/swr/controller.rst``).
 """
 
 from bms.controller._capacity import FilterCapacity, new_pack_capacity
+from bms.controller._chemistry_match import (
+    check_chemistry_matches,
+    chemistry_mismatches,
+    shipped_chemistry_for,
+)
 from bms.controller._controller import (
     BmsController,
     ControllerContext,
@@ -65,6 +70,8 @@ __all__ = [
     "ReplayStep",
     "VehicleReceiver",
     "can_frames",
+    "check_chemistry_matches",
+    "chemistry_mismatches",
     "controller_step",
     "fault_event",
     "fault_flags",
@@ -72,5 +79,6 @@ __all__ = [
     "new_pack_capacity",
     "receive_vehicle",
     "replay_lines",
+    "shipped_chemistry_for",
     "stale_frame",
 ]

@@ -41,6 +41,7 @@ from bms.contactor import (
     step_contactors,
 )
 from bms.control import derate, step_balancing, step_thermal
+from bms.controller._chemistry_match import check_chemistry_matches
 from bms.controller._estimating import account_charge, cap_plating, estimate, key_on
 from bms.controller._inputs import ControllerInputs
 from bms.controller._outputs import (
@@ -548,8 +549,14 @@ class BmsController:
         (SWR_SOC_008), unless the cells' voltage at the first estimation step
         refutes it: then the filter starts unknown and the controller warns
         ``soc_memory_dropped`` for the power cycle (SWR_SOC_009).
+
+        Raises:
+            ConfigError: ``chemistry`` does not describe the pack's cell (its label,
+                rated capacity or voltage range; SWR_CTRL_CHEM_001).
         """
         config = config if config is not None else load_config()
+        if chemistry is not None:
+            check_chemistry_matches(config, chemistry)
         model = cell_model(chemistry) if chemistry is not None else None
         self._context = ControllerContext(
             config=config,

@@ -9,8 +9,10 @@ reached the safe state within the FTTI (and rests on this script, its
 procedure, when the script is in the project), so a missed run fails exactly the
 records of its fault type's requirements; the campaign record follows the
 campaign's verdict, counts false trips, and fails when nothing ran; an
-unknown fault type or requirement stops the conversion naming it; ``main``
-writes the records, copies and hashes the report, exits 1 on a failing
+unknown fault type or requirement stops the conversion naming it; two
+packs' reports join into one set of records, a miss on either pack failing
+its requirements and either campaign's verdict the campaign's; ``main``
+writes the records, copies and hashes each report, exits 2 on a failing
 record and 3 with a message (no traceback) on a malformed report.
 """
 
@@ -35,7 +37,7 @@ faults_evidence = load_script("faults_evidence")
 REQUIREMENTS = ("SWR_PROT_OV_001", "SWR_PROT_COMM_001", "SWR_CAN_005", "SWR_CTRL_FAULTS_001")
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
-ARTEFACT = Artefact(path="artefacts/faults-campaign.json", sha256="0" * 64)
+ARTEFACT = Artefact(path="artefacts/faults-campaign-0.json", sha256="0" * 64)
 OVER_VOLTAGE = RunResult(
     case="cell_over_voltage",
     point="drive",
@@ -63,11 +65,15 @@ CLEAN_DRIVE = FaultFreeResult(
 
 
 def _report(
-    runs: list[RunResult], *, passed: bool, fault_free: tuple[FaultFreeResult, ...] = (CLEAN_DRIVE,)
+    runs: list[RunResult],
+    *,
+    passed: bool,
+    fault_free: tuple[FaultFreeResult, ...] = (CLEAN_DRIVE,),
+    pack: str = "nmc_96s",
 ) -> dict[str, Any]:
     report = CampaignReport(
         plant="ecm",
-        pack="nmc_96s",
+        pack=pack,
         runs=runs,
         fault_free=list(fault_free),
         summary={"passed": passed, "fault_free_hours": 1.0},
@@ -102,7 +108,7 @@ def snapshot(tmp_path: Path) -> Snapshot:
 
 def _records(report: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:
     records = faults_evidence.campaign_records(
-        report, snapshot, artefact=ARTEFACT, started_at=START, finished_at=END
+        report, snapshot, artefacts=(ARTEFACT,), started_at=START, finished_at=END
     )
     return {record.id.removeprefix("bms-faults:"): record for record in records}
 
@@ -229,6 +235,44 @@ def test_main_writes_records_pins_the_report_and_fails_on_a_miss(
     [artefact] = {a for r in records for a in r.artefacts}
     assert artefact.sha256 == file_sha256(evidence / artefact.path) == file_sha256(report)
     assert "4 fault-injection records written" in capsys.readouterr().out
+
+
+def test_two_packs_reports_join_and_a_miss_on_either_fails_its_requirements(
+    snapshot: Snapshot,
+) -> None:
+    nmc = _report([OVER_VOLTAGE, CRC], passed=True)
+    lfp = _report([OVER_VOLTAGE, replace(CRC, within_ftti=False)], passed=False, pack="lfp_96s")
+    joined = faults_evidence.joined_report([nmc, lfp])
+    assert joined["pack"] == "nmc_96s; lfp_96s"
+    assert [run["pack"] for run in joined["runs"]] == ["nmc_96s"] * 2 + ["lfp_96s"] * 2
+    records = _records(joined, snapshot)
+    assert records["SWR_PROT_OV_001"].verdict is Verdict.PASS
+    assert records["SWR_PROT_OV_001"].figures["runs"] == 2
+    assert records["SWR_PROT_OV_001"].figures["packs"] == 2
+    assert records["SWR_CAN_005"].verdict is Verdict.FAIL  # missed on the LFP pack only
+    campaign = records["SWR_CTRL_FAULTS_001"]
+    assert campaign.verdict is Verdict.FAIL  # the LFP campaign failed
+    assert campaign.figures["fault_free_hours"] == 2.0
+    assert campaign.figures["fault_free_runs"] == 2
+    both = _records(faults_evidence.joined_report([nmc, nmc]), snapshot)
+    assert {r.verdict for r in both.values()} == {Verdict.PASS}
+
+
+def test_main_pins_each_packs_report(
+    snapshot: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faults_evidence, "_snapshot", lambda _root: snapshot)
+    paths = [tmp_path / "nmc.json", tmp_path / "lfp.json"]
+    paths[0].write_text(json.dumps(_report([OVER_VOLTAGE], passed=True)), encoding="utf-8")
+    lfp = _report([OVER_VOLTAGE, CRC], passed=True, pack="lfp_96s")
+    paths[1].write_text(json.dumps(lfp), encoding="utf-8")
+    evidence = tmp_path / "evidence"
+    assert faults_evidence.main([*map(str, paths), "--evidence", str(evidence)]) == 0
+    records, problems = read_records(evidence)
+    assert problems == []
+    artefacts = {a for r in records for a in r.artefacts}
+    assert sorted(a.sha256 for a in artefacts) == sorted(file_sha256(p) for p in paths)
+    assert all(file_sha256(evidence / a.path) == a.sha256 for a in artefacts)
 
 
 def test_main_on_a_malformed_report_exits_3_with_a_message(

@@ -19,7 +19,7 @@ import time
 from itertools import count
 from typing import cast
 
-from bms.config import load_config
+from bms.config import load_config, shipped_pack_path
 from bms.controller import ControllerInputs, ControllerOutputs
 from bms.faults import OperatingPoint
 
@@ -145,7 +145,7 @@ def test_the_capacity_update_run_adds_its_pair_on_the_measured_path() -> None:
 
 
 def test_the_lfp_drive_runs_the_plateau_floor_path() -> None:
-    config = load_config()
+    config = load_config(shipped_pack_path(resource_usage.FLAT_PACK))
     point = OperatingPoint("driving", 25.0, 0.8)
     run = resource_usage._closed_loop(
         config, point, 40, "drive (LFP)", chemistry=resource_usage.FLAT_CHEMISTRY
@@ -161,7 +161,7 @@ def test_the_lfp_drive_runs_the_plateau_floor_path() -> None:
     assert state.estimator is not None
     assert state.estimator.plateau_bound is not None
     assert state.estimator.plateau_bound.all()
-    nmc = resource_usage._closed_loop(config, point, 40, "drive")
+    nmc = resource_usage._closed_loop(load_config(), point, 40, "drive")
     assert nmc.make is None  # the measurement's own (NMC) controller replays it
     timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
     assert timing["deterministic_replay"] == 1

@@ -2,18 +2,20 @@
 
 ISO 26262-6:2018 Table 7 (fault injection test, highly recommended at ASIL
 D). The campaign report (``bms.faults.CampaignReport.as_json``) lists every
-injected run with its fault type; this script writes one record of method
+injected run with its fault type; given one report per pack (the main job
+runs the campaign on each shipped pack, NMC and LFP), their runs are joined
+(:func:`joined_report`) and this script writes one record of method
 ``fault_injection`` per requirement the campaign verifies, through the
 toolkit's public record API (:func:`safety_case.evidence.record_from_test`,
 :func:`safety_case.evidence.write_record`), with the report pinned by its
-hash as an artefact:
+hash as an artefact (one per report):
 
 * each protection or contactor requirement gets the runs of the fault types
   that exercise it (:data:`CASE_REQUIREMENTS`); the record passes when every
-  one of those runs reached the safe state (or, for a weld, the detection)
-  within its fault tolerant time;
+  one of those runs, on every pack, reached the safe state (or, for a weld,
+  the detection) within its fault tolerant time;
 * ``SWR_CTRL_FAULTS_001`` (the campaign itself) gets every run and the
-  fault-free runs; it passes when the campaign's own verdict does.
+  fault-free runs; it passes when every pack's campaign verdict does.
 
 A fault type missing from the table, or a table entry naming an unknown
 requirement, stops the conversion (exit 3) rather than leaving a run
@@ -24,7 +26,8 @@ failing record).
 Usage::
 
     python verification/scripts/faults_evidence.py build/faults/campaign.json \
-        [--evidence build/evidence] [--started-at 2026-01-01T00:00:00+00:00]
+        [build/faults/lfp/campaign.json ...] [--evidence build/evidence] \
+        [--started-at 2026-01-01T00:00:00+00:00]
 
 Hand-written: no library maps a campaign report to these records.
 """
@@ -54,7 +57,7 @@ from safety_case.needs import export_needs
 from safety_case.policy import find_policy, load_policy
 from safety_case.snapshot import Snapshot, take_snapshot
 
-__all__ = ["CAMPAIGN_REQUIREMENT", "CASE_REQUIREMENTS", "campaign_records", "main"]
+__all__ = ["CAMPAIGN_REQUIREMENT", "CASE_REQUIREMENTS", "campaign_records", "joined_report", "main"]
 
 CAMPAIGN_REQUIREMENT: Final = "SWR_CTRL_FAULTS_001"
 """The requirement on the campaign itself: every run within its FTTI, no false trip."""
@@ -87,11 +90,34 @@ CASE_REQUIREMENTS: Final[Mapping[str, tuple[str, ...]]] = {
 """Fault type of the campaign -> the requirements whose reaction its runs verify."""
 
 _RECORD_PREFIX: Final = "bms-faults:"
-_ARTEFACT: Final = "artefacts/faults-campaign.json"
+_ARTEFACT: Final = "artefacts/faults-campaign-{index}.json"
+"""Where each report is kept beside the records (its index in the command line)."""
 
 
 class ConversionError(Exception):
     """The report cannot be converted (unknown fault type or requirement, bad JSON)."""
+
+
+def joined_report(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One report of several packs' campaigns: every run (tagged with its pack) and drive.
+
+    It passes when every campaign passed; its packs and plants are listed in order.
+    """
+    summaries = [report["summary"] for report in reports]
+    return {
+        "pack": "; ".join(str(report.get("pack", "")) for report in reports),
+        "plant": "; ".join(str(report.get("plant", "")) for report in reports),
+        "runs": [
+            {**run, "pack": str(report.get("pack", ""))}
+            for report in reports
+            for run in report["runs"]
+        ],
+        "fault_free": [drive for report in reports for drive in report.get("fault_free", [])],
+        "summary": {
+            "passed": all(bool(summary.get("passed")) for summary in summaries),
+            "fault_free_hours": sum(float(s.get("fault_free_hours", 0.0)) for s in summaries),
+        },
+    }
 
 
 def _figures(runs: Sequence[Mapping[str, Any]]) -> dict[str, float | int | str]:
@@ -102,6 +128,7 @@ def _figures(runs: Sequence[Mapping[str, Any]]) -> dict[str, float | int | str]:
         "within_ftti": sum(1 for r in runs if r["within_ftti"]),
         "missed": sum(1 for r in runs if not r["within_ftti"]),
         "fault_types": ",".join(sorted({r["case"] for r in runs})),
+        "packs": len({r.get("pack", "") for r in runs}),
         "operating_points": len({(r["point"], r["ambient_degc"]) for r in runs}),
         "onsets": len({r["onset_ms"] for r in runs}),
         "worst_detection_ms": max(detection) if detection else "none detected",
@@ -114,7 +141,7 @@ def campaign_records(
     report: Mapping[str, Any],
     snapshot: Snapshot,
     *,
-    artefact: Artefact,
+    artefacts: tuple[Artefact, ...],
     started_at: datetime,
     finished_at: datetime,
     case_requirements: Mapping[str, tuple[str, ...]] = CASE_REQUIREMENTS,
@@ -180,7 +207,7 @@ def campaign_records(
             "plant": str(report.get("plant", "")),
             "pack": str(report.get("pack", "")),
         }
-        records.append(record.model_copy(update={"figures": figures, "artefacts": (artefact,)}))
+        records.append(record.model_copy(update={"figures": figures, "artefacts": artefacts}))
     return records
 
 
@@ -193,34 +220,44 @@ def _snapshot(root: Path) -> Snapshot:
     return take_snapshot(policy, needs_json)
 
 
+def _keep(evidence: Path, report: Path, index: int) -> Artefact:
+    """Copy a report beside the records and name it with its hash."""
+    relative = _ARTEFACT.format(index=index)
+    target = evidence / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(report, target)
+    return Artefact(path=relative, sha256=file_sha256(target))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Convert a campaign report; print one line per record."""
+    """Convert the campaign reports; print one line per record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("report", type=Path, help="the JSON of bms faults --json")
+    parser.add_argument(
+        "reports", type=Path, nargs="+", metavar="REPORT", help="the JSON of bms faults --json"
+    )
     parser.add_argument("--evidence", type=Path, default=Path("build/evidence"))
     parser.add_argument(
         "--started-at",
         type=datetime.fromisoformat,
         default=None,
-        help="when the campaign started (ISO 8601; default: the report's modification time)",
+        help="when the campaign started (ISO 8601; default: the first report's change time)",
     )
     args = parser.parse_args(argv)
+    names = ", ".join(str(path) for path in args.reports)
     try:
-        report = json.loads(args.report.read_text(encoding="utf-8"))
-        finished = datetime.fromtimestamp(args.report.stat().st_mtime, UTC)
-        started = args.started_at or finished
+        reports = [json.loads(path.read_text(encoding="utf-8")) for path in args.reports]
+        times = [datetime.fromtimestamp(path.stat().st_mtime, UTC) for path in args.reports]
+        started = args.started_at or times[0]
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
         snapshot = _snapshot(Path.cwd())
-        target = args.evidence / _ARTEFACT
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(args.report, target)
-        artefact = Artefact(path=_ARTEFACT, sha256=file_sha256(target))
+        artefacts = tuple(_keep(args.evidence, path, i) for i, path in enumerate(args.reports))
         records = campaign_records(
-            report, snapshot, artefact=artefact, started_at=started, finished_at=finished
-        )
+            joined_report(reports), snapshot, artefacts=artefacts, started_at=started,
+            finished_at=max(times),
+        )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError, ConversionError) as error:
-        print(f"faults_evidence: {args.report}: {error}", file=sys.stderr)
+        print(f"faults_evidence: {names}: {error}", file=sys.stderr)
         return 3
     for record in records:
         write_record(args.evidence, record)

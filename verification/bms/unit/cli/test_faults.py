@@ -59,3 +59,29 @@ def test_missed_ftti_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert main(["faults", "--json", str(tmp_path / "r.json")]) == ExitCode.FAILED
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["missed"] == ["crash/standstill/25C/1500ms"]
+
+
+@pytest.mark.verifies("SWR_CTRL_CHEM_001")
+def test_the_plant_is_the_packs_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _reduced(monkeypatch, ("crash",))
+    seen: list[str] = []
+    reduced = bms.faults.run_campaign
+
+    def recording(config: Any, chemistry: Any, **kwargs: Any) -> Any:
+        seen.append(chemistry.name)
+        return reduced(config, chemistry, **kwargs)
+
+    monkeypatch.setattr(bms.faults, "run_campaign", recording)
+    out = tmp_path / "r.json"
+    assert main(["faults", "--json", str(out), "--config", "lfp_96s"]) == ExitCode.OK
+    assert main(["faults", "--json", str(out)]) == ExitCode.OK
+    assert seen == ["LFP_Prada2013", "NMC_Chen2020"]  # each pack's own, unnamed
+    code = main(
+        ["faults", "--json", str(out), "--config", "lfp_96s", "--chemistry", "NMC_Chen2020"]
+    )
+    err = capsys.readouterr().err
+    assert code == ExitCode.CONFIG
+    assert "with chemistry 'NMC_Chen2020': cell.chemistry:" in err
+    assert seen == ["LFP_Prada2013", "NMC_Chen2020"]  # refused before any run

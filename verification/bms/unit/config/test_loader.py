@@ -5,14 +5,21 @@ missing and unknown keys, wrong types, out-of-range values, broken order
 of tiers, debounce outside the fault tolerant time, thresholds outside the
 cell's envelope, a wrong format version), each asserting that the message
 names the file, the field and the line; several problems reported at once;
-an unreadable file.
+an unreadable file; the shipped LFP pack, found by its name as the NMC one
+is, and a name that is no shipped pack read as a path.
 """
 
 from pathlib import Path
 
 import pytest
 
-from bms.config import default_pack_path, load_config, parse_config
+from bms.config import (
+    default_pack_path,
+    load_config,
+    pack_file,
+    parse_config,
+    shipped_pack_path,
+)
 from bms.errors import ConfigError
 
 DEFAULT_TEXT = default_pack_path().read_text(encoding="utf-8")
@@ -157,3 +164,23 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
 def test_config_error_is_also_a_value_error() -> None:
     with pytest.raises(ValueError, match="invalid TOML"):
         parse_config("[", "x.toml")
+
+
+def test_shipped_packs_are_found_by_name_and_the_lfp_one_is_valid() -> None:
+    assert shipped_pack_path("nmc_96s") == default_pack_path()
+    lfp = shipped_pack_path("lfp_96s")
+    assert lfp is not None
+    config = load_config(lfp)
+    assert (config.cell.chemistry, config.pack.series_count) == ("LFP", 96)
+    assert config.protection.cell_voltage.over_fault_v < config.cell.absolute_max_voltage_v
+    assert pack_file("lfp_96s") == lfp
+
+
+def test_a_name_that_is_no_shipped_pack_is_read_as_a_path(tmp_path: Path) -> None:
+    assert shipped_pack_path("no_such_pack") is None
+    assert shipped_pack_path("../nmc_96s") is None  # never a path
+    assert pack_file("no_such_pack") == Path("no_such_pack")
+    local = tmp_path / "lfp_96s.toml"
+    assert pack_file(str(local)) == local
+    with pytest.raises(ConfigError, match="no_such_pack: <file>: cannot be read"):
+        load_config(pack_file("no_such_pack"))

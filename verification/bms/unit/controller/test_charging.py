@@ -45,7 +45,13 @@ import pytest
 
 import bms.controller._estimating as estimating_module
 from bms.cell import Chemistry, cell_model, load_chemistry
-from bms.config import BmsConfig, default_pack_path, load_config, parse_config
+from bms.config import (
+    BmsConfig,
+    default_pack_path,
+    load_config,
+    parse_config,
+    shipped_pack_path,
+)
 from bms.controller import (
     BmsController,
     ControllerContext,
@@ -460,7 +466,8 @@ def test_balancing_weighs_cells_by_the_filters_own_sigma_not_the_plateau_floor()
     # rule's margin; balancing reads the filter's own sigma, so the cells millivolts above
     # the lowest bleed. With the reported sigma none does.
     lfp = load_chemistry("LFP_Prada2013")
-    context = ControllerContext(config=CONFIG, model=cell_model(lfp), chemistry=lfp)
+    pack = load_config(shipped_pack_path("lfp_96s"))
+    context = ControllerContext(config=pack, model=cell_model(lfp), chemistry=lfp)
     plant = PackSimulator(lfp, CELLS, spread=PackSpread(0.0, 0.0, 0.5), initial_soc=0.955, seed=3)
     marked = np.ones(CELLS, dtype=bool)
     start = initial_ekf_state(CELLS, plant.true_soc, 0.003, TUNING, plateau_bound=marked)
