@@ -90,7 +90,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.config import load_config  # noqa: PLC0415 - keeps `bms --help` fast
     from bms.memory import CapacityStoreError, clear_soc, load_capacity  # noqa: PLC0415
 
-    cells = load_config(args.config).pack.series_count
+    config = load_config(args.config)
+    if args.chemistry is not None:  # Implements SWR_CTRL_CHEM_001: the pack's own cell
+        from bms.cell import load_chemistry  # noqa: PLC0415
+        from bms.controller import check_chemistry_matches  # noqa: PLC0415
+
+        check_chemistry_matches(config, load_chemistry(args.chemistry))  # ConfigError: main's
+    cells = config.pack.series_count
     if args.new_pack or args.measured or args.measured_sigma_pct is not None:
         problem = _write_new_pack(args, cells)
         if problem is not None:

@@ -12,7 +12,8 @@ line number), a count other than the cells', a sigma that is not > 0,
 ``--clear-soc`` with it, or its options without it. With ``--chemistry``
 alone it shows the weakest cell's State of Health and its bound. SWR_SOC_010:
 it says how many cells keep the plateau's floor, and says nothing of it when
-none does.
+none does. SWR_CTRL_CHEM_001: a chemistry that does not describe the pack's
+cell is refused, exit 3, and no file is written.
 """
 
 import json
@@ -186,3 +187,25 @@ def test_memory_shows_the_state_of_health_against_the_chemistry(
     refused = capsys.readouterr()
     assert "unknown chemistry 'NOPE'" in refused.err
     assert refused.out == ""  # nothing shown before the refusal
+
+
+@pytest.mark.verifies("SWR_CTRL_CHEM_001")
+def test_memory_refuses_a_chemistry_of_another_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "lfp.json"
+    wrong = [
+        "memory",
+        str(path),
+        "--new-pack",
+        "--chemistry",
+        "NMC_Chen2020",
+        "--config",
+        "lfp_96s",
+    ]
+    assert main(wrong) == ExitCode.CONFIG
+    assert "with chemistry 'NMC_Chen2020': cell.chemistry:" in capsys.readouterr().err
+    assert not path.exists()
+    right = [*wrong[:4], "LFP_Prada2013", "--config", "lfp_96s"]
+    assert main(right) == ExitCode.OK
+    assert path.is_file()
