@@ -107,6 +107,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _unwritable(path: Path | None) -> str | None:
+    """Why lines cannot be appended to ``path`` (its folder made if missing); None: they can."""
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def _progress_writer(path: Path | None, drives: int) -> "Callable[[FaultFreeResult, bool], None]":
     """What records each fault-free drive (finished or a checkpoint) as one line of ``path``."""
     finished: list[FaultFreeResult] = []
@@ -166,6 +179,10 @@ def run(args: argparse.Namespace) -> ExitCode:
             return ExitCode.USAGE
     if not 0.0 <= args.fault_free_hours <= 1000.0:
         print("bms faults: --fault-free-hours must be within [0, 1000]", file=sys.stderr)
+        return ExitCode.USAGE
+    problem = _unwritable(args.progress_jsonl)
+    if problem is not None:  # found now, not when the first drive of an hour-long run ends
+        print(f"bms faults: --progress-jsonl {args.progress_jsonl}: {problem}", file=sys.stderr)
         return ExitCode.USAGE
     config = load_config(args.config)
     name = args.chemistry or shipped_chemistry_for(config)

@@ -2,8 +2,10 @@
 
 Covers: the report is written as JSON with the summary, the exit code is 0
 when the campaign passes and 1 when a run missed its FTTI; plots are
-written when asked. The campaign itself is patched to a chosen subset (the
-full one takes minutes; its logic is tested in verification/bms/unit/faults).
+written when asked; the progress file's folder is made, and a progress
+file that cannot be written is refused before the campaign runs. The
+campaign itself is patched to a chosen subset (the full one takes minutes;
+its logic is tested in verification/bms/unit/faults).
 """
 
 import json
@@ -85,3 +87,23 @@ def test_the_plant_is_the_packs_cell(
     assert code == ExitCode.CONFIG
     assert "with chemistry 'NMC_Chen2020': cell.chemistry:" in err
     assert seen == ["LFP_Prada2013", "NMC_Chen2020"]  # refused before any run
+
+
+def test_the_progress_file_is_checked_before_the_campaign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _reduced(monkeypatch, ("crash",))
+    progress = tmp_path / "new" / "folder" / "progress.jsonl"
+    out = str(tmp_path / "r.json")
+    assert main(["faults", "--json", out, "--progress-jsonl", str(progress)]) == ExitCode.OK
+    assert progress.is_file()  # its folder made; one line per fault-free drive
+    lines = progress.read_text().splitlines()
+    assert lines
+    assert all(json.loads(line)["drives_total"] >= 1 for line in lines)
+    blocked = tmp_path / "r.json" / "progress.jsonl"  # under a file: no folder can be made
+    code = main(["faults", "--json", str(tmp_path / "s.json"), "--progress-jsonl", str(blocked)])
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert f"--progress-jsonl {blocked}: " in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "s.json").exists()  # refused before the campaign ran
