@@ -4,8 +4,8 @@ Covers: a finished report (built from ``bms.faults``' own result types)
 gives the fault-free hours, the drives, the ends of charge and the false
 trips with the injected runs' verdict; progress lines give the finished
 drives plus the running one, marked as running; the tables hold one row per
-drive; ``main`` writes the three files and exits 3 with a message on a
-missing input.
+drive; ``main`` writes the three files (named by ``--stem`` for another
+pack's campaign) and exits 3 with a message on a missing input.
 """
 
 import json
@@ -81,5 +81,8 @@ def test_main_writes_the_files_and_refuses_a_missing_input(
     assert json.loads((out / "faults.json").read_text())["ends_of_charge"] == 1
     assert (out / "faults.md").is_file()
     assert "\n.. list-table::\n" in (out / "faults.inc").read_text()
+    assert faults_docs.main([str(report), "--out", str(out), "--stem", "faults_lfp"]) == 0
+    assert (out / "faults_lfp.inc").read_text() == (out / "faults.inc").read_text()
+    assert {p.suffix for p in out.glob("faults_lfp.*")} == {".json", ".md", ".inc"}
     assert faults_docs.main([str(tmp_path / "none.json"), "--out", str(out)]) == 3
     assert "no such report" in capsys.readouterr().err

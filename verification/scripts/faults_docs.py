@@ -5,12 +5,13 @@ of ``bms faults --progress-jsonl`` (a campaign still running or stopped: its
 finished drives and the last checkpoint of the running one), and writes
 ``faults.json`` (the figures), ``faults.md`` and ``faults.inc`` (the same
 table in Markdown and as an RST list-table, included by
-``docs/validation/faults.rst``) into ``--out``.
+``docs/validation/faults.rst``) into ``--out``; ``--stem faults_lfp`` names
+them for another pack's campaign.
 
 Usage::
 
     python verification/scripts/faults_docs.py build/faults_10h/campaign.json \
-        [--progress build/faults_10h/progress.jsonl] [--out docs/validation]
+        [--progress build/faults_10h/progress.jsonl] [--out docs/validation] [--stem faults]
 
 Exit 0 when written; 3 with a message (no traceback) on a missing or
 malformed input. Hand-written: no library formats these tables.
@@ -132,11 +133,12 @@ def _read(report: Path, progress: Path | None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write faults.json, faults.md and faults.inc; the exit code."""
+    """Write STEM.json, STEM.md and STEM.inc (``faults.*`` by default); the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="the report of bms faults --json")
     parser.add_argument("--progress", type=Path, help="the lines of bms faults --progress-jsonl")
     parser.add_argument("--out", type=Path, default=Path("docs/validation"))
+    parser.add_argument("--stem", default="faults", help="the files' name before the suffix")
     args = parser.parse_args(argv)
     try:
         figures = _read(args.report, args.progress)
@@ -145,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     markdown, rst = tables(figures)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "faults.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    (args.out / "faults.md").write_text(markdown, encoding="utf-8")
-    (args.out / "faults.inc").write_text(rst, encoding="utf-8")
+    (args.out / f"{args.stem}.json").write_text(
+        json.dumps(figures, indent=2) + "\n", encoding="utf-8"
+    )
+    (args.out / f"{args.stem}.md").write_text(markdown, encoding="utf-8")
+    (args.out / f"{args.stem}.inc").write_text(rst, encoding="utf-8")
     return 0
 
 
