@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bms.cli._exit import ExitCode
 from bms.cli._impl import check_configs, config_summary
-from bms.cli._pack_argument import CONFIG_HELP, pack_argument
+from bms.cli._pack_argument import add_config_option
 from bms.config import load_config
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -20,11 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``config show`` and ``config check``."""
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print the headline figures of a pack")
-    show.add_argument(
-        "--config",
-        type=pack_argument,
-        help=CONFIG_HELP,
-    )
+    add_config_option(show)
     show.add_argument("--json", action="store_true", help="print the whole configuration as JSON")
     check = actions.add_parser("check", help="validate pack files, one message a problem")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")

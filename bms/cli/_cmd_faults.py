@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
-from bms.cli._pack_argument import CONFIG_HELP, pack_argument
+from bms.cli._pack_argument import add_config_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from bms.cell import Chemistry
+    from bms.config import BmsConfig
     from bms.faults import FaultFreeResult
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -54,11 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write one plot per fault type (its first run) here",
     )
-    parser.add_argument(
-        "--config",
-        type=pack_argument,
-        help=CONFIG_HELP,
-    )
+    add_config_option(parser)
     parser.add_argument(
         "--chemistry",
         help="the plant's chemistry (name or file), which must describe the pack's cell "
@@ -120,6 +118,24 @@ def _unwritable(path: Path | None) -> str | None:
     return None
 
 
+def _plant_chemistry(name: str | None, config: "BmsConfig") -> "Chemistry | None":
+    """The plant's chemistry: the one named, or the shipped one that describes the pack's cell.
+
+    Implements: SWR_CTRL_CHEM_001
+
+    A named one that does not describe it raises ConfigError naming the fields (reported
+    by bms's main); None: no shipped one does.
+    """
+    from bms.cell import load_chemistry  # noqa: PLC0415
+    from bms.controller import check_chemistry_matches, shipped_chemistry_for  # noqa: PLC0415
+
+    if name is None:
+        return shipped_chemistry_for(config)
+    chemistry = load_chemistry(name)
+    check_chemistry_matches(config, chemistry)
+    return chemistry
+
+
 def _progress_writer(path: Path | None, drives: int) -> "Callable[[FaultFreeResult, bool], None]":
     """What records each fault-free drive (finished or a checkpoint) as one line of ``path``."""
     finished: list[FaultFreeResult] = []
@@ -151,14 +167,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     """Run the campaign with a progress bar; write the JSON and the plots."""
     from rich.progress import Progress  # noqa: PLC0415 - keeps `bms --help` fast
 
-    from bms.cell import load_chemistry  # noqa: PLC0415
     from bms.config import load_config  # noqa: PLC0415
-    from bms.controller import (  # noqa: PLC0415
-        DtcEventOutput,
-        check_chemistry_matches,
-        fault_event,
-        shipped_chemistry_for,
-    )
+    from bms.controller import DtcEventOutput, fault_event  # noqa: PLC0415
     from bms.faults import (  # noqa: PLC0415
         DEFAULT_ONSETS_MS,
         DEFAULT_POINTS,
@@ -185,16 +195,14 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"bms faults: --progress-jsonl {args.progress_jsonl}: {problem}", file=sys.stderr)
         return ExitCode.USAGE
     config = load_config(args.config)
-    name = args.chemistry or shipped_chemistry_for(config)
-    if name is None:
+    chemistry = _plant_chemistry(args.chemistry, config)
+    if chemistry is None:
         print(
             f"bms faults: no shipped chemistry describes the pack's {config.cell.chemistry} "
             "cell: name the plant's with --chemistry",
             file=sys.stderr,
         )
         return ExitCode.USAGE
-    chemistry = load_chemistry(name)
-    check_chemistry_matches(config, chemistry)  # ConfigError: bms's main names the fields
     sink: DtcSink | None = None
     if args.fault_memory is not None:
         from bms.memory import FaultMemoryStore  # noqa: PLC0415

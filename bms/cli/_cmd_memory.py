@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bms.cli._exit import ExitCode
-from bms.cli._pack_argument import CONFIG_HELP, pack_argument
+from bms.cli._pack_argument import add_config_option
 
 if TYPE_CHECKING:
+    from bms.cell import Chemistry
     from bms.memory import CapacityRecord
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -50,11 +51,7 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the capacity file, the pack and the clearing."""
     parser.add_argument("capacity", type=Path, help="the pack's capacity file (JSON)")
-    parser.add_argument(
-        "--config",
-        type=pack_argument,
-        help=CONFIG_HELP,
-    )
+    add_config_option(parser)
     parser.add_argument(
         "--clear-soc",
         action="store_true",
@@ -91,20 +88,22 @@ def run(args: argparse.Namespace) -> ExitCode:
     from bms.memory import CapacityStoreError, clear_soc, load_capacity  # noqa: PLC0415
 
     config = load_config(args.config)
+    chemistry = None
     if args.chemistry is not None:  # Implements SWR_CTRL_CHEM_001: the pack's own cell
         from bms.cell import load_chemistry  # noqa: PLC0415
         from bms.controller import check_chemistry_matches  # noqa: PLC0415
 
-        check_chemistry_matches(config, load_chemistry(args.chemistry))  # ConfigError: main's
+        chemistry = load_chemistry(args.chemistry)  # ConfigError: reported by bms's main
+        check_chemistry_matches(config, chemistry)
     cells = config.pack.series_count
     if args.new_pack or args.measured or args.measured_sigma_pct is not None:
-        problem = _write_new_pack(args, cells)
+        problem = _write_new_pack(args, cells, chemistry)
         if problem is not None:
             print(f"bms memory: {problem}", file=sys.stderr)
             return ExitCode.USAGE
     try:
         record = load_capacity(args.capacity, cells)
-        health = [] if args.chemistry is None else [_health(record, args.chemistry)]
+        health = [] if chemistry is None else [_health(record, chemistry)]
         for line in [*_summary(record, datetime.now(UTC)), *health]:
             print(line)
         if args.clear_soc:
@@ -116,22 +115,22 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _write_new_pack(args: argparse.Namespace, cells: int) -> str | None:
+def _write_new_pack(
+    args: argparse.Namespace, cells: int, chemistry: "Chemistry | None"
+) -> str | None:
     """Write the new pack's first capacity file; what is wrong instead (None: written).
 
     Implements: SWR_SOH_008
     """
-    from bms.cell import load_chemistry  # noqa: PLC0415
     from bms.controller import new_pack_capacity  # noqa: PLC0415
     from bms.memory import CapacityStoreError, save_capacity  # noqa: PLC0415
 
     problem = _new_pack_options_problem(args)
-    if problem is not None:
-        return problem
+    if problem is not None or chemistry is None:
+        return problem or "--new-pack needs --chemistry"
     measured = None if args.measured is None else _measured_capacities(args.measured)
     if isinstance(measured, str):
         return measured
-    chemistry = load_chemistry(args.chemistry)  # ConfigError: reported by bms's main
     try:
         tracker = new_pack_capacity(
             chemistry,
@@ -180,15 +179,14 @@ def _measured_capacities(path: Path) -> list[float] | str:
     return values
 
 
-def _health(record: "CapacityRecord", chemistry_name: str) -> str:
+def _health(record: "CapacityRecord", chemistry: "Chemistry") -> str:
     """The weakest cell's State of Health and the cells' range, against the chemistry's nominal.
 
     Implements: SWR_SOC_009
     """
-    from bms.cell import load_chemistry  # noqa: PLC0415
     from bms.estimation import SocFilterTuning, state_of_health  # noqa: PLC0415
 
-    nominal = load_chemistry(chemistry_name).nominal_capacity_ah  # ConfigError: bms's main
+    nominal = chemistry.nominal_capacity_ah
     health, sigma = state_of_health(
         np.array(record.capacity_ah),
         np.array(record.capacity_sigma_ah),
@@ -197,7 +195,7 @@ def _health(record: "CapacityRecord", chemistry_name: str) -> str:
     )
     weakest = int(np.argmin(health))
     return (
-        f"state of health (capacity over {chemistry_name}'s {nominal:.3f} Ah): weakest cell "
+        f"state of health (capacity over {chemistry.name}'s {nominal:.3f} Ah): weakest cell "
         f"{weakest + 1} at {100.0 * health[weakest]:.1f} % +- {100.0 * sigma[weakest]:.1f} % "
         f"(1 sigma, the current sensor's gain included); cells {100.0 * health.min():.1f} .. "
         f"{100.0 * health.max():.1f} %"

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bms.cli._exit import ExitCode
-from bms.cli._pack_argument import CONFIG_HELP, pack_argument
+from bms.cli._pack_argument import add_config_option
 
 if TYPE_CHECKING:
     from bms.cell import Chemistry
@@ -73,11 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OUT.jsonl",
         help="one ControllerOutputs JSON object per input line",
     )
-    parser.add_argument(
-        "--config",
-        type=pack_argument,
-        help=CONFIG_HELP,
-    )
+    add_config_option(parser)
     parser.add_argument("--chemistry", help="chemistry name or file: enables SoC estimation")
     parser.add_argument(
         "--telemetry",

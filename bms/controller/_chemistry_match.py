@@ -86,13 +86,14 @@ def check_chemistry_matches(config: BmsConfig, chemistry: Chemistry) -> None:
         raise ConfigError(source, problems)
 
 
-def shipped_chemistry_for(config: BmsConfig) -> str | None:
+def shipped_chemistry_for(config: BmsConfig) -> Chemistry | None:
     """The first shipped chemistry (by name) that describes the pack's cell, or None.
 
     What a command that needs a plant takes when none is named: the shipped packs each
     have theirs (``nmc_96s``: ``NMC_Chen2020``, ``lfp_96s``: ``LFP_Prada2013``).
     """
     for name in chemistry_names():
-        if not chemistry_mismatches(config, load_chemistry(name)):
-            return name
+        chemistry = load_chemistry(name)
+        if not chemistry_mismatches(config, chemistry):
+            return chemistry
     return None

@@ -161,7 +161,9 @@ def test_the_lfp_drive_runs_the_plateau_floor_path() -> None:
     assert state.estimator is not None
     assert state.estimator.plateau_bound is not None
     assert state.estimator.plateau_bound.all()
-    nmc = resource_usage._closed_loop(load_config(), point, 40, "drive")
-    assert nmc.make is None  # the measurement's own (NMC) controller replays it
+    replayed = run.make()  # from the pack and chemistry it was recorded with
+    assert replayed.config is config
+    assert replayed.chemistry is not None
+    assert replayed.chemistry.name == resource_usage.FLAT_CHEMISTRY
     timing = resource_usage.measure_time(lambda: resource_usage._controller(config), [run], 1, 10)
     assert timing["deterministic_replay"] == 1

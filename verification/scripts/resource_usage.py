@@ -223,9 +223,8 @@ def _closed_loop(
         outputs.append(result)
         rig.limits_a = (result.charge_current_limit_a, result.discharge_current_limit_a)
         rig.advance(result.contactors)
-    own = start is not None or chemistry != CHEMISTRY
-    make = (lambda: _controller(config, start, chemistry)) if own else None
-    return Run(name, tuple(frames), tuple(outputs), make)
+    # Replayed from the same pack, start and chemistry it was recorded with.
+    return Run(name, tuple(frames), tuple(outputs), lambda: _controller(config, start, chemistry))
 
 
 def _fault_run(config: BmsConfig, case_index: int) -> Run | None:

@@ -97,8 +97,8 @@ def test_a_voltage_range_beyond_the_absolute_window_is_refused_at_either_end() -
 
 @pytest.mark.verifies("SWR_CTRL_CHEM_001")
 def test_each_shipped_pack_finds_its_shipped_chemistry() -> None:
-    assert shipped_chemistry_for(NMC_PACK) == "NMC_Chen2020"
-    assert shipped_chemistry_for(LFP_PACK) == "LFP_Prada2013"
+    assert shipped_chemistry_for(NMC_PACK) == NMC
+    assert shipped_chemistry_for(LFP_PACK) == LFP
     nca = LFP_PACK.model_copy(
         update={"cell": LFP_PACK.cell.model_copy(update={"chemistry": "NCA"})}
     )
