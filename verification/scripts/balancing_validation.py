@@ -38,7 +38,9 @@ estimation), and ``voltage`` (the voltage rule, no SoC).
 
 ``--chemistry LFP_Prada2013`` runs the same pack and cycle on the LFP cell,
 with its own charge and discharge voltages (:data:`CYCLE_VOLTAGES`), and
-``--stem`` names the outputs (``balancing_lfp``).
+``--stem`` names the outputs (``balancing_lfp``). Each chemistry's run takes
+its balancing and derating limits from its own shipped pack file
+(:data:`PACKS`: ``nmc_96s``, ``lfp_96s``).
 
 Usage::
 
@@ -58,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bms.cell import load_chemistry
-from bms.config import load_config
+from bms.config import BmsConfig, load_config, pack_file
 from bms.control import BalancingState, derate, step_balancing
 from bms.controller import (
     ContactorCommandOutput,
@@ -87,6 +89,14 @@ CYCLE_VOLTAGES = {
 """Per chemistry: the C/3 charge's stop, the C/10 charge's stop (end of charge) and the C/2
 discharge's stop, highest or lowest measured cell, V. LFP's are where its OCV leaves the
 plateau at the top (3.39 V at 98 % SoC, 3.61 V at 100 %) and near 10 % at the bottom."""
+PACKS = {"NMC_Chen2020": "nmc_96s", "LFP_Prada2013": "lfp_96s"}
+"""Per chemistry: the shipped pack file (``bms/config``) whose balancing and derating limits
+its run takes; each is a 96s20p pack of that cell."""
+
+
+def pack_config(chemistry_name: str) -> BmsConfig:
+    """The shipped pack file of a chemistry's run (:data:`PACKS`)."""
+    return load_config(pack_file(PACKS[chemistry_name]))
 
 
 class Telemetry:
@@ -98,11 +108,11 @@ class Telemetry:
     balancing decision and the filter's SoC.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, config: BmsConfig) -> None:
         self.recorder = TelemetryRecorder(period_ms=60_000)
         self.records: list[Any] = []
         self.step = 0
-        self.limits = load_config().control.derating
+        self.limits = config.control.derating
 
     def observe(
         self,
@@ -165,7 +175,7 @@ def run(  # noqa: C901 - one closed loop, read top to bottom
     """Cycle the pack; the end-of-charge spread and bleeding time of each cycle."""
     chemistry = load_chemistry(chemistry_name)
     fast_stop_v, end_of_charge_v, discharged_v = CYCLE_VOLTAGES[chemistry_name]
-    limits = load_config().control.balancing
+    limits = pack_config(chemistry_name).control.balancing
     capacity = chemistry.nominal_capacity_ah
     pack = PackSimulator(chemistry, CELLS, spread=SPREAD, initial_soc=0.5, seed=seed)
     sensors = SensorModel(seed=seed + 1)
@@ -317,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     bases = ["soc", "soc_known_soh", "voltage"] if args.basis == "all" else [args.basis]
-    telemetry = Telemetry() if args.telemetry else None
+    telemetry = Telemetry(pack_config(args.chemistry)) if args.telemetry else None
     results = [
         run(
             b,
@@ -334,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta = {
         "cells": CELLS, "parallel": PARALLEL, "chemistry": args.chemistry,
+        "pack": PACKS[args.chemistry],
         "capacity_spread_pct": SPREAD.capacity_pct, "resistance_spread_pct": SPREAD.resistance_pct,
         "initial_soc_spread_pct": SPREAD.initial_soc_pct, "rest_h": args.rest_h,
         "bleed_a_per_group": args.bleed_a, "dt_s": DT_S, "seed": args.seed,
