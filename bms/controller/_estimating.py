@@ -196,7 +196,9 @@ def estimate(
         # Implements SWR_SOC_008, SWR_SOC_009: the power cycle's first step from the kept
         # SoC unless the voltage refutes it, else from the unknown SoC.
         if state.estimator is None:
-            first = first_filter_step(step, context.stored_soc, cells, tuning)
+            first = first_filter_step(
+                step, context.stored_soc, cells, tuning, constants=context.filter_constants
+            )
             ekf, estimate, from_memory, soc_reason = (
                 first.ekf, first.estimate, first.from_memory, first.dropped
             )  # fmt: skip

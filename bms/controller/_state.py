@@ -23,9 +23,11 @@ from bms.estimation import (
     PlatingTables,
     SocFilterTuning,
     SocStart,
+    StepConstants,
     ZeroCurrentOffset,
     ZeroCurrentWindow,
     plating_tables,
+    step_constants,
 )
 from bms.protection import ProtectionState
 
@@ -54,16 +56,27 @@ class ControllerContext:
     """What the plating cap reads, derived once from ``chemistry`` and ``model`` (None: no cap)."""
     cell_current_accuracy_a: float = field(init=False, default=0.0)
     """The least accurate current sensor's accuracy per cell (over ``parallel_count``)."""
+    filter_constants: StepConstants | None = field(init=False, default=None)
+    """The SoC filter's step constants for ``model``, ``tuning`` and the estimation period,
+    built with the controller, not in its first estimation step (None: no ``model``)."""
 
     def __post_init__(self) -> None:
         """Derive the constants the estimation steps read, once.
 
-        Implements: SWR_CTRL_EST_002, SWR_PLAT_005
+        The SoC filter's are built here because on a flat OCV they hold the
+        plateau's table (about 0.5 ms for 96 cells), which the first
+        estimation step, already the costliest, would otherwise build.
+
+        Implements: SWR_CTRL_EST_001, SWR_CTRL_EST_002, SWR_PLAT_005
         """
         pack = self.config.pack
         accuracy = max(s.accuracy_a for s in pack.current_sensors) / pack.parallel_count
         object.__setattr__(self, "cell_current_accuracy_a", accuracy)
         chemistry, model = self.chemistry, self.model
+        if model is not None:
+            period_s = pack.estimation_period_ms / 1000.0
+            constants = step_constants(self.tuning, period_s, model.tables, None)
+            object.__setattr__(self, "filter_constants", constants)
         if chemistry is None or model is None:
             return
         cap = PlatingCap(

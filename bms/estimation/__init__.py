@@ -65,6 +65,7 @@ from bms.estimation._resistance import (
     resistance_update,
     step_resistance_ohm,
 )
+from bms.estimation._soc_constants import StepConstants, step_constants
 from bms.estimation._soc_ekf import (
     MAX_KEPT_SCALE_CORRELATION,
     EkfState,
@@ -130,6 +131,7 @@ __all__ = [
     "SocFilterTuning",
     "SocStart",
     "SofLimits",
+    "StepConstants",
     "ZeroCurrentOffset",
     "ZeroCurrentWindow",
     "add_zero_current_sample",
@@ -167,6 +169,7 @@ __all__ = [
     "sof_limits",
     "state_of_function",
     "state_of_health",
+    "step_constants",
     "step_resistance_ohm",
     "temperature_derating",
     "track_capacity",

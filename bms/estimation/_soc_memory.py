@@ -45,6 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from bms.estimation._soc_constants import StepConstants
 from bms.estimation._soc_ekf import (
     _SOC,
     EkfState,
@@ -166,8 +167,12 @@ def _finite_or_none(values: FloatArray | None, cells: int) -> FloatArray | None:
     return array.copy()
 
 
-def kept_start(kept: SocStart, tuning: SocFilterTuning) -> EkfState:
+def kept_start(
+    kept: SocStart, tuning: SocFilterTuning, constants: StepConstants | None = None
+) -> EkfState:
     """The filter's state started from ``kept``: its SoC, sigma, ``beta`` and plateau cells.
+
+    ``constants``: the step constants built ahead (:func:`initial_ekf_state`).
 
     Implements: SWR_SOC_008, SWR_SOC_010
     """
@@ -178,6 +183,7 @@ def kept_start(kept: SocStart, tuning: SocFilterTuning) -> EkfState:
         tuning,
         scale_sensitivity=kept.scale_sensitivity,
         plateau_bound=kept.plateau_bound,
+        constants=constants,
     )
 
 
@@ -257,12 +263,14 @@ class FirstStep:
     """Why the kept SoC was dropped (None: it was used, or there was none)."""
 
 
-def first_filter_step(
+def first_filter_step(  # noqa: PLR0913 - the start's parts; the last two keyword-only
     step: Callable[[EkfState], tuple[EkfState, SocEstimate]],
     kept: SocStart | None,
     cells: int,
     tuning: SocFilterTuning,
+    *,
     gate_sigma: float = KEPT_SOC_GATE_SIGMA,
+    constants: StepConstants | None = None,
 ) -> FirstStep:
     """A filter's first ``step``: from ``kept`` unless the voltage refutes it, else unknown.
 
@@ -271,14 +279,16 @@ def first_filter_step(
     ``step`` runs the filter one step from the state it is given, with
     ``tuning`` (its scale variance turns the kept ``beta`` into the start's
     covariance with the scale error). A start for another number of cells is
-    not used.
+    not used. ``constants``: the step constants built ahead, which either
+    start takes (:func:`initial_ekf_state`).
     """
     reason = None
     kept = usable_soc_start(kept, cells)
     if kept is not None:
-        ekf, estimate = step(kept_start(kept, tuning))
+        ekf, estimate = step(kept_start(kept, tuning, constants))
         reason = kept_soc_disagreement(estimate, kept, gate_sigma)
         if reason is None:
             return FirstStep(ekf, estimate, from_memory=True, dropped=None)
-    ekf, estimate = step(initial_ekf_state(cells, UNKNOWN_SOC, UNKNOWN_SOC_SIGMA, tuning))
+    unknown = initial_ekf_state(cells, UNKNOWN_SOC, UNKNOWN_SOC_SIGMA, tuning, constants=constants)
+    ekf, estimate = step(unknown)
     return FirstStep(ekf, estimate, from_memory=False, dropped=reason)

@@ -238,7 +238,11 @@ class Channel:
         controller's (``tracker_at_filter_start``).
         """
         first = first_filter_step(
-            partial(self.filter_step, seen=seen), self.kept, CELLS, self.tuning, self.gate_sigma
+            partial(self.filter_step, seen=seen),
+            self.kept,
+            CELLS,
+            self.tuning,
+            gate_sigma=self.gate_sigma,
         )
         self.tracker = tracker_at_filter_start(
             self.tracker, self.model.tables, self.tuning, soc_from_memory=first.from_memory

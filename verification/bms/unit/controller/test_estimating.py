@@ -5,7 +5,9 @@ test_capacity.py and test_key_on.py): the SoC filter runs only on an
 estimation step and only with a cell model, and a frame with the wrong
 number of cell voltages marks the estimate failed instead of raising; the
 plating cap puts the charge limit at 0 A with a reason naming the error
-when its computation raises; the charge is counted for the coulomb bound
+when its computation raises; the first filter step of an LFP pack keeps the
+plateau's table its context built instead of building one; the charge is
+counted for the coulomb bound
 only when there is a plating cap; the key-on window samples the cell
 current while the contactors are open, and nothing without a cell model.
 """
@@ -17,7 +19,7 @@ import pytest
 
 import bms.controller._estimating as estimating_module
 from bms.cell import cell_model, load_chemistry
-from bms.config import load_config
+from bms.config import load_config, shipped_pack_path
 from bms.contactor import ContactorMachine, ContactorState
 from bms.controller import ControllerContext, ControllerState
 from bms.controller._estimating import account_charge, cap_plating, estimate, key_on
@@ -48,6 +50,22 @@ def test_the_filter_runs_on_estimation_steps_with_a_model_only() -> None:
     assert ran.soc is not None
     assert not ran.estimation_failed
     assert estimate(ControllerState(step=1 + every), inputs, _report(0.0), CONTEXT).soc is not None
+
+
+@pytest.mark.verifies("SWR_CTRL_EST_001", "SWR_SOC_010")
+def test_the_first_filter_step_keeps_the_plateau_table_its_context_built() -> None:
+    lfp = load_chemistry("LFP_Prada2013")
+    pack = load_config(shipped_pack_path("lfp_96s"))
+    context = ControllerContext(pack, model=cell_model(lfp), chemistry=lfp)
+    built = context.filter_constants
+    assert built is not None
+    assert built.plateau_sigma is not None
+    cells = pack.pack.series_count
+    inputs = frame(0).model_copy(update={"cell_voltages_v": (3.3,) * cells})
+    ran = estimate(ControllerState(step=1), inputs, _report(0.0), context)
+    assert ran.estimator is not None
+    assert ran.estimator.constants is not None
+    assert ran.estimator.constants.plateau_sigma is built.plateau_sigma  # not built again
 
 
 @pytest.mark.verifies("SWR_CTRL_EST_001", method="fault_injection")

@@ -4,14 +4,16 @@ Covers: the context's current accuracy per cell is the least accurate
 sensor's over the parallel count; the plating cap is derived only with both
 a chemistry and a cell model, and counts with the smallest capacity over
 temperature times the model's smallest capacity scale, with the map's
-tables (none for a chemistry without a map); a fresh state has run no step
+tables (none for a chemistry without a map); the SoC filter's step
+constants are built with a model, for the estimation period, with the
+plateau's table on the flat LFP cell only; a fresh state has run no step
 and holds no estimate.
 """
 
 import pytest
 
 from bms.cell import cell_model, load_chemistry
-from bms.config import load_config
+from bms.config import load_config, shipped_pack_path
 from bms.controller import ControllerContext, ControllerState
 
 CONFIG = load_config()
@@ -39,6 +41,20 @@ def test_the_plating_cap_needs_a_chemistry_and_a_model() -> None:
     )
     assert unmapped.plating is not None
     assert unmapped.plating.tables is None  # the cap is then 0 A (test_charging.py)
+
+
+@pytest.mark.verifies("SWR_CTRL_EST_001")
+def test_the_filter_constants_are_built_with_the_context_for_the_estimation_period() -> None:
+    assert ControllerContext(CONFIG).filter_constants is None
+    nmc = ControllerContext(CONFIG, model=cell_model(NMC)).filter_constants
+    assert nmc is not None
+    assert nmc.dt_s == pytest.approx(CONFIG.pack.estimation_period_ms / 1000.0)
+    assert nmc.plateau_sigma is None  # a steep OCV keeps no plateau floor
+    lfp = load_chemistry("LFP_Prada2013")
+    lfp_pack = load_config(shipped_pack_path("lfp_96s"))
+    built = ControllerContext(lfp_pack, model=cell_model(lfp)).filter_constants
+    assert built is not None
+    assert built.plateau_sigma is not None
 
 
 @pytest.mark.verifies("SWR_CTRL_STEP_001")

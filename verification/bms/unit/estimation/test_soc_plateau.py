@@ -10,7 +10,9 @@ unless the tuning asks for it; the floor reaches the reported sigma of
 marked cells only and leaves the filter's state (estimate and covariance)
 exactly as it is; a cell whose estimate reaches a knee gives it up (and a
 release of 0 never does); the key-off keeps the marks and the next start
-takes them.
+takes them; a start given its step constants ahead reports the floor before
+its first step, and the first step keeps their table even under another
+tuning object (the capacity's feedback), where a bare start builds its own.
 """
 
 from dataclasses import replace
@@ -30,6 +32,7 @@ from bms.estimation import (
     kept_start,
     reported_soc_sigma,
     soc_to_keep,
+    step_constants,
 )
 from bms.estimation._soc_plateau import PLATEAU_GRID_POINTS, plateau_sigma, plateau_sigma_table
 
@@ -143,6 +146,36 @@ def test_the_floor_reaches_the_reported_sigma_of_marked_cells_and_not_the_filter
     # Only marked cells: unmark one and it reports its own sigma.
     half = replace(state, plateau_bound=np.array([True, False]))
     assert reported_soc_sigma(half).tolist() == [floor[0], own[1]]
+
+
+@pytest.mark.verifies("SWR_SOC_010")
+def test_a_start_with_its_constants_floors_at_once_and_its_first_step_keeps_the_table() -> None:
+    tuning = SocFilterTuning()
+    model = SocEstimator(LFP, 2).model
+    built = step_constants(tuning, 0.1, model.tables, None)
+    assert built.plateau_sigma is not None
+    sigma = np.full(2, 0.05)  # unsure enough to be marked, less than the plateau's floor
+    bare = initial_ekf_state(2, 0.55, sigma, tuning)
+    ahead = initial_ekf_state(2, 0.55, sigma, tuning, constants=built)
+    assert reported_soc_sigma(bare).tolist() == sigma.tolist()  # no table before a step
+    floor = plateau_sigma(built.plateau_sigma, TABLES, np.full(2, 0.55), np.full(2, 25.0))
+    assert np.array_equal(reported_soc_sigma(ahead), np.maximum(sigma, floor))
+    assert np.all(floor > sigma)
+    fed_back = replace(tuning, capacity_uncertainty_pct=2.0)  # another tuning object
+    voltages = ocv(model.tables, np.full(2, 25.0), np.full(2, 0.55))
+
+    def step(state: EkfState) -> EkfState:
+        return ekf_step(
+            model, fed_back, state, cell_voltages_v=voltages, current_a=1.0,
+            cell_temperatures_degc=np.full(2, 25.0), dt_s=0.1,
+        )[0]  # fmt: skip
+
+    stepped = step(ahead)
+    assert stepped.constants is not None
+    assert stepped.constants.plateau_sigma is built.plateau_sigma
+    own = step(bare)
+    assert own.constants is not None
+    assert own.constants.plateau_sigma is not built.plateau_sigma
 
 
 @pytest.mark.verifies("SWR_SOC_010")
