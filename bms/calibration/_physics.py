@@ -104,14 +104,18 @@ class CellTestRecord:
     """Further PyBaMM variables a drive cycle was asked for, by name (one value per sample)."""
 
 
-def _evaluate(value: Any, temperature_k: float = 298.15) -> float:
-    """A parameter value as a float (functions of temperature evaluated at ``temperature_k``)."""
+def _evaluate(value: Any, temperature_k: float = 298.15, values: Any = None) -> float:
+    """A parameter value as a float (functions of temperature evaluated at ``temperature_k``).
+
+    ``values``: the set's ``ParameterValues``, for a value that is an expression of other
+    parameters (ORegan2022's layer densities and heat capacities, of the porosity).
+    """
     import pybamm  # noqa: PLC0415
 
     if callable(value):
         value = value(pybamm.Scalar(temperature_k))
     if isinstance(value, pybamm.Symbol):
-        value = value.evaluate()
+        value = value.evaluate() if values is None else values.evaluate(value)
     return float(np.asarray(value).reshape(-1)[0])
 
 
@@ -122,7 +126,8 @@ class PhysicsCell:
         parameter_set: a PyBaMM parameter-set name (``pybamm.parameter_sets``).
 
     Raises:
-        ValueError: if PyBaMM has no such set (the message lists the known ones).
+        ValueError: if PyBaMM has no such set (the message lists the known ones), or the
+            set lacks parameters of the DFN (a half-cell, a composite electrode).
     """
 
     def __init__(self, parameter_set: str) -> None:
@@ -139,6 +144,15 @@ class PhysicsCell:
         self.completed_keys: tuple[str, ...] = ()
         """Keys added from the donor set (empty when the set was complete)."""
         self._values = self._complete(pybamm.ParameterValues(parameter_set))
+        needed = pybamm.lithium_ion.DFN(options={"thermal": "lumped"}).get_parameter_info()
+        lacking = sorted(key for key in needed if key not in self._values.keys())  # noqa: SIM118
+        if lacking:
+            raise ValueError(
+                f"PyBaMM parameter set {parameter_set!r} lacks {len(lacking)} parameters of the "
+                f"DFN bms runs (a full cell, one active material per electrode, lumped "
+                f"thermal), first {lacking[0]!r}: a half-cell or a composite electrode does "
+                "not fit it"
+            )
         self.min_voltage_v = float(self._values["Lower voltage cut-off [V]"])
         """Lower cut-off voltage of the set."""
         self.max_voltage_v = float(self._values["Upper voltage cut-off [V]"])
@@ -180,15 +194,19 @@ class PhysicsCell:
         """
         values = self._values
         thickness = [float(values[f"{layer} thickness [m]"]) for layer in _LAYERS]
-        density = [_evaluate(values[f"{layer} density [kg.m-3]"]) for layer in _LAYERS]
+        density = [
+            _evaluate(values[f"{layer} density [kg.m-3]"], values=values) for layer in _LAYERS
+        ]
         heat = [
-            _evaluate(values[f"{layer} specific heat capacity [J.kg-1.K-1]"]) for layer in _LAYERS
+            _evaluate(values[f"{layer} specific heat capacity [J.kg-1.K-1]"], values=values)
+            for layer in _LAYERS
         ]
         total = sum(thickness)
         rho = sum(t * d for t, d in zip(thickness, density, strict=True)) / total
         rho_c = sum(t * d * c for t, d, c in zip(thickness, density, heat, strict=True)) / total
         volume = float(values["Cell volume [m3]"])
-        conductance = _evaluate(values["Total heat transfer coefficient [W.m-2.K-1]"]) * float(
+        transfer = values["Total heat transfer coefficient [W.m-2.K-1]"]
+        conductance = _evaluate(transfer, values=values) * float(
             values["Cell cooling surface area [m2]"]
         )
         return {

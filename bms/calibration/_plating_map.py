@@ -121,6 +121,10 @@ VOLTAGE_ALLOWANCE_V = 0.5
 SAMPLES_PER_CHARGE = 801
 """Output points of one charge."""
 _CAPACITY_TEMPERATURE_DEGC = 25.0
+CAPACITY_TEST_HOURS = (22.0, 66.0)
+"""Lengths of the C/20 capacity test tried in turn, h: 1.1 times the set's nominal capacity,
+then 3.3 times for a set whose nominal capacity understates its electrodes' (Marquis2019:
+0.68 Ah nominal, 0.89 Ah to its cut-off). The solve ends at the cut-off's event either way."""
 REFINE_STEP_S = 10.0
 """Hold time of each current in the map-following charges: the State of Function's horizon."""
 REFINE_PASSES = 4
@@ -146,6 +150,13 @@ class PlatingMapResult:
     """Wall time of each solve."""
     refinement: tuple["RefinePass", ...] = ()
     """The map-following charges that lowered the limits (:func:`refine_limits`)."""
+    unsolved: tuple[str, ...] = ()
+    """The constant-current charges PyBaMM's solver gave up on (temperature and C-rate),
+    counted as plating at their current and above (the map is the more conservative)."""
+
+
+class DfnSolveError(ValueError):
+    """PyBaMM's solver gave up on a run: its ``SolverError``, said for the run it was."""
 
 
 def _stored_cube(cube_v: FloatArray) -> FloatArray:
@@ -204,47 +215,71 @@ class _ChargeRunner:
     """One built DFN (lumped thermal) with current and temperatures as inputs."""
 
     def __init__(self, cell: PhysicsCell, initial_state: float) -> None:
+        import pybamm  # noqa: PLC0415 - the plant extra
+
         self._simulation = current_input_simulation(cell, initial_state)
+        self._solver_error: type[Exception] = pybamm.SolverError
 
     def step(self, current_a: float, dt_s: float, ambient_degc: float) -> Any:
         """Hold a current (+ = discharge) for ``dt_s`` from where the last step ended."""
         kelvin = ambient_degc + 273.15
-        return self._simulation.step(
-            dt=dt_s,
-            inputs={
-                "Ambient temperature [K]": kelvin,
-                "Initial temperature [K]": kelvin,
-                "Current function [A]": current_a,
-            },
-            save=False,
-            npts=_REFINE_SAMPLES,
-        )
+        try:
+            return self._simulation.step(
+                dt=dt_s,
+                inputs={
+                    "Ambient temperature [K]": kelvin,
+                    "Initial temperature [K]": kelvin,
+                    "Current function [A]": current_a,
+                },
+                save=False,
+                npts=_REFINE_SAMPLES,
+            )
+        except self._solver_error as error:
+            raise DfnSolveError(_solver_message(error)) from error
 
     def run(self, current_a: float, duration_s: float, ambient_degc: float) -> Any:
         """Solve a constant current (+ = discharge) for ``duration_s`` from rest."""
         kelvin = ambient_degc + 273.15
         stops = np.linspace(0.0, duration_s, SAMPLES_PER_CHARGE)
-        return self._simulation.solve(
-            [0.0, duration_s],
-            t_interp=stops,
-            inputs={
-                "Ambient temperature [K]": kelvin,
-                "Initial temperature [K]": kelvin,
-                "Current function [A]": current_a,
-            },
-        )
+        try:
+            return self._simulation.solve(
+                [0.0, duration_s],
+                t_interp=stops,
+                inputs={
+                    "Ambient temperature [K]": kelvin,
+                    "Initial temperature [K]": kelvin,
+                    "Current function [A]": current_a,
+                },
+            )
+        except self._solver_error as error:
+            raise DfnSolveError(_solver_message(error)) from error
+
+
+def _solver_message(error: Exception) -> str:
+    """The solver's reason, on one line (it joins its failures with '; ')."""
+    return " ".join(str(error).split())
 
 
 def _capacity_ah(cell: PhysicsCell) -> float:
     """C/20 discharge capacity from PyBaMM's 100 % to the lower cut-off at 25 degC."""
     runner = _ChargeRunner(cell, 1.0)
     current = cell.nominal_capacity_ah / 20.0
-    solution = runner.run(current, 22.0 * 3600.0, _CAPACITY_TEMPERATURE_DEGC)
-    voltage = solution["Terminal voltage [V]"].entries
-    discharged = solution["Discharge capacity [A.h]"].entries
-    reached = np.nonzero(voltage <= cell.min_voltage_v)[0]
-    if reached.size == 0:
-        raise ValueError("the C/20 capacity test never reached the lower cut-off")
+    for hours in CAPACITY_TEST_HOURS:
+        try:
+            solution = runner.run(current, hours * 3600.0, _CAPACITY_TEMPERATURE_DEGC)
+        except DfnSolveError as error:
+            raise DfnSolveError(f"the C/20 capacity test at 25 degC failed: {error}") from error
+        voltage = solution["Terminal voltage [V]"].entries
+        discharged = solution["Discharge capacity [A.h]"].entries
+        reached = np.nonzero(voltage <= cell.min_voltage_v)[0]
+        if reached.size:
+            break
+    else:
+        raise ValueError(
+            f"the C/20 capacity test never reached the lower cut-off "
+            f"({cell.min_voltage_v:g} V) in {CAPACITY_TEST_HOURS[-1]:g} h: the set's "
+            f"nominal capacity ({cell.nominal_capacity_ah:g} Ah) is far below its electrodes'"
+        )
     index = int(reached[0])
     if index == 0:
         return float(discharged[0])
@@ -302,7 +337,13 @@ def _map_following_charge(  # noqa: PLR0913 - the charge's set-up
         current = float(np.interp(soc, grid, limits_a))
         if current <= 1e-3:
             break
-        solution = runner.step(-current, step_s, temperature_degc)
+        try:
+            solution = runner.step(-current, step_s, temperature_degc)
+        except DfnSolveError as error:
+            raise DfnSolveError(
+                f"the map-following charge at {temperature_degc:g} degC failed at SoC "
+                f"{soc:.3f} ({current:.3g} A): {error}"
+            ) from error
         trace = -np.asarray(solution["Discharge capacity [A.h]"].entries) / capacity_ah
         below = np.asarray(solution["Terminal voltage [V]"].entries) <= cell.max_voltage_v
         potential = np.asarray(solution[POTENTIAL_VARIABLE].entries, dtype=np.float64)
@@ -420,17 +461,32 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
     currents = [rate * capacity for rate in rates]
     cube = np.full((len(temperatures), len(soc_grid), len(currents)), np.nan)
     solve_s: list[float] = []
+    unsolved: list[str] = []
     for t_index, temperature in enumerate(temperatures):
         for c_index, (rate, current) in enumerate(zip(rates, currents, strict=True)):
             tick = time.perf_counter()
-            solution = runner.run(-current, 1.01 * 3600.0 / rate, temperature)
-            solve_s.append(time.perf_counter() - tick)
+            try:
+                solution = runner.run(-current, 1.01 * 3600.0 / rate, temperature)
+            except DfnSolveError:  # not reached anywhere: plating, this current and above
+                unsolved.append(f"{temperature:g} degC at {rate:g}C")
+                report(f"{temperature:g} degC, {rate:g}C: the DFN's solver gave up")
+                continue
+            finally:
+                solve_s.append(time.perf_counter() - tick)
             soc = -solution["Discharge capacity [A.h]"].entries / capacity
             potential = solution[POTENTIAL_VARIABLE].entries
             cube[t_index, :, c_index] = potential_on_grid(
                 np.maximum.accumulate(soc), potential, soc_grid
             )
             report(f"{temperature:g} degC, {rate:g}C")
+    empty = [
+        f"{t:g} degC" for t, slab in zip(temperatures, cube, strict=True) if np.isnan(slab).all()
+    ]
+    if empty:
+        raise DfnSolveError(
+            f"PyBaMM's solver gave up on every charge at {', '.join(empty)}: no map there "
+            "(leave the temperature out, or try other --c-rates)"
+        )
     limits = limit_table(currents, cube, margin_v)
     stored = _stored_cube(cube)
     history: list[RefinePass] = []
@@ -448,6 +504,11 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
             progress=report,
         )
     notes = f" {COMPLETION_NOTE}" if cell.completed_keys else ""
+    if unsolved:
+        notes += (
+            " Charges PyBaMM's solver gave up on, counted as plating at their current and "
+            f"above: {', '.join(unsolved)}."
+        )
     document = {
         "margin_v": margin_v,
         "temperature_breakpoints_degc": temperatures,
@@ -471,6 +532,7 @@ def build_plating_map(  # noqa: PLR0913 - the map's settings
         build_s=time.perf_counter() - started,
         solve_s=solve_s,
         refinement=tuple(history),
+        unsolved=tuple(unsolved),
     )
 
 

@@ -118,6 +118,11 @@ def run(args: argparse.Namespace) -> ExitCode:
         f"wrote {args.out}: {result.runs} DFN solves in {result.build_s:.1f} s "
         f"(capacity {result.capacity_ah:.3f} Ah); limit (A per cell) by degC at SoC 0.2/0.5/0.8:"
     )
+    if result.unsolved:
+        print(
+            "charges PyBaMM's solver gave up on, counted as plating at their current and above: "
+            + ", ".join(result.unsolved)
+        )
     plating = result.plating
     columns = [
         plating.soc_breakpoints.index(s) for s in (0.2, 0.5, 0.8) if s in plating.soc_breakpoints

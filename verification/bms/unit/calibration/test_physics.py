@@ -1,6 +1,11 @@
 """Tests of bms.calibration._physics (need PyBaMM; skipped without it).
 
-Covers: an unknown parameter set lists the known ones; Prada2013 is completed
+Covers: an unknown parameter set lists the known ones; a set the DFN bms
+runs does not fit (a lithium-metal half-cell, a composite negative electrode)
+is refused with what it lacks, a set whose nominal capacity is off is not
+(Marquis2019); a set whose layer densities and heat capacities are
+expressions of other parameters (ORegan2022) gives its thermal summary;
+Prada2013 is completed
 with exactly the missing current-collector and thermal keys (26650 geometry)
 while Chen2020 is used unchanged; the thermal summary is plausible for a
 21700 cell; the SoC mapping to PyBaMM's initial state is 1 at the top and
@@ -21,6 +26,22 @@ def test_unknown_set_lists_the_known_ones() -> None:
         PhysicsCell("NoSuchSet2099")
 
 
+@pytest.mark.verifies("SWR_CAL_001", method="fault_injection")
+@pytest.mark.parametrize(
+    ("parameter_set", "first"),
+    [
+        ("Xu2019", "concentration in negative electrode"),  # lithium metal: no particles
+        ("Chen2020_composite", "Maximum concentration in negative electrode"),  # two phases
+    ],
+)
+def test_a_set_the_dfn_does_not_fit_is_refused_with_what_it_lacks(
+    parameter_set: str, first: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"{parameter_set}' lacks \d+ parameters.*{first}"):
+        PhysicsCell(parameter_set)
+    assert PhysicsCell("Marquis2019").nominal_capacity_ah == pytest.approx(0.680616)
+
+
 @pytest.mark.verifies("SWR_CAL_001")
 def test_prada2013_is_completed_and_chen2020_is_not() -> None:
     lfp = PhysicsCell("Prada2013")
@@ -32,6 +53,15 @@ def test_prada2013_is_completed_and_chen2020_is_not() -> None:
     thermal = nmc.thermal_summary()
     assert 0.05 < thermal["mass_kg"] < 0.08  # an LG M50 21700 weighs about 69 g
     assert (nmc.min_voltage_v, nmc.max_voltage_v) == (2.5, 4.2)
+
+
+@pytest.mark.verifies("SWR_CAL_001")
+def test_layer_properties_that_are_expressions_are_evaluated_in_their_set() -> None:
+    # ORegan2022's (an LG M50T 21700) densities and heat capacities are functions of the
+    # porosity and the temperature: evaluating them alone raised NotImplementedError.
+    thermal = PhysicsCell("ORegan2022").thermal_summary()
+    assert 0.06 < thermal["mass_kg"] < 0.09
+    assert 600.0 < thermal["specific_heat_j_per_kg_k"] < 1100.0
 
 
 def test_soc_maps_to_pybamm_state_monotonically() -> None:
