@@ -31,7 +31,8 @@ GRID_MARGIN = 0.25
 """How far the grid reaches past the bulk window, as a share of the window: the
 surface runs ahead of the bulk (7 % of the window at 0.44C on Prada2013's graphite)."""
 _STOICHIOMETRY_LIMITS = (0.002, 0.998)
-"""The grid stays inside these: the sets' potentials have logarithms at 0 and 1."""
+"""The grid's margin stays inside these (the sets' potentials have logarithms at 0 and 1);
+the bulk window itself is kept whole (ORegan2022's graphite is full at 0.9997)."""
 _KELVIN = 273.15
 _SIDES = (("negative", "Negative"), ("positive", "Positive"))
 
@@ -59,9 +60,9 @@ def electrode_section(
         at_empty = at_bottom + share_at_empty * (at_full - at_bottom)
         low, high = sorted((at_empty, at_full))
         reach = GRID_MARGIN * (high - low)
-        grid = np.linspace(
-            max(low - reach, _STOICHIOMETRY_LIMITS[0]),
-            min(high + reach, _STOICHIOMETRY_LIMITS[1]),
+        grid = np.linspace(  # the limits cut the margin, never the window itself
+            max(low - reach, min(_STOICHIOMETRY_LIMITS[0], low)),
+            min(high + reach, max(_STOICHIOMETRY_LIMITS[1], high)),
             GRID_POINTS,
         )
         potential = _potential(values, f"{prefix} electrode OCP [V]", grid)

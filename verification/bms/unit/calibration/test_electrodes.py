@@ -3,7 +3,8 @@
 The section read from Prada2013 and Chen2020: it validates as a chemistry
 file's ``electrodes``; the diffusion times are the sets' ``R^2 / D``; the
 windows run the right way (the graphite fills with the SoC, the positive
-empties); the grid reaches a quarter of the window past it (inside (0, 1));
+empties); the grid reaches a quarter of the window past it (inside (0, 1)),
+and keeps a window whole that reaches past its limits (ORegan2022);
 and the two potentials give back the cell's OCV table at the bulk
 stoichiometries (a check of the stoichiometry mapping, which nothing fitted).
 """
@@ -56,3 +57,19 @@ def test_the_section_matches_the_set_and_gives_back_the_ocv(parameter_set: str) 
     warm = temperatures.index(25.0)
     table = np.interp(soc, chemistry.soc_breakpoints, chemistry.ocv_v[warm])
     assert np.sqrt(np.mean(np.square(ocv - table))) < 0.002  # 0.8-0.9 mV on both sets
+
+
+@pytest.mark.verifies("SWR_CELL_007", "SWR_CAL_001")
+def test_a_window_that_reaches_past_the_grid_limits_is_kept_whole() -> None:
+    # ORegan2022's graphite is full at a stoichiometry of 0.9997, past the grid's 0.998:
+    # cut there, the section failed its own validation and `bms calibrate` stopped.
+    cell, host = PhysicsCell("ORegan2022"), load_chemistry("NMC_Chen2020")
+    temperatures = list(host.temperature_breakpoints_degc)
+    document = json.loads(host.model_dump_json())
+    document["electrodes"] = cell.electrodes(cell.nominal_capacity_ah, temperatures)
+    parsed = parse_chemistry(json.dumps(document), "NMC_Chen2020 with ORegan2022's electrodes")
+    assert parsed.electrodes is not None
+    negative = parsed.electrodes.negative
+    assert negative.stoichiometry_at_full > 0.998
+    assert negative.stoichiometry_breakpoints[-1] == pytest.approx(negative.stoichiometry_at_full)
+    assert np.all(np.isfinite(negative.potential_v))
