@@ -84,7 +84,7 @@ def load_chemistry(name_or_path: str | Path) -> Chemistry:
     path = Path(name_or_path) if is_path else chemistry_path(text_form)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:  # a binary file is not JSON text either
         raise ConfigError(path, [ConfigProblem("<file>", f"cannot be read: {error}")]) from None
     chemistry = parse_chemistry(text, path)
     if not is_path and chemistry.name != text_form:

@@ -54,7 +54,7 @@ def _merge(path: Path, section: dict[str, object]) -> str | None:
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return f"{path}: cannot be read as JSON: {error}"
     if not isinstance(document, dict):
         return f"{path}: <top level> must be a JSON object"

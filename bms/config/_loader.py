@@ -74,7 +74,7 @@ def load_config(path: Path | None = None) -> BmsConfig:
     source = path if path is not None else default_pack_path()
     try:
         text = source.read_text(encoding="utf-8")
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:  # a binary file is not TOML text either
         raise ConfigError(source, [ConfigProblem("<file>", f"cannot be read: {error}")]) from None
     return parse_config(text, source)
 

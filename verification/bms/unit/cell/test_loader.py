@@ -2,7 +2,7 @@
 
 Covers: loading by path; an unknown registry name listing the shipped names;
 invalid JSON (syntax) with its line; a contract violation naming file, field
-and line; an unreadable file; every shipped chemistry file loads and its name
+and line; an unreadable or binary file; every shipped chemistry file loads and its name
 equals its file stem.
 """
 
@@ -65,6 +65,14 @@ def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_chemistry(tmp_path / "absent.json")
     assert "<file>: cannot be read" in str(error.value)
+
+
+@pytest.mark.verifies("SWR_CELL_001")
+def test_a_binary_file_is_unreadable_not_a_traceback(tmp_path: Path) -> None:
+    binary = tmp_path / "cell.json"
+    binary.write_bytes(b"garbage\x00\xff")  # not UTF-8: was a UnicodeDecodeError
+    with pytest.raises(ConfigError, match=r"cell.json: <file>: cannot be read: 'utf-8' codec"):
+        load_chemistry(binary)
 
 
 @pytest.mark.verifies("SWR_CELL_001")

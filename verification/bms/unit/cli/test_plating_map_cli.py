@@ -74,3 +74,9 @@ def test_merge_refuses_a_malformed_map_and_leaves_the_file(tmp_path: Path) -> No
     problem = _merge(missing, plating_data())
     assert problem is not None
     assert "missing.json" in problem
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"garbage\x00\xff")  # not UTF-8: was a UnicodeDecodeError
+    problem = _merge(binary, plating_data())
+    assert problem is not None
+    assert "binary.json: cannot be read as JSON" in problem
+    assert binary.read_bytes() == b"garbage\x00\xff"

@@ -5,7 +5,7 @@ missing and unknown keys, wrong types, out-of-range values, broken order
 of tiers, debounce outside the fault tolerant time, thresholds outside the
 cell's envelope, a wrong format version), each asserting that the message
 names the file, the field and the line; several problems reported at once;
-an unreadable file; the shipped LFP pack, found by its name as the NMC one
+an unreadable or binary (not UTF-8) file; the shipped LFP pack, found by its name as the NMC one
 is, and a name that is no shipped pack read as a path.
 """
 
@@ -159,6 +159,13 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
 def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_a_binary_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    binary = tmp_path / "frames.bin"
+    binary.write_bytes(b"garbage\x00\xff")  # not UTF-8: was a UnicodeDecodeError traceback
+    with pytest.raises(ConfigError, match=r"frames.bin: <file>: cannot be read: 'utf-8' codec"):
+        load_config(binary)
 
 
 def test_config_error_is_also_a_value_error() -> None:
