@@ -394,6 +394,31 @@ def fast_dataclass_state(module: ModuleType) -> list[type]:
     return patched
 
 
+def _skip_undecodable(_app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Leave out of the read every source that is not text in its encoding, each named.
+
+    Sphinx 9 reads a source strictly and a byte it cannot decode stops the whole
+    build without naming the file; left out with a located warning (a finding of
+    ``safety-case check``), the rest of the project is still read and reported.
+    """
+    encoding = env.settings.get("input_encoding", "utf-8")
+    for docname in list(docnames):
+        path = Path(env.doc2path(docname))
+        try:
+            path.read_bytes().decode(encoding)
+        except UnicodeDecodeError as error:
+            docnames.remove(docname)
+            _LOGGER.warning(
+                "not %s text (byte 0x%02x at offset %d): the document was not read",
+                encoding,
+                error.object[error.start],
+                error.start,
+                location=docname,
+            )
+        except OSError:
+            continue  # Sphinx reports a file it cannot open itself
+
+
 class SafetyNeedsBuilder(NeedsBuilder):
     """sphinx-needs' ``needs`` builder: incremental schema validation, fast JSON output."""
 
@@ -432,6 +457,8 @@ class SafetyNeedsBuilder(NeedsBuilder):
         self._kept: dict[str, dict[str, Any]] | None = None
         self.events.connect("env-purge-doc", self._note_purged, priority=500)
         self.events.connect("env-before-read-docs", self._note_read, priority=500)
+        # last: sphinx-needs' own handlers (priority 500) may add documents to the read
+        self.events.connect("env-before-read-docs", _skip_undecodable, priority=900)
         # first of the write phase: sphinx-needs post-processes at "write-started"
         self.events.connect("write-started", self._quiet_needs, priority=0)
         for listener in list(self.events.listeners.get("write-started", [])):

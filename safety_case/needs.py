@@ -291,9 +291,10 @@ _LOCATED = re.compile(r"^(?P<file>/.+?):\d*:? ?(?:WARNING|ERROR|CRITICAL|SEVERE)
 
 
 def _read(path: Path) -> str:
+    """A source's text for the stamp's directive scan; '' if unreadable (Sphinx says why)."""
     try:
         return path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return ""
 
 

@@ -2,7 +2,9 @@
 
 Covers: a warning of a document the incremental build does not re-read is
 carried over; an unchanged project is not rebuilt (the stamp); fixing the
-document drops its warning. The needs taken in memory equal those read from
+document drops its warning; a document that is not UTF-8 text is left out
+of the read with a warning naming it, and the rest is exported (Sphinx 9
+alone stops on it without naming the file). The needs taken in memory equal those read from
 ``needs.json`` (on a miniature project and on this repository's
 ``requirements/``), fresh and after an edit; taking them writes no
 ``needs.json``, and a later :func:`export_needs` writes the file from the
@@ -54,6 +56,22 @@ def test_incremental_export_keeps_and_drops_warnings(mini_project: MiniProject) 
     (root / "reqs" / "a.rst").write_text(A_FIXED, encoding="utf-8")
     export_needs(root / "reqs", out)
     assert "a.rst" not in warnings.read_text(encoding="utf-8")
+
+
+def test_a_document_that_is_not_text_is_named_and_the_rest_exported(
+    mini_project: MiniProject,
+) -> None:
+    root = mini_project({"reqs/index.rst": INDEX, "reqs/b.rst": B.format(asil="D")})
+    (root / "reqs" / "a.rst").write_bytes(A_FIXED.encode() + b"\xff\xfe")  # not UTF-8
+    out = root / "build"
+    needs = load_needs(export_needs(root / "reqs", out))
+    assert set(needs) == {"FSR_BBB"}
+    warned = (out / WARNINGS_FILE).read_text(encoding="utf-8")
+    assert "a.rst: WARNING: not utf-8" in warned
+    assert "the document was not read" in warned
+    (root / "reqs" / "a.rst").write_text(A_FIXED, encoding="utf-8")
+    assert set(load_needs(export_needs(root / "reqs", out))) == {"FSR_AAA", "FSR_BBB"}
+    assert "a.rst" not in (out / WARNINGS_FILE).read_text(encoding="utf-8")
 
 
 def _without_times(needs_json: Path) -> dict[str, Any]:

@@ -274,7 +274,9 @@ def _docs_using(app: Sphinx, *markers: str) -> list[str]:
     for doc in sorted(app.env.found_docs):
         path = Path(app.env.doc2path(doc))
         if path.suffix == ".rst" and path.is_file():
-            text = path.read_text(encoding="utf-8")
+            # A page that is not UTF-8 is Sphinx's to report (with its file); here it
+            # only must not stop the search.
+            text = path.read_text(encoding="utf-8", errors="replace")
             if any(marker in text for marker in markers):
                 found.append(doc)
     return found
