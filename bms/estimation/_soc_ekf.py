@@ -279,10 +279,8 @@ def initial_ekf_state(  # noqa: PLR0913 - the start's parts, the kept sensitivit
     least ``plateau_start_sigma`` unsure, or marked in ``plateau_bound`` (a
     start kept from a cycle that started unsure), keeps the plateau's floor
     under its reported sigma (:attr:`EkfState.plateau_bound`) until its
-    estimate reaches a knee (``plateau_release_sigma``). ``constants``: the
-    step constants built ahead (:func:`step_constants`, when the filter is
-    made), so that the first step reuses what they share with its own (the
-    plateau's table, most of an LFP filter's) and the floor holds before it.
+    estimate reaches a knee (``plateau_release_sigma``). ``constants``: built
+    ahead (:func:`step_constants`), the first step reuses the plateau's table.
 
     Implements: SWR_SOC_001, SWR_SOC_008, SWR_SOC_010
     """
@@ -330,10 +328,8 @@ def reported_soc_sigma(state: EkfState, floor: FloatArray | None = None) -> Floa
     Where :attr:`EkfState.plateau_bound` marks a cell, the larger of the
     filter's sigma and a third of the farthest SoC whose OCV the voltage
     cannot tell from the estimate's (:mod:`bms.estimation._soc_plateau`), at
-    the cell's last valid temperature; before the first step the filter's,
-    unless the state was started with its step constants
-    (:func:`initial_ekf_state`). ``floor``: that floor if already read (the
-    step's).
+    the cell's last valid temperature (before the first step, only with the
+    constants built ahead). ``floor``: that floor if already read (the step's).
     """
     sigma: FloatArray = np.sqrt(state.p[_SOC, _SOC])
     marked = state.plateau_bound
