@@ -53,10 +53,10 @@ def electrode_section(
     share_at_empty = 1.0 - nominal_capacity_ah / thermodynamic_capacity_ah  # PyBaMM's state
     section: dict[str, Any] = {"source": source}
     for side, prefix in _SIDES:
-        maximum = _evaluate(values[f"Maximum concentration in {side} electrode [mol.m-3]"])
+        maximum = _evaluate(values, f"Maximum concentration in {side} electrode [mol.m-3]")
         key = f"Initial concentration in {side} electrode [mol.m-3]"
-        at_full = _evaluate(full[key]) / maximum
-        at_bottom = _evaluate(empty[key]) / maximum
+        at_full = _evaluate(full, key) / maximum
+        at_bottom = _evaluate(empty, key) / maximum
         at_empty = at_bottom + share_at_empty * (at_full - at_bottom)
         low, high = sorted((at_empty, at_full))
         reach = GRID_MARGIN * (high - low)
@@ -66,7 +66,7 @@ def electrode_section(
             GRID_POINTS,
         )
         potential = _potential(values, f"{prefix} electrode OCP [V]", grid)
-        radius = _evaluate(values[f"{prefix} particle radius [m]"])
+        radius = _evaluate(values, f"{prefix} particle radius [m]")
         middle = 0.5 * (low + high)
         section[side] = {
             "stoichiometry_breakpoints": [float(value) for value in grid],
@@ -99,8 +99,9 @@ def _diffusivity(values: Any, prefix: str, stoichiometry: float, temperature_k: 
     """The particles' diffusivity at ``stoichiometry`` and ``temperature_k`` (m2/s)."""
     import pybamm  # noqa: PLC0415
 
-    value = values[f"{prefix} particle diffusivity [m2.s-1]"]
+    key = f"{prefix} particle diffusivity [m2.s-1]"
+    value = values[key]
     if callable(value):
         value = value(pybamm.Scalar(stoichiometry), pybamm.Scalar(temperature_k))
         return float(np.asarray(values.evaluate(value)).reshape(-1)[0])
-    return _evaluate(value)
+    return _evaluate(values, key)

@@ -104,18 +104,20 @@ class CellTestRecord:
     """Further PyBaMM variables a drive cycle was asked for, by name (one value per sample)."""
 
 
-def _evaluate(value: Any, temperature_k: float = 298.15, values: Any = None) -> float:
-    """A parameter value as a float (functions of temperature evaluated at ``temperature_k``).
+def _evaluate(values: Any, key: str, temperature_k: float = 298.15) -> float:
+    """The parameter ``key`` of the set ``values`` as a float, evaluated in that set.
 
-    ``values``: the set's ``ParameterValues``, for a value that is an expression of other
-    parameters (ORegan2022's layer densities and heat capacities, of the porosity).
+    A function of temperature is evaluated at ``temperature_k``; an expression of other
+    parameters (ORegan2022's layer densities and heat capacities, of its porosity) with
+    their values in the same set.
     """
     import pybamm  # noqa: PLC0415
 
+    value = values[key]
     if callable(value):
         value = value(pybamm.Scalar(temperature_k))
     if isinstance(value, pybamm.Symbol):
-        value = value.evaluate() if values is None else values.evaluate(value)
+        value = values.evaluate(value)
     return float(np.asarray(value).reshape(-1)[0])
 
 
@@ -194,19 +196,15 @@ class PhysicsCell:
         """
         values = self._values
         thickness = [float(values[f"{layer} thickness [m]"]) for layer in _LAYERS]
-        density = [
-            _evaluate(values[f"{layer} density [kg.m-3]"], values=values) for layer in _LAYERS
-        ]
+        density = [_evaluate(values, f"{layer} density [kg.m-3]") for layer in _LAYERS]
         heat = [
-            _evaluate(values[f"{layer} specific heat capacity [J.kg-1.K-1]"], values=values)
-            for layer in _LAYERS
+            _evaluate(values, f"{layer} specific heat capacity [J.kg-1.K-1]") for layer in _LAYERS
         ]
         total = sum(thickness)
         rho = sum(t * d for t, d in zip(thickness, density, strict=True)) / total
         rho_c = sum(t * d * c for t, d, c in zip(thickness, density, heat, strict=True)) / total
         volume = float(values["Cell volume [m3]"])
-        transfer = values["Total heat transfer coefficient [W.m-2.K-1]"]
-        conductance = _evaluate(transfer, values=values) * float(
+        conductance = _evaluate(values, "Total heat transfer coefficient [W.m-2.K-1]") * float(
             values["Cell cooling surface area [m2]"]
         )
         return {
@@ -258,14 +256,14 @@ class PhysicsCell:
         empty = self._values.set_initial_state(0.0, inplace=False)
         values = self._values
         volume = (
-            _evaluate(values["Negative electrode active material volume fraction"])
+            _evaluate(values, "Negative electrode active material volume fraction")
             * float(values["Negative electrode thickness [m]"])
             * float(values["Electrode height [m]"])
             * float(values["Electrode width [m]"])
             * float(values["Number of electrodes connected in parallel to make a cell"])
         )
         faraday = 96485.33212
-        return abs(_evaluate(full[key]) - _evaluate(empty[key])) * volume * faraday / 3600.0
+        return abs(_evaluate(full, key) - _evaluate(empty, key)) * volume * faraday / 3600.0
 
     def age(self, capacity_fraction: float) -> None:
         """Age the cell to ``capacity_fraction`` of its capacity by loss of electrode area.

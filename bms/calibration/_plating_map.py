@@ -124,7 +124,8 @@ _CAPACITY_TEMPERATURE_DEGC = 25.0
 CAPACITY_TEST_HOURS = (22.0, 66.0)
 """Lengths of the C/20 capacity test tried in turn, h: 1.1 times the set's nominal capacity,
 then 3.3 times for a set whose nominal capacity understates its electrodes' (Marquis2019:
-0.68 Ah nominal, 0.87 Ah to its cut-off). The solve ends at the cut-off's event either way."""
+0.68 Ah nominal, 0.87 Ah to its cut-off). The solve ends at the cut-off's event either way;
+22 h first because its output grid is the one the shipped maps' capacities were read on."""
 REFINE_STEP_S = 10.0
 """Hold time of each current in the map-following charges: the State of Function's horizon."""
 REFINE_PASSES = 4
